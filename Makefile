@@ -1,0 +1,50 @@
+# Tabadol — the two commands a new user needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PROTOS := $(shell find proto/tabadol -name '*.proto' | sort)
+
+.PHONY: demo test lint typecheck proto proto-check buf-lint unit integration bench clean services
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## demo: start the hub with the reference simulators, run real cases and a consultation, verify the trail
+demo: $(STAMP)
+	$(BIN)/tabadol demo
+
+## test: lint, type-check, contract checks and the whole test suite (PostgreSQL and NATS included)
+test: $(STAMP) lint typecheck buf-lint proto-check
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check aggregates hub connectors projections tests benchmarks
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+buf-lint: $(STAMP)
+	$(BIN)/buf lint
+	$(BIN)/buf format -d --exit-code
+
+## proto: regenerate the Python bindings from proto/ (committed, so installs need no generator)
+proto: $(STAMP)
+	$(PY) -m grpc_tools.protoc -Iproto --python_out=proto --pyi_out=proto --grpc_python_out=proto $(PROTOS)
+	@find proto/tabadol -type d -exec sh -c 'test -f "$$1/__init__.py" || : > "$$1/__init__.py"' _ {} \;
+
+## proto-check: fail when the committed bindings are stale
+proto-check: $(STAMP)
+	$(BIN)/pytest -q tests/unit/test_proto_bindings.py
+
+bench: $(STAMP)
+	$(PY) benchmarks/ledger.py
+
+clean:
+	rm -rf $(VENV) tabadol-data .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,62 @@
+"""Small checks shared by the aggregates: free text, whole numbers, the acting party."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from aggregates.errors import InvalidInput, Violation
+
+# Namespace of Tabadol's deterministic aggregate ids (uuid5 of "urn:tabadol:aggregates");
+# never change it: the ids of stored aggregates derive from it.
+NAMESPACE = UUID("5d8fe1e4-93c8-5f06-8c65-aff601227109")
+
+SHORT_TEXT = 200
+LONG_TEXT = 1000
+
+
+def check_text(
+    violations: list[Violation],
+    field: str,
+    value: Any,
+    *,
+    max_length: int,
+    required: bool = True,
+    what: str = "",
+) -> str:
+    """``value`` stripped; a violation is recorded when it is missing or too long."""
+    label = what or field.rsplit(".", 1)[-1].replace("_", " ")
+    if not isinstance(value, str):
+        violations.append(Violation(field, f"{label} must be text"))
+        return ""
+    text = value.strip()
+    if required and not text:
+        violations.append(Violation(field, f"{label} is required"))
+    elif len(text) > max_length:
+        violations.append(
+            Violation(field, f"{label} must be at most {max_length} characters, got {len(text)}")
+        )
+    return text
+
+
+def check_int(
+    violations: list[Violation], field: str, value: Any, low: int, high: int, what: str
+) -> int:
+    """``value`` when it is a whole number in ``low..high``; else a violation is recorded."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        violations.append(Violation(field, f"{what} must be a whole number"))
+        return 0
+    if not low <= value <= high:
+        violations.append(Violation(field, f"{what} must be between {low} and {high}, got {value}"))
+    return value
+
+
+def raise_if_any(violations: list[Violation]) -> None:
+    """Raise one :class:`InvalidInput` carrying every violation, if there are any."""
+    if violations:
+        raise InvalidInput(*violations)
+
+
+def check_actor(violations: list[Violation], by: Any) -> str:
+    """Who acts (a user or system id, recorded in every event) must be given."""
+    return check_text(violations, "by", by, max_length=SHORT_TEXT, what="the acting party")

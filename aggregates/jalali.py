@@ -1,0 +1,145 @@
+"""Jalali (Solar Hijri) calendar at the edge: people read Asia/Tehran, storage is UTC."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import jdatetime
+
+from aggregates.errors import InvalidInput
+from aggregates.identifiers import normalize_digits
+
+__all__ = [
+    "TEHRAN",
+    "JalaliPeriod",
+    "format_jalali",
+    "jalali_month",
+    "parse_jalali_date",
+    "to_persian_digits",
+]
+
+TEHRAN = ZoneInfo("Asia/Tehran")
+
+_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_JALALI_DATE = re.compile(r"([0-9]{4})[/-]([0-9]{1,2})[/-]([0-9]{1,2})")
+_MONTHS_FA = (
+    "فروردین",
+    "اردیبهشت",
+    "خرداد",
+    "تیر",
+    "مرداد",
+    "شهریور",
+    "مهر",
+    "آبان",
+    "آذر",
+    "دی",
+    "بهمن",
+    "اسفند",
+)
+
+
+def to_persian_digits(text: str) -> str:
+    """ASCII digits to Persian digits (۰-۹); everything else unchanged."""
+    return text.translate(_PERSIAN_DIGITS)
+
+
+def _require_aware(moment: datetime, name: str = "moment") -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        msg = f"{name} must be timezone-aware (stored times are UTC), got naive {moment!r}"
+        raise ValueError(msg)
+
+
+def _tehran_jalali(moment: datetime) -> tuple[int, int, int, datetime]:
+    _require_aware(moment)
+    local = moment.astimezone(TEHRAN)
+    j = jdatetime.date.fromgregorian(date=local.date())
+    return int(j.year), int(j.month), int(j.day), local
+
+
+def format_jalali(moment: datetime, *, persian_digits: bool = False, with_time: bool = True) -> str:
+    """An aware datetime as Tehran's Jalali date (and time): ``1405-01-01 00:00:00``."""
+    year, month, day, local = _tehran_jalali(moment)
+    text = f"{year:04d}-{month:02d}-{day:02d}"
+    if with_time:
+        text += f" {local:%H:%M:%S}"
+    return to_persian_digits(text) if persian_digits else text
+
+
+def jalali_month(moment: datetime) -> str:
+    """The Tehran Jalali month of an aware datetime, ``1405-01``, for monthly reports."""
+    year, month, _, _ = _tehran_jalali(moment)
+    return f"{year:04d}-{month:02d}"
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month <= 6:
+        return 31
+    if month <= 11:
+        return 30
+    return 30 if jdatetime.date(year, 1, 1).isleap() else 29
+
+
+def parse_jalali_date(text: str, field: str) -> date:
+    """A Jalali date as typed (``1403/12/30`` or ``1403-12-30``, Persian digits too) to
+    its Gregorian :class:`datetime.date`; a date that does not exist is refused."""
+    match = _JALALI_DATE.fullmatch(normalize_digits(text))
+    if match is None:
+        raise InvalidInput.field(field, f"{text!r} is not a Jalali date like 1403/12/30")
+    year, month, day = (int(part) for part in match.groups())
+    if not jdatetime.MINYEAR <= year <= jdatetime.MAXYEAR:
+        raise InvalidInput.field(field, f"year {year} is out of range")
+    if not 1 <= month <= 12:
+        raise InvalidInput.field(field, f"month {month} does not exist: months run 1 to 12")
+    last = _days_in_month(year, month)
+    if not 1 <= day <= last:
+        reason = f"{_MONTHS_FA[month - 1]} {year} has {last} days, so day {day} does not exist"
+        if month == 12 and day == 30:
+            reason += f" ({year} is not a leap year)"
+        raise InvalidInput.field(field, reason)
+    gregorian = jdatetime.date(year, month, day).togregorian()
+    return date(gregorian.year, gregorian.month, gregorian.day)
+
+
+@dataclass(frozen=True)
+class JalaliPeriod:
+    """A half-open span of time ``[opens, closes)``, e.g. a consultation's comment window.
+
+    Both ends are aware datetimes, kept in UTC; ``opens`` must be before ``closes``.
+    """
+
+    opens: datetime
+    closes: datetime
+
+    def __post_init__(self) -> None:
+        _require_aware(self.opens, "opens")
+        _require_aware(self.closes, "closes")
+        object.__setattr__(self, "opens", self.opens.astimezone(UTC))
+        object.__setattr__(self, "closes", self.closes.astimezone(UTC))
+        if self.opens >= self.closes:
+            raise InvalidInput.field("closes", "the period must close after it opens")
+
+    @property
+    def days(self) -> float:
+        """The length in days (fractional)."""
+        return (self.closes - self.opens).total_seconds() / 86400
+
+    def contains(self, moment: datetime) -> bool:
+        """Whether an aware ``moment`` falls in ``[opens, closes)``."""
+        _require_aware(moment)
+        return self.opens <= moment < self.closes
+
+    def describe(self, persian_digits: bool = False) -> str:
+        """For a person: ``از 1405-01-01 09:00 تا 1405-01-15 17:00 به وقت تهران (14.3 روز)``.
+
+        With ``persian_digits`` the digits are Persian and the decimal separator is ``٫``.
+        """
+        opens = format_jalali(self.opens)[:-3]
+        closes = format_jalali(self.closes)[:-3]
+        days = f"{self.days:.1f}".removesuffix(".0")
+        if persian_digits:
+            days = days.replace(".", "٫")
+        text = f"از {opens} تا {closes} به وقت تهران ({days} روز)"
+        return to_persian_digits(text) if persian_digits else text

@@ -1,0 +1,255 @@
+"""Tabadol's use cases, on primitives: the servicers call these and nothing else.
+
+Every method takes the calling agency (``by``) and returns plain values (views), never
+aggregates. Domain errors (:mod:`aggregates.errors`) pass through for the edge to map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+from uuid import UUID
+
+from aggregates.service_case import CaseStatus, ServiceCase, TimelineEntry
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from aggregates.errors import AlreadyExists, DomainError, NotFound
+from aggregates.identifiers import NationalCode, ServiceCode, TrackingCode, TrackingKind
+from aggregates.service_record import ServiceRecord, ServiceRecordSpec, Stage
+from hub.config import APP_NAME
+from hub.ledger import LedgerApplication
+
+__all__ = ["AccessDenied", "CaseView", "RecordView", "TabadolHub"]
+
+_A = TypeVar("_A", ServiceCase, ServiceRecord)
+_CONFLICT_RETRIES = 5
+
+
+class AccessDenied(DomainError):
+    """The calling agency may not do this (PERMISSION_DENIED)."""
+
+
+@dataclass(frozen=True)
+class RecordView:
+    service_code: str
+    revision: int
+    spec: ServiceRecordSpec
+    registered_by: str
+    revised_at: datetime
+    revision_reason: str
+
+
+@dataclass(frozen=True)
+class CaseView:
+    tracking_code: str
+    service_code: str
+    record_revision: int
+    agency: str
+    applicant_masked: str
+    channel: str
+    status: CaseStatus
+    stage: Stage
+    timeline: tuple[TimelineEntry, ...]
+    satisfaction: tuple[int, str] | None
+
+
+def _record_view(record: ServiceRecord) -> RecordView:
+    return RecordView(
+        service_code=record.service_code,
+        revision=record.revision,
+        spec=record.spec,
+        registered_by=record.registered_by,
+        revised_at=record.revised_at,
+        revision_reason=record.revision_reason,
+    )
+
+
+def _case_view(case: ServiceCase) -> CaseView:
+    return CaseView(
+        tracking_code=case.tracking_code,
+        service_code=case.service_code,
+        record_revision=case.record_revision,
+        agency=case.agency,
+        applicant_masked=NationalCode.parse(case.applicant_national_code).masked(),
+        channel=case.channel,
+        status=case.status,
+        stage=case.stage,
+        timeline=tuple(case.timeline),
+        satisfaction=case.satisfaction,
+    )
+
+
+class TabadolHub(LedgerApplication):
+    """The hub's application: the catalogue of service records and the service desk."""
+
+    name = APP_NAME  # env prefix TABADOLHUB_, clear of the TABADOL_* settings
+
+    # --- catalogue (شناسنامه خدمات) -------------------------------------------------
+
+    def register_service_record(
+        self, service_code: str, spec: ServiceRecordSpec, *, by: str
+    ) -> RecordView:
+        code = ServiceCode.parse(service_code)
+        record = ServiceRecord.register(code, spec, by=by)
+        try:
+            self.save(record)
+        except IntegrityError:
+            raise AlreadyExists("service record", code.value) from None
+        return _record_view(record)
+
+    def revise_service_record(
+        self,
+        service_code: str,
+        spec: ServiceRecordSpec,
+        *,
+        reason: str,
+        expected_revision: int = 0,
+        by: str,
+    ) -> RecordView:
+        def revise(record: ServiceRecord) -> None:
+            if record.registered_by != by:
+                raise AccessDenied(f"only {record.registered_by} may revise service {service_code}")
+            if expected_revision and record.revision != expected_revision:
+                raise AlreadyExists(
+                    "revision", f"{expected_revision + 1} (the record is at {record.revision})"
+                )
+            record.revise(spec, reason=reason, by=by)
+
+        return _record_view(
+            self._update(self._record_id(service_code), revise, "service record", service_code)
+        )
+
+    def get_service_record(self, service_code: str, revision: int | None = None) -> RecordView:
+        record = self._get(
+            self._record_id(service_code), ServiceRecord, "service record", service_code, revision
+        )
+        return _record_view(record)
+
+    def list_service_records(self, owner_agency: str | None = None) -> list[RecordView]:
+        ids: list[UUID] = []
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(
+                start, 500, topics=[ServiceRecord.Registered.TOPIC]
+            )
+            ids.extend(UUID(str(n.originator_id)) for n in page)
+            if len(page) < 500:
+                break
+            start = page[-1].id + 1
+        records = [_record_view(self.repository.get(i)) for i in ids]
+        if owner_agency:
+            records = [r for r in records if r.spec.owner_agency == owner_agency.upper()]
+        return sorted(records, key=lambda r: r.service_code)
+
+    # --- service desk (پرونده خدمت) --------------------------------------------------
+
+    def open_case(
+        self, service_code: str, applicant_national_code: str, *, channel: str, by: str
+    ) -> CaseView:
+        applicant = NationalCode.parse(applicant_national_code, field="applicant_national_code")
+        record = self._get(
+            self._record_id(service_code), ServiceRecord, "service record", service_code
+        )
+        for _ in range(_CONFLICT_RETRIES):
+            case = ServiceCase.open(
+                TrackingCode.new(TrackingKind.CASE),
+                service_code=record.service_code,
+                record_revision=record.revision,
+                record=record.spec,
+                applicant=applicant,
+                agency=by,
+                channel=channel,
+                by=by,
+            )
+            try:
+                self.save(case)
+            except IntegrityError:  # a tracking-code collision: issue another
+                continue
+            return _case_view(case)
+        raise RuntimeError("could not issue a unique tracking code")  # pragma: no cover
+
+    def record_step(self, tracking_code: str, step: str, *, note: str = "", by: str) -> CaseView:
+        return self._act(tracking_code, by, lambda c: c.record_step(step, by=by, note=note))
+
+    def complete_stage(self, tracking_code: str, stage: Stage, *, by: str) -> CaseView:
+        return self._act(tracking_code, by, lambda c: c.complete_stage(stage, by=by))
+
+    def deliver(
+        self, tracking_code: str, *, in_person: bool = False, note: str = "", by: str
+    ) -> CaseView:
+        return self._act(
+            tracking_code, by, lambda c: c.deliver(by=by, in_person=in_person, note=note)
+        )
+
+    def reject(self, tracking_code: str, *, reason: str, by: str) -> CaseView:
+        return self._act(tracking_code, by, lambda c: c.reject(reason, by=by))
+
+    def cancel(self, tracking_code: str, *, reason: str, by: str) -> CaseView:
+        return self._act(tracking_code, by, lambda c: c.cancel(reason, by=by))
+
+    def rate_satisfaction(
+        self, tracking_code: str, *, score: int, comment: str = "", by: str
+    ) -> CaseView:
+        """Any agency channel may carry the applicant's rating (e.g. the national window)."""
+        case_id = self._case_id(tracking_code)
+        rate: Callable[[ServiceCase], None] = lambda c: c.rate(score, comment, by=by)  # noqa: E731
+        return _case_view(self._update(case_id, rate, "case", tracking_code))
+
+    def get_case(self, tracking_code: str) -> CaseView:
+        return _case_view(
+            self._get(self._case_id(tracking_code), ServiceCase, "case", tracking_code)
+        )
+
+    # --- plumbing ------------------------------------------------------------------
+
+    @staticmethod
+    def _record_id(service_code: str) -> UUID:
+        return ServiceRecord.create_id(ServiceCode.parse(service_code).value)
+
+    @staticmethod
+    def _case_id(tracking_code: str) -> UUID:
+        code = TrackingCode.parse(tracking_code)
+        return ServiceCase.create_id(code.value)
+
+    def _get(
+        self, aggregate_id: UUID, kind: type[_A], what: str, key: str, version: int | None = None
+    ) -> _A:
+        try:
+            aggregate = self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFound(what, key) from None
+        if not isinstance(aggregate, kind) or (version and aggregate.version != version):
+            raise NotFound(what, f"{key} revision {version}" if version else key)
+        return aggregate
+
+    def _act(self, tracking_code: str, by: str, command: Callable[[ServiceCase], None]) -> CaseView:
+        """Run a command on a case as its main agency."""
+
+        def guarded(case: ServiceCase) -> None:
+            if case.agency != by:
+                raise AccessDenied(f"case {case.tracking_code} belongs to {case.agency}, not {by}")
+            command(case)
+
+        return _case_view(
+            self._update(self._case_id(tracking_code), guarded, "case", tracking_code)
+        )
+
+    def _update(self, aggregate_id: UUID, command: Callable[[_A], None], what: str, key: str) -> _A:
+        """Load, run the command, save; on a concurrent write, reload and run it again."""
+        for attempt in range(_CONFLICT_RETRIES):
+            try:
+                aggregate: _A = self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                raise NotFound(what, key) from None
+            command(aggregate)
+            try:
+                self.save(aggregate)
+            except IntegrityError:
+                if attempt == _CONFLICT_RETRIES - 1:
+                    raise
+                continue
+            return aggregate
+        raise AssertionError("unreachable")  # pragma: no cover

@@ -1,0 +1,104 @@
+"""Who is calling: the agency behind each RPC (DESIGN property 3).
+
+With mTLS, the agency is named by its client certificate's SAN URI
+``spiffe://tabadol.gov.ir/agency/<CODE>``; in development mode by the metadata header
+``x-tabadol-agency``. Servicers read it with :func:`current_agency`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+
+from aggregates.errors import InvalidInput
+from aggregates.identifiers import AgencyCode
+
+__all__ = ["AGENCY_HEADER", "SPIFFE_PREFIX", "AgencyInterceptor", "current_agency"]
+
+AGENCY_HEADER = "x-tabadol-agency"
+SPIFFE_PREFIX = "spiffe://tabadol.gov.ir/agency/"
+_OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+_agency: contextvars.ContextVar[str] = contextvars.ContextVar("tabadol_agency")
+
+
+def current_agency() -> str:
+    """The calling agency's code; set by :class:`AgencyInterceptor` for every RPC."""
+    return _agency.get()
+
+
+def _from_certificate(context: grpc.aio.ServicerContext) -> str | None:
+    for name in context.auth_context().get("x509_subject_alternative_name", []):
+        text = name.decode() if isinstance(name, bytes) else str(name)
+        if text.startswith(SPIFFE_PREFIX):
+            return text.removeprefix(SPIFFE_PREFIX)
+    return None
+
+
+def _from_header(context: grpc.aio.ServicerContext) -> str | None:
+    for key, value in context.invocation_metadata() or ():
+        if key == AGENCY_HEADER:
+            return value if isinstance(value, str) else value.decode()
+    return None
+
+
+class AgencyInterceptor(grpc.aio.ServerInterceptor):
+    """Identifies the calling agency, or answers UNAUTHENTICATED."""
+
+    def __init__(self, *, mtls: bool) -> None:
+        self._identify = _from_certificate if mtls else _from_header
+        self._how = (
+            f"a client certificate with a SAN URI {SPIFFE_PREFIX}<CODE>"
+            if mtls
+            else f"the metadata header {AGENCY_HEADER}: <agency code>"
+        )
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler_call_details.method.startswith(_OPEN_SERVICES):
+            return handler
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                self._wrap(handler.unary_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                self._wrap_stream(handler.unary_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+    async def _authenticate(self, context: grpc.aio.ServicerContext) -> None:
+        raw = self._identify(context)
+        if not raw:
+            await context.abort(
+                grpc.StatusCode.UNAUTHENTICATED, f"identify your agency with {self._how}"
+            )
+        try:
+            _agency.set(AgencyCode.parse(raw or "", field=AGENCY_HEADER).value)
+        except InvalidInput as error:
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, str(error))
+
+    def _wrap(self, behaviour: Callable[..., Any]) -> Callable[..., Any]:
+        async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            await self._authenticate(context)
+            return await behaviour(request, context)
+
+        return wrapped
+
+    def _wrap_stream(self, behaviour: Callable[..., Any]) -> Callable[..., Any]:
+        async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            await self._authenticate(context)
+            async for item in behaviour(request, context):
+                yield item
+
+        return wrapped

@@ -1,0 +1,94 @@
+"""The composition root: settings in, a running application and gRPC server out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from tabadol.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
+from tabadol.servicedesk.v1 import servicedesk_pb2, servicedesk_pb2_grpc
+
+from hub.application import TabadolHub
+from hub.auth import AgencyInterceptor
+from hub.config import Settings
+from hub.executor import Executor
+from hub.keys import load_signer
+from hub.servicers.catalogue import CatalogueServicer
+from hub.servicers.servicedesk import ServiceDeskServicer
+
+__all__ = ["Running", "build_hub", "create_server"]
+
+_SERVICES = (
+    catalogue_pb2.DESCRIPTOR.services_by_name["CatalogueService"].full_name,
+    servicedesk_pb2.DESCRIPTOR.services_by_name["ServiceDeskService"].full_name,
+)
+
+
+def build_hub(settings: Settings) -> TabadolHub:
+    """The application on the configured store, signing with the configured key."""
+    signer = load_signer(settings.signing_key)
+    if settings.event_store.startswith("sqlite:///"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return TabadolHub(signer, env=settings.eventsourcing_env())
+
+
+@dataclass
+class Running:
+    server: grpc.aio.Server
+    port: int
+    health: health.aio.HealthServicer
+    executor: Executor
+
+    async def stop(self, grace: float = 2.0) -> None:
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace)
+        self.executor.close()
+
+
+def _credentials(settings: Settings) -> grpc.ServerCredentials | None:
+    if not settings.mtls:
+        return None
+    assert settings.tls_cert and settings.tls_key and settings.tls_client_ca
+    return grpc.ssl_server_credentials(
+        [(settings.tls_key.read_bytes(), settings.tls_cert.read_bytes())],
+        root_certificates=settings.tls_client_ca.read_bytes(),
+        require_client_auth=True,
+    )
+
+
+async def create_server(hub: TabadolHub, settings: Settings, address: str | None = None) -> Running:
+    """Build and start the gRPC server; bind port 0 in tests and read ``Running.port``."""
+    server = grpc.aio.server(
+        interceptors=[AgencyInterceptor(mtls=settings.mtls)],
+        options=[("grpc.so_reuseport", 0)],
+    )
+    executor = Executor()
+    catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server(
+        CatalogueServicer(hub, executor), server
+    )
+    servicedesk_pb2_grpc.add_ServiceDeskServiceServicer_to_server(
+        ServiceDeskServicer(hub, executor), server
+    )
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (
+            *_SERVICES,
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        ),
+        server,
+    )
+    address = address or settings.listen
+    credentials = _credentials(settings)
+    port = (
+        server.add_secure_port(address, credentials)
+        if credentials
+        else server.add_insecure_port(address)
+    )
+    await server.start()
+    for name in (*_SERVICES, ""):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    return Running(server, port, health_servicer, executor)

@@ -1,0 +1,119 @@
+"""Settings from the environment: the only module (with bootstrap) that reads it.
+
+| variable | meaning | default |
+|---|---|---|
+| TABADOL_DATA_DIR | where the SQLite store and keys live | ./tabadol-data |
+| TABADOL_EVENT_STORE | sqlite:///path or postgresql://user@host:port/db | SQLite in data dir |
+| TABADOL_SIGNING_KEY | the hub's Ed25519 private key (PEM) | <data>/keys/hub-signing.pem |
+| TABADOL_PUBLIC_KEYS | the public-key file auditors verify with | <data>/keys/public-keys.json |
+| TABADOL_LISTEN | host:port of the gRPC server | 127.0.0.1:50051 |
+| TABADOL_TLS_CERT / _KEY / _CLIENT_CA | PEM files: turn mTLS on | unset: development mode |
+| TABADOL_CIPHER_KEY | base64 AES key: encrypt event payloads at rest (AES-GCM) | unset |
+| TABADOL_NATS_URL | nats://host:port: relay events to JetStream | unset |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+__all__ = ["APP_NAME", "ConfigError", "Settings", "store_env"]
+
+# The eventsourcing application name: it prefixes the PostgreSQL tables (tabadolhub_events).
+APP_NAME = "TabadolHub"
+
+
+class ConfigError(ValueError):
+    """A setting is malformed; the message names the variable."""
+
+
+def store_env(url: str, *, create_table: bool = True) -> dict[str, str]:
+    """eventsourcing persistence settings for an event-store URL (sqlite:/// or postgresql://)."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path.removeprefix("/")) if parts.netloc == "" else ""
+        if not path:
+            raise ConfigError(
+                f"TABADOL_EVENT_STORE: sqlite URL needs a path: sqlite:///file.db, got {url!r}"
+            )
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "CREATE_TABLE": "y" if create_table else "n",
+        }
+    if parts.scheme in ("postgresql", "postgres"):
+        dbname = parts.path.removeprefix("/")
+        if not (parts.hostname and dbname):
+            raise ConfigError(
+                f"TABADOL_EVENT_STORE: postgresql URL needs a host and a database, got {url!r}"
+            )
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(dbname),
+            "POSTGRES_HOST": parts.hostname,
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "n",  # that path has no table lock
+            "POSTGRES_LOCK_TIMEOUT": "10",
+            "CREATE_TABLE": "y" if create_table else "n",
+        }
+        return env
+    raise ConfigError(
+        f"TABADOL_EVENT_STORE: unsupported scheme {parts.scheme!r}; use sqlite:///path or postgresql://"
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    event_store: str
+    signing_key: Path
+    public_keys: Path
+    listen: str
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None
+    cipher_key: str | None = None
+    nats_url: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("TABADOL_DATA_DIR", "tabadol-data"))
+        event_store = env.get("TABADOL_EVENT_STORE") or f"sqlite:///{data_dir / 'events.sqlite'}"
+        store_env(event_store)  # validate early, with the variable named
+        tls = [env.get(f"TABADOL_TLS_{n}") for n in ("CERT", "KEY", "CLIENT_CA")]
+        if any(tls) and not all(tls):
+            raise ConfigError(
+                "TABADOL_TLS_CERT, TABADOL_TLS_KEY and TABADOL_TLS_CLIENT_CA go together"
+            )
+        return cls(
+            data_dir=data_dir,
+            event_store=event_store,
+            signing_key=Path(env.get("TABADOL_SIGNING_KEY", data_dir / "keys" / "hub-signing.pem")),
+            public_keys=Path(
+                env.get("TABADOL_PUBLIC_KEYS", data_dir / "keys" / "public-keys.json")
+            ),
+            listen=env.get("TABADOL_LISTEN", "127.0.0.1:50051"),
+            tls_cert=Path(tls[0]) if tls[0] else None,
+            tls_key=Path(tls[1]) if tls[1] else None,
+            tls_client_ca=Path(tls[2]) if tls[2] else None,
+            cipher_key=env.get("TABADOL_CIPHER_KEY") or None,
+            nats_url=env.get("TABADOL_NATS_URL") or None,
+        )
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        env = store_env(self.event_store)
+        if self.cipher_key:
+            env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
+            env["CIPHER_KEY"] = self.cipher_key
+        return env
+
+    @property
+    def mtls(self) -> bool:
+        return self.tls_cert is not None

@@ -1,0 +1,222 @@
+"""``tabadol demo``: a hub on a free port, real cases through gRPC, a verified trail."""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from pathlib import Path
+
+import grpc
+from tabadol.catalogue.v1 import catalogue_pb2 as cat
+from tabadol.catalogue.v1 import catalogue_pb2_grpc
+from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
+from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
+
+from aggregates.identifiers import NationalCode, Sheba
+from hub.auth import AGENCY_HEADER
+from hub.bootstrap import build_hub, create_server
+from hub.cli import audit_verify
+from hub.config import Settings
+from hub.keys import init_keys
+
+__all__ = ["DEMO_RECORDS", "run_demo"]
+
+_STEP = cat.ProcessStep
+_REQ, _PROD, _DELIV = cat.STAGE_REQUEST, cat.STAGE_PRODUCTION, cat.STAGE_DELIVERY
+
+DEMO_RECORDS: dict[str, cat.ServiceRecordSpec] = {
+    "13021000101": cat.ServiceRecordSpec(
+        title_fa="صدور گواهی عدم سوءپیشینه",
+        title_en="Certificate of no criminal record",
+        legal_basis="قانون مدیریت خدمات کشوری، ماده ۳۶؛ آیین‌نامه اجرایی ماده ۱۶۴",
+        service_type=cat.SERVICE_TYPE_SOVEREIGN,
+        owner_agency="MOJ",
+        stakeholders=["شهروندان", "اتباع مقیم"],
+        required_documents=["فرم درخواست الکترونیکی"],
+        required_inquiries=[cat.INQUIRY_KIND_CIVIL_REGISTRATION],
+        identity_level=2,
+        fee=cat.Fee(
+            tariff_rials=1_200_000, revenue_account=Sheba.from_bban("0170000000111222333444").value
+        ),
+        in_person_required=False,
+        process=[
+            _STEP(name="ثبت درخواست", stage=_REQ, time_limit_hours=1),
+            _STEP(name="استعلام سوابق", stage=_PROD, time_limit_hours=48),
+            _STEP(name="صدور گواهی", stage=_PROD, time_limit_hours=24),
+            _STEP(name="ارسال الکترونیکی", stage=_DELIV, time_limit_hours=2),
+        ],
+        units=["اداره کل سجل کیفری"],
+        evaluation_method="نظرسنجی برخط پس از تحویل (۱ تا ۵)",
+        time_limit_hours=96,
+    ),
+    "13021000202": cat.ServiceRecordSpec(
+        title_fa="تمدید کارت بازرگانی",
+        title_en="Commercial card renewal",
+        legal_basis="قانون اصلاح ماده ۳ قانون نظام صنفی و آیین‌نامه کارت بازرگانی",
+        service_type=cat.SERVICE_TYPE_SUPPORTIVE,
+        owner_agency="MIMT",
+        stakeholders=["بازرگانان", "شرکت‌های تجاری"],
+        required_documents=["اظهارنامه مالیاتی", "گواهی عضویت اتاق"],
+        required_inquiries=[cat.INQUIRY_KIND_CIVIL_REGISTRATION, cat.INQUIRY_KIND_DEEDS_REGISTRY],
+        identity_level=3,
+        fee=cat.Fee(
+            tariff_rials=5_000_000, revenue_account=Sheba.from_bban("0100000000999888777666").value
+        ),
+        in_person_required=False,
+        process=[
+            _STEP(name="ثبت درخواست", stage=_REQ, time_limit_hours=1),
+            _STEP(name="بررسی مدارک", stage=_REQ, time_limit_hours=24),
+            _STEP(name="استعلام ثبت شرکت‌ها", stage=_PROD, time_limit_hours=24),
+            _STEP(name="صدور کارت", stage=_PROD, time_limit_hours=48),
+            _STEP(name="تحویل کارت الکترونیکی", stage=_DELIV, time_limit_hours=4),
+        ],
+        units=["اداره کل بازرگانی", "اتاق بازرگانی"],
+        evaluation_method="نظرسنجی برخط پس از تحویل (۱ تا ۵)",
+        time_limit_hours=120,
+    ),
+}
+
+
+def _meta(agency: str) -> tuple[tuple[str, str], ...]:
+    return ((AGENCY_HEADER, agency),)
+
+
+async def _drive_case(
+    stub: servicedesk_pb2_grpc.ServiceDeskServiceStub,
+    service_code: str,
+    spec: cat.ServiceRecordSpec,
+    applicant: str,
+    fate: str,
+    rng: random.Random,
+) -> desk.Case:
+    md = _meta(spec.owner_agency)
+    opened = await stub.OpenCase(
+        desk.OpenCaseRequest(
+            service_code=service_code,
+            applicant_national_code=applicant,
+            channel=rng.choice(["web", "mobile", "counter"]),
+        ),
+        metadata=md,
+    )
+    code = opened.case.tracking_code
+    for stage in (_REQ, _PROD, _DELIV):
+        if fate == "rejected" and stage == _PROD:
+            reply = await stub.RejectCase(
+                desk.RejectCaseRequest(
+                    tracking_code=code, reason="سوابق استعلام‌شده با درخواست مطابقت ندارد"
+                ),
+                metadata=md,
+            )
+            return reply.case
+        if fate == "cancelled" and stage == _PROD:
+            reply = await stub.CancelCase(
+                desk.CancelCaseRequest(tracking_code=code, reason="انصراف متقاضی"), metadata=md
+            )
+            return reply.case
+        for step in (s for s in spec.process if s.stage == stage):
+            await stub.RecordStep(
+                desk.RecordStepRequest(tracking_code=code, step=step.name), metadata=md
+            )
+        if stage != _DELIV:
+            await stub.CompleteStage(
+                desk.CompleteStageRequest(tracking_code=code, stage=stage), metadata=md
+            )
+    reply = await stub.DeliverCase(desk.DeliverCaseRequest(tracking_code=code), metadata=md)
+    if fate == "rated":
+        reply = await stub.RateSatisfaction(
+            desk.RateSatisfactionRequest(
+                tracking_code=code,
+                score=rng.choice([3, 4, 4, 5, 5]),
+                comment="سریع و بدون مراجعه حضوری",
+            ),
+            metadata=_meta("MYGOV"),
+        )
+    return reply.case
+
+
+def _print_cases(cases: list[desk.Case]) -> None:
+    status = {v: k.removeprefix("CASE_STATUS_").lower() for k, v in desk.CaseStatus.items()}
+    print(
+        f"\n{'tracking code':<20} {'service':<12} {'applicant':<11} {'status':<10}"
+        f" {'opened (Jalali)':<20} {'last event (Jalali)':<20} rating"
+    )
+    print("-" * 106)
+    for c in cases:
+        rating = str(c.satisfaction.score) if c.HasField("satisfaction") else "-"
+        print(
+            f"{c.tracking_code:<20} {c.service_code:<12} {c.applicant_masked:<11}"
+            f" {status[c.status]:<10}"
+            f" {c.timeline[0].at_jalali:<20} {c.timeline[-1].at_jalali:<20} {rating}"
+        )
+
+
+async def run_demo(*, cases: int = 24, data_dir: Path | None = None) -> int:
+    """Run the whole demo; returns the exit code of the final trail verification."""
+    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="tabadol-demo-"))
+    settings = Settings.from_env(
+        {"TABADOL_DATA_DIR": str(data_dir), "TABADOL_LISTEN": "127.0.0.1:0"}
+    )
+    if not settings.signing_key.exists():
+        init_keys(settings.signing_key, settings.public_keys)
+    hub = build_hub(settings)
+    running = await create_server(hub, settings)
+    print(f"Tabadol hub listening on 127.0.0.1:{running.port} (store: {settings.event_store})")
+    rng = random.Random(1405)  # noqa: S311 - reproducible fixtures, not secrets
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            catalogue = catalogue_pb2_grpc.CatalogueServiceStub(channel)
+            stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(channel)
+            for code, spec in DEMO_RECORDS.items():
+                reply = await catalogue.RegisterServiceRecord(
+                    cat.RegisterServiceRecordRequest(service_code=code, spec=spec),
+                    metadata=_meta(spec.owner_agency),
+                )
+                print(
+                    f"registered service {code} «{spec.title_fa}» revision {reply.record.revision}"
+                )
+            try:
+                await stub.OpenCase(
+                    desk.OpenCaseRequest(
+                        service_code="13021000101",
+                        applicant_national_code="0012345678",
+                        channel="web",
+                    ),
+                    metadata=_meta("MOJ"),
+                )
+            except grpc.aio.AioRpcError as error:
+                print(
+                    f"a mistyped national code is refused: {error.code().name}: {error.details()}"
+                )
+            fates = [
+                "rated",
+                "rated",
+                "delivered",
+                "rated",
+                "rejected",
+                "rated",
+                "cancelled",
+                "rated",
+            ]
+            done: list[desk.Case] = []
+            for i in range(cases):
+                code, spec = list(DEMO_RECORDS.items())[i % len(DEMO_RECORDS)]
+                applicant = NationalCode.from_serial(f"{rng.randrange(1, 10**9):09d}").value
+                done.append(
+                    await _drive_case(stub, code, spec, applicant, fates[i % len(fates)], rng)
+                )
+            _print_cases(done)
+            one = await stub.GetCase(
+                desk.GetCaseRequest(
+                    tracking_code=done[0].tracking_code, digits=desk.DIGITS_PERSIAN
+                ),
+                metadata=_meta("MYGOV"),
+            )
+            print(f"\ntimeline of {one.case.tracking_code} (as the applicant sees it):")
+            for entry in one.case.timeline:
+                label = entry.step or entry.note
+                print(f"  {entry.at_jalali}  {entry.kind:<16} {label}  [{entry.by_agency}]")
+    finally:
+        await running.stop()
+        hub.close()
+    print(f"\naudit verify {settings.event_store} --keys {settings.public_keys}")
+    return audit_verify(settings.event_store, settings.public_keys)

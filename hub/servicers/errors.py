@@ -1,0 +1,84 @@
+"""One table from domain errors to gRPC status codes, with field-level details."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from aggregates.errors import (
+    AlreadyExists,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    TransitionRefused,
+)
+from hub.application import AccessDenied
+
+__all__ = ["domain_errors_as_status", "status_for"]
+
+_CODES: list[tuple[type[DomainError], int]] = [
+    (InvalidInput, code_pb2.INVALID_ARGUMENT),
+    (TransitionRefused, code_pb2.FAILED_PRECONDITION),
+    (NotFound, code_pb2.NOT_FOUND),
+    (AlreadyExists, code_pb2.ALREADY_EXISTS),
+    (AccessDenied, code_pb2.PERMISSION_DENIED),
+]
+
+
+def status_for(error: DomainError) -> grpc.Status:
+    """The rich status for a domain error: a code, a message and google.rpc details."""
+    code = next((c for kind, c in _CODES if isinstance(error, kind)), code_pb2.FAILED_PRECONDITION)
+    details: list[any_pb2.Any] = []
+    if isinstance(error, InvalidInput):
+        bad = error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(
+                    field=v.field, description=v.description
+                )
+                for v in error.violations
+            ]
+        )
+        details.append(_pack(bad))
+    elif isinstance(error, TransitionRefused):
+        failure = error_details_pb2.PreconditionFailure(
+            violations=[
+                error_details_pb2.PreconditionFailure.Violation(
+                    type="STATE", subject=error.field, description=error.message
+                )
+            ]
+        )
+        details.append(_pack(failure))
+    elif isinstance(error, NotFound):
+        details.append(
+            _pack(error_details_pb2.ResourceInfo(resource_type=error.what, resource_name=error.key))
+        )
+    message = str(error)
+    return rpc_status.to_status(status_pb2.Status(code=code, message=message, details=details))
+
+
+def _pack(message: Any) -> any_pb2.Any:
+    packed = any_pb2.Any()
+    packed.Pack(message)
+    return packed
+
+
+_F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
+
+
+def domain_errors_as_status(method: _F) -> _F:
+    """Turn a domain error raised by a servicer method into its gRPC status."""
+
+    @wraps(method)
+    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            return await method(self, request, context)
+        except DomainError as error:
+            await context.abort_with_status(status_for(error))
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,112 @@
+"""Offline verification catches every kind of tampering and names the first bad event."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from aggregates.service_record import Stage
+from hub.application import TabadolHub
+from hub.audit import export_trail, read_trail, verify_trail
+from hub.envelope import Envelope, event_hash, signed_message
+from hub.keys import PublicKeyRing, Signer
+from hub.servicers.convert import spec_from_proto
+from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
+
+
+@pytest.fixture
+def store(tmp_path: Path, signer: Signer) -> str:
+    """An SQLite store holding a record and three cases at different stages."""
+    url = f"sqlite:///{tmp_path / 'events.sqlite'}"
+    from hub.config import store_env
+
+    hub = TabadolHub(signer, env=store_env(url))
+    hub.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
+    for serial in (11, 12, 13):
+        case = hub.open_case(SERVICE_CODE, applicant(serial), channel="web", by=AGENCY)
+        hub.record_step(case.tracking_code, "ثبت درخواست", by=AGENCY)
+        hub.complete_stage(case.tracking_code, Stage.REQUEST, by=AGENCY)
+    hub.close()
+    return url
+
+
+def lines_of(store: str, tmp_path: Path) -> list[dict[str, object]]:
+    out = tmp_path / "trail.jsonl"
+    with out.open("w") as f:
+        export_trail(store, f)
+    return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+def verify_lines(lines: list[dict[str, object]], tmp_path: Path, ring: PublicKeyRing) -> str:
+    path = tmp_path / "tampered.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    report = verify_trail(read_trail(str(path)), ring)
+    return str(report.problem) if report.problem else ""
+
+
+def test_an_untouched_trail_verifies_from_the_store_and_from_an_export(
+    store: str, tmp_path: Path, ring: PublicKeyRing
+) -> None:
+    direct = verify_trail(read_trail(store), ring)
+    assert direct.ok and direct.events == 10 and direct.aggregates == 4 and direct.signatures == 10
+    assert verify_lines(lines_of(store, tmp_path), tmp_path, ring) == ""
+
+
+def test_a_changed_byte_is_caught_at_that_event(store: str, tmp_path: Path, ring: PublicKeyRing) -> None:
+    lines = lines_of(store, tmp_path)
+    state = bytearray(base64.b64decode(str(lines[5]["state"])))
+    state[-3] ^= 0x01
+    lines[5]["state"] = base64.b64encode(bytes(state)).decode()
+    problem = verify_lines(lines, tmp_path, ring)
+    assert f"position {lines[5]['position']}" in problem and "bad signature" in problem
+
+
+def test_a_deleted_event_is_caught_at_the_next_event_of_its_aggregate(
+    store: str, tmp_path: Path, ring: PublicKeyRing
+) -> None:
+    lines = lines_of(store, tmp_path)
+    victim = next(i for i, line in enumerate(lines[1:], 1) if line["version"] == 2)
+    aggregate = lines[victim]["aggregate_id"]
+    del lines[victim]
+    problem = verify_lines(lines, tmp_path, ring)
+    assert f"aggregate {aggregate} version 3" in problem and "version 2 is missing" in problem
+
+
+def test_two_swapped_events_are_caught(store: str, tmp_path: Path, ring: PublicKeyRing) -> None:
+    lines = lines_of(store, tmp_path)
+    i = next(i for i, line in enumerate(lines[1:], 1) if line["version"] == 2)
+    j = next(j for j, line in enumerate(lines) if line.get("aggregate_id") == lines[i]["aggregate_id"] and line.get("version") == 3)
+    lines[i]["state"], lines[j]["state"] = lines[j]["state"], lines[i]["state"]
+    lines[i]["topic"], lines[j]["topic"] = lines[j]["topic"], lines[i]["topic"]
+    problem = verify_lines(lines, tmp_path, ring)
+    assert f"position {lines[i]['position']}" in problem and "chain broken" in problem
+
+
+def test_a_signature_from_an_unknown_key_is_named(store: str, tmp_path: Path, ring: PublicKeyRing) -> None:
+    lines = lines_of(store, tmp_path)
+    line = lines[2]
+    envelope = Envelope.from_bytes(base64.b64decode(str(line["state"])))
+    forger = Signer(Ed25519PrivateKey.generate())
+    digest = event_hash(envelope.prev_hash, str(line["aggregate_id"]), int(str(line["version"])), str(line["topic"]), envelope.payload)
+    forged = Envelope(forger.key_id, envelope.prev_hash, forger.sign(signed_message(forger.key_id, digest)), envelope.payload)
+    line["state"] = base64.b64encode(forged.to_bytes()).decode()
+    problem = verify_lines(lines, tmp_path, ring)
+    assert f"position {line['position']}" in problem and f"unknown key '{forger.key_id}'" in problem
+    # and a trail checked against the wrong key file fails at its first event
+    assert "unknown key" in verify_lines(lines_of(store, tmp_path), tmp_path, PublicKeyRing.of(forger.public_key))
+
+
+def test_tampering_inside_the_sqlite_file_is_caught(store: str, ring: PublicKeyRing) -> None:
+    path = store.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        (state,) = db.execute("SELECT state FROM stored_events WHERE rowid = 2").fetchone()
+        assert b'"web"' in state  # the case's Opened event, in clear
+        db.execute("UPDATE stored_events SET state = ? WHERE rowid = 2", (state.replace(b'"web"', b'"api"'),))
+    report = verify_trail(read_trail(path), ring)
+    assert report.problem is not None and report.problem.position == 2
+    assert "bad signature" in report.problem.reason

@@ -1,0 +1,258 @@
+"""The service desk and catalogue over real gRPC, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from grpc_status import rpc_status
+from tabadol.catalogue.v1 import catalogue_pb2 as cat
+from tabadol.catalogue.v1 import catalogue_pb2_grpc
+from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
+from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
+
+from hub.audit import read_trail, verify_trail
+from tests.conftest import LiveHub
+from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
+
+MD = (("x-tabadol-agency", AGENCY),)
+
+
+def stubs(live: LiveHub) -> tuple[Any, Any]:
+    return (
+        catalogue_pb2_grpc.CatalogueServiceStub(live.channel),
+        servicedesk_pb2_grpc.ServiceDeskServiceStub(live.channel),
+    )
+
+
+async def register(live: LiveHub) -> None:
+    catalogue, _ = stubs(live)
+    await catalogue.RegisterServiceRecord(
+        cat.RegisterServiceRecordRequest(service_code=SERVICE_CODE, spec=spec_proto()), metadata=MD
+    )
+
+
+async def open_case(live: LiveHub) -> str:
+    _, desk_stub = stubs(live)
+    reply = await desk_stub.OpenCase(
+        desk.OpenCaseRequest(service_code=SERVICE_CODE, applicant_national_code=applicant(), channel="web"),
+        metadata=MD,
+    )
+    return str(reply.case.tracking_code)
+
+
+async def test_case_runs_request_to_delivery_and_the_trail_verifies(live_hub: LiveHub) -> None:
+    await register(live_hub)
+    _, stub = stubs(live_hub)
+    code = await open_case(live_hub)
+    await stub.RecordStep(desk.RecordStepRequest(tracking_code=code, step="ثبت درخواست"), metadata=MD)
+    await stub.CompleteStage(desk.CompleteStageRequest(tracking_code=code, stage=cat.STAGE_REQUEST), metadata=MD)
+    await stub.RecordStep(desk.RecordStepRequest(tracking_code=code, step="استعلام سوابق"), metadata=MD)
+    await stub.CompleteStage(desk.CompleteStageRequest(tracking_code=code, stage=cat.STAGE_PRODUCTION), metadata=MD)
+    await stub.RecordStep(desk.RecordStepRequest(tracking_code=code, step="ارسال الکترونیکی"), metadata=MD)
+    await stub.DeliverCase(desk.DeliverCaseRequest(tracking_code=code), metadata=MD)
+    rated = await stub.RateSatisfaction(
+        desk.RateSatisfactionRequest(tracking_code=code, score=5, comment="عالی"),
+        metadata=(("x-tabadol-agency", "MYGOV"),),
+    )
+    assert rated.case.satisfaction.score == 5
+
+    got = (await stub.GetCase(desk.GetCaseRequest(tracking_code=code.lower()), metadata=MD)).case
+    assert got.status == desk.CASE_STATUS_DELIVERED
+    assert [e.kind for e in got.timeline] == [
+        "opened", "step_recorded", "stage_completed", "step_recorded", "stage_completed",
+        "step_recorded", "delivered", "rated",
+    ]  # fmt: skip
+    assert got.timeline[0].by_agency == AGENCY and got.timeline[-1].by_agency == "MYGOV"
+    assert got.timeline[0].at_jalali.startswith("14")  # Solar Hijri year
+    assert got.applicant_masked != applicant() and got.applicant_masked.endswith(applicant()[-2:])
+    persian = (
+        await stub.GetCase(desk.GetCaseRequest(tracking_code=code, digits=desk.DIGITS_PERSIAN), metadata=MD)
+    ).case
+    assert persian.timeline[0].at_jalali[0] == "۱"
+
+    report = verify_trail(read_trail(live_hub.settings.event_store), live_hub.ring)
+    assert report.ok, report.problem
+    assert report.events == 9 and report.aggregates == 2 and report.signatures == 9
+
+
+async def test_record_revisions_keep_history(live_hub: LiveHub) -> None:
+    await register(live_hub)
+    catalogue, _ = stubs(live_hub)
+    revised = await catalogue.ReviseServiceRecord(
+        cat.ReviseServiceRecordRequest(
+            service_code=SERVICE_CODE, spec=spec_proto(time_limit_hours=72), reason="کاهش زمان", expected_revision=1
+        ),
+        metadata=MD,
+    )
+    assert revised.record.revision == 2
+    first = await catalogue.GetServiceRecord(cat.GetServiceRecordRequest(service_code=SERVICE_CODE, revision=1), metadata=MD)
+    latest = await catalogue.GetServiceRecord(cat.GetServiceRecordRequest(service_code=SERVICE_CODE), metadata=MD)
+    assert (first.record.spec.time_limit_hours, latest.record.spec.time_limit_hours) == (96, 72)
+    assert latest.record.revision_reason == "کاهش زمان"
+    listed = await catalogue.ListServiceRecords(cat.ListServiceRecordsRequest(), metadata=MD)
+    assert [r.service_code for r in listed.records] == [SERVICE_CODE]
+    assert [r.revision for r in listed.records] == [2]
+
+
+def _status(error: grpc.aio.AioRpcError) -> tuple[grpc.StatusCode, list[str]]:
+    fields: list[str] = []
+    status = rpc_status.from_call(error)
+    for detail in status.details if status else []:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            fields += [v.field for v in bad.field_violations]
+    return error.code(), fields
+
+
+BAD_CALLS: dict[str, tuple[Callable[[Any, Any, str], Awaitable[Any]], grpc.StatusCode, str]] = {
+    "national code check digit": (
+        lambda c, d, code: d.OpenCase(
+            desk.OpenCaseRequest(service_code=SERVICE_CODE, applicant_national_code="0012345678", channel="web"),
+            metadata=MD,
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "applicant_national_code",
+    ),
+    "unknown service": (
+        lambda c, d, code: d.OpenCase(
+            desk.OpenCaseRequest(service_code="99999999", applicant_national_code=applicant(), channel="web"),
+            metadata=MD,
+        ),
+        grpc.StatusCode.NOT_FOUND,
+        "",
+    ),
+    "malformed service code": (
+        lambda c, d, code: d.OpenCase(
+            desk.OpenCaseRequest(service_code="13-A", applicant_national_code=applicant(), channel="web"),
+            metadata=MD,
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "service_code",
+    ),
+    "unknown channel": (
+        lambda c, d, code: d.OpenCase(
+            desk.OpenCaseRequest(service_code=SERVICE_CODE, applicant_national_code=applicant(), channel="fax"),
+            metadata=MD,
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "channel",
+    ),
+    "rating out of range": (
+        lambda c, d, code: d.RateSatisfaction(desk.RateSatisfactionRequest(tracking_code=code, score=7), metadata=MD),
+        grpc.StatusCode.FAILED_PRECONDITION,  # not delivered yet: the state is checked first
+        "",
+    ),
+    "impossible transition": (
+        lambda c, d, code: d.DeliverCase(desk.DeliverCaseRequest(tracking_code=code), metadata=MD),
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "",
+    ),
+    "completing the wrong stage": (
+        lambda c, d, code: d.CompleteStage(
+            desk.CompleteStageRequest(tracking_code=code, stage=cat.STAGE_PRODUCTION), metadata=MD
+        ),
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "",
+    ),
+    "stage left unspecified": (
+        lambda c, d, code: d.CompleteStage(desk.CompleteStageRequest(tracking_code=code), metadata=MD),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "stage",
+    ),
+    "step not in the record": (
+        lambda c, d, code: d.RecordStep(desk.RecordStepRequest(tracking_code=code, step="قدم ناشناخته"), metadata=MD),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "step",
+    ),
+    "malformed tracking code": (
+        lambda c, d, code: d.GetCase(desk.GetCaseRequest(tracking_code="C-12"), metadata=MD),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "tracking_code",
+    ),
+    "mistyped tracking code": (
+        lambda c, d, code: d.RejectCase(
+            desk.RejectCaseRequest(tracking_code=code[:-1] + ("0" if code[-1] != "0" else "1"), reason="x"),
+            metadata=MD,
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "tracking_code",
+    ),
+    "reject without a reason": (
+        lambda c, d, code: d.RejectCase(desk.RejectCaseRequest(tracking_code=code, reason=" "), metadata=MD),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "reason",
+    ),
+    "bad revenue account": (
+        lambda c, d, code: c.RegisterServiceRecord(
+            cat.RegisterServiceRecordRequest(
+                service_code="13021000999",
+                spec=spec_proto(fee=cat.Fee(tariff_rials=10, revenue_account="IR000000000000000000000000")),
+            ),
+            metadata=MD,
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "spec.fee.revenue_account",
+    ),
+    "service type unspecified": (
+        lambda c, d, code: c.RegisterServiceRecord(
+            cat.RegisterServiceRecordRequest(service_code="13021000999", spec=spec_proto(service_type=0)),
+            metadata=MD,
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "spec.service_type",
+    ),
+    "registering twice": (
+        lambda c, d, code: c.RegisterServiceRecord(
+            cat.RegisterServiceRecordRequest(service_code=SERVICE_CODE, spec=spec_proto()), metadata=MD
+        ),
+        grpc.StatusCode.ALREADY_EXISTS,
+        "",
+    ),
+    "another agency's case": (
+        lambda c, d, code: d.RejectCase(
+            desk.RejectCaseRequest(tracking_code=code, reason="x"), metadata=(("x-tabadol-agency", "TAX"),)
+        ),
+        grpc.StatusCode.PERMISSION_DENIED,
+        "",
+    ),
+    "no agency identified": (
+        lambda c, d, code: d.GetCase(desk.GetCaseRequest(tracking_code=code)),
+        grpc.StatusCode.UNAUTHENTICATED,
+        "",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CALLS))
+async def test_bad_input_is_refused_with_its_field_and_stores_nothing(live_hub: LiveHub, case: str) -> None:
+    await register(live_hub)
+    code = await open_case(live_hub)
+    before = live_hub.hub.recorder.max_notification_id()
+    call, expected, field = BAD_CALLS[case]
+    catalogue, stub = stubs(live_hub)
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await call(catalogue, stub, code)
+    got, fields = _status(raised.value)
+    assert got == expected, raised.value.details()
+    if field:
+        assert field in fields, (fields, raised.value.details())
+        assert field.split(".")[-1] in raised.value.details()
+    assert raised.value.details()  # always a message a person can read
+    assert live_hub.hub.recorder.max_notification_id() == before
+
+
+async def test_health_and_reflection_are_on(live_hub: LiveHub) -> None:
+    health = health_pb2_grpc.HealthStub(live_hub.channel)
+    reply = await health.Check(health_pb2.HealthCheckRequest(service="tabadol.servicedesk.v1.ServiceDeskService"))
+    assert reply.status == health_pb2.HealthCheckResponse.SERVING
+    reflect = reflection_pb2_grpc.ServerReflectionStub(live_hub.channel)
+    call = reflect.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]))
+    names = {s.name async for r in call for s in r.list_services_response.service}
+    assert {"tabadol.catalogue.v1.CatalogueService", "tabadol.servicedesk.v1.ServiceDeskService"} <= names

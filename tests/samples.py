@@ -1,0 +1,49 @@
+"""Sample service records and applicants shared by the tests."""
+
+from __future__ import annotations
+
+from tabadol.catalogue.v1 import catalogue_pb2 as cat
+
+from aggregates.identifiers import NationalCode, Sheba
+
+SERVICE_CODE = "13021000101"
+AGENCY = "MOJ"
+ACCOUNT = Sheba.from_bban("0170000000111222333444").value
+
+
+def applicant(serial: int = 1234567) -> str:
+    """A valid national code built from a serial number."""
+    return NationalCode.from_serial(f"{serial:09d}").value
+
+
+def spec_proto(**changes: object) -> cat.ServiceRecordSpec:
+    spec = cat.ServiceRecordSpec(
+        title_fa="صدور گواهی عدم سوءپیشینه",
+        title_en="Certificate of no criminal record",
+        legal_basis="قانون مدیریت خدمات کشوری، ماده ۳۶",
+        service_type=cat.SERVICE_TYPE_SOVEREIGN,
+        owner_agency=AGENCY,
+        stakeholders=["شهروندان"],
+        required_documents=["فرم درخواست"],
+        required_inquiries=[cat.INQUIRY_KIND_CIVIL_REGISTRATION],
+        identity_level=2,
+        fee=cat.Fee(tariff_rials=1_200_000, revenue_account=ACCOUNT),
+        in_person_required=False,
+        process=[
+            cat.ProcessStep(name="ثبت درخواست", stage=cat.STAGE_REQUEST, time_limit_hours=1),
+            cat.ProcessStep(name="استعلام سوابق", stage=cat.STAGE_PRODUCTION, time_limit_hours=48),
+            cat.ProcessStep(name="ارسال الکترونیکی", stage=cat.STAGE_DELIVERY, time_limit_hours=2),
+        ],
+        units=["اداره کل سجل کیفری"],
+        evaluation_method="نظرسنجی برخط پس از تحویل",
+        time_limit_hours=96,
+    )
+    for name, value in changes.items():
+        if isinstance(value, list):
+            spec.ClearField(name)
+            getattr(spec, name).extend(value)
+        elif hasattr(value, "CopyFrom"):
+            getattr(spec, name).CopyFrom(value)
+        else:
+            setattr(spec, name, value)
+    return spec
