@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -60,3 +61,18 @@ def raise_if_any(violations: list[Violation]) -> None:
 def check_actor(violations: list[Violation], by: Any) -> str:
     """Who acts (a user or system id, recorded in every event) must be given."""
     return check_text(violations, "by", by, max_length=SHORT_TEXT, what="the acting party")
+
+
+def check_parsed(
+    violations: list[Violation], parse: Callable[[str, str], object], text: Any, field: str
+) -> str:
+    """The canonical text of an identifier parsed with ``parse(text, field)``; on failure
+    its violations are recorded and '' is returned."""
+    if not isinstance(text, str):
+        violations.append(Violation(field, "must be text"))
+        return ""
+    try:
+        return str(parse(text, field))
+    except InvalidInput as error:
+        violations.extend(error.violations)
+        return ""

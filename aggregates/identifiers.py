@@ -18,6 +18,7 @@ from typing import ClassVar
 from aggregates.errors import InvalidInput
 
 __all__ = [
+    "CROCKFORD_ALPHABET",
     "AgencyCode",
     "NationalCode",
     "NationalId",
@@ -26,6 +27,7 @@ __all__ = [
     "Sheba",
     "TrackingCode",
     "TrackingKind",
+    "damm32_check",
     "normalize_digits",
 ]
 

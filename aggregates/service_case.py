@@ -17,10 +17,11 @@ from aggregates._checks import (
     SHORT_TEXT,
     check_actor,
     check_int,
+    check_parsed,
     check_text,
     raise_if_any,
 )
-from aggregates.errors import InvalidInput, TransitionRefused, Violation
+from aggregates.errors import TransitionRefused, Violation
 from aggregates.identifiers import (
     AgencyCode,
     NationalCode,
@@ -243,11 +244,11 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
                     f" {TrackingKind.CASE.value}), got kind {tracking_code.kind.value}",
                 )
             )
-        code = _parsed(v, ServiceCode.parse, service_code, "service_code")
+        code = check_parsed(v, ServiceCode.parse, service_code, "service_code")
         revision = check_int(v, "record_revision", record_revision, 1, 2**31 - 1, "record revision")
         if not isinstance(applicant, NationalCode):
             v.append(Violation("applicant_national_code", "national code must be parsed first"))
-        agency_code = _parsed(v, AgencyCode.parse, agency, "agency")
+        agency_code = check_parsed(v, AgencyCode.parse, agency, "agency")
         chosen = channel.strip().lower() if isinstance(channel, str) else ""
         if chosen not in CHANNELS:
             v.append(
@@ -275,10 +276,11 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         self._require_open("record a step")
         v: list[Violation] = []
         name = check_text(v, "step", step, max_length=SHORT_TEXT, what="step")
+        step_is_text = not v
         text = check_text(v, "note", note, max_length=LONG_TEXT, required=False, what="note")
         actor = check_actor(v, by)
         allowed = self.steps_for(self._stage)
-        if name and allowed and name not in allowed:
+        if step_is_text and allowed and name not in allowed:
             v.append(
                 Violation(
                     "step",
@@ -299,13 +301,12 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         self._require_open("complete a stage")
         v: list[Violation] = []
         actor = check_actor(v, by)
-        try:
-            ending = Stage(stage)
-        except ValueError:
-            v.append(
-                Violation("stage", f"stage must be one of {', '.join(s.value for s in Stage)}")
-            )
+        ending = next((s for s in Stage if s == stage), None)
+        if ending is None:
+            allowed = ", ".join(s.value for s in Stage)
+            v.append(Violation("stage", f"stage must be one of {allowed}, got {stage!r}"))
         raise_if_any(v)
+        assert ending is not None  # raise_if_any raised otherwise
         if ending is not self._stage:
             msg = f"the case is in the {self._stage.value} stage, not {ending.value}"
             raise TransitionRefused(msg, field="stage")
@@ -482,14 +483,3 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
     def recorded_steps(self, stage: Stage) -> tuple[str, ...]:
         """The steps recorded in ``stage``, in order."""
         return tuple(name for s, name in self._recorded if s is stage)
-
-
-def _parsed(v: list[Violation], parse: Any, text: Any, field: str) -> str:
-    if not isinstance(text, str):
-        v.append(Violation(field, "must be text"))
-        return ""
-    try:
-        return str(parse(text, field))
-    except InvalidInput as error:
-        v.extend(error.violations)
-        return ""

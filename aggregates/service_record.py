@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum, StrEnum
@@ -16,6 +16,7 @@ from aggregates._checks import (
     SHORT_TEXT,
     check_actor,
     check_int,
+    check_parsed,
     check_text,
     raise_if_any,
 )
@@ -127,7 +128,7 @@ class ServiceRecordSpec:
             v, "spec.evaluation_method", self.evaluation_method, "evaluation method"
         )
         service_type = _check_enum(v, "spec.service_type", ServiceType, self.service_type)
-        owner_agency = _parse(v, AgencyCode.parse, self.owner_agency, "spec.owner_agency")
+        owner_agency = check_parsed(v, AgencyCode.parse, self.owner_agency, "spec.owner_agency")
         stakeholders = _text_list(v, "spec.stakeholders", self.stakeholders, "stakeholder")
         if not stakeholders and not any(x.field.startswith("spec.stakeholders") for x in v):
             v.append(Violation("spec.stakeholders", "at least one stakeholder is required"))
@@ -180,12 +181,15 @@ class ServiceRecordSpec:
     def _checked_fee(self, v: list[Violation]) -> Fee | None:
         if self.fee is None:
             return None
+        if not isinstance(self.fee, Fee):
+            v.append(Violation("spec.fee", "fee must be a Fee or absent"))
+            return None
         tariff = self.fee.tariff_rials
         if isinstance(tariff, bool) or not isinstance(tariff, int) or tariff <= 0:
             v.append(
                 Violation("spec.fee.tariff_rials", "tariff must be a positive number of rials")
             )
-        account = _parse(v, Sheba.parse, self.fee.revenue_account, "spec.fee.revenue_account")
+        account = check_parsed(v, Sheba.parse, self.fee.revenue_account, "spec.fee.revenue_account")
         return Fee(tariff_rials=tariff, revenue_account=account)
 
     def _checked_process(self, v: list[Violation]) -> tuple[ProcessStep, ...]:
@@ -279,18 +283,6 @@ def _check_enum(v: list[Violation], field: str, enum: type[_E], raw: Any) -> _E:
         return next(iter(enum))
 
 
-def _parse(v: list[Violation], parser: Callable[[str, str], object], text: Any, field: str) -> str:
-    """The canonical text of an identifier, or '' with a violation for ``field``."""
-    if not isinstance(text, str):
-        v.append(Violation(field, "must be text"))
-        return ""
-    try:
-        return str(parser(text, field))
-    except InvalidInput as error:
-        v.extend(error.violations)
-        return ""
-
-
 def _description(v: list[Violation], field: str, value: Any, what: str) -> str:
     return check_text(v, field, value, max_length=DESCRIPTION_LENGTH, what=what)
 
@@ -366,7 +358,7 @@ class ServiceRecord(Aggregate, created_event_name="Registered"):
         ``service_code`` may also be given as text, parsed with field ``service_code``.
         """
         violations: list[Violation] = []
-        code = _parse(violations, ServiceCode.parse, str(service_code), "service_code")
+        code = check_parsed(violations, ServiceCode.parse, str(service_code), "service_code")
         checked = spec
         try:
             checked = spec.validated()

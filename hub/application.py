@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
 
-from aggregates.service_case import CaseStatus, ServiceCase, TimelineEntry
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from aggregates.errors import AlreadyExists, DomainError, NotFound
 from aggregates.identifiers import NationalCode, ServiceCode, TrackingCode, TrackingKind
+from aggregates.service_case import CaseStatus, ServiceCase, TimelineEntry
 from aggregates.service_record import ServiceRecord, ServiceRecordSpec, Stage
 from hub.config import APP_NAME
 from hub.ledger import LedgerApplication
@@ -218,7 +218,7 @@ class TabadolHub(LedgerApplication):
         self, aggregate_id: UUID, kind: type[_A], what: str, key: str, version: int | None = None
     ) -> _A:
         try:
-            aggregate = self.repository.get(aggregate_id, version=version)
+            aggregate: object = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             raise NotFound(what, key) from None
         if not isinstance(aggregate, kind) or (version and aggregate.version != version):

@@ -12,7 +12,12 @@ from pathlib import Path
 def tabadol(*args: str, data_dir: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TABADOL_DATA_DIR": str(data_dir), "TABADOL_LISTEN": "127.0.0.1:0"}
     return subprocess.run(
-        [sys.executable, "-m", "hub.cli", *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+        [sys.executable, "-m", "hub.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -32,7 +37,9 @@ def test_keys_init_writes_a_private_key_only_its_owner_can_read(tmp_path: Path) 
     assert again.returncode == 2 and "refusing to overwrite" in again.stderr
 
 
-def test_demo_drives_cases_and_verifies_its_trail_then_the_cli_catches_tampering(tmp_path: Path) -> None:
+def test_demo_drives_cases_and_verifies_its_trail_then_the_cli_catches_tampering(
+    tmp_path: Path,
+) -> None:
     result = tabadol("demo", "--cases", "20", "--data-dir", str(tmp_path), data_dir=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line.split() for line in result.stdout.splitlines() if line.startswith("C-")]
@@ -43,7 +50,9 @@ def test_demo_drives_cases_and_verifies_its_trail_then_the_cli_catches_tampering
     export = tmp_path / "trail.jsonl"
     assert tabadol("audit", "export", "-o", str(export), data_dir=tmp_path).returncode == 0
     keys = str(tmp_path / "keys" / "public-keys.json")
-    assert tabadol("audit", "verify", str(export), "--keys", keys, data_dir=tmp_path).returncode == 0
+    assert (
+        tabadol("audit", "verify", str(export), "--keys", keys, data_dir=tmp_path).returncode == 0
+    )
     lines = export.read_text().splitlines()
     del lines[5]
     export.write_text("\n".join(lines) + "\n")
@@ -53,5 +62,12 @@ def test_demo_drives_cases_and_verifies_its_trail_then_the_cli_catches_tampering
 
 
 def test_verify_names_a_missing_file(tmp_path: Path) -> None:
-    result = tabadol("audit", "verify", str(tmp_path / "nope.jsonl"), "--keys", str(tmp_path / "k.json"), data_dir=tmp_path)
+    result = tabadol(
+        "audit",
+        "verify",
+        str(tmp_path / "nope.jsonl"),
+        "--keys",
+        str(tmp_path / "k.json"),
+        data_dir=tmp_path,
+    )
     assert result.returncode == 2 and "not found" in result.stderr

@@ -57,7 +57,9 @@ def test_an_untouched_trail_verifies_from_the_store_and_from_an_export(
     assert verify_lines(lines_of(store, tmp_path), tmp_path, ring) == ""
 
 
-def test_a_changed_byte_is_caught_at_that_event(store: str, tmp_path: Path, ring: PublicKeyRing) -> None:
+def test_a_changed_byte_is_caught_at_that_event(
+    store: str, tmp_path: Path, ring: PublicKeyRing
+) -> None:
     lines = lines_of(store, tmp_path)
     state = bytearray(base64.b64decode(str(lines[5]["state"])))
     state[-3] ^= 0x01
@@ -80,25 +82,44 @@ def test_a_deleted_event_is_caught_at_the_next_event_of_its_aggregate(
 def test_two_swapped_events_are_caught(store: str, tmp_path: Path, ring: PublicKeyRing) -> None:
     lines = lines_of(store, tmp_path)
     i = next(i for i, line in enumerate(lines[1:], 1) if line["version"] == 2)
-    j = next(j for j, line in enumerate(lines) if line.get("aggregate_id") == lines[i]["aggregate_id"] and line.get("version") == 3)
+    j = next(
+        j
+        for j, line in enumerate(lines)
+        if line.get("aggregate_id") == lines[i]["aggregate_id"] and line.get("version") == 3
+    )
     lines[i]["state"], lines[j]["state"] = lines[j]["state"], lines[i]["state"]
     lines[i]["topic"], lines[j]["topic"] = lines[j]["topic"], lines[i]["topic"]
     problem = verify_lines(lines, tmp_path, ring)
     assert f"position {lines[i]['position']}" in problem and "chain broken" in problem
 
 
-def test_a_signature_from_an_unknown_key_is_named(store: str, tmp_path: Path, ring: PublicKeyRing) -> None:
+def test_a_signature_from_an_unknown_key_is_named(
+    store: str, tmp_path: Path, ring: PublicKeyRing
+) -> None:
     lines = lines_of(store, tmp_path)
     line = lines[2]
     envelope = Envelope.from_bytes(base64.b64decode(str(line["state"])))
     forger = Signer(Ed25519PrivateKey.generate())
-    digest = event_hash(envelope.prev_hash, str(line["aggregate_id"]), int(str(line["version"])), str(line["topic"]), envelope.payload)
-    forged = Envelope(forger.key_id, envelope.prev_hash, forger.sign(signed_message(forger.key_id, digest)), envelope.payload)
+    digest = event_hash(
+        envelope.prev_hash,
+        str(line["aggregate_id"]),
+        int(str(line["version"])),
+        str(line["topic"]),
+        envelope.payload,
+    )
+    forged = Envelope(
+        forger.key_id,
+        envelope.prev_hash,
+        forger.sign(signed_message(forger.key_id, digest)),
+        envelope.payload,
+    )
     line["state"] = base64.b64encode(forged.to_bytes()).decode()
     problem = verify_lines(lines, tmp_path, ring)
     assert f"position {line['position']}" in problem and f"unknown key '{forger.key_id}'" in problem
     # and a trail checked against the wrong key file fails at its first event
-    assert "unknown key" in verify_lines(lines_of(store, tmp_path), tmp_path, PublicKeyRing.of(forger.public_key))
+    assert "unknown key" in verify_lines(
+        lines_of(store, tmp_path), tmp_path, PublicKeyRing.of(forger.public_key)
+    )
 
 
 def test_tampering_inside_the_sqlite_file_is_caught(store: str, ring: PublicKeyRing) -> None:
@@ -106,7 +127,10 @@ def test_tampering_inside_the_sqlite_file_is_caught(store: str, ring: PublicKeyR
     with sqlite3.connect(path) as db:
         (state,) = db.execute("SELECT state FROM stored_events WHERE rowid = 2").fetchone()
         assert b'"web"' in state  # the case's Opened event, in clear
-        db.execute("UPDATE stored_events SET state = ? WHERE rowid = 2", (state.replace(b'"web"', b'"api"'),))
+        db.execute(
+            "UPDATE stored_events SET state = ? WHERE rowid = 2",
+            (state.replace(b'"web"', b'"api"'),),
+        )
     report = verify_trail(read_trail(path), ring)
     assert report.problem is not None and report.problem.position == 2
     assert "bad signature" in report.problem.reason

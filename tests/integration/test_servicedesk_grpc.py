@@ -40,7 +40,9 @@ async def register(live: LiveHub) -> None:
 async def open_case(live: LiveHub) -> str:
     _, desk_stub = stubs(live)
     reply = await desk_stub.OpenCase(
-        desk.OpenCaseRequest(service_code=SERVICE_CODE, applicant_national_code=applicant(), channel="web"),
+        desk.OpenCaseRequest(
+            service_code=SERVICE_CODE, applicant_national_code=applicant(), channel="web"
+        ),
         metadata=MD,
     )
     return str(reply.case.tracking_code)
@@ -50,11 +52,21 @@ async def test_case_runs_request_to_delivery_and_the_trail_verifies(live_hub: Li
     await register(live_hub)
     _, stub = stubs(live_hub)
     code = await open_case(live_hub)
-    await stub.RecordStep(desk.RecordStepRequest(tracking_code=code, step="ثبت درخواست"), metadata=MD)
-    await stub.CompleteStage(desk.CompleteStageRequest(tracking_code=code, stage=cat.STAGE_REQUEST), metadata=MD)
-    await stub.RecordStep(desk.RecordStepRequest(tracking_code=code, step="استعلام سوابق"), metadata=MD)
-    await stub.CompleteStage(desk.CompleteStageRequest(tracking_code=code, stage=cat.STAGE_PRODUCTION), metadata=MD)
-    await stub.RecordStep(desk.RecordStepRequest(tracking_code=code, step="ارسال الکترونیکی"), metadata=MD)
+    await stub.RecordStep(
+        desk.RecordStepRequest(tracking_code=code, step="ثبت درخواست"), metadata=MD
+    )
+    await stub.CompleteStage(
+        desk.CompleteStageRequest(tracking_code=code, stage=cat.STAGE_REQUEST), metadata=MD
+    )
+    await stub.RecordStep(
+        desk.RecordStepRequest(tracking_code=code, step="استعلام سوابق"), metadata=MD
+    )
+    await stub.CompleteStage(
+        desk.CompleteStageRequest(tracking_code=code, stage=cat.STAGE_PRODUCTION), metadata=MD
+    )
+    await stub.RecordStep(
+        desk.RecordStepRequest(tracking_code=code, step="ارسال الکترونیکی"), metadata=MD
+    )
     await stub.DeliverCase(desk.DeliverCaseRequest(tracking_code=code), metadata=MD)
     rated = await stub.RateSatisfaction(
         desk.RateSatisfactionRequest(tracking_code=code, score=5, comment="عالی"),
@@ -72,7 +84,9 @@ async def test_case_runs_request_to_delivery_and_the_trail_verifies(live_hub: Li
     assert got.timeline[0].at_jalali.startswith("14")  # Solar Hijri year
     assert got.applicant_masked != applicant() and got.applicant_masked.endswith(applicant()[-2:])
     persian = (
-        await stub.GetCase(desk.GetCaseRequest(tracking_code=code, digits=desk.DIGITS_PERSIAN), metadata=MD)
+        await stub.GetCase(
+            desk.GetCaseRequest(tracking_code=code, digits=desk.DIGITS_PERSIAN), metadata=MD
+        )
     ).case
     assert persian.timeline[0].at_jalali[0] == "۱"
 
@@ -86,13 +100,20 @@ async def test_record_revisions_keep_history(live_hub: LiveHub) -> None:
     catalogue, _ = stubs(live_hub)
     revised = await catalogue.ReviseServiceRecord(
         cat.ReviseServiceRecordRequest(
-            service_code=SERVICE_CODE, spec=spec_proto(time_limit_hours=72), reason="کاهش زمان", expected_revision=1
+            service_code=SERVICE_CODE,
+            spec=spec_proto(time_limit_hours=72),
+            reason="کاهش زمان",
+            expected_revision=1,
         ),
         metadata=MD,
     )
     assert revised.record.revision == 2
-    first = await catalogue.GetServiceRecord(cat.GetServiceRecordRequest(service_code=SERVICE_CODE, revision=1), metadata=MD)
-    latest = await catalogue.GetServiceRecord(cat.GetServiceRecordRequest(service_code=SERVICE_CODE), metadata=MD)
+    first = await catalogue.GetServiceRecord(
+        cat.GetServiceRecordRequest(service_code=SERVICE_CODE, revision=1), metadata=MD
+    )
+    latest = await catalogue.GetServiceRecord(
+        cat.GetServiceRecordRequest(service_code=SERVICE_CODE), metadata=MD
+    )
     assert (first.record.spec.time_limit_hours, latest.record.spec.time_limit_hours) == (96, 72)
     assert latest.record.revision_reason == "کاهش زمان"
     listed = await catalogue.ListServiceRecords(cat.ListServiceRecordsRequest(), metadata=MD)
@@ -114,7 +135,9 @@ def _status(error: grpc.aio.AioRpcError) -> tuple[grpc.StatusCode, list[str]]:
 BAD_CALLS: dict[str, tuple[Callable[[Any, Any, str], Awaitable[Any]], grpc.StatusCode, str]] = {
     "national code check digit": (
         lambda c, d, code: d.OpenCase(
-            desk.OpenCaseRequest(service_code=SERVICE_CODE, applicant_national_code="0012345678", channel="web"),
+            desk.OpenCaseRequest(
+                service_code=SERVICE_CODE, applicant_national_code="0012345678", channel="web"
+            ),
             metadata=MD,
         ),
         grpc.StatusCode.INVALID_ARGUMENT,
@@ -122,7 +145,9 @@ BAD_CALLS: dict[str, tuple[Callable[[Any, Any, str], Awaitable[Any]], grpc.Statu
     ),
     "unknown service": (
         lambda c, d, code: d.OpenCase(
-            desk.OpenCaseRequest(service_code="99999999", applicant_national_code=applicant(), channel="web"),
+            desk.OpenCaseRequest(
+                service_code="99999999", applicant_national_code=applicant(), channel="web"
+            ),
             metadata=MD,
         ),
         grpc.StatusCode.NOT_FOUND,
@@ -130,7 +155,9 @@ BAD_CALLS: dict[str, tuple[Callable[[Any, Any, str], Awaitable[Any]], grpc.Statu
     ),
     "malformed service code": (
         lambda c, d, code: d.OpenCase(
-            desk.OpenCaseRequest(service_code="13-A", applicant_national_code=applicant(), channel="web"),
+            desk.OpenCaseRequest(
+                service_code="13-A", applicant_national_code=applicant(), channel="web"
+            ),
             metadata=MD,
         ),
         grpc.StatusCode.INVALID_ARGUMENT,
@@ -138,14 +165,18 @@ BAD_CALLS: dict[str, tuple[Callable[[Any, Any, str], Awaitable[Any]], grpc.Statu
     ),
     "unknown channel": (
         lambda c, d, code: d.OpenCase(
-            desk.OpenCaseRequest(service_code=SERVICE_CODE, applicant_national_code=applicant(), channel="fax"),
+            desk.OpenCaseRequest(
+                service_code=SERVICE_CODE, applicant_national_code=applicant(), channel="fax"
+            ),
             metadata=MD,
         ),
         grpc.StatusCode.INVALID_ARGUMENT,
         "channel",
     ),
     "rating out of range": (
-        lambda c, d, code: d.RateSatisfaction(desk.RateSatisfactionRequest(tracking_code=code, score=7), metadata=MD),
+        lambda c, d, code: d.RateSatisfaction(
+            desk.RateSatisfactionRequest(tracking_code=code, score=7), metadata=MD
+        ),
         grpc.StatusCode.FAILED_PRECONDITION,  # not delivered yet: the state is checked first
         "",
     ),
@@ -162,12 +193,16 @@ BAD_CALLS: dict[str, tuple[Callable[[Any, Any, str], Awaitable[Any]], grpc.Statu
         "",
     ),
     "stage left unspecified": (
-        lambda c, d, code: d.CompleteStage(desk.CompleteStageRequest(tracking_code=code), metadata=MD),
+        lambda c, d, code: d.CompleteStage(
+            desk.CompleteStageRequest(tracking_code=code), metadata=MD
+        ),
         grpc.StatusCode.INVALID_ARGUMENT,
         "stage",
     ),
     "step not in the record": (
-        lambda c, d, code: d.RecordStep(desk.RecordStepRequest(tracking_code=code, step="قدم ناشناخته"), metadata=MD),
+        lambda c, d, code: d.RecordStep(
+            desk.RecordStepRequest(tracking_code=code, step="قدم ناشناخته"), metadata=MD
+        ),
         grpc.StatusCode.INVALID_ARGUMENT,
         "step",
     ),
@@ -178,14 +213,18 @@ BAD_CALLS: dict[str, tuple[Callable[[Any, Any, str], Awaitable[Any]], grpc.Statu
     ),
     "mistyped tracking code": (
         lambda c, d, code: d.RejectCase(
-            desk.RejectCaseRequest(tracking_code=code[:-1] + ("0" if code[-1] != "0" else "1"), reason="x"),
+            desk.RejectCaseRequest(
+                tracking_code=code[:-1] + ("0" if code[-1] != "0" else "1"), reason="x"
+            ),
             metadata=MD,
         ),
         grpc.StatusCode.INVALID_ARGUMENT,
         "tracking_code",
     ),
     "reject without a reason": (
-        lambda c, d, code: d.RejectCase(desk.RejectCaseRequest(tracking_code=code, reason=" "), metadata=MD),
+        lambda c, d, code: d.RejectCase(
+            desk.RejectCaseRequest(tracking_code=code, reason=" "), metadata=MD
+        ),
         grpc.StatusCode.INVALID_ARGUMENT,
         "reason",
     ),
@@ -193,7 +232,9 @@ BAD_CALLS: dict[str, tuple[Callable[[Any, Any, str], Awaitable[Any]], grpc.Statu
         lambda c, d, code: c.RegisterServiceRecord(
             cat.RegisterServiceRecordRequest(
                 service_code="13021000999",
-                spec=spec_proto(fee=cat.Fee(tariff_rials=10, revenue_account="IR000000000000000000000000")),
+                spec=spec_proto(
+                    fee=cat.Fee(tariff_rials=10, revenue_account="IR000000000000000000000000")
+                ),
             ),
             metadata=MD,
         ),
@@ -202,7 +243,9 @@ BAD_CALLS: dict[str, tuple[Callable[[Any, Any, str], Awaitable[Any]], grpc.Statu
     ),
     "service type unspecified": (
         lambda c, d, code: c.RegisterServiceRecord(
-            cat.RegisterServiceRecordRequest(service_code="13021000999", spec=spec_proto(service_type=0)),
+            cat.RegisterServiceRecordRequest(
+                service_code="13021000999", spec=spec_proto(service_type=0)
+            ),
             metadata=MD,
         ),
         grpc.StatusCode.INVALID_ARGUMENT,
@@ -210,14 +253,16 @@ BAD_CALLS: dict[str, tuple[Callable[[Any, Any, str], Awaitable[Any]], grpc.Statu
     ),
     "registering twice": (
         lambda c, d, code: c.RegisterServiceRecord(
-            cat.RegisterServiceRecordRequest(service_code=SERVICE_CODE, spec=spec_proto()), metadata=MD
+            cat.RegisterServiceRecordRequest(service_code=SERVICE_CODE, spec=spec_proto()),
+            metadata=MD,
         ),
         grpc.StatusCode.ALREADY_EXISTS,
         "",
     ),
     "another agency's case": (
         lambda c, d, code: d.RejectCase(
-            desk.RejectCaseRequest(tracking_code=code, reason="x"), metadata=(("x-tabadol-agency", "TAX"),)
+            desk.RejectCaseRequest(tracking_code=code, reason="x"),
+            metadata=(("x-tabadol-agency", "TAX"),),
         ),
         grpc.StatusCode.PERMISSION_DENIED,
         "",
@@ -231,7 +276,9 @@ BAD_CALLS: dict[str, tuple[Callable[[Any, Any, str], Awaitable[Any]], grpc.Statu
 
 
 @pytest.mark.parametrize("case", list(BAD_CALLS))
-async def test_bad_input_is_refused_with_its_field_and_stores_nothing(live_hub: LiveHub, case: str) -> None:
+async def test_bad_input_is_refused_with_its_field_and_stores_nothing(
+    live_hub: LiveHub, case: str
+) -> None:
     await register(live_hub)
     code = await open_case(live_hub)
     before = live_hub.hub.recorder.max_notification_id()
@@ -250,9 +297,16 @@ async def test_bad_input_is_refused_with_its_field_and_stores_nothing(live_hub: 
 
 async def test_health_and_reflection_are_on(live_hub: LiveHub) -> None:
     health = health_pb2_grpc.HealthStub(live_hub.channel)
-    reply = await health.Check(health_pb2.HealthCheckRequest(service="tabadol.servicedesk.v1.ServiceDeskService"))
+    reply = await health.Check(
+        health_pb2.HealthCheckRequest(service="tabadol.servicedesk.v1.ServiceDeskService")
+    )
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
     reflect = reflection_pb2_grpc.ServerReflectionStub(live_hub.channel)
-    call = reflect.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]))
+    call = reflect.ServerReflectionInfo(
+        iter([reflection_pb2.ServerReflectionRequest(list_services="")])
+    )
     names = {s.name async for r in call for s in r.list_services_response.service}
-    assert {"tabadol.catalogue.v1.CatalogueService", "tabadol.servicedesk.v1.ServiceDeskService"} <= names
+    assert {
+        "tabadol.catalogue.v1.CatalogueService",
+        "tabadol.servicedesk.v1.ServiceDeskService",
+    } <= names

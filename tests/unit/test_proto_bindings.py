@@ -28,5 +28,9 @@ def test_generated_bindings_are_up_to_date(tmp_path: Path) -> None:
     )
     assert status == 0
     generated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.py*"))
-    stale = [str(rel) for rel in generated if not (PROTO / rel).exists() or not filecmp.cmp(tmp_path / rel, PROTO / rel, shallow=False)]
+    stale = [
+        str(rel)
+        for rel in generated
+        if not (PROTO / rel).exists() or not filecmp.cmp(tmp_path / rel, PROTO / rel, shallow=False)
+    ]
     assert not stale, f"bindings are stale, run `make proto`: {stale}"
