@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
-from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
 from eventsourcing.utils import Environment
@@ -191,8 +190,9 @@ def _check(event: TrailEvent, chain: _Chain, keys: PublicKeyRing, report: Verify
         return f"version {event.version} repeats or comes out of order (expected {expected})"
     if envelope.prev_hash != chain.head:
         return f"chain broken: previous-event hash does not match version {event.version - 1}"
+    # the id is hashed in its canonical text form, which TrailEvent already holds
     digest = event_hash(
-        envelope.prev_hash, _id(event.aggregate_id), event.version, event.topic, envelope.payload
+        envelope.prev_hash, event.aggregate_id, event.version, event.topic, envelope.payload
     )
     if envelope.signature is None:
         chain.unsigned.append((event.position, event.version))
@@ -209,9 +209,3 @@ def _check(event: TrailEvent, chain: _Chain, keys: PublicKeyRing, report: Verify
     chain.version, chain.head = event.version, digest
     return ""
 
-
-def _id(aggregate_id: str) -> UUID | str:
-    try:
-        return UUID(aggregate_id)
-    except ValueError:
-        return aggregate_id

@@ -32,20 +32,42 @@ __all__ = ["ChainHeads", "LedgerApplication", "SigningEventStore", "SigningMappe
 
 
 class ChainHeads:
-    """A bounded cache of event hashes by (aggregate id, version): the chain's heads."""
+    """A bounded cache of chain heads by (aggregate id, version).
+
+    Replaying an aggregate remembers each event's parts; the hash is computed only when a
+    head is needed, i.e. for the one event a command's new event links to.
+    """
 
     def __init__(self, maxsize: int = 100_000) -> None:
-        self._hashes: OrderedDict[tuple[UUID | str, int], bytes] = OrderedDict()
+        self._heads: OrderedDict[tuple[UUID | str, int], bytes | tuple[bytes, str, bytes]] = (
+            OrderedDict()
+        )
         self._maxsize = maxsize
 
     def get(self, originator_id: UUID | str, version: int) -> bytes | None:
-        return self._hashes.get((originator_id, version))
+        head = self._heads.get((originator_id, version))
+        if head is None or isinstance(head, bytes):
+            return head
+        prev_hash, topic, payload = head
+        digest = event_hash(prev_hash, originator_id, version, topic, payload)
+        self._heads[(originator_id, version)] = digest
+        return digest
 
     def put(self, originator_id: UUID | str, version: int, digest: bytes) -> None:
-        self._hashes[(originator_id, version)] = digest
-        self._hashes.move_to_end((originator_id, version))
-        while len(self._hashes) > self._maxsize:
-            self._hashes.popitem(last=False)
+        self._remember((originator_id, version), digest)
+
+    def put_parts(
+        self, originator_id: UUID | str, version: int, prev_hash: bytes, topic: str, payload: bytes
+    ) -> None:
+        self._remember((originator_id, version), (prev_hash, topic, payload))
+
+    def _remember(
+        self, key: tuple[UUID | str, int], head: bytes | tuple[bytes, str, bytes]
+    ) -> None:
+        self._heads[key] = head
+        self._heads.move_to_end(key)
+        while len(self._heads) > self._maxsize:
+            self._heads.popitem(last=False)
 
 
 class SigningMapper(Mapper[UUID]):
@@ -58,16 +80,12 @@ class SigningMapper(Mapper[UUID]):
         if is_envelope(state):
             envelope = Envelope.from_bytes(state)
             if self.heads is not None:
-                self.heads.put(
+                self.heads.put_parts(
                     stored_event.originator_id,
                     stored_event.originator_version,
-                    event_hash(
-                        envelope.prev_hash,
-                        stored_event.originator_id,
-                        stored_event.originator_version,
-                        stored_event.topic,
-                        envelope.payload,
-                    ),
+                    envelope.prev_hash,
+                    stored_event.topic,
+                    envelope.payload,
                 )
             stored_event = StoredEvent(
                 stored_event.originator_id,
