@@ -208,4 +208,3 @@ def _check(event: TrailEvent, chain: _Chain, keys: PublicKeyRing, report: Verify
         chain.unsigned.clear()
     chain.version, chain.head = event.version, digest
     return ""
-

@@ -67,8 +67,6 @@ def test_encrypted_payloads_verify_without_the_decryption_key(
     assert hub.get_case(code).applicant_masked.endswith(national_code[-2:])
     hub.close()
     trail = list(read_trail(settings.event_store))
-    assert all(
-        national_code.encode() not in e.state and b"web" not in e.state for e in trail
-    )
+    assert all(national_code.encode() not in e.state and b"web" not in e.state for e in trail)
     report = verify_trail(trail, ring)  # no cipher key given: public keys only
     assert report.ok and report.events == 2
