@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -18,7 +19,10 @@ from hub.keys import load_signer
 from hub.servicers.catalogue import CatalogueServicer
 from hub.servicers.servicedesk import ServiceDeskServicer
 
-__all__ = ["Running", "build_hub", "create_server"]
+__all__ = ["Registrar", "Running", "build_hub", "create_server"]
+
+Registrar = Callable[[grpc.aio.Server, TabadolHub, Executor], str]
+"""Adds one servicer to a server and returns its service's full name."""
 
 _SERVICES = (
     catalogue_pb2.DESCRIPTOR.services_by_name["CatalogueService"].full_name,
@@ -40,6 +44,7 @@ class Running:
     port: int
     health: health.aio.HealthServicer
     executor: Executor
+    services: tuple[str, ...] = field(default=())
 
     async def stop(self, grace: float = 2.0) -> None:
         await self.health.enter_graceful_shutdown()
@@ -58,7 +63,12 @@ def _credentials(settings: Settings) -> grpc.ServerCredentials | None:
     )
 
 
-async def create_server(hub: TabadolHub, settings: Settings, address: str | None = None) -> Running:
+async def create_server(
+    hub: TabadolHub,
+    settings: Settings,
+    address: str | None = None,
+    extra: Sequence[Registrar] = (),
+) -> Running:
     """Build and start the gRPC server; bind port 0 in tests and read ``Running.port``."""
     server = grpc.aio.server(
         interceptors=[AgencyInterceptor(mtls=settings.mtls)],
@@ -71,11 +81,12 @@ async def create_server(hub: TabadolHub, settings: Settings, address: str | None
     servicedesk_pb2_grpc.add_ServiceDeskServiceServicer_to_server(
         ServiceDeskServicer(hub, executor), server
     )
+    services = (*_SERVICES, *(register(server, hub, executor) for register in extra))
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         (
-            *_SERVICES,
+            *services,
             health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
             reflection.SERVICE_NAME,
         ),
@@ -89,6 +100,6 @@ async def create_server(hub: TabadolHub, settings: Settings, address: str | None
         else server.add_insecure_port(address)
     )
     await server.start()
-    for name in (*_SERVICES, ""):
+    for name in (*services, ""):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return Running(server, port, health_servicer, executor)
+    return Running(server, port, health_servicer, executor, services)
