@@ -15,6 +15,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from aggregates.access import DeniedCall
 from aggregates.errors import AlreadyExists, DomainError, NotFound
 from aggregates.identifiers import NationalCode, ServiceCode, TrackingCode, TrackingKind
 from aggregates.service_case import CaseStatus, ServiceCase, TimelineEntry
@@ -86,6 +87,12 @@ class TabadolHub(LedgerApplication):
     """The hub's application: the catalogue of service records and the service desk."""
 
     name = APP_NAME  # env prefix TABADOLHUB_, clear of the TABADOL_* settings
+
+    # --- access control -------------------------------------------------------------
+
+    def record_denied_call(self, agency: str, method: str, reason: str) -> None:
+        """A call the access-rights table refused: kept in the signed trail."""
+        self.save(DeniedCall.record(agency, method, reason))
 
     # --- catalogue (شناسنامه خدمات) -------------------------------------------------
 

@@ -12,9 +12,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
+import structlog
 
 from aggregates.errors import InvalidInput
 from aggregates.identifiers import AgencyCode
+from hub.access import AccessRights
+
+log = structlog.get_logger("tabadol.auth")
+
+DeniedCallback = Callable[[str, str, str], Awaitable[None]]
+"""Records a refused call: (agency, method, reason)."""
 
 __all__ = ["AGENCY_HEADER", "SPIFFE_PREFIX", "AgencyInterceptor", "current_agency"]
 
@@ -45,9 +52,21 @@ def _from_header(context: grpc.aio.ServicerContext) -> str | None:
 
 
 class AgencyInterceptor(grpc.aio.ServerInterceptor):
-    """Identifies the calling agency, or answers UNAUTHENTICATED."""
+    """Identifies the calling agency (or UNAUTHENTICATED) and checks its rights.
 
-    def __init__(self, *, mtls: bool) -> None:
+    A call the access-rights table does not allow is recorded through ``on_denied`` and
+    answered PERMISSION_DENIED.
+    """
+
+    def __init__(
+        self,
+        *,
+        mtls: bool,
+        rights: AccessRights | None = None,
+        on_denied: DeniedCallback | None = None,
+    ) -> None:
+        self._rights = rights or AccessRights.allow_all()
+        self._on_denied = on_denied
         self._identify = _from_certificate if mtls else _from_header
         self._how = (
             f"a client certificate with a SAN URI {SPIFFE_PREFIX}<CODE>"
@@ -63,41 +82,50 @@ class AgencyInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None or handler_call_details.method.startswith(_OPEN_SERVICES):
             return handler
+        method = handler_call_details.method.lstrip("/")
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
-                self._wrap(handler.unary_unary),
+                self._wrap(handler.unary_unary, method),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
-                self._wrap_stream(handler.unary_stream),
+                self._wrap_stream(handler.unary_stream, method),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         return handler
 
-    async def _authenticate(self, context: grpc.aio.ServicerContext) -> None:
+    async def _authenticate(self, context: grpc.aio.ServicerContext, method: str) -> None:
         raw = self._identify(context)
         if not raw:
             await context.abort(
                 grpc.StatusCode.UNAUTHENTICATED, f"identify your agency with {self._how}"
             )
         try:
-            _agency.set(AgencyCode.parse(raw or "", field=AGENCY_HEADER).value)
+            agency = AgencyCode.parse(raw or "", field=AGENCY_HEADER).value
         except InvalidInput as error:
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, str(error))
+            raise  # abort() raises; this keeps the type checker sure
+        if not self._rights.allows(agency, method):
+            reason = f"agency {agency} has no right to call {method}"
+            if self._on_denied is not None:
+                await self._on_denied(agency, method, reason)
+            log.warning("call denied", agency=agency, method=method)
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, reason)
+        _agency.set(agency)
 
-    def _wrap(self, behaviour: Callable[..., Any]) -> Callable[..., Any]:
+    def _wrap(self, behaviour: Callable[..., Any], method: str) -> Callable[..., Any]:
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            await self._authenticate(context)
+            await self._authenticate(context, method)
             return await behaviour(request, context)
 
         return wrapped
 
-    def _wrap_stream(self, behaviour: Callable[..., Any]) -> Callable[..., Any]:
+    def _wrap_stream(self, behaviour: Callable[..., Any], method: str) -> Callable[..., Any]:
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            await self._authenticate(context)
+            await self._authenticate(context, method)
             async for item in behaviour(request, context):
                 yield item
 

@@ -6,11 +6,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import grpc
+import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from tabadol.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2, servicedesk_pb2_grpc
 
+from hub.access import AccessRights
 from hub.application import TabadolHub
 from hub.auth import AgencyInterceptor
 from hub.config import Settings
@@ -18,6 +20,8 @@ from hub.executor import Executor
 from hub.keys import load_signer
 from hub.servicers.catalogue import CatalogueServicer
 from hub.servicers.servicedesk import ServiceDeskServicer
+
+log = structlog.get_logger("tabadol")
 
 __all__ = ["Registrar", "Running", "build_hub", "create_server"]
 
@@ -70,11 +74,20 @@ async def create_server(
     extra: Sequence[Registrar] = (),
 ) -> Running:
     """Build and start the gRPC server; bind port 0 in tests and read ``Running.port``."""
+    executor = Executor()
+    rights = AccessRights.load(settings.access_rights) if settings.access_rights else None
+    if rights is None:
+        log.warning("no access-rights table: every identified agency may call every RPC")
+
+    async def record_denied(agency: str, method: str, reason: str) -> None:
+        await executor.write(hub.record_denied_call, agency, method, reason)
+
     server = grpc.aio.server(
-        interceptors=[AgencyInterceptor(mtls=settings.mtls)],
+        interceptors=[
+            AgencyInterceptor(mtls=settings.mtls, rights=rights, on_denied=record_denied)
+        ],
         options=[("grpc.so_reuseport", 0)],
     )
-    executor = Executor()
     catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server(
         CatalogueServicer(hub, executor), server
     )

@@ -10,6 +10,7 @@
 | TABADOL_TLS_CERT / _KEY / _CLIENT_CA | PEM files: turn mTLS on | unset: development mode |
 | TABADOL_CIPHER_KEY | base64 AES key: encrypt event payloads at rest (AES-GCM) | unset |
 | TABADOL_NATS_URL | nats://host:port: relay events to JetStream | unset |
+| TABADOL_ACCESS_RIGHTS | JSON table: which agency may call which RPC (hub/access.py) | all allowed |
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class Settings:
     tls_client_ca: Path | None = None
     cipher_key: str | None = None
     nats_url: str | None = None
+    access_rights: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -105,6 +107,9 @@ class Settings:
             tls_client_ca=Path(tls[2]) if tls[2] else None,
             cipher_key=env.get("TABADOL_CIPHER_KEY") or None,
             nats_url=env.get("TABADOL_NATS_URL") or None,
+            access_rights=Path(env["TABADOL_ACCESS_RIGHTS"])
+            if env.get("TABADOL_ACCESS_RIGHTS")
+            else None,
         )
 
     def eventsourcing_env(self) -> dict[str, str]:
