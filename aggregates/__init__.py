@@ -75,3 +75,46 @@ __all__ = [
     "parse_jalali_date",
     "to_persian_digits",
 ]
+
+# Participation (issue 5), appended as its own block so parallel additions merge cleanly.
+from aggregates.consultation import (
+    AgeBand,
+    Consultation,
+    Demographics,
+    DocumentRef,
+    DraftKind,
+    Gender,
+    KeyConcern,
+    ParticipationType,
+    Phase,
+    Province,
+    Suggestion,
+    VoteChoice,
+)
+from aggregates.petition import (
+    Petition,
+    PetitionKind,
+    PetitionStatus,
+    Route,
+    RoutingTable,
+)
+
+__all__ += [
+    "AgeBand",
+    "Consultation",
+    "Demographics",
+    "DocumentRef",
+    "DraftKind",
+    "Gender",
+    "KeyConcern",
+    "ParticipationType",
+    "Petition",
+    "PetitionKind",
+    "PetitionStatus",
+    "Phase",
+    "Province",
+    "Route",
+    "RoutingTable",
+    "Suggestion",
+    "VoteChoice",
+]

@@ -22,6 +22,7 @@ from aggregates.service_case import CaseStatus, ServiceCase, TimelineEntry
 from aggregates.service_record import ServiceRecord, ServiceRecordSpec, Stage
 from hub.config import APP_NAME
 from hub.ledger import LedgerApplication
+from hub.participation import ParticipationUseCases
 
 __all__ = ["AccessDenied", "CaseView", "RecordView", "TabadolHub"]
 
@@ -83,8 +84,8 @@ def _case_view(case: ServiceCase) -> CaseView:
     )
 
 
-class TabadolHub(LedgerApplication):
-    """The hub's application: the catalogue of service records and the service desk."""
+class TabadolHub(ParticipationUseCases, LedgerApplication):
+    """The hub's application: the catalogue, the service desk and e-participation."""
 
     name = APP_NAME  # env prefix TABADOLHUB_, clear of the TABADOL_* settings
 

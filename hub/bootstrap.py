@@ -18,7 +18,10 @@ from hub.auth import AgencyInterceptor
 from hub.config import Settings
 from hub.executor import Executor
 from hub.keys import load_signer
+from hub.participation import TokenlessDevVerifier, load_pseudonym_key
 from hub.servicers.catalogue import CatalogueServicer
+from hub.servicers.consultation import register_consultation_service
+from hub.servicers.petition import register_petition_service
 from hub.servicers.servicedesk import ServiceDeskServicer
 
 log = structlog.get_logger("tabadol")
@@ -27,6 +30,8 @@ __all__ = ["Registrar", "Running", "build_hub", "create_server"]
 
 Registrar = Callable[[grpc.aio.Server, TabadolHub, Executor], str]
 """Adds one servicer to a server and returns its service's full name."""
+
+PARTICIPATION: tuple[Registrar, ...] = (register_consultation_service, register_petition_service)
 
 _SERVICES = (
     catalogue_pb2.DESCRIPTOR.services_by_name["CatalogueService"].full_name,
@@ -39,7 +44,16 @@ def build_hub(settings: Settings) -> TabadolHub:
     signer = load_signer(settings.signing_key)
     if settings.event_store.startswith("sqlite:///"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return TabadolHub(signer, env=settings.eventsourcing_env())
+    hub = TabadolHub(signer, env=settings.eventsourcing_env())
+    if not settings.mtls:  # development only: the identity "token" is the national code itself
+        hub.configure_participation(
+            verifier=TokenlessDevVerifier(),
+            pseudonym_key=load_pseudonym_key(
+                settings.data_dir / "keys" / "pseudonym.key", create=True
+            ),
+            minimum_days={"MSRT": 30},  # 003: the Ministry of Science's calls run 30 calendar days
+        )
+    return hub
 
 
 @dataclass
@@ -94,7 +108,10 @@ async def create_server(
     servicedesk_pb2_grpc.add_ServiceDeskServiceServicer_to_server(
         ServiceDeskServicer(hub, executor), server
     )
-    services = (*_SERVICES, *(register(server, hub, executor) for register in extra))
+    services = (
+        *_SERVICES,
+        *(register(server, hub, executor) for register in (*PARTICIPATION, *extra)),
+    )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(

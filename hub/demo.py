@@ -18,6 +18,8 @@ from hub.bootstrap import build_hub, create_server
 from hub.cli import audit_verify
 from hub.config import Settings
 from hub.keys import init_keys
+from hub.participation import ManualClock, TokenlessDevVerifier, load_pseudonym_key
+from hub.participation_demo import run_consultation_demo
 
 __all__ = ["DEMO_RECORDS", "run_demo"]
 
@@ -159,6 +161,13 @@ async def run_demo(*, cases: int = 24, data_dir: Path | None = None) -> int:
     if not settings.signing_key.exists():
         init_keys(settings.signing_key, settings.public_keys)
     hub = build_hub(settings)
+    clock = ManualClock()  # the consultation demo moves the call past its close date
+    hub.configure_participation(
+        verifier=TokenlessDevVerifier(),
+        pseudonym_key=load_pseudonym_key(settings.data_dir / "keys" / "pseudonym.key", create=True),
+        minimum_days={"MSRT": 30},
+        now=clock,
+    )
     running = await create_server(hub, settings)
     print(f"Tabadol hub listening on 127.0.0.1:{running.port} (store: {settings.event_store})")
     rng = random.Random(1405)  # noqa: S311 - reproducible fixtures, not secrets
@@ -215,6 +224,7 @@ async def run_demo(*, cases: int = 24, data_dir: Path | None = None) -> int:
             for entry in one.case.timeline:
                 label = entry.step or entry.note
                 print(f"  {entry.at_jalali}  {entry.kind:<16} {label}  [{entry.by_agency}]")
+            await run_consultation_demo(channel, clock=clock)
     finally:
         await running.stop()
         hub.close()

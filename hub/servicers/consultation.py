@@ -1,0 +1,394 @@
+"""ConsultationService: proto ⇄ participation use cases for calls, reports and scores."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from tabadol.participation.v1 import consultation_pb2 as pb
+from tabadol.participation.v1 import consultation_pb2_grpc
+
+from aggregates.consultation import (
+    AgeBand,
+    Demographics,
+    DocumentRef,
+    DraftKind,
+    Gender,
+    KeyConcern,
+    ParticipationType,
+    Suggestion,
+    VoteChoice,
+)
+from aggregates.errors import InvalidInput, Violation
+from hub.auth import current_agency
+from hub.executor import Executor
+from hub.participation import ConsultationView, ParticipationUseCases
+from hub.servicers.convert import enum_from_proto, enum_to_proto, jalali, timestamp
+from hub.servicers.errors import domain_errors_as_status
+from projections.citizen_score import ScoreRow
+from projections.consultation_report import ConsultationReport, SuggestionOutcome
+from projections.participation_table import TableRow, table_markdown
+
+__all__ = [
+    "ConsultationServicer",
+    "consultation_to_proto",
+    "register_consultation_service",
+    "report_to_proto",
+]
+
+_AGE_BANDS = {
+    pb.AGE_BAND_18_29: AgeBand.AGE_18_29,
+    pb.AGE_BAND_30_44: AgeBand.AGE_30_44,
+    pb.AGE_BAND_45_59: AgeBand.AGE_45_59,
+    pb.AGE_BAND_60_PLUS: AgeBand.AGE_60_PLUS,
+}
+_OUTCOMES = {
+    None: pb.SUGGESTION_OUTCOME_PENDING,
+    True: pb.SUGGESTION_OUTCOME_ACCEPTED,
+    False: pb.SUGGESTION_OUTCOME_REJECTED,
+}
+_REPORT_OUTCOMES = {
+    "pending": pb.SUGGESTION_OUTCOME_PENDING,
+    "accepted": pb.SUGGESTION_OUTCOME_ACCEPTED,
+    "rejected": pb.SUGGESTION_OUTCOME_REJECTED,
+}
+
+
+def _kind(value: int) -> DraftKind:
+    return enum_from_proto(DraftKind, pb.DraftKind, "DRAFT_KIND_", value, "kind")
+
+
+def _type(value: int) -> ParticipationType:
+    return enum_from_proto(
+        ParticipationType, pb.ParticipationType, "PARTICIPATION_TYPE_", value, "participation_type"
+    )
+
+
+def _demographics(message: pb.Demographics, present: bool) -> Demographics | None:
+    """The consented demographics, or None when the message is absent or empty."""
+    if not present:
+        return None
+    if message.age_band and message.age_band not in _AGE_BANDS:
+        raise InvalidInput.field("demographics.age_band", f"unknown value {message.age_band}")
+    gender = None
+    if message.gender:
+        gender = enum_from_proto(
+            Gender, pb.Gender, "GENDER_", message.gender, "demographics.gender"
+        )
+    return Demographics.consented(
+        consent=message.consent,
+        age_band=_AGE_BANDS.get(message.age_band),
+        gender=gender,
+        province=message.province,
+    )
+
+
+def _document(ref: DocumentRef | None) -> pb.Document | None:
+    return None if ref is None else pb.Document(sha256=ref.sha256, url=ref.url)
+
+
+def _maybe_timestamp(moment: datetime | None) -> Timestamp | None:
+    return None if moment is None else timestamp(moment)
+
+
+def _suggestion(s: Suggestion) -> pb.Suggestion:
+    return pb.Suggestion(
+        number=s.number,
+        text=s.text,
+        article=s.article,
+        outcome=_OUTCOMES[s.accepted],
+        reason=s.reason,
+        at=timestamp(s.at),
+        at_jalali=jalali(s.at),
+    )
+
+
+def consultation_to_proto(view: ConsultationView) -> pb.Consultation:
+    return pb.Consultation(
+        tracking_code=view.tracking_code,
+        agency=view.agency,
+        unit=view.unit,
+        kind=enum_to_proto(pb.DraftKind, "DRAFT_KIND_", view.kind),
+        participation_type=enum_to_proto(
+            pb.ParticipationType, "PARTICIPATION_TYPE_", view.participation_type
+        ),
+        phase=enum_to_proto(pb.ConsultationPhase, "CONSULTATION_PHASE_", view.phase),
+        title_fa=view.title_fa,
+        title_en=view.title_en,
+        summary_fa=view.summary_fa,
+        summary_en=view.summary_en,
+        draft=_document(view.draft),
+        opens_at=_maybe_timestamp(view.opens_at),
+        opens_at_jalali=jalali(view.opens_at) if view.opens_at else "",
+        closes_at=_maybe_timestamp(view.closes_at),
+        closes_at_jalali=jalali(view.closes_at) if view.closes_at else "",
+        minimum_days=view.minimum_days,
+        participants=view.participants,
+        comments=view.comments,
+        votes=view.votes,
+        suggestions=[_suggestion(s) for s in view.suggestions],
+        key_concerns=[pb.KeyConcern(fa=c.fa, en=c.en) for c in view.key_concerns],
+        final_version=_document(view.final_version),
+        finalised_at=_maybe_timestamp(view.finalised_at),
+        finalised_at_jalali=jalali(view.finalised_at) if view.finalised_at else "",
+    )
+
+
+def _row(row: TableRow) -> pb.TableRow:
+    return pb.TableRow(
+        row=row.row,
+        tracking_code=row.tracking_code,
+        agency=row.agency,
+        title_fa=row.title_fa,
+        title_en=row.title_en,
+        draft=_document(row.draft),
+        period_jalali=row.period_jalali,
+        opens_at=timestamp(row.opens_at),
+        closes_at=timestamp(row.closes_at),
+        participation_type=enum_to_proto(
+            pb.ParticipationType, "PARTICIPATION_TYPE_", row.participation_type
+        ),
+        final_version=_document(row.final_version),
+        kind=enum_to_proto(pb.DraftKind, "DRAFT_KIND_", row.kind),
+    )
+
+
+def _report_suggestion(s: SuggestionOutcome) -> pb.Suggestion:
+    return pb.Suggestion(
+        number=s.number,
+        text=s.text,
+        article=s.article,
+        outcome=_REPORT_OUTCOMES[s.outcome],
+        reason=s.reason,
+    )
+
+
+def report_to_proto(report: ConsultationReport) -> pb.ConsultationReport:
+    outcomes = report.outcomes
+    return pb.ConsultationReport(
+        tracking_code=report.tracking_code,
+        participants=report.participants,
+        participants_by_age_band=report.by_age_band,
+        participants_by_gender=report.by_gender,
+        participants_by_province=report.by_province,
+        comments=report.comments,
+        votes=pb.VoteTally(
+            agree=report.votes["agree"],
+            disagree=report.votes["disagree"],
+            abstain=report.votes["abstain"],
+        ),
+        key_concerns=[pb.KeyConcern(fa=c.fa, en=c.en) for c in report.key_concerns],
+        suggestions=[_report_suggestion(s) for s in report.suggestions],
+        accepted=outcomes["accepted"],
+        rejected=outcomes["rejected"],
+        pending=outcomes["pending"],
+        json=report.to_json(),
+        markdown=report.to_markdown(),
+    )
+
+
+def _score(row: ScoreRow) -> pb.CitizenScore:
+    return pb.CitizenScore(
+        rank=row.rank,
+        participant=row.participant,
+        score=row.score,
+        comments=row.comments,
+        accepted_suggestions=row.accepted_suggestions,
+        votes=row.votes,
+        consultations=row.consultations,
+    )
+
+
+def register_consultation_service(
+    server: grpc.aio.Server, hub: ParticipationUseCases, executor: Executor
+) -> str:
+    """A :data:`hub.bootstrap.Registrar`: adds ConsultationService, returns its full name."""
+    consultation_pb2_grpc.add_ConsultationServiceServicer_to_server(
+        ConsultationServicer(hub, executor), server
+    )
+    return str(pb.DESCRIPTOR.services_by_name["ConsultationService"].full_name)
+
+
+class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
+    def __init__(self, hub: ParticipationUseCases, executor: Executor) -> None:
+        self._hub = hub
+        self._run = executor
+
+    @domain_errors_as_status
+    async def RequestConsultation(  # noqa: N802 - gRPC method name
+        self, request: pb.RequestConsultationRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RequestConsultationResponse:
+        kind, type_ = _kind_and_type(request)
+        view = await self._run.write(
+            self._hub.request_consultation,
+            unit=request.unit,
+            kind=kind,
+            participation_type=type_,
+            by=current_agency(),
+        )
+        return pb.RequestConsultationResponse(consultation=consultation_to_proto(view))
+
+    @domain_errors_as_status
+    async def PublishDraft(  # noqa: N802
+        self, request: pb.PublishDraftRequest, context: grpc.aio.ServicerContext
+    ) -> pb.PublishDraftResponse:
+        view = await self._run.write(
+            self._hub.publish_draft,
+            request.tracking_code,
+            title_fa=request.title_fa,
+            title_en=request.title_en,
+            summary_fa=request.summary_fa,
+            summary_en=request.summary_en,
+            document_sha256=request.document.sha256,
+            document_url=request.document.url,
+            opens_on=request.opens_on,
+            closes_on=request.closes_on,
+            by=current_agency(),
+        )
+        return pb.PublishDraftResponse(consultation=consultation_to_proto(view))
+
+    @domain_errors_as_status
+    async def SubmitComment(  # noqa: N802
+        self, request: pb.SubmitCommentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SubmitCommentResponse:
+        demographics = _demographics(request.demographics, request.HasField("demographics"))
+        receipt = await self._run.write(
+            self._hub.submit_comment,
+            request.tracking_code,
+            identity_token=request.identity_token,
+            text=request.text,
+            article=request.article,
+            demographics=demographics,
+            by=current_agency(),
+        )
+        return pb.SubmitCommentResponse(
+            tracking_code=receipt.tracking_code,
+            suggestion_number=receipt.suggestion_number,
+            participant=receipt.participant,
+        )
+
+    @domain_errors_as_status
+    async def CastVote(  # noqa: N802
+        self, request: pb.CastVoteRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CastVoteResponse:
+        choice = enum_from_proto(
+            VoteChoice, pb.VoteChoice, "VOTE_CHOICE_", request.choice, "choice"
+        )
+        demographics = _demographics(request.demographics, request.HasField("demographics"))
+        receipt = await self._run.write(
+            self._hub.cast_vote,
+            request.tracking_code,
+            identity_token=request.identity_token,
+            choice=choice,
+            demographics=demographics,
+            by=current_agency(),
+        )
+        return pb.CastVoteResponse(
+            tracking_code=receipt.tracking_code, participant=receipt.participant
+        )
+
+    @domain_errors_as_status
+    async def DecideSuggestion(  # noqa: N802
+        self, request: pb.DecideSuggestionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.DecideSuggestionResponse:
+        view = await self._run.write(
+            self._hub.decide_suggestion,
+            request.tracking_code,
+            request.number,
+            accepted=request.accepted,
+            reason=request.reason,
+            by=current_agency(),
+        )
+        return pb.DecideSuggestionResponse(consultation=consultation_to_proto(view))
+
+    @domain_errors_as_status
+    async def RecordKeyConcerns(  # noqa: N802
+        self, request: pb.RecordKeyConcernsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RecordKeyConcernsResponse:
+        concerns = [KeyConcern(c.fa, c.en) for c in request.key_concerns]
+        view = await self._run.write(
+            self._hub.record_key_concerns, request.tracking_code, concerns, by=current_agency()
+        )
+        return pb.RecordKeyConcernsResponse(consultation=consultation_to_proto(view))
+
+    @domain_errors_as_status
+    async def PublishFinalVersion(  # noqa: N802
+        self, request: pb.PublishFinalVersionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.PublishFinalVersionResponse:
+        view = await self._run.write(
+            self._hub.publish_final_version,
+            request.tracking_code,
+            document_sha256=request.document.sha256,
+            document_url=request.document.url,
+            by=current_agency(),
+        )
+        return pb.PublishFinalVersionResponse(consultation=consultation_to_proto(view))
+
+    @domain_errors_as_status
+    async def GetConsultation(  # noqa: N802
+        self, request: pb.GetConsultationRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetConsultationResponse:
+        view = await self._run.read(self._hub.get_consultation, request.tracking_code)
+        return pb.GetConsultationResponse(consultation=consultation_to_proto(view))
+
+    @domain_errors_as_status
+    async def ListConsultations(  # noqa: N802
+        self, request: pb.ListConsultationsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListConsultationsResponse:
+        rows = await self._run.read(self._hub.list_consultations, request.agency or None)
+        return pb.ListConsultationsResponse(
+            rows=[_row(r) for r in rows], markdown=table_markdown(rows)
+        )
+
+    @domain_errors_as_status
+    async def GetConsultationReport(  # noqa: N802
+        self, request: pb.GetConsultationReportRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetConsultationReportResponse:
+        report = await self._run.read(self._hub.consultation_report, request.tracking_code)
+        return pb.GetConsultationReportResponse(report=report_to_proto(report))
+
+    @domain_errors_as_status
+    async def IssueCertificate(  # noqa: N802
+        self, request: pb.IssueCertificateRequest, context: grpc.aio.ServicerContext
+    ) -> pb.IssueCertificateResponse:
+        issued = await self._run.read(
+            self._hub.issue_certificate,
+            request.tracking_code,
+            identity_token=request.identity_token,
+        )
+        return pb.IssueCertificateResponse(
+            certificate=issued.document,
+            key_id=issued.key_id,
+            participant=issued.certificate.participant,
+        )
+
+    @domain_errors_as_status
+    async def GetCitizenRanking(  # noqa: N802
+        self, request: pb.GetCitizenRankingRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetCitizenRankingResponse:
+        ranking = await self._run.read(
+            self._hub.citizen_ranking, request.limit, identity_token=request.identity_token
+        )
+        return pb.GetCitizenRankingResponse(
+            top=[_score(r) for r in ranking.top],
+            own=_score(ranking.own) if ranking.own else None,
+        )
+
+
+def _kind_and_type(request: pb.RequestConsultationRequest) -> tuple[DraftKind, ParticipationType]:
+    """Both enums, every problem reported at once."""
+    violations: list[Violation] = []
+    kind: DraftKind | None = None
+    type_: ParticipationType | None = None
+    try:
+        kind = _kind(request.kind)
+    except InvalidInput as error:
+        violations.extend(error.violations)
+    try:
+        type_ = _type(request.participation_type)
+    except InvalidInput as error:
+        violations.extend(error.violations)
+    if kind is None or type_ is None:
+        raise InvalidInput(*violations)
+    return kind, type_
