@@ -3,7 +3,8 @@ delivery and the satisfaction rating after it (by-law 002 def. 11-12, 004 art. 6
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -21,7 +22,7 @@ from aggregates._checks import (
     check_text,
     raise_if_any,
 )
-from aggregates.errors import TransitionRefused, Violation
+from aggregates.errors import InvalidInput, TransitionRefused, Violation
 from aggregates.identifiers import (
     AgencyCode,
     NationalCode,
@@ -29,12 +30,37 @@ from aggregates.identifiers import (
     TrackingCode,
     TrackingKind,
 )
-from aggregates.service_record import ProcessStep, ServiceRecordSpec
+from aggregates.inquiry_receipt import InquiryTrackingCode
+from aggregates.service_record import Fee, InquiryKind, ProcessStep, ServiceRecordSpec
 from aggregates.stages import Stage
 
-__all__ = ["CHANNELS", "CaseStatus", "ServiceCase", "TimelineEntry"]
+__all__ = [
+    "CHANNELS",
+    "EXCHANGE_FAILURE_KINDS",
+    "INQUIRY_FACTS",
+    "CasePayment",
+    "CaseStatus",
+    "ExchangeFailure",
+    "InquiryRecord",
+    "PaymentStatus",
+    "ServiceCase",
+    "TimelineEntry",
+]
 
 CHANNELS = ("web", "mobile", "counter", "api")
+
+EXCHANGE_FAILURE_KINDS = ("unavailable", "timeout", "refused", "invalid_answer", "circuit_open")
+"""How an exchange with another agency's system failed (the connectors' failure kinds)."""
+
+INQUIRY_FACTS: Mapping[InquiryKind, tuple[str, ...]] = {
+    InquiryKind.CIVIL_REGISTRATION: ("alive", "birth_date_matched"),
+    InquiryKind.DEEDS_REGISTRY: ("national_id", "status"),
+    InquiryKind.POSTAL_CODE: ("province",),
+}
+"""What a case keeps of each registry's answer: only what the service needs, never the
+person's record (names, parents, address line stay with the registry)."""
+
+_SYSTEM_TEXT = 64
 
 
 class CaseStatus(StrEnum):
@@ -46,12 +72,69 @@ class CaseStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class PaymentStatus(StrEnum):
+    """Where the fee payment stands (004 art. 9)."""
+
+    REQUESTED = "requested"  # the intent is recorded; the treasury's answer is not (yet)
+    PENDING = "pending"  # the treasury made the payment; not settled yet
+    SETTLED = "settled"  # the money reached the revenue account
+    DECLINED = "declined"  # the treasury refused it; a new attempt takes a new key
+
+
+@dataclass(frozen=True)
+class InquiryRecord:
+    """One inquiry made for the case: the registry's tracking code and only the facts the
+    service needs (:data:`INQUIRY_FACTS`)."""
+
+    kind: InquiryKind
+    inquiry_tracking_code: str
+    system: str
+    issuing_agency: str
+    facts: Mapping[str, str | bool]
+    inquired_at: datetime
+    by: str
+
+
+@dataclass(frozen=True)
+class CasePayment:
+    """The case's current fee payment attempt."""
+
+    idempotency_key: str
+    attempt: int
+    amount_rials: int
+    revenue_account: str
+    status: PaymentStatus
+    payment_id: str = ""
+    settlement_reference: str = ""
+    settled_at: datetime | None = None
+    failure_reason: str = ""
+
+    @property
+    def outstanding(self) -> bool:
+        """Whether the treasury's final word (settled or declined) is still awaited."""
+        return self.status in (PaymentStatus.REQUESTED, PaymentStatus.PENDING)
+
+
+@dataclass(frozen=True)
+class ExchangeFailure:
+    """A failed exchange with another agency's system, as recorded on the case."""
+
+    system: str
+    operation: str
+    kind: str
+    reason: str
+    by: str
+    at: datetime
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     """One line of a case's history, for the applicant and the national window.
 
     ``kind`` is one of opened, step_recorded, stage_completed, delivered, rejected,
-    cancelled, rated; ``note`` holds the note, reason or rating comment.
+    cancelled, rated, identity_verified, inquiry_made, payment_requested,
+    payment_accepted, payment_settled, payment_declined, exchange_failed; ``note`` holds
+    the note, reason, rating comment or what the exchange gave.
     """
 
     kind: str
@@ -89,6 +172,19 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         time_limit_hours: int
         in_person_required: bool
         by: str
+        required_inquiries: list[str]
+        identity_level: int
+        fee: dict[str, Any] | None
+
+        # Version 2 keeps what the exchanges need from the record: its inquiries, identity
+        # level and fee. Cases opened before (version 1) need none of them.
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("required_inquiries", [])
+            state.setdefault("identity_level", 0)
+            state.setdefault("fee", None)
 
         def apply(self, aggregate: ServiceCase) -> None:
             aggregate._note("opened", Stage.REQUEST, "", "", self.by, self.timestamp)
@@ -171,6 +267,146 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
             aggregate._satisfaction = (self.score, self.comment)
             aggregate._note("rated", aggregate._stage, "", self.comment, self.by, self.timestamp)
 
+    class IdentityVerified(Event):
+        """The applicant's identity was verified online at an assurance level (004 art. 12)."""
+
+        TOPIC = "tabadol.service_case.identity_verified"
+        level: int
+        system: str
+        by: str
+
+        def apply(self, aggregate: ServiceCase) -> None:
+            aggregate._identity_level = max(aggregate._identity_level, self.level)
+            note = f"assurance level {self.level} ({self.system})"
+            aggregate._note(
+                "identity_verified", aggregate._stage, "", note, self.by, self.timestamp
+            )
+
+    class InquiryMade(Event):
+        """An inquiry was made of another agency's registry (004 art. 6)."""
+
+        TOPIC = "tabadol.service_case.inquiry_made"
+        kind: str
+        inquiry_tracking_code: str
+        system: str
+        issuing_agency: str
+        facts: dict[str, str | bool]
+        inquired_at: datetime
+        by: str
+
+        def apply(self, aggregate: ServiceCase) -> None:
+            kind = InquiryKind(self.kind)
+            aggregate._inquiries[kind] = InquiryRecord(
+                kind=kind,
+                inquiry_tracking_code=self.inquiry_tracking_code,
+                system=self.system,
+                issuing_agency=self.issuing_agency,
+                facts=dict(self.facts),
+                inquired_at=self.inquired_at,
+                by=self.by,
+            )
+            note = f"{kind.value} {self.inquiry_tracking_code} ({self.issuing_agency})"
+            aggregate._note("inquiry_made", aggregate._stage, "", note, self.by, self.timestamp)
+
+    class PaymentRequested(Event):
+        """The intent to charge the fee, recorded before the treasury is called."""
+
+        TOPIC = "tabadol.service_case.payment_requested"
+        idempotency_key: str
+        amount_rials: int
+        revenue_account: str
+        by: str
+
+        def apply(self, aggregate: ServiceCase) -> None:
+            aggregate._payment_attempts += 1
+            aggregate._payment = CasePayment(
+                idempotency_key=self.idempotency_key,
+                attempt=aggregate._payment_attempts,
+                amount_rials=self.amount_rials,
+                revenue_account=self.revenue_account,
+                status=PaymentStatus.REQUESTED,
+            )
+            note = f"{self.amount_rials} rials, key {self.idempotency_key}"
+            aggregate._note(
+                "payment_requested", aggregate._stage, "", note, self.by, self.timestamp
+            )
+
+    class PaymentAccepted(Event):
+        """The treasury made the payment; it is pending settlement."""
+
+        TOPIC = "tabadol.service_case.payment_accepted"
+        idempotency_key: str
+        payment_id: str
+        by: str
+
+        def apply(self, aggregate: ServiceCase) -> None:
+            aggregate._payment = replace(
+                aggregate._current_payment(),
+                status=PaymentStatus.PENDING,
+                payment_id=self.payment_id,
+            )
+            note = f"payment {self.payment_id} pending"
+            aggregate._note("payment_accepted", aggregate._stage, "", note, self.by, self.timestamp)
+
+    class PaymentSettled(Event):
+        """The fee reached the revenue account (an electronic financial document)."""
+
+        TOPIC = "tabadol.service_case.payment_settled"
+        idempotency_key: str
+        payment_id: str
+        settlement_reference: str
+        settled_at: datetime
+        by: str
+
+        def apply(self, aggregate: ServiceCase) -> None:
+            aggregate._payment = replace(
+                aggregate._current_payment(),
+                status=PaymentStatus.SETTLED,
+                payment_id=self.payment_id,
+                settlement_reference=self.settlement_reference,
+                settled_at=self.settled_at,
+            )
+            note = f"payment {self.payment_id} settled, reference {self.settlement_reference}"
+            aggregate._note("payment_settled", aggregate._stage, "", note, self.by, self.timestamp)
+
+    class PaymentDeclined(Event):
+        """The treasury refused the payment; a new attempt takes a new idempotency key."""
+
+        TOPIC = "tabadol.service_case.payment_declined"
+        idempotency_key: str
+        payment_id: str
+        reason: str
+        by: str
+
+        def apply(self, aggregate: ServiceCase) -> None:
+            aggregate._payment = replace(
+                aggregate._current_payment(),
+                status=PaymentStatus.DECLINED,
+                payment_id=self.payment_id,
+                failure_reason=self.reason,
+            )
+            aggregate._note(
+                "payment_declined", aggregate._stage, "", self.reason, self.by, self.timestamp
+            )
+
+    class ExchangeFailed(Event):
+        """An exchange with another agency's system failed: an outcome, kept on the case."""
+
+        TOPIC = "tabadol.service_case.exchange_failed"
+        system: str
+        operation: str
+        kind: str
+        reason: str
+        by: str
+
+        def apply(self, aggregate: ServiceCase) -> None:
+            failure = ExchangeFailure(
+                self.system, self.operation, self.kind, self.reason, self.by, self.timestamp
+            )
+            aggregate._failures.append(failure)
+            note = f"{self.system} {self.operation}: {self.kind}: {self.reason}"
+            aggregate._note("exchange_failed", aggregate._stage, "", note, self.by, self.timestamp)
+
     @staticmethod
     def create_id(tracking_code: str) -> UUID:
         """Deterministic id: uuid5 of Tabadol's namespace and ``service-case:<code>``.
@@ -194,6 +430,9 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         time_limit_hours: int,
         in_person_required: bool,
         by: str,
+        required_inquiries: list[str] | None = None,
+        identity_level: int = 0,
+        fee: dict[str, Any] | None = None,
     ) -> None:
         # Runs when Opened is applied; use open() to open a case.
         self._tracking_code = tracking_code
@@ -213,6 +452,14 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         self._delivered_in_person: bool | None = None
         self._closed_at: datetime | None = None
         self._timeline: list[TimelineEntry] = []
+        self._required_inquiries = tuple(InquiryKind(k) for k in required_inquiries or ())
+        self._required_identity_level = identity_level
+        self._fee = None if fee is None else Fee.from_dict(fee)
+        self._identity_level = 0
+        self._inquiries: dict[InquiryKind, InquiryRecord] = {}
+        self._payment: CasePayment | None = None
+        self._payment_attempts = 0
+        self._failures: list[ExchangeFailure] = []
 
     def _note(self, kind: str, stage: Stage, step: str, note: str, by: str, at: datetime) -> None:
         self._timeline.append(TimelineEntry(kind, stage, step, note, by, at))
@@ -269,6 +516,9 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
             time_limit_hours=record.time_limit_hours,
             in_person_required=record.in_person_required,
             by=actor,
+            required_inquiries=[kind.value for kind in record.required_inquiries],
+            identity_level=record.identity_level,
+            fee=None if record.fee is None else record.fee.to_dict(),
         )
 
     def record_step(self, step: str, by: str, note: str = "") -> None:
@@ -314,6 +564,13 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
             msg = "the delivery stage is not completed this way: use deliver"
             raise TransitionRefused(msg, field="stage")
         self._require_steps_done(ending)
+        if ending is Stage.REQUEST and not self.identity_sufficient:
+            msg = (
+                f"the applicant's identity is not verified at assurance level"
+                f" {self._required_identity_level} or higher yet (004 art. 12):"
+                " verify it before production starts"
+            )
+            raise TransitionRefused(msg, field="identity")
         self.trigger_event(self.StageCompleted, stage=ending.value, by=actor)
 
     def deliver(self, by: str, in_person: bool = False, note: str = "") -> None:
@@ -329,6 +586,10 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
             msg = f"the case is in the {self._stage.value} stage; complete it before delivering"
             raise TransitionRefused(msg, field="stage")
         self._require_steps_done(Stage.DELIVERY)
+        missing = self.missing_for_delivery()
+        if missing:
+            msg = f"cannot deliver yet, still missing: {'; '.join(missing)}"
+            raise TransitionRefused(msg, field="prerequisites")
         self.trigger_event(self.Delivered, in_person=in_person, note=text, by=actor)
 
     def reject(self, reason: str, by: str) -> None:
@@ -359,6 +620,230 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         raise_if_any(v)
         self.trigger_event(self.Rated, score=value, comment=text, by=actor)
 
+    # --- exchanges with other agencies' systems ----------------------------------------
+
+    def check_can_verify_identity(self) -> None:
+        """Refuse (before the identity provider is asked) when the case is closed."""
+        self._require_open("verify the applicant's identity")
+
+    def verify_identity(self, national_code: str, level: int, system: str, by: str) -> None:
+        """Record that the applicant signed in at assurance ``level`` (1..4), as told by the
+        identity provider ``system``; the token must be the applicant's own and its level
+        at least the record's (004 art. 11-12)."""
+        self._require_open("verify the applicant's identity")
+        v: list[Violation] = []
+        code = check_parsed(v, NationalCode.parse, national_code, "national_code")
+        value = check_int(v, "assurance_level", level, 1, 4, "assurance level")
+        source = check_text(v, "system", system, max_length=_SYSTEM_TEXT, what="system")
+        actor = check_actor(v, by)
+        raise_if_any(v)
+        if code != self._applicant_national_code:
+            msg = "the token is another person's: it does not belong to the case's applicant"
+            raise TransitionRefused(msg, field="applicant_token")
+        if value < self._required_identity_level:
+            msg = (
+                f"the applicant signed in at assurance level {value}; this service requires"
+                f" level {self._required_identity_level} or higher"
+            )
+            raise TransitionRefused(msg, field="applicant_token")
+        self.trigger_event(self.IdentityVerified, level=value, system=source, by=actor)
+
+    def check_can_make_inquiry(self, kind: InquiryKind) -> None:
+        """Refuse (before the registry is asked) an inquiry the case may not make: the case
+        is closed, the record does not call for it, or it was made already."""
+        self._require_open("make an inquiry")
+        if not isinstance(kind, InquiryKind):
+            raise InvalidInput.field("kind", f"unknown inquiry kind {kind!r}")
+        if kind not in self._required_inquiries:
+            needed = ", ".join(k.value for k in self._required_inquiries) or "none"
+            msg = (
+                f"the service record does not call for a {kind.value} inquiry, and a case"
+                f" asks only what its service needs (it calls for: {needed})"
+            )
+            raise TransitionRefused(msg, field="kind")
+        made = self._inquiries.get(kind)
+        if made is not None:
+            msg = (
+                f"the {kind.value} inquiry was already made: tracking code"
+                f" {made.inquiry_tracking_code}"
+            )
+            raise TransitionRefused(msg, field="kind")
+
+    def record_inquiry(
+        self,
+        kind: InquiryKind,
+        inquiry_tracking_code: str,
+        system: str,
+        issuing_agency: str,
+        facts: Mapping[str, str | bool],
+        inquired_at: datetime,
+        by: str,
+    ) -> None:
+        """Record an answered inquiry with the registry's tracking code and only the facts
+        the service needs (:data:`INQUIRY_FACTS`)."""
+        self.check_can_make_inquiry(kind)
+        v: list[Violation] = []
+        code = check_parsed(
+            v, InquiryTrackingCode.parse, inquiry_tracking_code, "inquiry_tracking_code"
+        )
+        source = check_text(v, "system", system, max_length=_SYSTEM_TEXT, what="system")
+        issuer = check_parsed(v, AgencyCode.parse, issuing_agency, "issuing_agency")
+        kept = _checked_facts(v, kind, facts)
+        if not isinstance(inquired_at, datetime) or inquired_at.utcoffset() is None:
+            v.append(Violation("inquired_at", "the inquiry time must be timezone-aware"))
+        actor = check_actor(v, by)
+        raise_if_any(v)
+        self.trigger_event(
+            self.InquiryMade,
+            kind=kind.value,
+            inquiry_tracking_code=code,
+            system=source,
+            issuing_agency=issuer,
+            facts=kept,
+            inquired_at=inquired_at,
+            by=actor,
+        )
+
+    def payment_key(self, attempt: int) -> str:
+        """The idempotency key of payment ``attempt``: derived from the tracking code, so a
+        retry (or a restart) can only ever find the same payment."""
+        return f"{self._tracking_code}:fee:{attempt}"
+
+    def request_payment(self, by: str) -> None:
+        """Record the intent to charge the record's fee, before the treasury is called.
+
+        Refused when there is no fee, the applicant's identity is not verified, or a
+        payment is already under way or settled; after a declined payment a new attempt
+        takes the next key.
+        """
+        self._require_open("pay the fee")
+        v: list[Violation] = []
+        actor = check_actor(v, by)
+        raise_if_any(v)
+        if self._fee is None:
+            raise TransitionRefused("this service has no fee to pay", field="fee")
+        if not self.identity_sufficient:
+            msg = (
+                "the payer is the applicant: verify the applicant's identity at assurance"
+                f" level {self._required_identity_level} before paying"
+            )
+            raise TransitionRefused(msg, field="identity")
+        current = self._payment
+        if current is not None and current.status is PaymentStatus.SETTLED:
+            msg = f"the fee is already paid: payment {current.payment_id}"
+            raise TransitionRefused(msg, field="payment")
+        if current is not None and current.outstanding:
+            msg = (
+                f"a payment is already under way (key {current.idempotency_key},"
+                f" {current.status.value}): ask the treasury for its outcome"
+            )
+            raise TransitionRefused(msg, field="payment")
+        self.trigger_event(
+            self.PaymentRequested,
+            idempotency_key=self.payment_key(self._payment_attempts + 1),
+            amount_rials=self._fee.tariff_rials,
+            revenue_account=self._fee.revenue_account,
+            by=actor,
+        )
+
+    def record_payment(
+        self,
+        idempotency_key: str,
+        payment_id: str,
+        status: str,
+        by: str,
+        *,
+        settlement_reference: str = "",
+        settled_at: datetime | None = None,
+        failure_reason: str = "",
+    ) -> None:
+        """Record what the treasury says of the payment under ``idempotency_key``:
+        ``pending``, ``settled`` or ``failed``. Recording what is already known changes
+        nothing; a closed case still records it (the money moved either way)."""
+        current = self._payment
+        if current is None or current.idempotency_key != idempotency_key:
+            msg = f"no payment was requested under the key {idempotency_key!r}"
+            raise TransitionRefused(msg, field="idempotency_key")
+        v: list[Violation] = []
+        pid = check_text(v, "payment_id", payment_id, max_length=_SYSTEM_TEXT, what="payment id")
+        actor = check_actor(v, by)
+        if status not in ("pending", "settled", "failed"):
+            v.append(
+                Violation("status", f"status must be pending, settled or failed, got {status!r}")
+            )
+        if status == "settled":
+            check_text(
+                v,
+                "settlement_reference",
+                settlement_reference,
+                max_length=_SYSTEM_TEXT,
+                what="settlement reference",
+            )
+            if not isinstance(settled_at, datetime) or settled_at.utcoffset() is None:
+                v.append(Violation("settled_at", "the settlement time must be timezone-aware"))
+        reason = check_text(
+            v,
+            "failure_reason",
+            failure_reason or "declined",
+            max_length=LONG_TEXT,
+            what="failure reason",
+        )
+        raise_if_any(v)
+        if current.payment_id and current.payment_id != pid:
+            msg = (
+                f"the treasury answered with payment {pid}, but key {idempotency_key} made"
+                f" payment {current.payment_id}"
+            )
+            raise TransitionRefused(msg, field="payment_id")
+        final = current.status in (PaymentStatus.SETTLED, PaymentStatus.DECLINED)
+        if status == "pending":
+            if current.status is PaymentStatus.REQUESTED:
+                self.trigger_event(
+                    self.PaymentAccepted, idempotency_key=idempotency_key, payment_id=pid, by=actor
+                )
+        elif status == "settled":
+            if current.status is PaymentStatus.DECLINED:
+                raise TransitionRefused("a declined payment cannot settle", field="status")
+            if not final:
+                self.trigger_event(
+                    self.PaymentSettled,
+                    idempotency_key=idempotency_key,
+                    payment_id=pid,
+                    settlement_reference=settlement_reference.strip(),
+                    settled_at=settled_at,
+                    by=actor,
+                )
+        else:
+            if current.status is PaymentStatus.SETTLED:
+                raise TransitionRefused("a settled payment cannot be declined", field="status")
+            if not final:
+                self.trigger_event(
+                    self.PaymentDeclined,
+                    idempotency_key=idempotency_key,
+                    payment_id=pid,
+                    reason=reason,
+                    by=actor,
+                )
+
+    def record_exchange_failure(
+        self, system: str, operation: str, kind: str, reason: str, by: str
+    ) -> None:
+        """Record that an exchange with ``system`` failed: unavailable, timeout, refused,
+        invalid_answer or circuit_open, with the reason. The case stays as it was, so a
+        later retry continues it."""
+        v: list[Violation] = []
+        source = check_text(v, "system", system, max_length=_SYSTEM_TEXT, what="system")
+        op = check_text(v, "operation", operation, max_length=_SYSTEM_TEXT, what="operation")
+        if kind not in EXCHANGE_FAILURE_KINDS:
+            allowed = ", ".join(EXCHANGE_FAILURE_KINDS)
+            v.append(Violation("kind", f"failure kind must be one of {allowed}, got {kind!r}"))
+        text = check_text(v, "reason", reason, max_length=LONG_TEXT, what="reason")
+        actor = check_actor(v, by)
+        raise_if_any(v)
+        self.trigger_event(
+            self.ExchangeFailed, system=source, operation=op, kind=kind, reason=text, by=actor
+        )
+
     # --- guards ----------------------------------------------------------------------
 
     def _require_open(self, action: str) -> None:
@@ -371,6 +856,10 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         if missing:
             msg = f"the {stage.value} stage has steps not yet recorded: {', '.join(missing)}"
             raise TransitionRefused(msg, field="stage")
+
+    def _current_payment(self) -> CasePayment:
+        assert self._payment is not None  # payment events follow PaymentRequested
+        return self._payment
 
     @staticmethod
     def _reason_and_actor(reason: str, by: str) -> tuple[str, str]:
@@ -483,3 +972,92 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
     def recorded_steps(self, stage: Stage) -> tuple[str, ...]:
         """The steps recorded in ``stage``, in order."""
         return tuple(name for s, name in self._recorded if s is stage)
+
+    @property
+    def required_identity_level(self) -> int:
+        """The assurance level the record demands (0 for cases opened before the checks)."""
+        return self._required_identity_level
+
+    @property
+    def identity_level(self) -> int:
+        """The highest assurance level the applicant was verified at (0: not yet)."""
+        return self._identity_level
+
+    @property
+    def identity_sufficient(self) -> bool:
+        """Whether the applicant's identity is verified at the record's level."""
+        return self._required_identity_level == 0 or (
+            self._identity_level >= self._required_identity_level
+        )
+
+    @property
+    def required_inquiries(self) -> tuple[InquiryKind, ...]:
+        """The inquiries the record calls for."""
+        return self._required_inquiries
+
+    @property
+    def inquiries(self) -> dict[InquiryKind, InquiryRecord]:
+        """The inquiries made, by kind (a copy)."""
+        return dict(self._inquiries)
+
+    @property
+    def fee(self) -> Fee | None:
+        """The record's fee when the case opened; None for a free service."""
+        return self._fee
+
+    @property
+    def payment(self) -> CasePayment | None:
+        """The current fee payment attempt, if one was requested."""
+        return self._payment
+
+    @property
+    def exchange_failures(self) -> tuple[ExchangeFailure, ...]:
+        """Every failed exchange, oldest first."""
+        return tuple(self._failures)
+
+    def missing_for_delivery(self) -> tuple[str, ...]:
+        """What delivery still waits for, for a person: identity, inquiries, the fee."""
+        missing: list[str] = []
+        if not self.identity_sufficient:
+            missing.append(
+                f"identity verification at assurance level {self._required_identity_level}"
+            )
+        missing.extend(
+            f"{kind.value} inquiry"
+            for kind in self._required_inquiries
+            if kind not in self._inquiries
+        )
+        if self._fee is not None:
+            paid = self._payment is not None and self._payment.status is PaymentStatus.SETTLED
+            if not paid:
+                state = "not requested" if self._payment is None else self._payment.status.value
+                missing.append(f"the fee of {self._fee.tariff_rials:,} rials ({state})")
+        return tuple(missing)
+
+
+def _checked_facts(
+    v: list[Violation], kind: InquiryKind, facts: Mapping[str, str | bool]
+) -> dict[str, str | bool]:
+    """Only the facts the service needs of this kind of inquiry, as short text or flags."""
+    allowed = INQUIRY_FACTS.get(kind, ())
+    if not isinstance(facts, Mapping):
+        v.append(Violation("facts", "facts must be a mapping of names to text or true/false"))
+        return {}
+    kept: dict[str, str | bool] = {}
+    for name, value in facts.items():
+        if name not in allowed:
+            v.append(
+                Violation(
+                    f"facts.{name}",
+                    f"a {kind.value} inquiry keeps only {', '.join(allowed)}: the rest of the"
+                    " registry's record stays with the registry",
+                )
+            )
+        elif isinstance(value, bool):
+            kept[name] = value
+        else:
+            kept[name] = check_text(v, f"facts.{name}", value, max_length=SHORT_TEXT, what=name)
+    missing = [name for name in allowed if name not in facts]
+    if missing:
+        v.append(Violation("facts", f"a {kind.value} inquiry records {', '.join(missing)}"))
+    return kept

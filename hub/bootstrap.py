@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -16,6 +17,13 @@ from hub.access import AccessRights
 from hub.application import TabadolHub
 from hub.auth import AgencyInterceptor
 from hub.config import Settings
+from hub.exchanges import (
+    CaseExchanges,
+    CaseExchangeUseCases,
+    ReconcileReport,
+    reconcile_in_background,
+)
+from hub.exchanges_demo import connect_clients
 from hub.executor import Executor
 from hub.keys import load_signer
 from hub.participation import TokenlessDevVerifier, load_pseudonym_key
@@ -63,10 +71,16 @@ class Running:
     health: health.aio.HealthServicer
     executor: Executor
     services: tuple[str, ...] = field(default=())
+    exchanges: CaseExchanges | None = None
+    reconciling: asyncio.Task[ReconcileReport] | None = None
 
     async def stop(self, grace: float = 2.0) -> None:
         await self.health.enter_graceful_shutdown()
+        if self.reconciling is not None:
+            self.reconciling.cancel()
         await self.server.stop(grace)
+        if self.exchanges is not None:
+            await self.exchanges.close()
         self.executor.close()
 
 
@@ -105,8 +119,18 @@ async def create_server(
     catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server(
         CatalogueServicer(hub, executor), server
     )
+    targets = settings.exchange_targets
+    exchanges = (
+        CaseExchanges(CaseExchangeUseCases(hub), executor, connect_clients(targets))
+        if targets
+        else None
+    )
+    if exchanges is None:
+        log.warning(
+            "no TABADOL_*_URL of other agencies' systems: exchange RPCs answer UNIMPLEMENTED"
+        )
     servicedesk_pb2_grpc.add_ServiceDeskServiceServicer_to_server(
-        ServiceDeskServicer(hub, executor), server
+        ServiceDeskServicer(hub, executor, exchanges), server
     )
     services = (
         *_SERVICES,
@@ -132,4 +156,6 @@ async def create_server(
     await server.start()
     for name in (*services, ""):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return Running(server, port, health_servicer, executor, services)
+    # A crash between a payment and its recording is repaired from the treasury, by key.
+    reconciling = reconcile_in_background(exchanges) if exchanges else None
+    return Running(server, port, health_servicer, executor, services, exchanges, reconciling)

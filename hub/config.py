@@ -10,6 +10,11 @@
 | TABADOL_TLS_CERT / _KEY / _CLIENT_CA | PEM files: turn mTLS on | unset: development mode |
 | TABADOL_CIPHER_KEY | base64 AES key: encrypt event payloads at rest (AES-GCM) | unset |
 | TABADOL_NATS_URL | nats://host:port: relay events to JetStream | unset |
+| TABADOL_IDENTITY_URL | host:port of the national window's identity provider | unset: no exchanges |
+| TABADOL_CIVIL_REGISTRY_URL | host:port of civil registration (ثبت احوال) | unset: no exchanges |
+| TABADOL_DEEDS_REGISTRY_URL | host:port of the deeds registry (ثبت اسناد) | unset: no exchanges |
+| TABADOL_POSTAL_CODE_URL | host:port of the postal-code service | unset: no exchanges |
+| TABADOL_TREASURY_URL | host:port of the treasury payment switch | unset: no exchanges |
 | TABADOL_ACCESS_RIGHTS | JSON table: which agency may call which RPC (hub/access.py) | all allowed |
 """
 
@@ -21,7 +26,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["APP_NAME", "ConfigError", "Settings", "store_env"]
+__all__ = ["APP_NAME", "EXCHANGE_SETTINGS", "ConfigError", "Settings", "store_env"]
+
+EXCHANGE_SETTINGS = {
+    "identity": "TABADOL_IDENTITY_URL",
+    "civil-registry": "TABADOL_CIVIL_REGISTRY_URL",
+    "deeds-registry": "TABADOL_DEEDS_REGISTRY_URL",
+    "postal-code": "TABADOL_POSTAL_CODE_URL",
+    "treasury": "TABADOL_TREASURY_URL",
+}
+"""The settings naming the other agencies' systems (all five, or none)."""
 
 # The eventsourcing application name: it prefixes the PostgreSQL tables (tabadolhub_events).
 APP_NAME = "TabadolHub"
@@ -82,6 +96,11 @@ class Settings:
     cipher_key: str | None = None
     nats_url: str | None = None
     access_rights: Path | None = None
+    identity_url: str | None = None
+    civil_registry_url: str | None = None
+    deeds_registry_url: str | None = None
+    postal_code_url: str | None = None
+    treasury_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -94,6 +113,10 @@ class Settings:
             raise ConfigError(
                 "TABADOL_TLS_CERT, TABADOL_TLS_KEY and TABADOL_TLS_CLIENT_CA go together"
             )
+        exchanges = {name: env.get(name) or None for name in EXCHANGE_SETTINGS.values()}
+        if any(exchanges.values()) and not all(exchanges.values()):
+            missing = ", ".join(name for name, url in exchanges.items() if not url)
+            raise ConfigError(f"the other agencies' systems go together: set {missing} too")
         return cls(
             data_dir=data_dir,
             event_store=event_store,
@@ -110,6 +133,11 @@ class Settings:
             access_rights=Path(env["TABADOL_ACCESS_RIGHTS"])
             if env.get("TABADOL_ACCESS_RIGHTS")
             else None,
+            identity_url=exchanges["TABADOL_IDENTITY_URL"],
+            civil_registry_url=exchanges["TABADOL_CIVIL_REGISTRY_URL"],
+            deeds_registry_url=exchanges["TABADOL_DEEDS_REGISTRY_URL"],
+            postal_code_url=exchanges["TABADOL_POSTAL_CODE_URL"],
+            treasury_url=exchanges["TABADOL_TREASURY_URL"],
         )
 
     def eventsourcing_env(self) -> dict[str, str]:
@@ -122,3 +150,15 @@ class Settings:
     @property
     def mtls(self) -> bool:
         return self.tls_cert is not None
+
+    @property
+    def exchange_targets(self) -> dict[str, str] | None:
+        """System name → host:port of the other agencies' systems; None when unset."""
+        urls = {
+            "identity": self.identity_url,
+            "civil-registry": self.civil_registry_url,
+            "deeds-registry": self.deeds_registry_url,
+            "postal-code": self.postal_code_url,
+            "treasury": self.treasury_url,
+        }
+        return {name: url for name, url in urls.items() if url} if all(urls.values()) else None

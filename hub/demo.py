@@ -12,11 +12,12 @@ from tabadol.catalogue.v1 import catalogue_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
-from aggregates.identifiers import NationalCode, Sheba
+from aggregates.identifiers import Sheba
 from hub.auth import AGENCY_HEADER
 from hub.bootstrap import build_hub, create_server
 from hub.cli import audit_verify
 from hub.config import Settings
+from hub.exchanges_demo import SimulatorProcesses, run_exchange_demo
 from hub.keys import init_keys
 from hub.participation import ManualClock, TokenlessDevVerifier, load_pseudonym_key
 from hub.participation_demo import run_consultation_demo
@@ -83,59 +84,6 @@ def _meta(agency: str) -> tuple[tuple[str, str], ...]:
     return ((AGENCY_HEADER, agency),)
 
 
-async def _drive_case(
-    stub: servicedesk_pb2_grpc.ServiceDeskServiceStub,
-    service_code: str,
-    spec: cat.ServiceRecordSpec,
-    applicant: str,
-    fate: str,
-    rng: random.Random,
-) -> desk.Case:
-    md = _meta(spec.owner_agency)
-    opened = await stub.OpenCase(
-        desk.OpenCaseRequest(
-            service_code=service_code,
-            applicant_national_code=applicant,
-            channel=rng.choice(["web", "mobile", "counter"]),
-        ),
-        metadata=md,
-    )
-    code = opened.case.tracking_code
-    for stage in (_REQ, _PROD, _DELIV):
-        if fate == "rejected" and stage == _PROD:
-            reply = await stub.RejectCase(
-                desk.RejectCaseRequest(
-                    tracking_code=code, reason="سوابق استعلام‌شده با درخواست مطابقت ندارد"
-                ),
-                metadata=md,
-            )
-            return reply.case
-        if fate == "cancelled" and stage == _PROD:
-            reply = await stub.CancelCase(
-                desk.CancelCaseRequest(tracking_code=code, reason="انصراف متقاضی"), metadata=md
-            )
-            return reply.case
-        for step in (s for s in spec.process if s.stage == stage):
-            await stub.RecordStep(
-                desk.RecordStepRequest(tracking_code=code, step=step.name), metadata=md
-            )
-        if stage != _DELIV:
-            await stub.CompleteStage(
-                desk.CompleteStageRequest(tracking_code=code, stage=stage), metadata=md
-            )
-    reply = await stub.DeliverCase(desk.DeliverCaseRequest(tracking_code=code), metadata=md)
-    if fate == "rated":
-        reply = await stub.RateSatisfaction(
-            desk.RateSatisfactionRequest(
-                tracking_code=code,
-                score=rng.choice([3, 4, 4, 5, 5]),
-                comment="سریع و بدون مراجعه حضوری",
-            ),
-            metadata=_meta("MYGOV"),
-        )
-    return reply.case
-
-
 def _print_cases(cases: list[desk.Case]) -> None:
     status = {v: k.removeprefix("CASE_STATUS_").lower() for k, v in desk.CaseStatus.items()}
     print(
@@ -155,8 +103,22 @@ def _print_cases(cases: list[desk.Case]) -> None:
 async def run_demo(*, cases: int = 24, data_dir: Path | None = None) -> int:
     """Run the whole demo; returns the exit code of the final trail verification."""
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="tabadol-demo-"))
+    simulators = SimulatorProcesses(data_dir / "simulators")
+    try:
+        return await _run_demo(cases, data_dir, simulators)
+    finally:
+        await simulators.stop_all()
+
+
+async def _run_demo(cases: int, data_dir: Path, simulators: SimulatorProcesses) -> int:
+    targets = await simulators.start_all()
+    print("reference simulators: " + ", ".join(f"{n} {t}" for n, t in targets.items()))
     settings = Settings.from_env(
-        {"TABADOL_DATA_DIR": str(data_dir), "TABADOL_LISTEN": "127.0.0.1:0"}
+        {
+            "TABADOL_DATA_DIR": str(data_dir),
+            "TABADOL_LISTEN": "127.0.0.1:0",
+            **simulators.settings_env(),
+        }
     )
     if not settings.signing_key.exists():
         init_keys(settings.signing_key, settings.public_keys)
@@ -206,13 +168,9 @@ async def run_demo(*, cases: int = 24, data_dir: Path | None = None) -> int:
                 "cancelled",
                 "rated",
             ]
-            done: list[desk.Case] = []
-            for i in range(cases):
-                code, spec = list(DEMO_RECORDS.items())[i % len(DEMO_RECORDS)]
-                applicant = NationalCode.from_serial(f"{rng.randrange(1, 10**9):09d}").value
-                done.append(
-                    await _drive_case(stub, code, spec, applicant, fates[i % len(fates)], rng)
-                )
+            done = await run_exchange_demo(
+                stub, DEMO_RECORDS, simulators, cases=cases, fates=fates, rng=rng
+            )
             _print_cases(done)
             one = await stub.GetCase(
                 desk.GetCaseRequest(

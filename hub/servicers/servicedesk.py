@@ -1,21 +1,185 @@
-"""ServiceDeskService: proto ⇄ application for service cases."""
+"""ServiceDeskService: proto ⇄ application for service cases and their exchanges."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
+from functools import wraps
+from typing import Any, TypeVar
+
 import grpc
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+from tabadol.catalogue.v1 import catalogue_pb2 as cat
 from tabadol.servicedesk.v1 import servicedesk_pb2 as pb
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
+from aggregates.service_record import InquiryKind
 from hub.application import CaseView, TabadolHub
 from hub.auth import current_agency
+from hub.exchanges import (
+    CaseDetails,
+    CaseExchanges,
+    CaseExchangeUseCases,
+    ExchangeFailedError,
+    ExchangeState,
+    InquiryView,
+    PaymentView,
+    TrackingCodeCheck,
+)
 from hub.executor import Executor
-from hub.servicers.convert import enum_to_proto, jalali, stage_from_proto, stage_to_proto, timestamp
+from hub.servicers.convert import (
+    enum_from_proto,
+    enum_to_proto,
+    jalali,
+    stage_from_proto,
+    stage_to_proto,
+    timestamp,
+)
 from hub.servicers.errors import domain_errors_as_status
 
-__all__ = ["ServiceDeskServicer", "case_to_proto"]
+__all__ = ["ServiceDeskServicer", "case_to_proto", "exchange_failure_status"]
+
+# How a failed exchange with another agency's system answers the caller.
+_EXCHANGE_CODES = {
+    "unavailable": code_pb2.UNAVAILABLE,
+    "circuit_open": code_pb2.UNAVAILABLE,
+    "invalid_answer": code_pb2.UNAVAILABLE,
+    "timeout": code_pb2.DEADLINE_EXCEEDED,
+    "refused": code_pb2.FAILED_PRECONDITION,
+}
+_ERROR_DOMAIN = "tabadol.gov.ir"
+_RETRY_AFTER_SECONDS = 1
 
 
-def case_to_proto(view: CaseView, *, persian_digits: bool = False) -> pb.Case:
+def exchange_failure_status(error: ExchangeFailedError) -> grpc.Status:
+    """The rich status of a failed exchange: its code, ErrorInfo naming the system and the
+    operation, and RetryInfo when trying again later may succeed (else PreconditionFailure)."""
+    details = [
+        error_details_pb2.ErrorInfo(
+            reason=error.kind.upper(),
+            domain=_ERROR_DOMAIN,
+            metadata={
+                "system": error.system,
+                "operation": error.operation,
+                "tracking_code": error.tracking_code,
+            },
+        )
+    ]
+    if error.retryable:
+        delay = duration_pb2.Duration(seconds=_RETRY_AFTER_SECONDS)
+        details.append(error_details_pb2.RetryInfo(retry_delay=delay))
+    else:
+        details.append(
+            error_details_pb2.PreconditionFailure(
+                violations=[
+                    error_details_pb2.PreconditionFailure.Violation(
+                        type="EXCHANGE", subject=error.system, description=error.reason
+                    )
+                ]
+            )
+        )
+    packed = []
+    for detail in details:
+        holder = any_pb2.Any()
+        holder.Pack(detail)
+        packed.append(holder)
+    code = _EXCHANGE_CODES.get(error.kind, code_pb2.UNAVAILABLE)
+    return rpc_status.to_status(status_pb2.Status(code=code, message=error.message, details=packed))
+
+
+_F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
+
+
+def _exchange_failures_as_status(method: _F) -> _F:
+    """Turn a failed exchange (already recorded on the case) into its gRPC status."""
+
+    @wraps(method)
+    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            return await method(self, request, context)
+        except ExchangeFailedError as error:
+            await context.abort_with_status(exchange_failure_status(error))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _inquiry_kind_to_proto(kind: InquiryKind) -> int:
+    return enum_to_proto(cat.InquiryKind, "INQUIRY_KIND_", kind)
+
+
+def _facts(facts: Mapping[str, str | bool]) -> dict[str, str]:
+    return {
+        name: ("true" if value else "false") if isinstance(value, bool) else str(value)
+        for name, value in facts.items()
+    }
+
+
+def inquiry_to_proto(view: InquiryView, *, persian_digits: bool = False) -> pb.Inquiry:
+    return pb.Inquiry(
+        kind=_inquiry_kind_to_proto(view.kind),
+        inquiry_tracking_code=view.inquiry_tracking_code,
+        issuing_agency=view.issuing_agency,
+        inquired_at=timestamp(view.inquired_at),
+        inquired_at_jalali=jalali(view.inquired_at, persian_digits),
+        facts=_facts(view.facts),
+    )
+
+
+def payment_to_proto(view: PaymentView, *, persian_digits: bool = False) -> pb.Payment:
+    payment = pb.Payment(
+        status=enum_to_proto(pb.PaymentStatus, "PAYMENT_STATUS_", view.status),
+        idempotency_key=view.idempotency_key,
+        amount_rials=view.amount_rials,
+        revenue_account=view.revenue_account,
+        payment_id=view.payment_id,
+        settlement_reference=view.settlement_reference,
+        failure_reason=view.failure_reason,
+    )
+    if view.settled_at is not None:
+        payment.settled_at.CopyFrom(timestamp(view.settled_at))
+        payment.settled_at_jalali = jalali(view.settled_at, persian_digits)
+    return payment
+
+
+def _add_exchanges(case: pb.Case, state: ExchangeState, persian_digits: bool) -> None:
+    case.identity_level = state.identity_level
+    case.required_identity_level = state.required_identity_level
+    case.required_inquiries.extend(_inquiry_kind_to_proto(k) for k in state.required_inquiries)
+    case.inquiries.extend(
+        inquiry_to_proto(i, persian_digits=persian_digits) for i in state.inquiries
+    )
+    if state.payment is not None:
+        case.payment.CopyFrom(payment_to_proto(state.payment, persian_digits=persian_digits))
+    case.missing_for_delivery.extend(state.missing_for_delivery)
+    case.fee_rials = state.fee_rials
+
+
+def details_to_proto(details: CaseDetails, *, persian_digits: bool = False) -> pb.Case:
+    """A case with where its exchanges stand."""
+    return case_to_proto(details.case, persian_digits=persian_digits, exchanges=details.exchanges)
+
+
+def tracking_check_to_proto(
+    check: TrackingCodeCheck, *, persian_digits: bool = False
+) -> pb.VerifyTrackingCodeResponse:
+    reply = pb.VerifyTrackingCodeResponse(
+        tracking_code=check.tracking_code,
+        authentic=check.authentic,
+        kind=enum_to_proto(pb.TrackingCodeKind, "TRACKING_CODE_KIND_", check.kind),
+        issuing_agency=check.issuing_agency,
+    )
+    if check.inquiry_kind is not None:
+        reply.inquiry_kind = _inquiry_kind_to_proto(check.inquiry_kind)
+    if check.issued_at is not None:
+        reply.issued_at.CopyFrom(timestamp(check.issued_at))
+        reply.issued_at_jalali = jalali(check.issued_at, persian_digits)
+    return reply
+
+
+def case_to_proto(
+    view: CaseView, *, persian_digits: bool = False, exchanges: ExchangeState | None = None
+) -> pb.Case:
     case = pb.Case(
         tracking_code=view.tracking_code,
         service_code=view.service_code,
@@ -41,13 +205,36 @@ def case_to_proto(view: CaseView, *, persian_digits: bool = False) -> pb.Case:
     if view.satisfaction is not None:
         score, comment = view.satisfaction
         case.satisfaction.CopyFrom(pb.Satisfaction(score=score, comment=comment))
+    if exchanges is not None:
+        _add_exchanges(case, exchanges, persian_digits)
     return case
 
 
 class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
-    def __init__(self, hub: TabadolHub, executor: Executor) -> None:
+    """Thin: each RPC translates proto ⇄ primitives and calls one use case.
+
+    ``exchanges`` (the connector clients' side) may be absent: the exchange RPCs then
+    answer UNIMPLEMENTED; GetCase and VerifyTrackingCode work either way.
+    """
+
+    def __init__(
+        self, hub: TabadolHub, executor: Executor, exchanges: CaseExchanges | None = None
+    ) -> None:
         self._hub = hub
         self._run = executor
+        self._exchanges = exchanges
+        self._desk = exchanges.use_cases if exchanges else CaseExchangeUseCases(hub)
+
+    async def _connected(self, context: grpc.aio.ServicerContext) -> CaseExchanges:
+        if self._exchanges is None:
+            await context.abort(
+                grpc.StatusCode.UNIMPLEMENTED,
+                "this hub is not connected to other agencies' systems: set"
+                " TABADOL_IDENTITY_URL, TABADOL_CIVIL_REGISTRY_URL, TABADOL_DEEDS_REGISTRY_URL,"
+                " TABADOL_POSTAL_CODE_URL and TABADOL_TREASURY_URL",
+            )
+        assert self._exchanges is not None
+        return self._exchanges
 
     @domain_errors_as_status
     async def OpenCase(  # noqa: N802 - gRPC method name
@@ -133,6 +320,87 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
     async def GetCase(  # noqa: N802
         self, request: pb.GetCaseRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetCaseResponse:
-        view = await self._run.read(self._hub.get_case, request.tracking_code)
+        details = await self._run.read(self._desk.case_details, request.tracking_code)
         persian = request.digits == pb.DIGITS_PERSIAN
-        return pb.GetCaseResponse(case=case_to_proto(view, persian_digits=persian))
+        return pb.GetCaseResponse(case=details_to_proto(details, persian_digits=persian))
+
+    # --- exchanges with other agencies' systems ---------------------------------------
+
+    @domain_errors_as_status
+    @_exchange_failures_as_status
+    async def VerifyApplicantIdentity(  # noqa: N802
+        self, request: pb.VerifyApplicantIdentityRequest, context: grpc.aio.ServicerContext
+    ) -> pb.VerifyApplicantIdentityResponse:
+        exchanges = await self._connected(context)
+        details, level = await exchanges.verify_identity(
+            request.tracking_code, request.applicant_token, by=current_agency()
+        )
+        return pb.VerifyApplicantIdentityResponse(
+            case=details_to_proto(details), assurance_level=level
+        )
+
+    @domain_errors_as_status
+    @_exchange_failures_as_status
+    async def MakeInquiry(  # noqa: N802
+        self, request: pb.MakeInquiryRequest, context: grpc.aio.ServicerContext
+    ) -> pb.MakeInquiryResponse:
+        kind = enum_from_proto(InquiryKind, cat.InquiryKind, "INQUIRY_KIND_", request.kind, "kind")
+        exchanges = await self._connected(context)
+        details, inquiry = await exchanges.make_inquiry(
+            request.tracking_code,
+            kind,
+            birth_date_jalali=request.birth_date_jalali,
+            legal_person_national_id=request.legal_person_national_id,
+            postal_code=request.postal_code,
+            by=current_agency(),
+        )
+        return pb.MakeInquiryResponse(
+            case=details_to_proto(details), inquiry=inquiry_to_proto(inquiry)
+        )
+
+    @domain_errors_as_status
+    @_exchange_failures_as_status
+    async def PayFee(  # noqa: N802
+        self, request: pb.PayFeeRequest, context: grpc.aio.ServicerContext
+    ) -> pb.PayFeeResponse:
+        exchanges = await self._connected(context)
+        details = await exchanges.pay_fee(request.tracking_code, by=current_agency())
+        reply = pb.PayFeeResponse(case=details_to_proto(details))
+        if details.exchanges.payment is not None:
+            reply.payment.CopyFrom(payment_to_proto(details.exchanges.payment))
+        return reply
+
+    @domain_errors_as_status
+    @_exchange_failures_as_status
+    async def GetPaymentStatus(  # noqa: N802
+        self, request: pb.GetPaymentStatusRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetPaymentStatusResponse:
+        exchanges = await self._connected(context)
+        details = await exchanges.payment_status(request.tracking_code, by=current_agency())
+        reply = pb.GetPaymentStatusResponse(case=details_to_proto(details))
+        if details.exchanges.payment is not None:
+            reply.payment.CopyFrom(payment_to_proto(details.exchanges.payment))
+        return reply
+
+    @domain_errors_as_status
+    async def ReconcilePayments(  # noqa: N802
+        self, request: pb.ReconcilePaymentsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReconcilePaymentsResponse:
+        exchanges = await self._connected(context)
+        report = await exchanges.reconcile_payments(agency=current_agency())
+        return pb.ReconcilePaymentsResponse(
+            examined=report.examined,
+            settled=report.settled,
+            pending=report.pending,
+            declined=report.declined,
+            not_made=report.not_made,
+            failed=report.failed,
+        )
+
+    @domain_errors_as_status
+    async def VerifyTrackingCode(  # noqa: N802
+        self, request: pb.VerifyTrackingCodeRequest, context: grpc.aio.ServicerContext
+    ) -> pb.VerifyTrackingCodeResponse:
+        check = await self._run.read(self._desk.verify_tracking_code, request.tracking_code)
+        persian = request.digits == pb.DIGITS_PERSIAN
+        return tracking_check_to_proto(check, persian_digits=persian)

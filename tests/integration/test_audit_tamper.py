@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from aggregates.service_record import Stage
 from hub.application import TabadolHub
 from hub.audit import export_trail, read_trail, verify_trail
 from hub.envelope import Envelope, event_hash, signed_message
@@ -21,7 +20,7 @@ from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
 
 @pytest.fixture
 def store(tmp_path: Path, signer: Signer) -> str:
-    """An SQLite store holding a record and three cases at different stages."""
+    """An SQLite store holding a record and three cases, each opened, stepped and cancelled."""
     url = f"sqlite:///{tmp_path / 'events.sqlite'}"
     from hub.config import store_env
 
@@ -30,7 +29,7 @@ def store(tmp_path: Path, signer: Signer) -> str:
     for serial in (11, 12, 13):
         case = hub.open_case(SERVICE_CODE, applicant(serial), channel="web", by=AGENCY)
         hub.record_step(case.tracking_code, "ثبت درخواست", by=AGENCY)
-        hub.complete_stage(case.tracking_code, Stage.REQUEST, by=AGENCY)
+        hub.cancel(case.tracking_code, reason="انصراف متقاضی", by=AGENCY)
     hub.close()
     return url
 

@@ -12,6 +12,7 @@ from aggregates.service_record import Stage
 from hub.application import TabadolHub
 from hub.audit import read_trail, verify_trail
 from hub.config import Settings, store_env
+from hub.exchanges import CaseExchangeUseCases
 from hub.keys import PublicKeyRing, Signer
 from hub.servicers.convert import spec_from_proto
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
@@ -28,11 +29,14 @@ def test_two_writers_on_one_store_keep_one_verifiable_chain(
     first.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
     code = first.open_case(SERVICE_CODE, applicant(), channel="web", by=AGENCY).tracking_code
     second.record_step(code, "ثبت درخواست", by=AGENCY)  # cold cache: reads its head
+    CaseExchangeUseCases(second).record_identity(  # production needs the applicant verified
+        code, active=True, national_code=applicant(), level=2, by=AGENCY
+    )
     first.complete_stage(code, Stage.REQUEST, by=AGENCY)  # stale cache: replays first
     second.record_step(code, "استعلام سوابق", by=AGENCY)
     report = verify_trail(read_trail(store_url), ring)
     assert report.ok, report.problem
-    assert report.events == 5
+    assert report.events == 6
     first.close()
     second.close()
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import grpc
@@ -16,7 +18,9 @@ from tabadol.catalogue.v1 import catalogue_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
+from aggregates.service_record import InquiryKind
 from hub.audit import read_trail, verify_trail
+from hub.exchanges import CaseExchangeUseCases
 from tests.conftest import LiveHub
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
 
@@ -48,6 +52,41 @@ async def open_case(live: LiveHub) -> str:
     return str(reply.case.tracking_code)
 
 
+async def record_exchanges(live: LiveHub, code: str, *, identity: bool) -> None:
+    """Record what the other agencies' systems answered, through the hub's use cases (the
+    exchanges over gRPC, against the simulators, are in test_case_exchanges*.py)."""
+    use_cases = CaseExchangeUseCases(live.hub)
+
+    def record() -> None:
+        if identity:
+            use_cases.record_identity(
+                code, active=True, national_code=applicant(), level=2, by=AGENCY
+            )
+            return
+        use_cases.record_inquiry(
+            code,
+            InquiryKind.CIVIL_REGISTRATION,
+            inquiry_tracking_code="1234567890123452",
+            issuing_agency="SABTEAHVAL",
+            facts={"alive": True, "birth_date_matched": True},
+            inquired_at=datetime.now(UTC),
+            by=AGENCY,
+        )
+        plan = use_cases.start_payment(code, by=AGENCY)
+        assert plan.payment is not None
+        use_cases.record_payment(
+            code,
+            idempotency_key=plan.payment.idempotency_key,
+            payment_id="123456789012345678",
+            status="settled",
+            settlement_reference="123456789012",
+            settled_at=datetime.now(UTC),
+            by=AGENCY,
+        )
+
+    await asyncio.to_thread(record)
+
+
 async def test_case_runs_request_to_delivery_and_the_trail_verifies(live_hub: LiveHub) -> None:
     await register(live_hub)
     _, stub = stubs(live_hub)
@@ -55,6 +94,13 @@ async def test_case_runs_request_to_delivery_and_the_trail_verifies(live_hub: Li
     await stub.RecordStep(
         desk.RecordStepRequest(tracking_code=code, step="ثبت درخواست"), metadata=MD
     )
+    with pytest.raises(grpc.aio.AioRpcError) as unverified:
+        await stub.CompleteStage(
+            desk.CompleteStageRequest(tracking_code=code, stage=cat.STAGE_REQUEST), metadata=MD
+        )
+    assert unverified.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "identity is not verified at assurance level 2" in str(unverified.value.details())
+    await record_exchanges(live_hub, code, identity=True)
     await stub.CompleteStage(
         desk.CompleteStageRequest(tracking_code=code, stage=cat.STAGE_REQUEST), metadata=MD
     )
@@ -67,6 +113,12 @@ async def test_case_runs_request_to_delivery_and_the_trail_verifies(live_hub: Li
     await stub.RecordStep(
         desk.RecordStepRequest(tracking_code=code, step="ارسال الکترونیکی"), metadata=MD
     )
+    with pytest.raises(grpc.aio.AioRpcError) as unpaid:
+        await stub.DeliverCase(desk.DeliverCaseRequest(tracking_code=code), metadata=MD)
+    assert unpaid.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "civil_registration inquiry" in str(unpaid.value.details())
+    assert "the fee of 1,200,000 rials (not requested)" in str(unpaid.value.details())
+    await record_exchanges(live_hub, code, identity=False)
     await stub.DeliverCase(desk.DeliverCaseRequest(tracking_code=code), metadata=MD)
     rated = await stub.RateSatisfaction(
         desk.RateSatisfactionRequest(tracking_code=code, score=5, comment="عالی"),
@@ -77,9 +129,13 @@ async def test_case_runs_request_to_delivery_and_the_trail_verifies(live_hub: Li
     got = (await stub.GetCase(desk.GetCaseRequest(tracking_code=code.lower()), metadata=MD)).case
     assert got.status == desk.CASE_STATUS_DELIVERED
     assert [e.kind for e in got.timeline] == [
-        "opened", "step_recorded", "stage_completed", "step_recorded", "stage_completed",
-        "step_recorded", "delivered", "rated",
+        "opened", "step_recorded", "identity_verified", "stage_completed", "step_recorded",
+        "stage_completed", "step_recorded", "inquiry_made", "payment_requested",
+        "payment_settled", "delivered", "rated",
     ]  # fmt: skip
+    assert got.identity_level == 2 and list(got.missing_for_delivery) == []
+    assert got.payment.status == desk.PAYMENT_STATUS_SETTLED
+    assert got.inquiries[0].facts == {"alive": "true", "birth_date_matched": "true"}
     assert got.timeline[0].by_agency == AGENCY and got.timeline[-1].by_agency == "MYGOV"
     assert got.timeline[0].at_jalali.startswith("14")  # Solar Hijri year
     assert got.applicant_masked != applicant() and got.applicant_masked.endswith(applicant()[-2:])
@@ -92,7 +148,8 @@ async def test_case_runs_request_to_delivery_and_the_trail_verifies(live_hub: Li
 
     report = verify_trail(read_trail(live_hub.settings.event_store), live_hub.ring)
     assert report.ok, report.problem
-    assert report.events == 9 and report.aggregates == 2 and report.signatures == 9
+    # The record, the case and one inquiry receipt; one signature per event here.
+    assert report.events == 14 and report.aggregates == 3 and report.signatures == 14
 
 
 async def test_record_revisions_keep_history(live_hub: LiveHub) -> None:

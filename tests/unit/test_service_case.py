@@ -1,10 +1,15 @@
-"""ServiceCase (پرونده خدمت): stages, steps, outcomes, rating, timeline, event round trip."""
+"""ServiceCase (پرونده خدمت): stages, steps, outcomes, rating, timeline, event round trip.
+
+The exchanges a case makes (identity, inquiries, payment) have their own module,
+test_service_case_exchanges.py; here they are recorded only where a stage needs them.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,7 +20,7 @@ from hypothesis import strategies as st
 
 from aggregates.errors import DomainError, InvalidInput, TransitionRefused
 from aggregates.identifiers import NationalCode, Sheba, TrackingCode, TrackingKind
-from aggregates.service_case import CaseStatus, ServiceCase, TimelineEntry
+from aggregates.service_case import CaseStatus, PaymentStatus, ServiceCase, TimelineEntry
 from aggregates.service_record import (
     Fee,
     InquiryKind,
@@ -81,8 +86,51 @@ def open_case(
     return case
 
 
+CIVIL_CODE, POSTAL_CODE = "1234567890123452", "9876543210987658"  # Luhn-valid
+INQUIRED_AT = datetime(2026, 3, 21, 6, 30, tzinfo=UTC)
+
+
+def verify(case: ServiceCase, by: str = "clerk") -> None:
+    """The applicant signed in at the record's level (recorded from the identity provider)."""
+    case.verify_identity(APPLICANT.value, 2, "identity", by=by)
+
+
+def satisfy(case: ServiceCase, by: str = "clerk") -> None:
+    """Record what delivery needs besides the steps: both inquiries and the paid fee."""
+    case.record_inquiry(
+        InquiryKind.CIVIL_REGISTRATION,
+        CIVIL_CODE,
+        "civil-registry",
+        "SABTEAHVAL",
+        {"alive": True, "birth_date_matched": True},
+        INQUIRED_AT,
+        by=by,
+    )
+    case.record_inquiry(
+        InquiryKind.POSTAL_CODE,
+        POSTAL_CODE,
+        "postal-code",
+        "POST",
+        {"province": "تهران"},
+        INQUIRED_AT,
+        by=by,
+    )
+    case.request_payment(by=by)
+    assert case.payment is not None
+    case.record_payment(
+        case.payment.idempotency_key,
+        "123456789012345678",
+        "settled",
+        by=by,
+        settlement_reference="123456789012",
+        settled_at=INQUIRED_AT,
+    )
+    assert case.payment.status is PaymentStatus.SETTLED
+
+
 def in_delivery() -> ServiceCase:
     case = open_case()
+    verify(case)
     case.record_step(RECEIVE, by="clerk")
     case.complete_stage(Stage.REQUEST, by="clerk")
     case.record_step(VERIFY, by="clerk")
@@ -94,6 +142,7 @@ def in_delivery() -> ServiceCase:
 
 def delivered() -> ServiceCase:
     case = in_delivery()
+    satisfy(case)
     case.record_step(HAND_OVER, by="clerk")
     case.deliver(by="clerk")
     case.collect_events()
@@ -244,6 +293,7 @@ def test_the_same_step_twice_is_refused() -> None:
 
 def test_any_step_may_be_recorded_in_a_stage_the_record_leaves_open() -> None:
     case = open_case(record=FREE_PRODUCTION)
+    verify(case)
     case.record_step(RECEIVE, by="clerk")
     case.complete_stage(Stage.REQUEST, by="clerk")
     case.record_step("بازدید میدانی", by="inspector")
@@ -266,6 +316,7 @@ def test_steps_cannot_be_recorded_on_a_closed_case() -> None:
 
 def test_stages_follow_each_other() -> None:
     case = open_case()
+    verify(case)
     stages = [case.stage]
     case.record_step(RECEIVE, by="clerk")
     case.complete_stage(Stage.REQUEST, by="supervisor")
@@ -294,6 +345,7 @@ def test_completing_another_stage_is_refused_naming_the_current_one() -> None:
 
 def test_completing_a_stage_with_missing_steps_is_refused_listing_them() -> None:
     case = open_case()
+    verify(case)
     case.record_step(RECEIVE, by="clerk")
     case.complete_stage(Stage.REQUEST, by="clerk")
     case.record_step(ISSUE, by="clerk")
@@ -332,6 +384,7 @@ def test_stages_cannot_be_completed_on_a_closed_case() -> None:
 
 def test_deliver_closes_the_case() -> None:
     case = in_delivery()
+    satisfy(case)
     case.record_step(HAND_OVER, by="clerk")
     case.deliver(by="clerk", in_person=True, note="تحویل حضوری")
     assert case.status is CaseStatus.DELIVERED
@@ -447,8 +500,10 @@ def test_a_too_long_comment_is_refused() -> None:
 def full_journey() -> ServiceCase:
     case = ServiceCase.open(new_code(), "12345678", 3, SPEC, APPLICANT, "GUILDS", "counter", "c1")
     case.record_step(RECEIVE, by="c1")
+    verify(case, by="c1")
     case.complete_stage(Stage.REQUEST, by="c1")
     case.record_step(VERIFY, by="c2", note="اصالت سنجی شد")
+    satisfy(case, by="c2")
     case.record_step(ISSUE, by="c2")
     case.complete_stage(Stage.PRODUCTION, by="c2")
     case.record_step(HAND_OVER, by="c3")
@@ -462,8 +517,13 @@ def test_timeline_tells_the_whole_story() -> None:
     assert [(e.kind, e.stage, e.step, e.by) for e in case.timeline] == [
         ("opened", Stage.REQUEST, "", "c1"),
         ("step_recorded", Stage.REQUEST, RECEIVE, "c1"),
+        ("identity_verified", Stage.REQUEST, "", "c1"),
         ("stage_completed", Stage.REQUEST, "", "c1"),
         ("step_recorded", Stage.PRODUCTION, VERIFY, "c2"),
+        ("inquiry_made", Stage.PRODUCTION, "", "c2"),
+        ("inquiry_made", Stage.PRODUCTION, "", "c2"),
+        ("payment_requested", Stage.PRODUCTION, "", "c2"),
+        ("payment_settled", Stage.PRODUCTION, "", "c2"),
         ("step_recorded", Stage.PRODUCTION, ISSUE, "c2"),
         ("stage_completed", Stage.PRODUCTION, "", "c2"),
         ("step_recorded", Stage.DELIVERY, HAND_OVER, "c3"),
@@ -473,9 +533,10 @@ def test_timeline_tells_the_whole_story() -> None:
     times = [e.at for e in case.timeline]
     assert times == sorted(times)
     assert all(t.tzinfo is not None for t in times)
-    assert case.timeline[3].note == "اصالت سنجی شد"
+    assert case.timeline[4].note == "اصالت سنجی شد"
+    assert case.timeline[5].note == f"civil_registration {CIVIL_CODE} (SABTEAHVAL)"
     case.timeline.clear()  # a copy: the aggregate keeps its history
-    assert len(case.timeline) == 9
+    assert len(case.timeline) == 14
 
 
 def test_every_event_has_an_explicit_topic() -> None:
@@ -488,6 +549,13 @@ def test_every_event_has_an_explicit_topic() -> None:
         ServiceCase.Rejected: "tabadol.service_case.rejected",
         ServiceCase.Cancelled: "tabadol.service_case.cancelled",
         ServiceCase.Rated: "tabadol.service_case.rated",
+        ServiceCase.IdentityVerified: "tabadol.service_case.identity_verified",
+        ServiceCase.InquiryMade: "tabadol.service_case.inquiry_made",
+        ServiceCase.PaymentRequested: "tabadol.service_case.payment_requested",
+        ServiceCase.PaymentAccepted: "tabadol.service_case.payment_accepted",
+        ServiceCase.PaymentSettled: "tabadol.service_case.payment_settled",
+        ServiceCase.PaymentDeclined: "tabadol.service_case.payment_declined",
+        ServiceCase.ExchangeFailed: "tabadol.service_case.exchange_failed",
     }
     assert {cls: get_topic(cls) for cls in expected} == expected
     assert ServiceCase.Created is ServiceCase.Opened
@@ -510,13 +578,58 @@ def test_case_is_rebuilt_from_its_stored_events() -> None:
         Stage.DELIVERY,
         (4, "خوب"),
     )
-    halfway: ServiceCase = app.repository.get(case.id, version=3)
+    assert copy.inquiries == case.inquiries and copy.payment == case.payment
+    halfway: ServiceCase = app.repository.get(case.id, version=4)
     assert (halfway.status, halfway.stage) == (CaseStatus.OPEN, Stage.PRODUCTION)
+    assert halfway.identity_level == 2 and halfway.inquiries == {}
 
 
 # --- any sequence of commands ---------------------------------------------------------
 
+
+def _settle(case: ServiceCase) -> None:
+    key = case.payment.idempotency_key if case.payment else "none"
+    case.record_payment(
+        key, "1" * 18, "settled", by="a", settlement_reference="1" * 12, settled_at=INQUIRED_AT
+    )
+
+
+def _decline(case: ServiceCase) -> None:
+    key = case.payment.idempotency_key if case.payment else "none"
+    case.record_payment(key, "2" * 18, "failed", by="a", failure_reason="limit")
+
+
 COMMANDS: list[tuple[str, Callable[[ServiceCase], None]]] = [
+    ("verify identity", verify),
+    ("verify at a low level", lambda c: c.verify_identity(APPLICANT.value, 1, "identity", "a")),
+    (
+        "inquire civil",
+        lambda c: c.record_inquiry(
+            InquiryKind.CIVIL_REGISTRATION,
+            CIVIL_CODE,
+            "civil-registry",
+            "SABTEAHVAL",
+            {"alive": True, "birth_date_matched": True},
+            INQUIRED_AT,
+            by="a",
+        ),
+    ),
+    (
+        "inquire postal",
+        lambda c: c.record_inquiry(
+            InquiryKind.POSTAL_CODE,
+            POSTAL_CODE,
+            "postal-code",
+            "POST",
+            {"province": "قم"},
+            INQUIRED_AT,
+            by="a",
+        ),
+    ),
+    ("request payment", lambda c: c.request_payment(by="a")),
+    ("payment settled", _settle),
+    ("payment declined", _decline),
+    ("exchange failed", lambda c: c.record_exchange_failure("treasury", "X", "timeout", "r", "a")),
     ("receive", lambda c: c.record_step(RECEIVE, by="a")),
     ("verify", lambda c: c.record_step(VERIFY, by="a")),
     ("issue", lambda c: c.record_step(ISSUE, by="a")),
@@ -549,15 +662,19 @@ def test_any_command_sequence_keeps_the_invariants(
             assert case.collect_events() == []
             assert case.version == before
         else:
-            assert len(case.collect_events()) == 1
-            assert case.version == before + 1
+            # Recording a payment outcome the case already knows changes nothing.
+            assert len(case.collect_events()) == case.version - before <= 1
         if case.status is not CaseStatus.OPEN:
             assert case.closed_at is not None
         if case.satisfaction is not None:
             assert case.status is CaseStatus.DELIVERED
+        if case.stage is not Stage.REQUEST:
+            assert case.identity_level >= 2
         if case.status is CaseStatus.DELIVERED:
             assert case.stage is Stage.DELIVERY
             assert case.step_recorded(Stage.DELIVERY, HAND_OVER)
+            assert case.missing_for_delivery() == ()
+            assert case.payment is not None and case.payment.status is PaymentStatus.SETTLED
     assert len(case.timeline) == case.version
     # Replaying every event rebuilds the same case.
     case = open_case(collect=False)

@@ -24,6 +24,23 @@ class Digits(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DIGITS_UNSPECIFIED: _ClassVar[Digits]
     DIGITS_LATIN: _ClassVar[Digits]
     DIGITS_PERSIAN: _ClassVar[Digits]
+
+class PaymentStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PAYMENT_STATUS_UNSPECIFIED: _ClassVar[PaymentStatus]
+    PAYMENT_STATUS_REQUESTED: _ClassVar[PaymentStatus]
+    PAYMENT_STATUS_PENDING: _ClassVar[PaymentStatus]
+    PAYMENT_STATUS_SETTLED: _ClassVar[PaymentStatus]
+    PAYMENT_STATUS_DECLINED: _ClassVar[PaymentStatus]
+
+class TrackingCodeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TRACKING_CODE_KIND_UNSPECIFIED: _ClassVar[TrackingCodeKind]
+    TRACKING_CODE_KIND_CASE: _ClassVar[TrackingCodeKind]
+    TRACKING_CODE_KIND_INQUIRY: _ClassVar[TrackingCodeKind]
+    TRACKING_CODE_KIND_PETITION: _ClassVar[TrackingCodeKind]
+    TRACKING_CODE_KIND_CONSULTATION: _ClassVar[TrackingCodeKind]
+    TRACKING_CODE_KIND_PAYMENT: _ClassVar[TrackingCodeKind]
 CASE_STATUS_UNSPECIFIED: CaseStatus
 CASE_STATUS_OPEN: CaseStatus
 CASE_STATUS_DELIVERED: CaseStatus
@@ -32,6 +49,17 @@ CASE_STATUS_CANCELLED: CaseStatus
 DIGITS_UNSPECIFIED: Digits
 DIGITS_LATIN: Digits
 DIGITS_PERSIAN: Digits
+PAYMENT_STATUS_UNSPECIFIED: PaymentStatus
+PAYMENT_STATUS_REQUESTED: PaymentStatus
+PAYMENT_STATUS_PENDING: PaymentStatus
+PAYMENT_STATUS_SETTLED: PaymentStatus
+PAYMENT_STATUS_DECLINED: PaymentStatus
+TRACKING_CODE_KIND_UNSPECIFIED: TrackingCodeKind
+TRACKING_CODE_KIND_CASE: TrackingCodeKind
+TRACKING_CODE_KIND_INQUIRY: TrackingCodeKind
+TRACKING_CODE_KIND_PETITION: TrackingCodeKind
+TRACKING_CODE_KIND_CONSULTATION: TrackingCodeKind
+TRACKING_CODE_KIND_PAYMENT: TrackingCodeKind
 
 class TimelineEntry(_message.Message):
     __slots__ = ("kind", "stage", "step", "note", "by_agency", "at", "at_jalali")
@@ -60,7 +88,7 @@ class Satisfaction(_message.Message):
     def __init__(self, score: _Optional[int] = ..., comment: _Optional[str] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("tracking_code", "service_code", "record_revision", "agency", "applicant_masked", "status", "stage", "timeline", "satisfaction", "channel")
+    __slots__ = ("tracking_code", "service_code", "record_revision", "agency", "applicant_masked", "status", "stage", "timeline", "satisfaction", "channel", "identity_level", "required_identity_level", "required_inquiries", "inquiries", "payment", "missing_for_delivery", "fee_rials")
     TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
     SERVICE_CODE_FIELD_NUMBER: _ClassVar[int]
     RECORD_REVISION_FIELD_NUMBER: _ClassVar[int]
@@ -71,6 +99,13 @@ class Case(_message.Message):
     TIMELINE_FIELD_NUMBER: _ClassVar[int]
     SATISFACTION_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_IDENTITY_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_INQUIRIES_FIELD_NUMBER: _ClassVar[int]
+    INQUIRIES_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_FIELD_NUMBER: _ClassVar[int]
+    MISSING_FOR_DELIVERY_FIELD_NUMBER: _ClassVar[int]
+    FEE_RIALS_FIELD_NUMBER: _ClassVar[int]
     tracking_code: str
     service_code: str
     record_revision: int
@@ -81,7 +116,59 @@ class Case(_message.Message):
     timeline: _containers.RepeatedCompositeFieldContainer[TimelineEntry]
     satisfaction: Satisfaction
     channel: str
-    def __init__(self, tracking_code: _Optional[str] = ..., service_code: _Optional[str] = ..., record_revision: _Optional[int] = ..., agency: _Optional[str] = ..., applicant_masked: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., stage: _Optional[_Union[_catalogue_pb2.Stage, str]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., satisfaction: _Optional[_Union[Satisfaction, _Mapping]] = ..., channel: _Optional[str] = ...) -> None: ...
+    identity_level: int
+    required_identity_level: int
+    required_inquiries: _containers.RepeatedScalarFieldContainer[_catalogue_pb2.InquiryKind]
+    inquiries: _containers.RepeatedCompositeFieldContainer[Inquiry]
+    payment: Payment
+    missing_for_delivery: _containers.RepeatedScalarFieldContainer[str]
+    fee_rials: int
+    def __init__(self, tracking_code: _Optional[str] = ..., service_code: _Optional[str] = ..., record_revision: _Optional[int] = ..., agency: _Optional[str] = ..., applicant_masked: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., stage: _Optional[_Union[_catalogue_pb2.Stage, str]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., satisfaction: _Optional[_Union[Satisfaction, _Mapping]] = ..., channel: _Optional[str] = ..., identity_level: _Optional[int] = ..., required_identity_level: _Optional[int] = ..., required_inquiries: _Optional[_Iterable[_Union[_catalogue_pb2.InquiryKind, str]]] = ..., inquiries: _Optional[_Iterable[_Union[Inquiry, _Mapping]]] = ..., payment: _Optional[_Union[Payment, _Mapping]] = ..., missing_for_delivery: _Optional[_Iterable[str]] = ..., fee_rials: _Optional[int] = ...) -> None: ...
+
+class Inquiry(_message.Message):
+    __slots__ = ("kind", "inquiry_tracking_code", "issuing_agency", "inquired_at", "inquired_at_jalali", "facts")
+    class FactsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    INQUIRY_TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    ISSUING_AGENCY_FIELD_NUMBER: _ClassVar[int]
+    INQUIRED_AT_FIELD_NUMBER: _ClassVar[int]
+    INQUIRED_AT_JALALI_FIELD_NUMBER: _ClassVar[int]
+    FACTS_FIELD_NUMBER: _ClassVar[int]
+    kind: _catalogue_pb2.InquiryKind
+    inquiry_tracking_code: str
+    issuing_agency: str
+    inquired_at: _timestamp_pb2.Timestamp
+    inquired_at_jalali: str
+    facts: _containers.ScalarMap[str, str]
+    def __init__(self, kind: _Optional[_Union[_catalogue_pb2.InquiryKind, str]] = ..., inquiry_tracking_code: _Optional[str] = ..., issuing_agency: _Optional[str] = ..., inquired_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., inquired_at_jalali: _Optional[str] = ..., facts: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class Payment(_message.Message):
+    __slots__ = ("status", "idempotency_key", "amount_rials", "revenue_account", "payment_id", "settlement_reference", "settled_at", "settled_at_jalali", "failure_reason")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_RIALS_FIELD_NUMBER: _ClassVar[int]
+    REVENUE_ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SETTLEMENT_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    SETTLED_AT_FIELD_NUMBER: _ClassVar[int]
+    SETTLED_AT_JALALI_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_REASON_FIELD_NUMBER: _ClassVar[int]
+    status: PaymentStatus
+    idempotency_key: str
+    amount_rials: int
+    revenue_account: str
+    payment_id: str
+    settlement_reference: str
+    settled_at: _timestamp_pb2.Timestamp
+    settled_at_jalali: str
+    failure_reason: str
+    def __init__(self, status: _Optional[_Union[PaymentStatus, str]] = ..., idempotency_key: _Optional[str] = ..., amount_rials: _Optional[int] = ..., revenue_account: _Optional[str] = ..., payment_id: _Optional[str] = ..., settlement_reference: _Optional[str] = ..., settled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., settled_at_jalali: _Optional[str] = ..., failure_reason: _Optional[str] = ...) -> None: ...
 
 class OpenCaseRequest(_message.Message):
     __slots__ = ("service_code", "applicant_national_code", "channel")
@@ -202,3 +289,115 @@ class GetCaseResponse(_message.Message):
     CASE_FIELD_NUMBER: _ClassVar[int]
     case: Case
     def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ...) -> None: ...
+
+class VerifyApplicantIdentityRequest(_message.Message):
+    __slots__ = ("tracking_code", "applicant_token")
+    TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    APPLICANT_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    tracking_code: str
+    applicant_token: str
+    def __init__(self, tracking_code: _Optional[str] = ..., applicant_token: _Optional[str] = ...) -> None: ...
+
+class VerifyApplicantIdentityResponse(_message.Message):
+    __slots__ = ("case", "assurance_level")
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    ASSURANCE_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    case: Case
+    assurance_level: int
+    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ..., assurance_level: _Optional[int] = ...) -> None: ...
+
+class MakeInquiryRequest(_message.Message):
+    __slots__ = ("tracking_code", "kind", "birth_date_jalali", "legal_person_national_id", "postal_code")
+    TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    BIRTH_DATE_JALALI_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_PERSON_NATIONAL_ID_FIELD_NUMBER: _ClassVar[int]
+    POSTAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    tracking_code: str
+    kind: _catalogue_pb2.InquiryKind
+    birth_date_jalali: str
+    legal_person_national_id: str
+    postal_code: str
+    def __init__(self, tracking_code: _Optional[str] = ..., kind: _Optional[_Union[_catalogue_pb2.InquiryKind, str]] = ..., birth_date_jalali: _Optional[str] = ..., legal_person_national_id: _Optional[str] = ..., postal_code: _Optional[str] = ...) -> None: ...
+
+class MakeInquiryResponse(_message.Message):
+    __slots__ = ("case", "inquiry")
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    INQUIRY_FIELD_NUMBER: _ClassVar[int]
+    case: Case
+    inquiry: Inquiry
+    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ..., inquiry: _Optional[_Union[Inquiry, _Mapping]] = ...) -> None: ...
+
+class PayFeeRequest(_message.Message):
+    __slots__ = ("tracking_code",)
+    TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    tracking_code: str
+    def __init__(self, tracking_code: _Optional[str] = ...) -> None: ...
+
+class PayFeeResponse(_message.Message):
+    __slots__ = ("case", "payment")
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_FIELD_NUMBER: _ClassVar[int]
+    case: Case
+    payment: Payment
+    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ..., payment: _Optional[_Union[Payment, _Mapping]] = ...) -> None: ...
+
+class GetPaymentStatusRequest(_message.Message):
+    __slots__ = ("tracking_code",)
+    TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    tracking_code: str
+    def __init__(self, tracking_code: _Optional[str] = ...) -> None: ...
+
+class GetPaymentStatusResponse(_message.Message):
+    __slots__ = ("case", "payment")
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_FIELD_NUMBER: _ClassVar[int]
+    case: Case
+    payment: Payment
+    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ..., payment: _Optional[_Union[Payment, _Mapping]] = ...) -> None: ...
+
+class ReconcilePaymentsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ReconcilePaymentsResponse(_message.Message):
+    __slots__ = ("examined", "settled", "pending", "declined", "not_made", "failed")
+    EXAMINED_FIELD_NUMBER: _ClassVar[int]
+    SETTLED_FIELD_NUMBER: _ClassVar[int]
+    PENDING_FIELD_NUMBER: _ClassVar[int]
+    DECLINED_FIELD_NUMBER: _ClassVar[int]
+    NOT_MADE_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    examined: int
+    settled: int
+    pending: int
+    declined: int
+    not_made: int
+    failed: int
+    def __init__(self, examined: _Optional[int] = ..., settled: _Optional[int] = ..., pending: _Optional[int] = ..., declined: _Optional[int] = ..., not_made: _Optional[int] = ..., failed: _Optional[int] = ...) -> None: ...
+
+class VerifyTrackingCodeRequest(_message.Message):
+    __slots__ = ("tracking_code", "digits")
+    TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    DIGITS_FIELD_NUMBER: _ClassVar[int]
+    tracking_code: str
+    digits: Digits
+    def __init__(self, tracking_code: _Optional[str] = ..., digits: _Optional[_Union[Digits, str]] = ...) -> None: ...
+
+class VerifyTrackingCodeResponse(_message.Message):
+    __slots__ = ("tracking_code", "authentic", "kind", "inquiry_kind", "issuing_agency", "issued_at", "issued_at_jalali")
+    TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    AUTHENTIC_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    INQUIRY_KIND_FIELD_NUMBER: _ClassVar[int]
+    ISSUING_AGENCY_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_JALALI_FIELD_NUMBER: _ClassVar[int]
+    tracking_code: str
+    authentic: bool
+    kind: TrackingCodeKind
+    inquiry_kind: _catalogue_pb2.InquiryKind
+    issuing_agency: str
+    issued_at: _timestamp_pb2.Timestamp
+    issued_at_jalali: str
+    def __init__(self, tracking_code: _Optional[str] = ..., authentic: _Optional[bool] = ..., kind: _Optional[_Union[TrackingCodeKind, str]] = ..., inquiry_kind: _Optional[_Union[_catalogue_pb2.InquiryKind, str]] = ..., issuing_agency: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., issued_at_jalali: _Optional[str] = ...) -> None: ...

@@ -77,6 +77,36 @@ class ServiceDeskServiceStub:
                 request_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetCaseRequest.SerializeToString,
                 response_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetCaseResponse.FromString,
                 _registered_method=True)
+        self.VerifyApplicantIdentity = channel.unary_unary(
+                '/tabadol.servicedesk.v1.ServiceDeskService/VerifyApplicantIdentity',
+                request_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.VerifyApplicantIdentityRequest.SerializeToString,
+                response_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.VerifyApplicantIdentityResponse.FromString,
+                _registered_method=True)
+        self.MakeInquiry = channel.unary_unary(
+                '/tabadol.servicedesk.v1.ServiceDeskService/MakeInquiry',
+                request_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.MakeInquiryRequest.SerializeToString,
+                response_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.MakeInquiryResponse.FromString,
+                _registered_method=True)
+        self.PayFee = channel.unary_unary(
+                '/tabadol.servicedesk.v1.ServiceDeskService/PayFee',
+                request_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.PayFeeRequest.SerializeToString,
+                response_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.PayFeeResponse.FromString,
+                _registered_method=True)
+        self.GetPaymentStatus = channel.unary_unary(
+                '/tabadol.servicedesk.v1.ServiceDeskService/GetPaymentStatus',
+                request_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetPaymentStatusRequest.SerializeToString,
+                response_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetPaymentStatusResponse.FromString,
+                _registered_method=True)
+        self.ReconcilePayments = channel.unary_unary(
+                '/tabadol.servicedesk.v1.ServiceDeskService/ReconcilePayments',
+                request_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.ReconcilePaymentsRequest.SerializeToString,
+                response_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.ReconcilePaymentsResponse.FromString,
+                _registered_method=True)
+        self.VerifyTrackingCode = channel.unary_unary(
+                '/tabadol.servicedesk.v1.ServiceDeskService/VerifyTrackingCode',
+                request_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.VerifyTrackingCodeRequest.SerializeToString,
+                response_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.VerifyTrackingCodeResponse.FromString,
+                _registered_method=True)
 
 
 class ServiceDeskServiceServicer:
@@ -141,6 +171,57 @@ class ServiceDeskServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def VerifyApplicantIdentity(self, request, context):
+        """VerifyApplicantIdentity checks the applicant's national-window token with the identity
+        provider (002 art. 5, 004 art. 12): the token must be the applicant's own and at the
+        assurance level the service record demands. Production cannot start before it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MakeInquiry(self, request, context):
+        """MakeInquiry asks another agency's registry, electronically, for what the service needs
+        (004 art. 6) and records the registry's inquiry tracking code on the case.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PayFee(self, request, context):
+        """PayFee charges the record's tariff through the treasury (004 art. 9), or continues the
+        payment under way. The idempotency key derives from the tracking code: calling it
+        again never charges twice.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPaymentStatus(self, request, context):
+        """GetPaymentStatus asks the treasury how the case's payment stands and records any news;
+        it never starts a payment.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReconcilePayments(self, request, context):
+        """ReconcilePayments settles the record of every payment of the calling agency's cases
+        whose outcome the hub has not recorded (e.g. after a crash), by idempotency key.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyTrackingCode(self, request, context):
+        """VerifyTrackingCode tells whether a case or inquiry tracking code is authentic, who
+        issued it and when, without any content (000 item 3). A mistyped code is refused by
+        its check character before any lookup.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ServiceDeskServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -183,6 +264,36 @@ def add_ServiceDeskServiceServicer_to_server(servicer, server):
                     servicer.GetCase,
                     request_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetCaseRequest.FromString,
                     response_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetCaseResponse.SerializeToString,
+            ),
+            'VerifyApplicantIdentity': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyApplicantIdentity,
+                    request_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.VerifyApplicantIdentityRequest.FromString,
+                    response_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.VerifyApplicantIdentityResponse.SerializeToString,
+            ),
+            'MakeInquiry': grpc.unary_unary_rpc_method_handler(
+                    servicer.MakeInquiry,
+                    request_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.MakeInquiryRequest.FromString,
+                    response_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.MakeInquiryResponse.SerializeToString,
+            ),
+            'PayFee': grpc.unary_unary_rpc_method_handler(
+                    servicer.PayFee,
+                    request_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.PayFeeRequest.FromString,
+                    response_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.PayFeeResponse.SerializeToString,
+            ),
+            'GetPaymentStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPaymentStatus,
+                    request_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetPaymentStatusRequest.FromString,
+                    response_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetPaymentStatusResponse.SerializeToString,
+            ),
+            'ReconcilePayments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReconcilePayments,
+                    request_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.ReconcilePaymentsRequest.FromString,
+                    response_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.ReconcilePaymentsResponse.SerializeToString,
+            ),
+            'VerifyTrackingCode': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyTrackingCode,
+                    request_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.VerifyTrackingCodeRequest.FromString,
+                    response_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.VerifyTrackingCodeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -404,6 +515,168 @@ class ServiceDeskService:
             '/tabadol.servicedesk.v1.ServiceDeskService/GetCase',
             tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetCaseRequest.SerializeToString,
             tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetCaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyApplicantIdentity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.servicedesk.v1.ServiceDeskService/VerifyApplicantIdentity',
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.VerifyApplicantIdentityRequest.SerializeToString,
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.VerifyApplicantIdentityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MakeInquiry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.servicedesk.v1.ServiceDeskService/MakeInquiry',
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.MakeInquiryRequest.SerializeToString,
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.MakeInquiryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PayFee(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.servicedesk.v1.ServiceDeskService/PayFee',
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.PayFeeRequest.SerializeToString,
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.PayFeeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPaymentStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.servicedesk.v1.ServiceDeskService/GetPaymentStatus',
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetPaymentStatusRequest.SerializeToString,
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetPaymentStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReconcilePayments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.servicedesk.v1.ServiceDeskService/ReconcilePayments',
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.ReconcilePaymentsRequest.SerializeToString,
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.ReconcilePaymentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyTrackingCode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.servicedesk.v1.ServiceDeskService/VerifyTrackingCode',
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.VerifyTrackingCodeRequest.SerializeToString,
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.VerifyTrackingCodeResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,318 @@
+"""Case benchmark: whole service cases end to end over gRPC, against the reference
+simulators, beside a bare gRPC call (the health Check) measured in the same run.
+
+Run:  .venv/bin/python benchmarks/cases.py [--cases 200] [--concurrency 16] [--store sqlite|postgres]
+
+One case is: OpenCase, VerifyApplicantIdentity, MakeInquiry x2 (civil registration and
+deeds registry), PayFee, the applicant paying at the gateway (the treasury simulator's
+SettlePayment, outside the hub), GetPaymentStatus, RecordStep + CompleteStage for the
+request and production stages, RecordStep for delivery, DeliverCase: 12 hub RPCs and 6
+calls from the hub to other systems. The hub and this client share one process (one
+event loop, as a hub replica serves); the five simulators run as their own processes.
+Tokens are minted before the clock starts (the applicant signs in before the case).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import grpc
+import psycopg
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from tabadol.catalogue.v1 import catalogue_pb2 as cat
+from tabadol.catalogue.v1 import catalogue_pb2_grpc
+from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
+from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
+
+from aggregates.identifiers import Sheba
+from connectors import identity, synthetic, treasury
+from hub.application import TabadolHub
+from hub.auth import AgencyInterceptor
+from hub.config import Settings
+from hub.exchanges import CaseExchanges, CaseExchangeUseCases
+from hub.exchanges_demo import SimulatorProcesses, connect_clients
+from hub.executor import Executor
+from hub.keys import init_keys
+from hub.servicers.catalogue import CatalogueServicer
+from hub.servicers.servicedesk import ServiceDeskServicer
+
+T = TypeVar("T")
+AGENCY = "MIMT"
+MD = (("x-tabadol-agency", AGENCY),)
+SERVICE = "13021000202"
+STEPS = [("ثبت درخواست", cat.STAGE_REQUEST), ("استعلام", cat.STAGE_PRODUCTION)]
+SPEC = cat.ServiceRecordSpec(
+    title_fa="تمدید کارت بازرگانی",
+    title_en="Commercial card renewal",
+    legal_basis="آیین‌نامه کارت بازرگانی",
+    service_type=cat.SERVICE_TYPE_SUPPORTIVE,
+    owner_agency=AGENCY,
+    stakeholders=["بازرگانان"],
+    required_documents=["اظهارنامه"],
+    required_inquiries=[cat.INQUIRY_KIND_CIVIL_REGISTRATION, cat.INQUIRY_KIND_DEEDS_REGISTRY],
+    identity_level=2,
+    fee=cat.Fee(
+        tariff_rials=5_000_000, revenue_account=Sheba.from_bban("0100000000999888777666").value
+    ),
+    in_person_required=False,
+    process=[
+        cat.ProcessStep(name="ثبت درخواست", stage=cat.STAGE_REQUEST, time_limit_hours=1),
+        cat.ProcessStep(name="استعلام", stage=cat.STAGE_PRODUCTION, time_limit_hours=24),
+        cat.ProcessStep(name="تحویل", stage=cat.STAGE_DELIVERY, time_limit_hours=4),
+    ],
+    units=["اداره کل بازرگانی"],
+    evaluation_method="نظرسنجی برخط",
+    time_limit_hours=120,
+)
+
+
+class Timings:
+    def __init__(self) -> None:
+        self.samples: dict[str, list[float]] = defaultdict(list)
+
+    async def __call__(self, name: str, call: Awaitable[T]) -> T:
+        start = time.perf_counter()
+        result = await call
+        self.samples[name].append(time.perf_counter() - start)
+        return result
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
+
+
+async def _store(kind: str, tmp: Path) -> tuple[str, Callable[[], None]]:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp / 'events.sqlite'}", lambda: None
+    name = f"tabadol_bench_{uuid.uuid4().hex[:8]}"
+    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return f"postgresql://postgres@127.0.0.1:5432/{name}", drop
+
+
+async def _serve(hub: TabadolHub, exchanges: CaseExchanges, executor: Executor) -> Any:
+    server = grpc.aio.server(
+        interceptors=[AgencyInterceptor(mtls=False)], options=[("grpc.so_reuseport", 0)]
+    )
+    catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server(
+        CatalogueServicer(hub, executor), server
+    )
+    servicedesk_pb2_grpc.add_ServiceDeskServiceServicer_to_server(
+        ServiceDeskServicer(hub, executor, exchanges), server
+    )
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    await health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+    return server, port
+
+
+async def _case(
+    stub: Any, gateway: Any, person: Any, company: Any, token: str, timed: Timings
+) -> None:
+    opened = await timed(
+        "OpenCase",
+        stub.OpenCase(
+            desk.OpenCaseRequest(
+                service_code=SERVICE, applicant_national_code=person.national_code, channel="api"
+            ),
+            metadata=MD,
+        ),
+    )
+    code = opened.case.tracking_code
+    await timed(
+        "VerifyApplicantIdentity",
+        stub.VerifyApplicantIdentity(
+            desk.VerifyApplicantIdentityRequest(tracking_code=code, applicant_token=token),
+            metadata=MD,
+        ),
+    )
+    await timed(
+        "MakeInquiry",
+        stub.MakeInquiry(
+            desk.MakeInquiryRequest(
+                tracking_code=code,
+                kind=cat.INQUIRY_KIND_CIVIL_REGISTRATION,
+                birth_date_jalali=person.birth_date_jalali,
+            ),
+            metadata=MD,
+        ),
+    )
+    await timed(
+        "MakeInquiry",
+        stub.MakeInquiry(
+            desk.MakeInquiryRequest(
+                tracking_code=code,
+                kind=cat.INQUIRY_KIND_DEEDS_REGISTRY,
+                legal_person_national_id=company.national_id,
+            ),
+            metadata=MD,
+        ),
+    )
+    paid = await timed("PayFee", stub.PayFee(desk.PayFeeRequest(tracking_code=code), metadata=MD))
+    await timed(
+        "(gateway settles)",
+        gateway.settle_payment(paid.payment.payment_id, tracking_code=code),
+    )
+    status = await timed(
+        "GetPaymentStatus",
+        stub.GetPaymentStatus(desk.GetPaymentStatusRequest(tracking_code=code), metadata=MD),
+    )
+    assert status.payment.status == desk.PAYMENT_STATUS_SETTLED
+    for step, stage in STEPS:
+        await timed(
+            "RecordStep",
+            stub.RecordStep(desk.RecordStepRequest(tracking_code=code, step=step), metadata=MD),
+        )
+        await timed(
+            "CompleteStage",
+            stub.CompleteStage(
+                desk.CompleteStageRequest(tracking_code=code, stage=stage), metadata=MD
+            ),
+        )
+    await timed(
+        "RecordStep",
+        stub.RecordStep(desk.RecordStepRequest(tracking_code=code, step="تحویل"), metadata=MD),
+    )
+    done = await timed(
+        "DeliverCase", stub.DeliverCase(desk.DeliverCaseRequest(tracking_code=code), metadata=MD)
+    )
+    assert done.case.status == desk.CASE_STATUS_DELIVERED
+
+
+async def _bounded(n: int, concurrency: int, make: Callable[[int], Awaitable[None]]) -> float:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with gate:
+            await make(i)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(n)))
+    return time.perf_counter() - start
+
+
+async def run(cases: int, concurrency: int, store: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="tabadol-bench-cases-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        sims = SimulatorProcesses(tmp / "simulators")
+        targets = await sims.start_all()
+        url, drop = await _store(store, tmp)
+        settings = Settings.from_env(
+            {"TABADOL_DATA_DIR": str(tmp / "data"), "TABADOL_EVENT_STORE": url}
+        )
+        hub = TabadolHub(
+            init_keys(settings.signing_key, settings.public_keys),
+            env=settings.eventsourcing_env(),
+        )
+        executor = Executor()
+        clients = connect_clients(targets)
+        exchanges = CaseExchanges(CaseExchangeUseCases(hub), executor, clients)
+        server, port = await _serve(hub, exchanges, executor)
+        channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+        idp = await identity.connect(targets["identity"], agency="MYGOV")
+        gateway = await treasury.connect(targets["treasury"], agency="MYGOV")
+        try:
+            await catalogue_pb2_grpc.CatalogueServiceStub(channel).RegisterServiceRecord(
+                cat.RegisterServiceRecordRequest(service_code=SERVICE, spec=SPEC), metadata=MD
+            )
+            stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(channel)
+            check = health_pb2_grpc.HealthStub(channel)
+            rng = random.Random(1405)
+            people = [p for p in synthetic.people(1405, 1000) if p.alive]
+            companies = [c for c in synthetic.legal_persons(1405, 300) if c.status == "active"]
+            warmup = min(10, cases)
+            picks = [(rng.choice(people), rng.choice(companies)) for _ in range(cases + warmup)]
+            tokens = [
+                (await idp.issue_token(p.national_code, 2, ttl_seconds=3600)).token
+                for p, _ in picks
+            ]
+            rpcs_per_case = 12
+
+            async def health_calls(timed: Timings, n: int) -> float:
+                async def one(_: int) -> None:
+                    await timed("health Check", check.Check(health_pb2.HealthCheckRequest()))
+
+                return await _bounded(n, concurrency, one)
+
+            warm = Timings()
+            await _bounded(
+                warmup,
+                concurrency,
+                lambda i: _case(stub, gateway, *picks[cases + i], tokens[cases + i], warm),
+            )
+            await health_calls(warm, 200)
+
+            base = Timings()
+            base_seconds = await health_calls(base, cases * rpcs_per_case)
+            timed = Timings()
+            case_seconds = await _bounded(
+                cases,
+                concurrency,
+                lambda i: timed("(whole case)", _case(stub, gateway, *picks[i], tokens[i], timed)),
+            )
+        finally:
+            await idp.close()
+            await gateway.close()
+            await channel.close()
+            await server.stop(0)
+            await exchanges.close()
+            executor.close()
+            hub.close()
+            await sims.stop_all()
+            drop()
+
+    bare = base.samples["health Check"]
+    bare_p50 = _pct(bare, 0.5)
+    print(
+        f"store: {store}; {cases} cases, {concurrency} in flight; python {sys.version.split()[0]}"
+    )
+    print(f"\n{'call':<26} {'calls':>6} {'p50 ms':>8} {'p99 ms':>8} {'p50 / bare':>11}")
+    print("-" * 63)
+    for name, values in [("health Check (bare)", bare), *timed.samples.items()]:
+        print(
+            f"{name:<26} {len(values):>6} {_pct(values, 0.5):>8.2f} {_pct(values, 0.99):>8.2f}"
+            f" {_pct(values, 0.5) / bare_p50:>10.1f}x"
+        )
+    hub_rpcs = sum(len(v) for k, v in timed.samples.items() if not k.startswith("("))
+    cases_per_s = cases / case_seconds
+    print(
+        f"\nfull cases:       {cases_per_s:8.1f} cases/s  ({hub_rpcs / case_seconds:7.0f} hub RPC/s,"
+        f" {rpcs_per_case} RPCs per case)"
+    )
+    print(f"bare health Check: {len(bare) / base_seconds:7.0f} RPC/s")
+    print(
+        f"ratio: hub RPC/s within full cases = {hub_rpcs / case_seconds / (len(bare) / base_seconds):.2f}"
+        f" x bare; a case costs the time of {(len(bare) / base_seconds) / cases_per_s:.0f} bare calls"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    args = parser.parse_args()
+    asyncio.run(run(args.cases, args.concurrency, args.store))
+
+
+if __name__ == "__main__":
+    main()

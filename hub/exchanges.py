@@ -1,0 +1,1009 @@
+"""A service case's exchanges with other agencies' systems: identity, inquiries, payment.
+
+Two layers, imports one way (this module uses :mod:`hub.application`, never the reverse):
+
+- :class:`CaseExchangeUseCases`: synchronous use cases on primitives, run on the
+  executor (writes on its one writer thread). They read what an exchange needs and
+  record its outcome on the case: a signed event, with an :class:`InquiryReceipt` in the
+  same transaction for an inquiry.
+- :class:`CaseExchanges`: the async orchestration the servicer calls. For each exchange it
+  checks the input with the domain value objects, reads the case (refusing before any
+  call goes out), calls the other system through a port (:mod:`hub.ports`) as the
+  calling agency and under the case's tracking code, then records the outcome. A failed
+  call is an outcome too: it is recorded as ``ExchangeFailed`` and raised as
+  :class:`ExchangeFailedError`, which the servicer turns into a gRPC status.
+
+The fee is paid with an idempotency key derived from the tracking code, and the intent
+(``PaymentRequested``) is recorded before the treasury is called, so a crash between the
+payment and its recording is repaired by :meth:`CaseExchanges.reconcile_payments`, which
+finds the payment by its key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, TypeVar
+from uuid import UUID
+
+import jdatetime
+import structlog
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from aggregates.errors import InvalidInput, NotFound, TransitionRefused, Violation
+from aggregates.identifiers import NationalId, PostalCode, TrackingCode, TrackingKind
+from aggregates.inquiry_receipt import InquiryReceipt, InquiryTrackingCode
+from aggregates.jalali import parse_jalali_date
+from aggregates.service_case import (
+    EXCHANGE_FAILURE_KINDS,
+    CasePayment,
+    InquiryRecord,
+    PaymentStatus,
+    ServiceCase,
+)
+from aggregates.service_record import InquiryKind
+from hub.application import AccessDenied, CaseView, TabadolHub, _case_view
+from hub.executor import Executor
+from hub.ports import (
+    CivilRegistry,
+    Closable,
+    DeedsRegistry,
+    ExchangeFailure,
+    IdentityProvider,
+    PaymentAnswer,
+    PostalCodeService,
+    Treasury,
+)
+
+__all__ = [
+    "IDENTITY_SYSTEM",
+    "RECONCILER",
+    "REGISTRY_AGENCIES",
+    "REGISTRY_SYSTEMS",
+    "TREASURY_SYSTEM",
+    "CaseDetails",
+    "CaseExchangeUseCases",
+    "CaseExchanges",
+    "ExchangeClients",
+    "ExchangeFailedError",
+    "ExchangeState",
+    "InquiryView",
+    "PaymentView",
+    "PerAgency",
+    "ReconcileReport",
+    "TrackingCodeCheck",
+    "reconcile_in_background",
+]
+
+_log = structlog.get_logger("tabadol.exchanges")
+
+REGISTRY_SYSTEMS: Mapping[InquiryKind, str] = {
+    InquiryKind.CIVIL_REGISTRATION: "civil-registry",
+    InquiryKind.DEEDS_REGISTRY: "deeds-registry",
+    InquiryKind.POSTAL_CODE: "postal-code",
+}
+"""The system each inquiry goes to, as recorded on the case."""
+
+REGISTRY_AGENCIES: Mapping[InquiryKind, str] = {
+    InquiryKind.CIVIL_REGISTRATION: "SABTEAHVAL",  # سازمان ثبت احوال کشور
+    InquiryKind.DEEDS_REGISTRY: "SSAA",  # سازمان ثبت اسناد و املاک کشور
+    InquiryKind.POSTAL_CODE: "POST",  # شرکت ملی پست
+}
+"""The agency that issues each kind of inquiry tracking code (the default; configurable)."""
+
+IDENTITY_SYSTEM = "identity"
+TREASURY_SYSTEM = "treasury"
+RECONCILER = "tabadol:reconcile"
+"""The actor recorded when the hub reconciles payments by itself (never an agency code)."""
+
+_INQUIRY_OPERATIONS: Mapping[InquiryKind, str] = {
+    InquiryKind.CIVIL_REGISTRATION: "InquirePerson",
+    InquiryKind.DEEDS_REGISTRY: "InquireLegalPerson",
+    InquiryKind.POSTAL_CODE: "LookupPostalCode",
+}
+_SUBJECT_FIELDS: Mapping[InquiryKind, str] = {
+    InquiryKind.CIVIL_REGISTRATION: "birth_date_jalali",
+    InquiryKind.DEEDS_REGISTRY: "legal_person_national_id",
+    InquiryKind.POSTAL_CODE: "postal_code",
+}
+_CONFLICT_RETRIES = 5
+_REASON_LENGTH = 1000
+_MAX_TOKEN_LENGTH = 4096
+_PAGE = 500
+
+_C = TypeVar("_C", bound=Closable)
+_T = TypeVar("_T")
+_A = TypeVar("_A", ServiceCase, InquiryReceipt)
+
+
+# --- the clients, one per calling agency ----------------------------------------------
+
+
+class PerAgency(Generic[_C]):
+    """One client of one system per calling agency, connected on first use.
+
+    Each agency calls under its own name (the ``x-tabadol-agency`` the other system
+    sees and its access rights apply to), with its own circuit breaker.
+    """
+
+    def __init__(self, connect: Callable[[str], Awaitable[_C]]) -> None:
+        self._connect = connect
+        self._clients: dict[str, _C] = {}
+
+    async def get(self, agency: str) -> _C:
+        """The client calling as ``agency``."""
+        client = self._clients.get(agency)
+        if client is None:
+            fresh = await self._connect(agency)
+            client = self._clients.setdefault(agency, fresh)
+            if client is not fresh:  # another task connected meanwhile
+                await fresh.close()
+        return client
+
+    async def close(self) -> None:
+        """Close every client's channel."""
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.close()
+
+
+@dataclass(frozen=True)
+class ExchangeClients:
+    """The ports to the five systems, and the exception their clients raise for a failed
+    exchange (``connectors.ConnectorError``: it has the attributes of
+    :class:`~hub.ports.ExchangeFailure`)."""
+
+    civil_registry: PerAgency[CivilRegistry]
+    deeds_registry: PerAgency[DeedsRegistry]
+    postal_code: PerAgency[PostalCodeService]
+    identity: PerAgency[IdentityProvider]
+    treasury: PerAgency[Treasury]
+    failure: type[Exception]
+
+    async def close(self) -> None:
+        """Close every channel."""
+        for pool in (
+            self.civil_registry,
+            self.deeds_registry,
+            self.postal_code,
+            self.identity,
+            self.treasury,
+        ):
+            await pool.close()
+
+
+# --- views: plain values out ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InquiryView:
+    kind: InquiryKind
+    inquiry_tracking_code: str
+    issuing_agency: str
+    inquired_at: datetime
+    facts: Mapping[str, str | bool]
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    status: PaymentStatus
+    idempotency_key: str
+    amount_rials: int
+    revenue_account: str
+    payment_id: str
+    settlement_reference: str
+    settled_at: datetime | None
+    failure_reason: str
+
+
+@dataclass(frozen=True)
+class ExchangeState:
+    identity_level: int
+    required_identity_level: int
+    required_inquiries: tuple[InquiryKind, ...]
+    inquiries: tuple[InquiryView, ...]
+    payment: PaymentView | None
+    fee_rials: int
+    missing_for_delivery: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CaseDetails:
+    """A case as :meth:`TabadolHub.get_case` shows it, with where its exchanges stand."""
+
+    case: CaseView
+    exchanges: ExchangeState
+
+
+@dataclass(frozen=True)
+class TrackingCodeCheck:
+    """Whether a tracking code is authentic, who issued it and when; no content."""
+
+    tracking_code: str
+    kind: TrackingKind
+    authentic: bool
+    inquiry_kind: InquiryKind | None = None
+    issuing_agency: str = ""
+    issued_at: datetime | None = None
+
+
+@dataclass
+class ReconcileReport:
+    """What one reconciliation found."""
+
+    examined: int = 0
+    settled: int = 0
+    pending: int = 0
+    declined: int = 0
+    not_made: int = 0
+    failed: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _PaymentPlan:
+    """What the treasury is asked, for one case's current payment."""
+
+    tracking_code: str
+    agency: str
+    payer: str
+    payment: CasePayment | None
+
+
+def _inquiry_view(record: InquiryRecord) -> InquiryView:
+    return InquiryView(
+        kind=record.kind,
+        inquiry_tracking_code=record.inquiry_tracking_code,
+        issuing_agency=record.issuing_agency,
+        inquired_at=record.inquired_at,
+        facts=dict(record.facts),
+    )
+
+
+def _payment_view(payment: CasePayment) -> PaymentView:
+    return PaymentView(
+        status=payment.status,
+        idempotency_key=payment.idempotency_key,
+        amount_rials=payment.amount_rials,
+        revenue_account=payment.revenue_account,
+        payment_id=payment.payment_id,
+        settlement_reference=payment.settlement_reference,
+        settled_at=payment.settled_at,
+        failure_reason=payment.failure_reason,
+    )
+
+
+def _details(case: ServiceCase) -> CaseDetails:
+    inquiries = case.inquiries
+    return CaseDetails(
+        case=_case_view(case),
+        exchanges=ExchangeState(
+            identity_level=case.identity_level,
+            required_identity_level=case.required_identity_level,
+            required_inquiries=case.required_inquiries,
+            inquiries=tuple(
+                _inquiry_view(inquiries[kind]) for kind in InquiryKind if kind in inquiries
+            ),
+            payment=None if case.payment is None else _payment_view(case.payment),
+            fee_rials=0 if case.fee is None else case.fee.tariff_rials,
+            missing_for_delivery=case.missing_for_delivery(),
+        ),
+    )
+
+
+class ExchangeFailedError(Exception):
+    """An exchange with another agency's system failed; the failure is recorded on the case.
+
+    ``kind`` is unavailable, timeout, refused, invalid_answer or circuit_open.
+    """
+
+    def __init__(
+        self, system: str, operation: str, kind: str, reason: str, *, tracking_code: str
+    ) -> None:
+        self.system = system
+        self.operation = operation
+        self.kind = kind
+        self.reason = reason
+        self.tracking_code = tracking_code
+        super().__init__(f"{system} {operation}: {kind}: {reason}")
+
+    @property
+    def retryable(self) -> bool:
+        """Whether the same call may succeed later, unchanged."""
+        return self.kind in ("unavailable", "timeout", "circuit_open")
+
+    @property
+    def message(self) -> str:
+        """For a person: what failed, that it is recorded, and what to do."""
+        then = (
+            "try again later: the case continues where it stopped"
+            if self.retryable
+            else "the case stays open"
+        )
+        return (
+            f"{self.system} {self.operation} failed ({self.kind}): {self.reason};"
+            f" recorded on case {self.tracking_code}; {then}"
+        )
+
+
+# --- the synchronous use cases ---------------------------------------------------------
+
+
+class CaseExchangeUseCases:
+    """Reads what an exchange needs and records its outcome; runs on the executor.
+
+    Every method takes the calling agency (``by``), which must be the case's main agency
+    (:data:`RECONCILER` stands for the hub itself when it reconciles payments).
+    """
+
+    def __init__(self, hub: TabadolHub) -> None:
+        self._hub = hub
+
+    # --- reads -----------------------------------------------------------------------
+
+    def case_details(self, tracking_code: str) -> CaseDetails:
+        """The case and where its exchanges stand (anyone may read, as GetCase)."""
+        return _details(self._load(self._case_id(tracking_code), tracking_code))
+
+    def check_identity_possible(self, tracking_code: str, *, by: str) -> None:
+        """Refuse, before the identity provider is asked, what the case would refuse."""
+        case = self._guarded(tracking_code, by)
+        case.check_can_verify_identity()
+
+    def prepare_inquiry(self, tracking_code: str, kind: InquiryKind, *, by: str) -> str:
+        """The applicant's national code, once the case may make the inquiry."""
+        case = self._guarded(tracking_code, by)
+        case.check_can_make_inquiry(kind)
+        return case.applicant_national_code
+
+    def payment_plan(self, tracking_code: str, *, by: str) -> _PaymentPlan:
+        """The case's current payment, to ask the treasury about."""
+        return _plan(self._guarded(tracking_code, by))
+
+    def outstanding_payments(self, agency: str | None = None) -> list[_PaymentPlan]:
+        """Every case (of ``agency``, or all) whose current payment awaits the treasury's
+        final word: requested with no recorded answer, or pending."""
+        case_ids: dict[UUID, None] = {}
+        start = 1
+        while True:
+            page = self._hub.recorder.select_notifications(
+                start, _PAGE, topics=[ServiceCase.PaymentRequested.TOPIC]
+            )
+            case_ids.update((UUID(str(n.originator_id)), None) for n in page)
+            if len(page) < _PAGE:
+                break
+            start = page[-1].id + 1
+        plans = []
+        for case_id in case_ids:
+            case = self._find(case_id, ServiceCase)
+            if case is None or case.payment is None:
+                continue
+            if case.payment.outstanding and agency in (None, case.agency):
+                plans.append(_plan(case))
+        return plans
+
+    def verify_tracking_code(self, text: str) -> TrackingCodeCheck:
+        """Whether a case code (checked by its check character first) or a registry's
+        inquiry code (checked by its Luhn digit first) was issued, by whom and when."""
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidInput.field("tracking_code", "a tracking code is required")
+        if InquiryTrackingCode.looks_like(text):
+            inquiry = InquiryTrackingCode.parse(text, field="tracking_code").value
+            receipt = self._find(InquiryReceipt.create_id(inquiry), InquiryReceipt)
+            if receipt is None:
+                return TrackingCodeCheck(inquiry, TrackingKind.INQUIRY, authentic=False)
+            return TrackingCodeCheck(
+                inquiry,
+                TrackingKind.INQUIRY,
+                authentic=True,
+                inquiry_kind=receipt.kind,
+                issuing_agency=receipt.issuing_agency,
+                issued_at=receipt.inquired_at,
+            )
+        code = TrackingCode.parse(text)
+        if code.kind is not TrackingKind.CASE:
+            msg = (
+                f"this checks case codes ({TrackingKind.CASE.value}-…) and registries' inquiry"
+                f" codes (16 digits); {code.value} is a {code.kind.name.lower()} code"
+            )
+            raise InvalidInput.field("tracking_code", msg)
+        case = self._find(ServiceCase.create_id(code.value), ServiceCase)
+        if case is None:
+            return TrackingCodeCheck(code.value, code.kind, authentic=False)
+        return TrackingCodeCheck(
+            code.value,
+            code.kind,
+            authentic=True,
+            issuing_agency=case.agency,
+            issued_at=case.opened_at,
+        )
+
+    # --- writes ----------------------------------------------------------------------
+
+    def record_identity(
+        self,
+        tracking_code: str,
+        *,
+        active: bool,
+        national_code: str | None,
+        level: int | None,
+        by: str,
+    ) -> CaseDetails:
+        """Record the identity provider's answer: IdentityVerified, or, for a token that is
+        inactive, another person's or below the record's level, ExchangeFailed (refused)
+        and the refusal raised."""
+        refusal: TransitionRefused | None = None
+
+        def verify(case: ServiceCase) -> Sequence[Aggregate]:
+            nonlocal refusal
+            refusal = None
+            if not active:
+                refusal = TransitionRefused(
+                    "the applicant's token is not active (expired, revoked or not issued by"
+                    " the national window): the applicant must sign in again",
+                    field="applicant_token",
+                )
+            else:
+                try:
+                    case.verify_identity(national_code or "", level or 0, IDENTITY_SYSTEM, by=by)
+                except TransitionRefused as refused:
+                    refusal = refused
+            if refusal is not None:
+                case.record_exchange_failure(
+                    IDENTITY_SYSTEM, "IntrospectToken", "refused", refusal.message, by=by
+                )
+            return ()
+
+        case = self._change(tracking_code, by, verify)
+        if refusal is not None:
+            raise refusal
+        return _details(case)
+
+    def record_inquiry(
+        self,
+        tracking_code: str,
+        kind: InquiryKind,
+        *,
+        inquiry_tracking_code: str,
+        issuing_agency: str,
+        facts: Mapping[str, str | bool],
+        inquired_at: datetime,
+        by: str,
+    ) -> tuple[CaseDetails, InquiryView]:
+        """Record an answered inquiry on the case and its receipt, in one transaction.
+
+        A code the registry already issued for another inquiry is an invalid answer:
+        recorded as ExchangeFailed and raised as :class:`ExchangeFailedError`.
+        """
+        system = REGISTRY_SYSTEMS[kind]
+        receipt_id = InquiryReceipt.create_id(inquiry_tracking_code)
+        duplicate = False
+
+        def record(case: ServiceCase) -> Sequence[Aggregate]:
+            nonlocal duplicate
+            duplicate = receipt_id in self._hub.repository
+            if duplicate:
+                case.record_exchange_failure(
+                    system,
+                    _INQUIRY_OPERATIONS[kind],
+                    "invalid_answer",
+                    f"the registry gave inquiry tracking code {inquiry_tracking_code},"
+                    " which it had already issued for another inquiry",
+                    by=by,
+                )
+                return ()
+            case.record_inquiry(
+                kind, inquiry_tracking_code, system, issuing_agency, facts, inquired_at, by=by
+            )
+            receipt = InquiryReceipt.record(
+                inquiry_tracking_code,
+                kind,
+                issuing_agency,
+                case.tracking_code,
+                requested_by=case.agency,
+                inquired_at=inquired_at,
+            )
+            return (receipt,)
+
+        case = self._change(tracking_code, by, record)
+        if duplicate:
+            failure = case.exchange_failures[-1]
+            raise ExchangeFailedError(
+                system,
+                failure.operation,
+                failure.kind,
+                failure.reason,
+                tracking_code=case.tracking_code,
+            )
+        return _details(case), _inquiry_view(case.inquiries[kind])
+
+    def start_payment(self, tracking_code: str, *, by: str) -> _PaymentPlan:
+        """The payment to ask the treasury about: the one under way or settled, else a new
+        intent (PaymentRequested, before any call) with the next derived key."""
+
+        def start(case: ServiceCase) -> Sequence[Aggregate]:
+            payment = case.payment
+            if payment is None or payment.status is PaymentStatus.DECLINED:
+                case.request_payment(by=by)
+            return ()
+
+        return _plan(self._change(tracking_code, by, start))
+
+    def record_payment(
+        self,
+        tracking_code: str,
+        *,
+        idempotency_key: str,
+        payment_id: str,
+        status: str,
+        settlement_reference: str = "",
+        settled_at: datetime | None = None,
+        failure_reason: str = "",
+        by: str,
+    ) -> CaseDetails:
+        """Record the treasury's answer about the payment under ``idempotency_key``."""
+
+        def record(case: ServiceCase) -> Sequence[Aggregate]:
+            case.record_payment(
+                idempotency_key,
+                payment_id,
+                status,
+                by=by,
+                settlement_reference=settlement_reference,
+                settled_at=settled_at,
+                failure_reason=failure_reason,
+            )
+            return ()
+
+        return _details(self._change(tracking_code, by, record))
+
+    def record_exchange_failure(
+        self, tracking_code: str, *, system: str, operation: str, kind: str, reason: str, by: str
+    ) -> None:
+        """Record that an exchange failed, so the case's timeline tells it."""
+
+        def record(case: ServiceCase) -> Sequence[Aggregate]:
+            case.record_exchange_failure(system, operation, kind, reason, by=by)
+            return ()
+
+        self._change(tracking_code, by, record)
+
+    # --- plumbing ----------------------------------------------------------------------
+
+    @staticmethod
+    def _case_id(tracking_code: str) -> UUID:
+        return ServiceCase.create_id(TrackingCode.parse(tracking_code).value)
+
+    def _load(self, case_id: UUID, tracking_code: str) -> ServiceCase:
+        case = self._find(case_id, ServiceCase)
+        if case is None:
+            raise NotFound("case", tracking_code)
+        return case
+
+    def _find(self, aggregate_id: UUID, kind: type[_A]) -> _A | None:
+        try:
+            aggregate: object = self._hub.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, kind) else None
+
+    def _guarded(self, tracking_code: str, by: str) -> ServiceCase:
+        case = self._load(self._case_id(tracking_code), tracking_code)
+        _require_agency(case, by)
+        return case
+
+    def _change(
+        self,
+        tracking_code: str,
+        by: str,
+        command: Callable[[ServiceCase], Sequence[Aggregate]],
+    ) -> ServiceCase:
+        """Load, check the agency, run the command, save the case with what the command
+        returns in one transaction; on a concurrent write, reload and run it again."""
+        case_id = self._case_id(tracking_code)
+        for attempt in range(_CONFLICT_RETRIES):
+            case = self._load(case_id, tracking_code)
+            _require_agency(case, by)
+            others = command(case)
+            if not (case.pending_events or others):
+                return case  # nothing new to record
+            try:
+                self._hub.save(case, *others)
+            except IntegrityError:
+                if attempt == _CONFLICT_RETRIES - 1:
+                    raise
+                continue
+            return case
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _require_agency(case: ServiceCase, by: str) -> None:
+    if by != RECONCILER and case.agency != by:
+        raise AccessDenied(f"case {case.tracking_code} belongs to {case.agency}, not {by}")
+
+
+def _plan(case: ServiceCase) -> _PaymentPlan:
+    return _PaymentPlan(
+        tracking_code=case.tracking_code,
+        agency=case.agency,
+        payer=case.applicant_national_code,
+        payment=case.payment,
+    )
+
+
+# --- input checks, before any call goes out --------------------------------------------
+
+
+def _collect(violations: list[Violation], check: Callable[[], _T]) -> _T | None:
+    try:
+        return check()
+    except InvalidInput as error:
+        violations.extend(error.violations)
+        return None
+
+
+def _jalali_date(text: str, field_name: str) -> str:
+    """A Jalali date as typed, checked to exist, written as the registries do: 1370/05/12."""
+    day = jdatetime.date.fromgregorian(date=parse_jalali_date(text, field_name))
+    return f"{day.year:04d}/{day.month:02d}/{day.day:02d}"
+
+
+def _token(text: str) -> str:
+    token = text.strip() if isinstance(text, str) else ""
+    if not token:
+        raise InvalidInput.field("applicant_token", "the applicant's access token is required")
+    if len(token) > _MAX_TOKEN_LENGTH or not (token.isascii() and token.isprintable()):
+        raise InvalidInput.field(
+            "applicant_token",
+            f"an access token is 1 to {_MAX_TOKEN_LENGTH} printable ASCII characters",
+        )
+    return token
+
+
+def _subject(
+    kind: InquiryKind, birth_date_jalali: str, legal_person_national_id: str, postal_code: str
+) -> str:
+    """The one input the inquiry needs, checked; the others must be empty."""
+    given = {
+        "birth_date_jalali": birth_date_jalali,
+        "legal_person_national_id": legal_person_national_id,
+        "postal_code": postal_code,
+    }
+    needed = _SUBJECT_FIELDS[kind]
+    violations = [
+        Violation(name, f"only a {_kind_of(name).value} inquiry takes {name}; leave it empty")
+        for name, value in given.items()
+        if name != needed and value.strip()
+    ]
+    subject: str | None
+    if kind is InquiryKind.CIVIL_REGISTRATION:
+        subject = _collect(violations, lambda: _jalali_date(birth_date_jalali, needed))
+    elif kind is InquiryKind.DEEDS_REGISTRY:
+        subject = _collect(
+            violations, lambda: NationalId.parse(legal_person_national_id, field=needed).value
+        )
+    else:
+        subject = _collect(violations, lambda: PostalCode.parse(postal_code, field=needed).value)
+    if violations:
+        raise InvalidInput(*violations)
+    assert subject is not None
+    return subject
+
+
+def _kind_of(subject_field: str) -> InquiryKind:
+    return next(kind for kind, name in _SUBJECT_FIELDS.items() if name == subject_field)
+
+
+def _reason(failure: ExchangeFailure) -> str:
+    parts = [failure.detail or failure.kind]
+    if failure.code:
+        parts.insert(0, failure.code)
+    if failure.reason:
+        parts.append(f"reason {failure.reason}")
+    parts.extend(f"{v.field}: {v.description}" for v in failure.violations)
+    text = "; ".join(p for p in parts if p)
+    return text[:_REASON_LENGTH]
+
+
+# --- the async orchestration -----------------------------------------------------------
+
+
+class CaseExchanges:
+    """What the servicer calls for a case's exchanges; one per hub process.
+
+    ``use_cases`` run on ``executor`` (the hub's one writer thread for writes), so the
+    exchanges share the write path of every other command.
+    """
+
+    def __init__(
+        self,
+        use_cases: CaseExchangeUseCases,
+        executor: Executor,
+        clients: ExchangeClients,
+        *,
+        registry_agencies: Mapping[InquiryKind, str] = REGISTRY_AGENCIES,
+    ) -> None:
+        self.use_cases = use_cases
+        self._run = executor
+        self._clients = clients
+        self._agencies = dict(registry_agencies)
+
+    async def close(self) -> None:
+        """Close every client channel."""
+        await self._clients.close()
+
+    async def verify_identity(
+        self, tracking_code: str, applicant_token: str, *, by: str
+    ) -> tuple[CaseDetails, int]:
+        """Ask the identity provider about the applicant's token and record the answer.
+
+        Returns the case and the token's assurance level. The token is never recorded.
+        """
+        violations: list[Violation] = []
+        code = _collect(violations, lambda: TrackingCode.parse(tracking_code).value)
+        token = _collect(violations, lambda: _token(applicant_token))
+        if violations:
+            raise InvalidInput(*violations)
+        assert code is not None and token is not None
+        await self._run.read(self.use_cases.check_identity_possible, code, by=by)
+        client = await self._clients.identity.get(by)
+        answer = await self._exchange(
+            code,
+            IDENTITY_SYSTEM,
+            "IntrospectToken",
+            by,
+            lambda: client.introspect_token(token, tracking_code=code),
+        )
+        details = await self._run.write(
+            self.use_cases.record_identity,
+            code,
+            active=answer.active,
+            national_code=answer.national_code,
+            level=answer.assurance_level,
+            by=by,
+        )
+        return details, answer.assurance_level or 0
+
+    async def make_inquiry(
+        self,
+        tracking_code: str,
+        kind: InquiryKind,
+        *,
+        birth_date_jalali: str = "",
+        legal_person_national_id: str = "",
+        postal_code: str = "",
+        by: str,
+    ) -> tuple[CaseDetails, InquiryView]:
+        """Make the inquiry the record calls for and record only what the service needs."""
+        violations: list[Violation] = []
+        code = _collect(violations, lambda: TrackingCode.parse(tracking_code).value)
+        subject = _collect(
+            violations,
+            lambda: _subject(kind, birth_date_jalali, legal_person_national_id, postal_code),
+        )
+        if violations:
+            raise InvalidInput(*violations)
+        assert code is not None and subject is not None
+        applicant = await self._run.read(self.use_cases.prepare_inquiry, code, kind, by=by)
+        system, operation = REGISTRY_SYSTEMS[kind], _INQUIRY_OPERATIONS[kind]
+        facts: dict[str, str | bool]
+        if kind is InquiryKind.CIVIL_REGISTRATION:
+            civil = await self._clients.civil_registry.get(by)
+            person = await self._exchange(
+                code,
+                system,
+                operation,
+                by,
+                lambda: civil.inquire_person(applicant, subject, tracking_code=code),
+            )
+            facts = {
+                "alive": person.person.alive,
+                "birth_date_matched": person.person.birth_date_jalali == subject,
+            }
+            issued, at = person.inquiry_tracking_code, person.inquired_at
+        elif kind is InquiryKind.DEEDS_REGISTRY:
+            deeds = await self._clients.deeds_registry.get(by)
+            company = await self._exchange(
+                code,
+                system,
+                operation,
+                by,
+                lambda: deeds.inquire_legal_person(subject, tracking_code=code),
+            )
+            facts = {
+                "national_id": company.legal_person.national_id,
+                "status": company.legal_person.status,
+            }
+            issued, at = company.inquiry_tracking_code, company.inquired_at
+        else:
+            postal = await self._clients.postal_code.get(by)
+            place = await self._exchange(
+                code,
+                system,
+                operation,
+                by,
+                lambda: postal.lookup_postal_code(subject, tracking_code=code),
+            )
+            facts = {"province": place.address.province}
+            issued, at = place.inquiry_tracking_code, place.inquired_at
+        return await self._run.write(
+            self.use_cases.record_inquiry,
+            code,
+            kind,
+            inquiry_tracking_code=issued,
+            issuing_agency=self._agencies[kind],
+            facts=facts,
+            inquired_at=at,
+            by=by,
+        )
+
+    async def pay_fee(self, tracking_code: str, *, by: str) -> CaseDetails:
+        """Pay the record's fee, or continue the payment under way; never twice.
+
+        The intent is recorded before the treasury is called; the treasury's answer
+        (pending, settled or declined) after. A settled fee is not asked about again.
+        """
+        code = TrackingCode.parse(tracking_code).value
+        plan = await self._run.write(self.use_cases.start_payment, code, by=by)
+        payment = plan.payment
+        assert payment is not None  # start_payment requested one or refused
+        if payment.status is PaymentStatus.SETTLED:
+            return await self._run.read(self.use_cases.case_details, code)
+        treasury = await self._clients.treasury.get(by)
+        if payment.payment_id:  # pending: ask how it stands
+            answer: PaymentAnswer | None = await self._exchange(
+                code,
+                TREASURY_SYSTEM,
+                "GetPayment",
+                by,
+                lambda: treasury.get_payment(payment.payment_id, tracking_code=code),
+            )
+        else:  # the same key returns the payment it already made, if any
+            answer = await self._exchange(
+                code,
+                TREASURY_SYSTEM,
+                "CreatePayment",
+                by,
+                lambda: treasury.create_payment(
+                    idempotency_key=payment.idempotency_key,
+                    amount_rials=payment.amount_rials,
+                    revenue_account=payment.revenue_account,
+                    payer_national_code=plan.payer,
+                    reference=code,
+                ),
+            )
+        assert answer is not None
+        return await self._record_payment(code, payment, answer, by)
+
+    async def payment_status(self, tracking_code: str, *, by: str) -> CaseDetails:
+        """Ask the treasury how the case's payment stands and record any news; a case with
+        no payment, or a settled or declined one, is answered from the record."""
+        code = TrackingCode.parse(tracking_code).value
+        plan = await self._run.read(self.use_cases.payment_plan, code, by=by)
+        payment = plan.payment
+        if payment is None or not payment.outstanding:
+            return await self._run.read(self.use_cases.case_details, code)
+        answer = await self._ask_treasury(plan, payment, by)
+        if answer is None:  # the intent is recorded but nothing was paid yet
+            return await self._run.read(self.use_cases.case_details, code)
+        return await self._record_payment(code, payment, answer, by)
+
+    async def reconcile_payments(self, *, agency: str | None = None) -> ReconcileReport:
+        """Look up, by idempotency key, every payment whose outcome is not recorded (of
+        ``agency``'s cases, or all) and record it: repairs a crash between paying and
+        recording. A treasury that cannot be asked leaves the payment as it was."""
+        by = agency or RECONCILER
+        report = ReconcileReport()
+        plans = await self._run.read(self.use_cases.outstanding_payments, agency)
+        for plan in plans:
+            payment = plan.payment
+            assert payment is not None
+            report.examined += 1
+            try:
+                answer = await self._ask_treasury(plan, payment, plan.agency, record=False)
+            except self._clients.failure as error:
+                report.failed += 1
+                text = _reason(error) if isinstance(error, ExchangeFailure) else str(error)
+                report.failures.append(f"{plan.tracking_code}: {text}")
+                _log.warning("reconcile failed", tracking_code=plan.tracking_code, reason=text)
+                continue
+            if answer is None:
+                report.not_made += 1
+                continue
+            details = await self._record_payment(plan.tracking_code, payment, answer, by)
+            recorded = details.exchanges.payment
+            status = PaymentStatus.REQUESTED if recorded is None else recorded.status
+            if status is PaymentStatus.SETTLED:
+                report.settled += 1
+            elif status is PaymentStatus.DECLINED:
+                report.declined += 1
+            else:
+                report.pending += 1
+        if report.examined:
+            _log.info(
+                "payments reconciled",
+                examined=report.examined,
+                settled=report.settled,
+                pending=report.pending,
+                declined=report.declined,
+                not_made=report.not_made,
+                failed=report.failed,
+            )
+        return report
+
+    # --- plumbing ----------------------------------------------------------------------
+
+    async def _ask_treasury(
+        self, plan: _PaymentPlan, payment: CasePayment, by: str, *, record: bool = True
+    ) -> PaymentAnswer | None:
+        treasury = await self._clients.treasury.get(plan.agency)
+        code = plan.tracking_code
+        if payment.payment_id:
+            operation = "GetPayment"
+
+            def ask() -> Awaitable[PaymentAnswer | None]:
+                return treasury.get_payment(payment.payment_id, tracking_code=code)
+        else:
+            operation = "FindPayment"
+
+            def ask() -> Awaitable[PaymentAnswer | None]:
+                return treasury.find_payment(payment.idempotency_key, tracking_code=code)
+
+        if not record:
+            return await ask()
+        return await self._exchange(code, TREASURY_SYSTEM, operation, by, ask)
+
+    async def _record_payment(
+        self, code: str, payment: CasePayment, answer: PaymentAnswer, by: str
+    ) -> CaseDetails:
+        return await self._run.write(
+            self.use_cases.record_payment,
+            code,
+            idempotency_key=payment.idempotency_key,
+            payment_id=answer.payment_id,
+            status=answer.status,
+            settlement_reference=answer.settlement_reference or "",
+            settled_at=answer.settled_at,
+            failure_reason=answer.failure_reason or "",
+            by=by,
+        )
+
+    async def _exchange(
+        self,
+        code: str,
+        system: str,
+        operation: str,
+        by: str,
+        call: Callable[[], Awaitable[_T]],
+    ) -> _T:
+        """Make one call; a failure is recorded on the case and raised as
+        :class:`ExchangeFailedError`. Anything else (a bug, a cancellation) passes."""
+        try:
+            return await call()
+        except self._clients.failure as error:
+            if not isinstance(error, ExchangeFailure):
+                raise
+            kind = error.kind if error.kind in EXCHANGE_FAILURE_KINDS else "unavailable"
+            reason = _reason(error)
+            await self._run.write(
+                self.use_cases.record_exchange_failure,
+                code,
+                system=system,
+                operation=operation,
+                kind=kind,
+                reason=reason,
+                by=by,
+            )
+            raise ExchangeFailedError(
+                system, operation, kind, reason, tracking_code=code
+            ) from error
+
+
+def reconcile_in_background(exchanges: CaseExchanges) -> asyncio.Task[ReconcileReport]:
+    """Start reconciling every outstanding payment (on the running loop) without delaying
+    the server's start; keep the task and cancel it on stop."""
+    return asyncio.create_task(exchanges.reconcile_payments(), name="tabadol-reconcile-payments")
