@@ -90,6 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--cases", type=int, default=24, help="how many cases to drive (default 24)")
     demo.add_argument("--data-dir", type=Path, help="keep the demo's store here (default: temp)")
 
+    sub.add_parser(
+        "simulate",
+        help="serve a reference simulator of another agency's system (see: tabadol simulate --help)",
+        add_help=False,
+    )
     keys = sub.add_parser("keys", help="signing keys").add_subparsers(dest="keys", required=True)
     init = keys.add_parser("init", help="create the hub's signing key and the public-key file")
     init.add_argument("--force", action="store_true", help="replace an existing private key")
@@ -107,6 +112,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["simulate"]:  # the simulators parse their own options
+        configure_logging()
+        from connectors.simulators import main as simulate
+
+        try:
+            simulate(argv[1:] or ["--help"])
+        except ValueError as error:
+            print(f"tabadol simulate: {error}", file=sys.stderr)
+            return 2
+        return 0
     args = _parser().parse_args(argv)
     configure_logging()
     try:

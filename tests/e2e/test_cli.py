@@ -71,3 +71,46 @@ def test_verify_names_a_missing_file(tmp_path: Path) -> None:
         data_dir=tmp_path,
     )
     assert result.returncode == 2 and "not found" in result.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_simulate_serves_a_registry_that_a_client_can_query(tmp_path: Path) -> None:
+    import asyncio
+
+    from connectors import civil_registry
+    from connectors.synthetic import people
+
+    port = _free_port()
+    env = {**os.environ, "TABADOL_DATA_DIR": str(tmp_path)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hub.cli", "simulate", "civil-registry", "--port", str(port),
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        person = people(1405, 1)[0]
+        client = await civil_registry.connect(
+            f"127.0.0.1:{port}", agency="MOJ", retries=8, backoff=0.2, timeout=5.0
+        )
+        try:
+            answer = await client.inquire_person(
+                person.national_code, person.birth_date_jalali, tracking_code="C-7K2M-9QX4-HAB3-Z"
+            )
+        finally:
+            await client.close()
+        assert answer.person.national_code == person.national_code
+        assert len(answer.inquiry_tracking_code) == 16
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+def test_simulate_names_a_bad_option(tmp_path: Path) -> None:
+    result = tabadol("simulate", "treasury", "--port", "0", "--error-rate", "2", data_dir=tmp_path)
+    assert result.returncode == 2 and "error_rate must be between 0 and 1" in result.stderr
