@@ -45,6 +45,8 @@ proto-check: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/ledger.py
+	$(PY) benchmarks/audit.py
+	$(PY) benchmarks/cases.py
 
 clean:
 	rm -rf $(VENV) tabadol-data .mypy_cache .ruff_cache .pytest_cache

@@ -2,15 +2,40 @@
 
 A trail is read from an export file (JSON Lines), an SQLite file or a PostgreSQL URL.
 Verification checks, in global order, every envelope, every chain link and every
-signature, and names the first bad event.
+signature (against the key valid at that log index, see :mod:`hub.keys`), recomputes the
+Merkle tree of the whole log and compares it with every signed checkpoint given, and
+names the first bad event or checkpoint.
+
+The log entry (what a Merkle leaf is)
+-------------------------------------
+Leaf ``i`` of the tree is the ``i``-th stored event in global order: ascending store
+position (notification id), counting from 0 with gaps in the positions skipped, so the
+*log index* ``i`` is not the position. Its entry bytes are::
+
+    "tabadol/log-entry/v1" 0x00
+    ‖ u32 length ‖ aggregate id   (canonical text: lowercase UUID with dashes, UTF-8)
+    ‖ u64 version
+    ‖ u32 length ‖ topic          (UTF-8)
+    ‖ u32 length ‖ state          (the stored envelope: key id, previous hash,
+                                   signature and payload, exactly as stored)
+
+with big-endian integers, and the leaf hash is RFC 9162's ``SHA-256(0x00 ‖ entry)``.
+Positions are left out on purpose: they are the store's numbering (PostgreSQL leaves gaps
+after a rolled-back insert), while the order of the leaves is what the tree pins down.
+Every field an auditor needs is in each line of an export, so the tree is recomputed from
+an export alone.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import re
+import struct
+from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -21,19 +46,53 @@ from eventsourcing.utils import Environment
 from hub.config import APP_NAME, store_env
 from hub.envelope import GENESIS, Envelope, EnvelopeError, event_hash, signed_message
 from hub.keys import PublicKeyRing
+from hub.merkle import MerkleTree
+from hub.signed_note import Checkpoint, CheckpointError, NoteError, key_id, open_note
 
 __all__ = [
+    "CHECKPOINTS_FORMAT",
+    "LOG_ENTRY_DOMAIN",
     "TRAIL_FORMAT",
+    "CheckpointProblem",
+    "HubCheckpoint",
+    "KeyNotAllowed",
     "TrailEvent",
     "TrailProblem",
     "VerifyReport",
+    "events_from",
     "export_trail",
+    "log_entry",
+    "open_hub_checkpoint",
+    "open_recorder",
+    "read_checkpoint_notes",
     "read_trail",
+    "store_url",
+    "verify_events",
     "verify_trail",
+    "write_checkpoint_notes",
 ]
 
 TRAIL_FORMAT = "tabadol-trail/1"
+CHECKPOINTS_FORMAT = "tabadol-checkpoints/1"
+LOG_ENTRY_DOMAIN = b"tabadol/log-entry/v1\x00"
 _PAGE = 1000
+_SIG_PREFIX = "\N{EM DASH} "
+
+
+def log_entry(aggregate_id: str, version: int, topic: str, state: bytes) -> bytes:
+    """The Merkle entry of one stored event (see the module docstring)."""
+    aid, top = aggregate_id.encode(), topic.encode()
+    return b"".join(
+        (
+            LOG_ENTRY_DOMAIN,
+            struct.pack(">I", len(aid)),
+            aid,
+            struct.pack(">QI", version, len(top)),
+            top,
+            struct.pack(">I", len(state)),
+            state,
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +117,18 @@ class TrailEvent:
             separators=(",", ":"),
         )
 
+    @property
+    def event_id(self) -> str:
+        """``<aggregate id>:<version>``: how the audit service names an event."""
+        return f"{self.aggregate_id}:{self.version}"
+
+    def entry(self) -> bytes:
+        return log_entry(self.aggregate_id, self.version, self.topic, self.state)
+
+    def leaf_hash(self) -> bytes:
+        """RFC 9162 leaf hash of :meth:`entry`."""
+        return hashlib.sha256(b"\x00" + self.entry()).digest()
+
 
 @dataclass(frozen=True)
 class TrailProblem:
@@ -73,28 +144,54 @@ class TrailProblem:
         )
 
 
+@dataclass(frozen=True)
+class CheckpointProblem:
+    """A checkpoint that does not verify, or that the trail does not match.
+
+    ``position`` is the store position where the trail and the checkpoint's tree diverge
+    (0 when the checkpoint itself is bad), ``log_index`` the matching leaf index.
+    """
+
+    size: int
+    reason: str
+    position: int = 0
+    log_index: int | None = None
+
+    def __str__(self) -> str:
+        return f"checkpoint of size {self.size}: {self.reason}"
+
+
 @dataclass
 class VerifyReport:
     events: int = 0
     aggregates: int = 0
     signatures: int = 0
     keys: Counter[str] = field(default_factory=Counter)
-    problem: TrailProblem | None = None
+    problem: TrailProblem | CheckpointProblem | None = None
+    checkpoints: int = 0
+    """How many signed checkpoints the recomputed tree matched."""
+    checkpoint_size: int = 0
+    """The size of the largest matched checkpoint (0: none)."""
+    root: bytes = b""
+    """The Merkle root of the whole trail (RFC 9162), when it was read to the end."""
 
     @property
     def ok(self) -> bool:
         return self.problem is None
 
 
-def _recorder(url: str) -> ApplicationRecorder:
+# -- reading trails -------------------------------------------------------------------
+
+
+def open_recorder(url: str) -> ApplicationRecorder:
+    """A recorder on an existing store, for reading (it creates no event table)."""
     env = store_env(url, create_table=False)
     factory = InfrastructureFactory.construct(Environment(name=APP_NAME, env=env))
     return factory.application_recorder()
 
 
-def _from_store(url: str) -> Iterator[TrailEvent]:
-    recorder = _recorder(url)
-    start = 1
+def events_from(recorder: ApplicationRecorder, start: int = 1) -> Iterator[TrailEvent]:
+    """Every stored event from position ``start`` on, in global order."""
     while True:
         page = recorder.select_notifications(start, _PAGE)
         for n in page:
@@ -102,6 +199,10 @@ def _from_store(url: str) -> Iterator[TrailEvent]:
         if len(page) < _PAGE:
             return
         start = page[-1].id + 1
+
+
+def _from_store(url: str) -> Iterator[TrailEvent]:
+    return events_from(open_recorder(url))
 
 
 def _from_file(path: Path) -> Iterator[TrailEvent]:
@@ -121,17 +222,23 @@ def _from_file(path: Path) -> Iterator[TrailEvent]:
                 )
 
 
-def read_trail(source: str) -> Iterator[TrailEvent]:
-    """Events from a trail file, an SQLite file (path or sqlite:///) or a PostgreSQL URL."""
+def store_url(source: str) -> str | None:
+    """The store URL of ``source`` (URL or SQLite file), or None for an export file."""
     if source.startswith(("postgresql://", "postgres://", "sqlite:///")):
-        return _from_store(source)
+        return source
     path = Path(source)
     if not path.exists():
         raise FileNotFoundError(f"{source}: no such file")
     with path.open("rb") as probe:
         if probe.read(16).startswith(b"SQLite format 3"):
-            return _from_store(f"sqlite:///{path}")
-    return _from_file(path)
+            return f"sqlite:///{path}"
+    return None
+
+
+def read_trail(source: str) -> Iterator[TrailEvent]:
+    """Events from a trail file, an SQLite file (path or sqlite:///) or a PostgreSQL URL."""
+    url = store_url(source)
+    return _from_store(url) if url else _from_file(Path(source))
 
 
 def export_trail(source: str, out: IO[str], *, origin: str = "tabadol") -> int:
@@ -144,6 +251,96 @@ def export_trail(source: str, out: IO[str], *, origin: str = "tabadol") -> int:
     return count
 
 
+# -- checkpoints ----------------------------------------------------------------------
+
+_NOTE = re.compile(r"(?:[^\n]+\n)+\n(?:\N{EM DASH} [^\n]+\n)+")
+
+
+def write_checkpoint_notes(notes: Iterable[tuple[int, str, str]], out: IO[str]) -> int:
+    """Write (tree size, signed at, note) rows as JSON Lines; return the count."""
+    out.write(json.dumps({"format": CHECKPOINTS_FORMAT}) + "\n")
+    count = 0
+    for size, signed_at, note in notes:
+        out.write(json.dumps({"tree_size": size, "signed_at": signed_at, "note": note}) + "\n")
+        count += 1
+    return count
+
+
+def read_checkpoint_notes(path: Path) -> list[str]:
+    """Checkpoint notes from a file: JSON Lines from ``tabadol audit checkpoints``, or
+    plain notes one after another (as an auditor saves them), or a single note."""
+    text = path.read_text(encoding="utf-8")
+    if text.startswith("{"):
+        lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+        if not lines or lines[0].get("format") != CHECKPOINTS_FORMAT:
+            raise ValueError(f"{path}: expected format {CHECKPOINTS_FORMAT!r}")
+        return [str(line["note"]) for line in lines[1:]]
+    notes = _NOTE.findall(text.replace("\r\n", "\n"))
+    if not notes:
+        raise ValueError(f"{path}: no signed checkpoint note found")
+    return notes
+
+
+class KeyNotAllowed(CheckpointError):
+    """The checkpoint's signature is valid, but its key may not sign at that size."""
+
+
+@dataclass(frozen=True)
+class HubCheckpoint:
+    """A checkpoint note whose signature verified with a hub key allowed at its size."""
+
+    checkpoint: Checkpoint
+    key_id: str
+    note: str
+
+    @property
+    def size(self) -> int:
+        return self.checkpoint.size
+
+    @property
+    def root(self) -> bytes:
+        return self.checkpoint.root_hash
+
+
+def open_hub_checkpoint(
+    note: str | bytes, keys: PublicKeyRing, *, origin: str | None = None
+) -> HubCheckpoint:
+    """Verify a checkpoint note against the hub's keys and their history.
+
+    The note's key name is the log origin (from the key history unless ``origin`` is
+    given); the signing key must be allowed to sign a checkpoint of that size (not
+    revoked before it, not younger than it).
+
+    :raises NoteError: bad or missing signature.
+    :raises CheckpointError: malformed body, another origin, or a key not allowed.
+    """
+    origin = origin or keys.origin
+    if origin is None:
+        raise CheckpointError("no log origin: pass one, or use a key history that names it")
+    text = note.decode("utf-8") if isinstance(note, bytes) else note
+    by_note_id = {key_id(origin, public): kid for kid, public in keys.items()}
+    body, _ = open_note(text, [(origin, public) for public in keys.values()])
+    checkpoint = Checkpoint.parse(body)
+    if checkpoint.origin != origin:
+        raise CheckpointError(f"checkpoint origin {checkpoint.origin!r} is not {origin!r}")
+    refusals: list[str] = []
+    for line in text[len(body) + 1 :].splitlines():
+        name, _, encoded = line.removeprefix(_SIG_PREFIX).partition(" ")
+        hub_key = by_note_id.get(base64.b64decode(encoded)[:4]) if name == origin else None
+        if hub_key is None:
+            continue
+        refusal = keys.check_checkpoint(hub_key, checkpoint.size)
+        if not refusal:
+            return HubCheckpoint(checkpoint, hub_key, text)
+        refusals.append(refusal)
+    if refusals:
+        raise KeyNotAllowed("; ".join(refusals))
+    raise CheckpointError("no hub key signed this checkpoint")
+
+
+# -- verification ---------------------------------------------------------------------
+
+
 @dataclass
 class _Chain:
     version: int = 0
@@ -151,60 +348,212 @@ class _Chain:
     unsigned: list[tuple[int, int]] = field(default_factory=list)  # (position, version)
 
 
-def verify_trail(events: Iterable[TrailEvent], keys: PublicKeyRing) -> VerifyReport:
-    """Check every envelope, link and signature in order; stop at the first bad event."""
+class _Chains:
+    """Per-aggregate chains: versions, links, signatures and the key rules."""
+
+    def __init__(self, keys: PublicKeyRing, report: VerifyReport) -> None:
+        self.keys = keys
+        self.report = report
+        self.chains: dict[str, _Chain] = {}
+
+    def check(self, event: TrailEvent, log_index: int) -> TrailProblem | None:
+        chain = self.chains.get(event.aggregate_id)
+        if chain is None:
+            chain = self.chains[event.aggregate_id] = _Chain()
+        reason = self._check(event, log_index, chain)
+        if reason:
+            return TrailProblem(event.position, event.aggregate_id, event.version, reason)
+        return None
+
+    def uncovered(self) -> TrailProblem | None:
+        for aggregate_id, chain in self.chains.items():
+            if chain.unsigned:
+                position, version = chain.unsigned[0]
+                return TrailProblem(
+                    position,
+                    aggregate_id,
+                    version,
+                    "not covered by any signature (signed successor missing)",
+                )
+        return None
+
+    def _check(self, event: TrailEvent, log_index: int, chain: _Chain) -> str:
+        try:
+            envelope = Envelope.from_bytes(event.state)
+        except EnvelopeError as exc:
+            return f"malformed envelope: {exc}"
+        expected = chain.version + 1
+        if event.version > expected:
+            return f"version {expected} is missing: events were deleted from this aggregate"
+        if event.version < expected:
+            return f"version {event.version} repeats or comes out of order (expected {expected})"
+        if envelope.prev_hash != chain.head:
+            return f"chain broken: previous-event hash does not match version {event.version - 1}"
+        # the id is hashed in its canonical text form, which TrailEvent already holds
+        digest = event_hash(
+            envelope.prev_hash, event.aggregate_id, event.version, event.topic, envelope.payload
+        )
+        if envelope.signature is None:
+            chain.unsigned.append((event.position, event.version))
+        else:
+            refusal = self.keys.check_event(envelope.key_id, log_index)
+            if refusal:
+                return refusal
+            if not self.keys.verify(
+                envelope.key_id, envelope.signature, signed_message(envelope.key_id, digest)
+            ):
+                return f"bad signature (key {envelope.key_id}): the record was altered"
+            self.report.signatures += 1
+            self.report.keys[envelope.key_id] += 1
+            chain.unsigned.clear()
+        chain.version, chain.head = event.version, digest
+        return ""
+
+
+def verify_events(events: Iterable[tuple[int, TrailEvent]], keys: PublicKeyRing) -> VerifyReport:
+    """Check chains and signatures of ``(log index, event)`` pairs, in log order.
+
+    For a part of the log, such as an evidence bundle: every aggregate must start at
+    version 1 and end with a signed event. No tree is computed.
+    """
     report = VerifyReport()
-    chains: dict[str, _Chain] = {}
-    for event in events:
+    chains = _Chains(keys, report)
+    for log_index, event in events:
         report.events += 1
-        chain = chains.setdefault(event.aggregate_id, _Chain())
-        problem = _check(event, chain, keys, report)
-        if problem:
-            report.problem = TrailProblem(
-                event.position, event.aggregate_id, event.version, problem
-            )
+        report.problem = chains.check(event, log_index)
+        if report.problem:
             return report
-    report.aggregates = len(chains)
-    for aggregate_id, chain in chains.items():
-        if chain.unsigned:
-            position, version = chain.unsigned[0]
-            report.problem = TrailProblem(
-                position,
-                aggregate_id,
-                version,
-                "not covered by any signature (signed successor missing)",
-            )
-            break
+    report.aggregates = len(chains.chains)
+    report.problem = chains.uncovered()
     return report
 
 
-def _check(event: TrailEvent, chain: _Chain, keys: PublicKeyRing, report: VerifyReport) -> str:
-    try:
-        envelope = Envelope.from_bytes(event.state)
-    except EnvelopeError as exc:
-        return f"malformed envelope: {exc}"
-    expected = chain.version + 1
-    if event.version > expected:
-        return f"version {expected} is missing: events were deleted from this aggregate"
-    if event.version < expected:
-        return f"version {event.version} repeats or comes out of order (expected {expected})"
-    if envelope.prev_hash != chain.head:
-        return f"chain broken: previous-event hash does not match version {event.version - 1}"
-    # the id is hashed in its canonical text form, which TrailEvent already holds
-    digest = event_hash(
-        envelope.prev_hash, event.aggregate_id, event.version, event.topic, envelope.payload
+def verify_trail(
+    events: Iterable[TrailEvent],
+    keys: PublicKeyRing,
+    *,
+    checkpoints: Iterable[str] = (),
+    origin: str | None = None,
+) -> VerifyReport:
+    """Check every envelope, link and signature in order; stop at the first bad event.
+
+    The trail must be the whole log, from its first event: its log indexes are counted.
+    Each checkpoint note is verified with ``keys`` and its root compared with the tree
+    of the trail's first ``size`` events; the first difference is reported with the
+    log index and position where the trees diverge, and removal, truncation or
+    reordering is named when the positions show it.
+    """
+    report = VerifyReport()
+    pending, problem = _open_all(checkpoints, keys, origin)
+    if problem:
+        report.problem = problem
+        return report
+    chains = _Chains(keys, report)
+    tree = MerkleTree()
+    positions = array("q")
+    matched_size = 0
+    trail = iter(events)
+    for event in trail:
+        log_index = report.events
+        report.events += 1
+        report.problem = chains.check(event, log_index)
+        if report.problem:
+            return report
+        tree.append_leaf_hash(event.leaf_hash())
+        positions.append(event.position)
+        while pending and pending[-1].size == tree.size:
+            checkpoint = pending.pop()
+            if tree.root() != checkpoint.root:
+                positions.extend(e.position for e in trail)  # to tell a move from a loss
+                report.problem = _diverged(checkpoint, matched_size, positions, tree.size)
+                return report
+            report.checkpoints += 1
+            report.checkpoint_size = matched_size = checkpoint.size
+    report.aggregates = len(chains.chains)
+    report.problem = chains.uncovered()
+    report.root = tree.root()
+    if report.problem is None and pending:
+        report.problem = _diverged(pending[-1], matched_size, positions, tree.size)
+    return report
+
+
+def _open_all(
+    notes: Iterable[str], keys: PublicKeyRing, origin: str | None
+) -> tuple[list[HubCheckpoint], CheckpointProblem | None]:
+    """Verify every note; return them largest first (a stack), or the first problem."""
+    by_size: dict[int, HubCheckpoint] = {}
+    for number, note in enumerate(notes, start=1):
+        try:
+            checkpoint = open_hub_checkpoint(note, keys, origin=origin)
+        except (NoteError, CheckpointError, ValueError) as exc:
+            return [], CheckpointProblem(_size_of(note), f"note {number} does not verify: {exc}")
+        seen = by_size.setdefault(checkpoint.size, checkpoint)
+        if seen.root != checkpoint.root:
+            return [], CheckpointProblem(
+                checkpoint.size,
+                "two signed checkpoints of this size have different roots: the hub showed"
+                " two different logs (split view)",
+            )
+    return sorted(by_size.values(), key=lambda c: c.size, reverse=True), None
+
+
+def _size_of(note: str) -> int:
+    lines = note.split("\n")
+    return int(lines[1]) if len(lines) > 1 and lines[1].isdigit() else 0
+
+
+def _diverged(
+    checkpoint: HubCheckpoint, lo: int, positions: Sequence[int], read: int
+) -> CheckpointProblem:
+    """Explain why the trail's leaves from ``lo`` on differ from the checkpoint's tree.
+
+    ``lo`` is the size of the last matched checkpoint: the trees agree below it.
+    ``positions`` are the store positions of the whole trail, ``read`` how many of its
+    events were hashed (fewer than the checkpoint's size when the trail ended first).
+    """
+    size, have = checkpoint.size, len(positions)
+    for i in range(lo, min(size, have)):
+        before = positions[i - 1] if i else 0
+        if positions[i] > before + 1:
+            missing = before + 1
+            later = next((j for j in range(i + 1, have) if positions[j] == missing), None)
+            if later is not None:
+                return CheckpointProblem(
+                    size,
+                    f"events were reordered: position {missing} belongs at log index {i}"
+                    f" but comes at log index {later}; the trees diverge at log index {i}",
+                    positions[i],
+                    i,
+                )
+            return CheckpointProblem(
+                size,
+                f"events were removed: positions {missing}–{positions[i] - 1} are absent"
+                f" before log index {i}; the trees diverge between log index {lo} and"
+                f" {size - 1}",
+                positions[i],
+                i,
+            )
+        if positions[i] < before:
+            return CheckpointProblem(
+                size,
+                f"events were reordered: position {positions[i]} (log index {i}) comes after"
+                f" position {before}; the trees diverge between log index {lo} and {i}",
+                positions[i],
+                i,
+            )
+    if read < size:
+        last = positions[-1] if positions else 0
+        return CheckpointProblem(
+            size,
+            f"the log was truncated: the checkpoint covers {size} events, the trail has"
+            f" only {read}; the trees diverge at log index {read} (after position {last})",
+            last + 1,
+            read,
+        )
+    return CheckpointProblem(
+        size,
+        f"the root does not match: events were replaced, reordered or inserted between log"
+        f" index {lo} (position {positions[lo]}) and {size - 1} (position {positions[size - 1]})",
+        positions[lo],
+        lo,
     )
-    if envelope.signature is None:
-        chain.unsigned.append((event.position, event.version))
-    else:
-        if envelope.key_id not in keys:
-            return f"signed by unknown key {envelope.key_id!r}"
-        if not keys.verify(
-            envelope.key_id, envelope.signature, signed_message(envelope.key_id, digest)
-        ):
-            return f"bad signature (key {envelope.key_id}): the record was altered"
-        report.signatures += 1
-        report.keys[envelope.key_id] += 1
-        chain.unsigned.clear()
-    chain.version, chain.head = event.version, digest
-    return ""

@@ -16,6 +16,7 @@ from tabadol.servicedesk.v1 import servicedesk_pb2, servicedesk_pb2_grpc
 from hub.access import AccessRights
 from hub.application import TabadolHub
 from hub.auth import AgencyInterceptor
+from hub.checkpoints import AuditLog, CheckpointCallback, run_checkpointer
 from hub.config import Settings
 from hub.exchanges import (
     CaseExchanges,
@@ -27,6 +28,7 @@ from hub.exchanges_demo import connect_clients
 from hub.executor import Executor
 from hub.keys import load_signer
 from hub.participation import TokenlessDevVerifier, load_pseudonym_key
+from hub.servicers.audit import audit_registrar
 from hub.servicers.catalogue import CatalogueServicer
 from hub.servicers.consultation import register_consultation_service
 from hub.servicers.petition import register_petition_service
@@ -73,8 +75,14 @@ class Running:
     services: tuple[str, ...] = field(default=())
     exchanges: CaseExchanges | None = None
     reconciling: asyncio.Task[ReconcileReport] | None = None
+    audit_log: AuditLog | None = None
+    checkpointer: asyncio.Task[None] | None = None
+    stop_checkpointer: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def stop(self, grace: float = 2.0) -> None:
+        self.stop_checkpointer.set()
+        if self.checkpointer is not None:
+            await self.checkpointer
         await self.health.enter_graceful_shutdown()
         if self.reconciling is not None:
             self.reconciling.cancel()
@@ -100,9 +108,15 @@ async def create_server(
     settings: Settings,
     address: str | None = None,
     extra: Sequence[Registrar] = (),
+    on_checkpoint: Sequence[CheckpointCallback] = (),
 ) -> Running:
-    """Build and start the gRPC server; bind port 0 in tests and read ``Running.port``."""
+    """Build and start the gRPC server; bind port 0 in tests and read ``Running.port``.
+
+    Also starts the checkpointer (signed Merkle tree heads over the log) and, with the
+    other agencies' systems configured, reconciles payments left without an outcome.
+    """
     executor = Executor()
+    audit_log = await asyncio.to_thread(AuditLog.open, hub, settings)
     rights = AccessRights.load(settings.access_rights) if settings.access_rights else None
     if rights is None:
         log.warning("no access-rights table: every identified agency may call every RPC")
@@ -134,7 +148,10 @@ async def create_server(
     )
     services = (
         *_SERVICES,
-        *(register(server, hub, executor) for register in (*PARTICIPATION, *extra)),
+        *(
+            register(server, hub, executor)
+            for register in (*PARTICIPATION, audit_registrar(audit_log), *extra)
+        ),
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -158,4 +175,22 @@ async def create_server(
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     # A crash between a payment and its recording is repaired from the treasury, by key.
     reconciling = reconcile_in_background(exchanges) if exchanges else None
-    return Running(server, port, health_servicer, executor, services, exchanges, reconciling)
+    stop_checkpointer = asyncio.Event()
+    checkpointer = asyncio.create_task(
+        run_checkpointer(
+            audit_log, hub.signer, settings, stop_checkpointer, on_checkpoint=on_checkpoint
+        ),
+        name="tabadol-checkpointer",
+    )
+    return Running(
+        server,
+        port,
+        health_servicer,
+        executor,
+        services,
+        exchanges,
+        reconciling,
+        audit_log=audit_log,
+        checkpointer=checkpointer,
+        stop_checkpointer=stop_checkpointer,
+    )

@@ -11,22 +11,15 @@ from pathlib import Path
 
 import structlog
 
-from hub.audit import export_trail, read_trail, verify_trail
+from hub.audit_cli import add_audit_parser, audit_verify, run_audit
 from hub.config import ConfigError, Settings
-from hub.keys import KeyFileError, PublicKeyRing, init_keys
+from hub.keys import KeyFileError
+from hub.keys_cli import add_keys_parser, run_keys
 from hub.logs import configure_logging
 
-__all__ = ["main"]
+__all__ = ["audit_verify", "main"]
 
 log = structlog.get_logger("tabadol")
-
-
-def _keys_init(args: argparse.Namespace, settings: Settings) -> int:
-    signer = init_keys(settings.signing_key, settings.public_keys, force=args.force)
-    print(f"signing key  {settings.signing_key}  (mode 0600, keep it secret)")
-    print(f"public keys  {settings.public_keys}  (give this file to auditors)")
-    print(f"key id       {signer.key_id}")
-    return 0
 
 
 async def _serve(settings: Settings) -> None:
@@ -52,34 +45,6 @@ async def _serve(settings: Settings) -> None:
     hub.close()
 
 
-def _audit_export(args: argparse.Namespace, settings: Settings) -> int:
-    source = args.source or settings.event_store
-    if args.output == "-":
-        count = export_trail(source, sys.stdout)
-    else:
-        with Path(args.output).open("w", encoding="utf-8") as out:
-            count = export_trail(source, out)
-        print(f"exported {count} events to {args.output}", file=sys.stderr)
-    return 0
-
-
-def audit_verify(source: str, keys_path: Path) -> int:
-    """Verify a trail and print the outcome; returns the process exit code."""
-    keys = PublicKeyRing.load(keys_path)
-    report = verify_trail(read_trail(source), keys)
-    if report.problem:
-        print(f"FAILED after {report.events} events")
-        print(f"first bad {report.problem}")
-        return 1
-    print(
-        f"OK: {report.events} events, {report.aggregates} aggregates,"
-        f" {report.signatures} signatures verified"
-    )
-    for key_id, count in sorted(report.keys.items()):
-        print(f"  key {key_id}: {count} signatures")
-    return 0
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tabadol", description="Tabadol (تبادل): the inter-agency exchange hub."
@@ -95,19 +60,8 @@ def _parser() -> argparse.ArgumentParser:
         help="serve a reference simulator of another agency's system (see: tabadol simulate --help)",
         add_help=False,
     )
-    keys = sub.add_parser("keys", help="signing keys").add_subparsers(dest="keys", required=True)
-    init = keys.add_parser("init", help="create the hub's signing key and the public-key file")
-    init.add_argument("--force", action="store_true", help="replace an existing private key")
-
-    audit = sub.add_parser("audit", help="export and verify the signed trail").add_subparsers(
-        dest="audit", required=True
-    )
-    export = audit.add_parser("export", help="write the trail as JSON Lines")
-    export.add_argument("--source", help="store URL or SQLite file (default: the hub's store)")
-    export.add_argument("-o", "--output", default="-", help="file to write (default: stdout)")
-    verify = audit.add_parser("verify", help="verify a trail offline with public keys only")
-    verify.add_argument("source", nargs="?", help="trail file, SQLite file or postgresql:// URL")
-    verify.add_argument("--keys", type=Path, help="public-key file (default: TABADOL_PUBLIC_KEYS)")
+    add_keys_parser(sub)
+    add_audit_parser(sub)
     return parser
 
 
@@ -135,13 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return asyncio.run(run_demo(cases=args.cases, data_dir=args.data_dir))
         if args.command == "keys":
-            return _keys_init(args, settings)
-        if args.command == "audit" and args.audit == "export":
-            return _audit_export(args, settings)
-        if args.command == "audit" and args.audit == "verify":
-            return audit_verify(
-                args.source or settings.event_store, args.keys or settings.public_keys
-            )
+            return run_keys(args, settings)
+        if args.command == "audit":
+            return run_audit(args, settings)
     except (ConfigError, KeyFileError, FileNotFoundError, ValueError) as error:
         print(f"tabadol: {error}", file=sys.stderr)
         return 2

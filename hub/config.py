@@ -15,6 +15,8 @@
 | TABADOL_DEEDS_REGISTRY_URL | host:port of the deeds registry (ثبت اسناد) | unset: no exchanges |
 | TABADOL_POSTAL_CODE_URL | host:port of the postal-code service | unset: no exchanges |
 | TABADOL_TREASURY_URL | host:port of the treasury payment switch | unset: no exchanges |
+| TABADOL_CHECKPOINT_EVERY | sign a log checkpoint after this many new events | 1000 |
+| TABADOL_CHECKPOINT_SECONDS | …or this many seconds after the last one, if any event is new | 60 |
 | TABADOL_ACCESS_RIGHTS | JSON table: which agency may call which RPC (hub/access.py) | all allowed |
 """
 
@@ -83,6 +85,20 @@ def store_env(url: str, *, create_table: bool = True) -> dict[str, str]:
     )
 
 
+def _positive(
+    env: Mapping[str, str], name: str, default: str, kind: type[int] | type[float]
+) -> float:
+    """A positive number from the environment, or a ConfigError naming the variable."""
+    text = env.get(name) or default
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a positive number, got {text!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name}: must be positive, got {text!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -96,6 +112,8 @@ class Settings:
     cipher_key: str | None = None
     nats_url: str | None = None
     access_rights: Path | None = None
+    checkpoint_every: int = 1000
+    checkpoint_seconds: float = 60.0
     identity_url: str | None = None
     civil_registry_url: str | None = None
     deeds_registry_url: str | None = None
@@ -133,6 +151,8 @@ class Settings:
             access_rights=Path(env["TABADOL_ACCESS_RIGHTS"])
             if env.get("TABADOL_ACCESS_RIGHTS")
             else None,
+            checkpoint_every=int(_positive(env, "TABADOL_CHECKPOINT_EVERY", "1000", int)),
+            checkpoint_seconds=_positive(env, "TABADOL_CHECKPOINT_SECONDS", "60", float),
             identity_url=exchanges["TABADOL_IDENTITY_URL"],
             civil_registry_url=exchanges["TABADOL_CIVIL_REGISTRY_URL"],
             deeds_registry_url=exchanges["TABADOL_DEEDS_REGISTRY_URL"],

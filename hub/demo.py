@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import tempfile
 from pathlib import Path
@@ -15,6 +16,7 @@ from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 from aggregates.identifiers import Sheba
 from hub.auth import AGENCY_HEADER
 from hub.bootstrap import build_hub, create_server
+from hub.checkpoints import Checkpointer
 from hub.cli import audit_verify
 from hub.config import Settings
 from hub.exchanges_demo import SimulatorProcesses, run_exchange_demo
@@ -183,8 +185,12 @@ async def _run_demo(cases: int, data_dir: Path, simulators: SimulatorProcesses) 
                 label = entry.step or entry.note
                 print(f"  {entry.at_jalali}  {entry.kind:<16} {label}  [{entry.by_agency}]")
             await run_consultation_demo(channel, clock=clock)
+        if running.audit_log is not None:  # a signed tree head over everything the demo did
+            checkpoint = await asyncio.to_thread(Checkpointer(running.audit_log, hub.signer).sign)
+            if checkpoint is not None:
+                print(f"\nsigned checkpoint (C2SP tlog-checkpoint):\n{checkpoint.note}")
     finally:
         await running.stop()
         hub.close()
-    print(f"\naudit verify {settings.event_store} --keys {settings.public_keys}")
+    print(f"audit verify {settings.event_store} --keys {settings.public_keys}")
     return audit_verify(settings.event_store, settings.public_keys)

@@ -1,0 +1,292 @@
+"""Audit benchmark: checkpointing's cost on appends, proofs at 10^6 leaves, trail verification.
+
+Run:  .venv/bin/python benchmarks/audit.py [--seconds S] [--leaves N] [--store sqlite|postgres|both]
+
+Each ratio compares two figures measured in the same run on the same store:
+* appends with the checkpointer running (tailing the store, signing every N events or
+  T seconds, in its own thread as in ``tabadol serve``) against appends without it;
+* inclusion and consistency proofs built and verified over a tree of 10^6 synthetic leaves;
+* ``verify_trail`` (chains, signatures, key history, Merkle tree vs checkpoints) against the
+  bare loops it cannot beat: Ed25519 verification of the same signatures, and SHA-256 of the
+  same leaves and tree nodes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import logging
+import random
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import structlog
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from eventsourcing.domain import Aggregate, event
+
+from hub.audit import TrailEvent, read_trail, verify_trail
+from hub.checkpoints import AuditLog, Checkpointer, checkpoint_store_for, sign_checkpoint
+from hub.config import store_env
+from hub.envelope import Envelope, event_hash, signed_message
+from hub.keys import KeyHistory, PublicKeyRing, Signer
+from hub.ledger import LedgerApplication
+from hub.merkle import MerkleTree, verify_consistency, verify_inclusion
+
+
+class Counter(Aggregate):
+    TOPIC = "bench.counter"
+
+    class Created(Aggregate.Created):
+        TOPIC = "bench.counter.created"
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    @event("Incremented", topic="bench.counter.incremented")
+    def increment(self, by: str, note: str) -> None:
+        self.count += 1
+
+
+class Signed(LedgerApplication):
+    name = "TabadolHub"
+
+
+def _store(kind: str, tmp: Path) -> tuple[str, Callable[[], None]]:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp / f'{uuid.uuid4().hex}.sqlite'}", lambda: None
+    name = f"tabadol_bench_{uuid.uuid4().hex[:8]}"
+    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return f"postgresql://postgres@127.0.0.1:5432/{name}", drop
+
+
+def _appends(app: Signed, seconds: float, per_save: int) -> float:
+    """Events per second, appending new aggregates of ``per_save`` events for ``seconds``."""
+    count = 0
+    start = time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        counter = Counter()
+        for _ in range(per_save - 1):
+            counter.increment(by="MOJ", note="بررسی مدارک")
+        app.save(counter)
+        count += per_save
+    return count / elapsed
+
+
+class _Background:
+    """The checkpointer as ``tabadol serve`` runs it: an asyncio task, here in a thread."""
+
+    def __init__(self, app: Signed, signer: Signer, every: int, seconds: float) -> None:
+        history = KeyHistory.genesis(signer, at=datetime.now(UTC))
+        self.log = AuditLog(
+            app.recorder,
+            checkpoint_store_for(app.recorder),
+            origin=history.origin,
+            keys=PublicKeyRing.from_history(history),
+        )
+        self.checkpointer = Checkpointer(self.log, signer, every=every, seconds=seconds)
+        self._stop: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._main, daemon=True)
+
+    def _main(self) -> None:
+        async def run() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            self._ready.set()
+            await self.checkpointer.run(self._stop)
+
+        asyncio.run(run())
+
+    def __enter__(self) -> _Background:
+        self._thread.start()
+        self._ready.wait()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._loop is not None and self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join()
+
+
+def bench_appends(kind: str, seconds: float, tmp: Path, rounds: int) -> None:
+    signer = Signer(Ed25519PrivateKey.generate())
+    print(f"\n== appends on {kind} ({seconds:g} s per measurement, best of {rounds}) ==")
+    print(f"{'workload':<44}{'off ev/s':>10}{'on ev/s':>10}{'ratio':>8}{'checkpoints':>13}")
+    schedules = (("every 1000 ev / 60 s (default)", 1000, 60.0), ("every 100 ev / 1 s", 100, 1.0))
+    for per_save in (1, 10):
+        for label, every, period in schedules:
+            off: list[float] = []
+            on: list[float] = []
+            signed = 0
+            for _ in range(rounds):  # interleave, so drift hits both sides
+                for side in ("off", "on"):
+                    url, drop = _store(kind, tmp)
+                    app = Signed(signer, env=store_env(url))
+                    if side == "off":
+                        off.append(_appends(app, seconds, per_save))
+                    else:
+                        with _Background(app, signer, every, period) as background:
+                            on.append(_appends(app, seconds, per_save))
+                        signed = len(background.log.store.all())
+                    app.close()
+                    drop()
+            row = f"{per_save} ev/save, {label}"
+            print(
+                f"{row:<44}{max(off):>10,.0f}{max(on):>10,.0f}{max(on) / max(off):>8.2f}{signed:>13}"
+            )
+    _checkpoint_work(kind, tmp, signer)
+
+
+def _checkpoint_work(kind: str, tmp: Path, signer: Signer, events: int = 5000) -> None:
+    """The checkpointer's own work, timed alone: tail and hash N events, then sign once."""
+    url, drop = _store(kind, tmp)
+    app = Signed(signer, env=store_env(url))
+    for _ in range(events // 10):
+        counter = Counter()
+        for _ in range(9):
+            counter.increment(by="MOJ", note="بررسی مدارک")
+        app.save(counter)
+    background = _Background(app, signer, 1000, 60.0)
+    start = time.perf_counter()
+    background.log.sync()
+    tail = (time.perf_counter() - start) / events
+    start = time.perf_counter()
+    assert background.checkpointer.sign() is not None
+    sign = time.perf_counter() - start
+    app.close()
+    drop()
+    print(
+        f"checkpointer work alone: {tail * 1e6:.1f} µs per event tailed and hashed,"
+        f" {sign * 1e3:.2f} ms per checkpoint (consistency check + sign + insert)"
+    )
+
+
+def bench_proofs(leaves: int, samples: int) -> None:
+    rng = random.Random(9162)
+    tree = MerkleTree()
+    hashes = [hashlib.sha256(i.to_bytes(8, "big")).digest() for i in range(leaves)]
+    start = time.perf_counter()
+    for h in hashes:
+        tree.append_leaf_hash(h)
+    build = leaves / (time.perf_counter() - start)
+    root = tree.root()
+    indexes = [rng.randrange(leaves) for _ in range(samples)]
+    start = time.perf_counter()
+    proofs = [tree.inclusion_proof(i, leaves) for i in indexes]
+    make = samples / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for i, proof in zip(indexes, proofs, strict=True):
+        verify_inclusion(hashes[i], i, leaves, proof, root)
+    check = samples / (time.perf_counter() - start)
+    olds = [rng.randrange(1, leaves) for _ in range(samples)]
+    start = time.perf_counter()
+    consistency = [(m, tree.root(m), tree.consistency_proof(m, leaves)) for m in olds]
+    make_c = samples / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for m, old_root, proof in consistency:
+        verify_consistency(m, leaves, old_root, root, proof)
+    check_c = samples / (time.perf_counter() - start)
+    print(f"\n== proofs over a tree of {leaves:,} leaves ({samples:,} random samples) ==")
+    print(f"tree build (append leaf hash)          {build:>12,.0f} leaves/s")
+    print(f"inclusion proof generation             {make:>12,.0f} /s  ({len(proofs[0])} hashes)")
+    print(f"inclusion proof verification           {check:>12,.0f} /s")
+    print(f"consistency proof generation (+ root)  {make_c:>12,.0f} /s")
+    print(f"consistency proof verification         {check_c:>12,.0f} /s")
+
+
+def bench_verify(events: int, tmp: Path, rounds: int) -> None:
+    signer = Signer(Ed25519PrivateKey.generate())
+    history = KeyHistory.genesis(signer, at=datetime.now(UTC))
+    ring = PublicKeyRing.from_history(history)
+    url = f"sqlite:///{tmp / 'verify.sqlite'}"
+    app = Signed(signer, env=store_env(url))
+    for _ in range(events):
+        app.save(Counter())
+    log = AuditLog(
+        app.recorder, checkpoint_store_for(app.recorder), origin=history.origin, keys=ring
+    )
+    assert log.sync() == events
+    notes = [  # a checkpoint every 1000 events, as the default schedule signs them
+        sign_checkpoint(signer, log.origin, size, log.tree.root(size))
+        for size in range(1000, events + 1, 1000)
+    ]
+    app.close()
+    trail: list[TrailEvent] = list(read_trail(url))
+    pairs = []
+    for t in trail:
+        env = Envelope.from_bytes(t.state)
+        digest = event_hash(env.prev_hash, t.aggregate_id, t.version, t.topic, env.payload)
+        assert env.signature is not None
+        pairs.append((env.signature, signed_message(env.key_id, digest)))
+    entries = [t.entry() for t in trail]
+    key = signer.public_key
+    bare_ed, bare_sha, plain, full = [], [], [], []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for sig, msg in pairs:
+            key.verify(sig, msg)
+        bare_ed.append(len(pairs) / (time.perf_counter() - start))
+        start = time.perf_counter()
+        tree = MerkleTree()
+        for entry in entries:  # the leaf hash and, amortised, one node hash per event
+            tree.append_leaf_hash(hashlib.sha256(b"\x00" + entry).digest())
+        bare_sha.append(len(entries) / (time.perf_counter() - start))
+        start = time.perf_counter()
+        report = verify_trail(trail, ring)
+        plain.append(report.events / (time.perf_counter() - start))
+        assert report.ok
+        start = time.perf_counter()
+        report = verify_trail(trail, ring, checkpoints=notes)
+        full.append(report.events / (time.perf_counter() - start))
+        assert report.ok and report.checkpoints == len(notes)
+    ed, sha = statistics.median(bare_ed), statistics.median(bare_sha)
+    floor = 1 / (1 / ed + 1 / sha)  # both bare loops, back to back
+    print(f"\n== whole-trail verification ({events:,} signed events, median of {rounds}) ==")
+    print(f"bare Ed25519 verify loop                    {ed:>10,.0f} /s")
+    print(f"bare SHA-256 leaf + tree loop               {sha:>10,.0f} /s")
+    print(f"bare loops together (the floor)             {floor:>10,.0f} /s")
+    p, f = statistics.median(plain), statistics.median(full)
+    print(f"verify_trail, no checkpoints                {p:>10,.0f} ev/s  ratio {p / floor:.2f}")
+    print(
+        f"verify_trail + {len(notes)} checkpoints{'':<17}{f:>10,.0f} ev/s  ratio {f / floor:.2f}"
+        f"  ({f / ed:.2f} of bare Ed25519)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=3.0, help="per append measurement")
+    parser.add_argument("--verify-events", type=int, default=20_000)
+    parser.add_argument("--leaves", type=int, default=1_000_000)
+    parser.add_argument("--samples", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--store", choices=["sqlite", "postgres", "both"], default="both")
+    args = parser.parse_args()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in ("sqlite", "postgres") if args.store == "both" else (args.store,):
+            bench_appends(kind, args.seconds, Path(tmp), args.rounds)
+        bench_proofs(args.leaves, args.samples)
+        bench_verify(args.verify_events, Path(tmp), args.rounds)
+
+
+if __name__ == "__main__":
+    main()

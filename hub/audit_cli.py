@@ -1,0 +1,338 @@
+"""The ``tabadol audit`` commands: export, verify, checkpoints, consistency, evidence bundles.
+
+``hub.cli`` mounts :func:`add_audit_parser` and calls :func:`run_audit`; this module also
+runs alone (``python -m hub.audit_cli audit …``, ``… keys …``) with the same arguments.
+"""
+
+# ruff: noqa: T201 - a command-line tool prints its results for a person
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from aggregates.errors import DomainError
+from hub.audit import (
+    VerifyReport,
+    export_trail,
+    open_hub_checkpoint,
+    open_recorder,
+    read_checkpoint_notes,
+    read_trail,
+    store_url,
+    verify_trail,
+    write_checkpoint_notes,
+)
+from hub.bundle import BundleError, build_bundle, verify_bundle
+from hub.checkpoints import AuditLog, Checkpointer, LogInconsistent, checkpoint_store_for
+from hub.config import ConfigError, Settings
+from hub.keys import KeyFileError, PublicKeyRing, load_history, load_signer
+from hub.merkle import MerkleTree, ProofError, verify_consistency
+
+__all__ = ["add_audit_parser", "audit_verify", "main", "run_audit"]
+
+
+# -- the parser -----------------------------------------------------------------------
+
+
+def add_audit_parser(subparsers: Any) -> None:
+    """Add ``audit`` and its subcommands to a ``tabadol`` subparsers object."""
+    audit = subparsers.add_parser(
+        "audit", help="export and verify the signed trail, its checkpoints and evidence"
+    ).add_subparsers(dest="audit", required=True)
+    keys_help = "public-key file (default: TABADOL_PUBLIC_KEYS)"
+    source_help = "store URL or SQLite file (default: the hub's store)"
+
+    export = audit.add_parser("export", help="write the trail as JSON Lines")
+    export.add_argument("--source", help=source_help)
+    export.add_argument("-o", "--output", default="-", help="file to write (default: stdout)")
+
+    verify = audit.add_parser(
+        "verify", help="verify a trail offline: chains, signatures, and the tree vs checkpoints"
+    )
+    verify.add_argument("source", nargs="?", help="trail file, SQLite file or postgresql:// URL")
+    verify.add_argument("--keys", type=Path, help=keys_help)
+    verify.add_argument(
+        "--checkpoints",
+        type=Path,
+        action="append",
+        default=[],
+        help="file of checkpoint notes to compare with (repeatable); a store's own are read too",
+    )
+
+    sign = audit.add_parser("checkpoint", help="sign a checkpoint of the whole log now")
+    sign.add_argument("--source", help=source_help)
+
+    notes = audit.add_parser("checkpoints", help="write the store's signed checkpoints")
+    notes.add_argument("--source", help=source_help)
+    notes.add_argument("-o", "--output", default="-", help="file to write (default: stdout)")
+
+    consistency = audit.add_parser(
+        "consistency", help="check that a newer checkpoint extends an older one you kept"
+    )
+    consistency.add_argument("old", type=Path, help="file with the older checkpoint note")
+    consistency.add_argument("new", type=Path, help="file with the newer checkpoint note")
+    consistency.add_argument("--keys", type=Path, help=keys_help)
+    group = consistency.add_mutually_exclusive_group()
+    group.add_argument("--source", help="trail or store to recompute the proof from")
+    group.add_argument(
+        "--proof", type=Path, help="consistency proof: base64 hashes, one a line (or JSON)"
+    )
+
+    bundle = audit.add_parser("bundle", help="write offline evidence for a case or an event")
+    bundle.add_argument("subject", help="tracking code, <aggregate id>:<version> or a position")
+    bundle.add_argument("-o", "--output", required=True, help="bundle file to write")
+    bundle.add_argument("--source", help=source_help)
+    bundle.add_argument("--keys", type=Path, help=keys_help)
+    bundle.add_argument("--tree-size", type=int, default=0, help="checkpoint size (0: latest)")
+
+    check = audit.add_parser("verify-bundle", help="verify an evidence bundle offline")
+    check.add_argument("bundle", type=Path, help="bundle file")
+    check.add_argument(
+        "--keys", type=Path, help="your public-key file to pin (default: TABADOL_PUBLIC_KEYS)"
+    )
+
+
+def run_audit(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the ``audit`` subcommand in ``args``; returns the exit code."""
+    commands = {
+        "export": _export,
+        "verify": _verify,
+        "checkpoint": _sign,
+        "checkpoints": _checkpoints,
+        "consistency": _consistency,
+        "bundle": _bundle,
+        "verify-bundle": _verify_bundle,
+    }
+    try:
+        return commands[args.audit](args, settings)
+    except DomainError as error:  # a bad subject, an unknown case, no checkpoint yet
+        print(f"tabadol: {error}", file=sys.stderr)
+        return 2
+
+
+# -- export and verify ----------------------------------------------------------------
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    source = args.source or settings.event_store
+    if args.output == "-":
+        count = export_trail(source, sys.stdout)
+    else:
+        with Path(args.output).open("w", encoding="utf-8") as out:
+            count = export_trail(source, out)
+        print(f"exported {count} events to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _verify(args: argparse.Namespace, settings: Settings) -> int:
+    return audit_verify(
+        args.source or settings.event_store, args.keys or settings.public_keys, args.checkpoints
+    )
+
+
+def audit_verify(source: str, keys_path: Path, checkpoint_files: Sequence[Path] = ()) -> int:
+    """Verify a trail (and the store's checkpoints, when it is a store) and print the outcome."""
+    keys = PublicKeyRing.load(keys_path)
+    notes = [note for path in checkpoint_files for note in read_checkpoint_notes(path)]
+    url = store_url(source)
+    if url:
+        notes += [c.note for c in checkpoint_store_for(open_recorder(url), create=False).all()]
+    report = verify_trail(read_trail(source), keys, checkpoints=notes)
+    if report.problem:
+        print(f"FAILED after {report.events} events")
+        print(f"first bad {report.problem}")
+        return 1
+    print(
+        f"OK: {report.events} events, {report.aggregates} aggregates,"
+        f" {report.signatures} signatures verified"
+    )
+    for key_id, count in sorted(report.keys.items()):
+        print(f"  key {key_id}: {count} signatures")
+    _print_tree(report, given=len(notes))
+    return 0
+
+
+def _print_tree(report: VerifyReport, *, given: int) -> None:
+    root = base64.b64encode(report.root).decode()
+    print(f"tree: {report.events} leaves, root {root}")
+    if report.checkpoints:
+        print(
+            f"checkpoints: {report.checkpoints} signed checkpoints match the recomputed tree"
+            f" (largest covers {report.checkpoint_size} events)"
+        )
+    elif not given:
+        print("checkpoints: none given or stored; nothing proves the log was not cut short")
+
+
+# -- checkpoints ----------------------------------------------------------------------
+
+
+def _audit_log(
+    source: str | None, settings: Settings, keys_path: Path | None = None, *, writes: bool = False
+) -> AuditLog:
+    """The store's log; ``writes`` creates the checkpoint table if it is missing."""
+    url = store_url(source or settings.event_store)
+    if url is None:
+        raise ValueError(f"{source}: needs a store (SQLite file or PostgreSQL URL), not an export")
+    history = load_history(keys_path or settings.public_keys)
+    recorder = open_recorder(url)
+    return AuditLog(
+        recorder,
+        checkpoint_store_for(recorder, create=writes),
+        origin=history.origin,
+        keys=PublicKeyRing.from_history(history),
+    )
+
+
+def _sign(args: argparse.Namespace, settings: Settings) -> int:
+    log = _audit_log(args.source, settings, writes=True)
+    signer = load_signer(settings.signing_key)
+    try:
+        stored = Checkpointer(log, signer).sign()
+    except LogInconsistent as error:
+        print(f"REFUSED: {error}")
+        return 1
+    if stored is None:
+        latest = log.store.latest()
+        print(f"nothing new: checkpoint of size {latest.tree_size if latest else 0} is current")
+        return 0
+    print(stored.note, end="")
+    return 0
+
+
+def _checkpoints(args: argparse.Namespace, settings: Settings) -> int:
+    url = store_url(args.source or settings.event_store)
+    if url is None:
+        raise ValueError("checkpoints are read from a store (SQLite file or PostgreSQL URL)")
+    stored = checkpoint_store_for(open_recorder(url), create=False).all()
+    rows = [(c.tree_size, c.signed_at, c.note) for c in stored]
+    if args.output == "-":
+        write_checkpoint_notes(rows, sys.stdout)
+    else:
+        with Path(args.output).open("w", encoding="utf-8") as out:
+            count = write_checkpoint_notes(rows, out)
+        print(f"wrote {count} checkpoints to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _consistency(args: argparse.Namespace, settings: Settings) -> int:
+    keys = PublicKeyRing.load(args.keys or settings.public_keys)
+    try:
+        old = open_hub_checkpoint(_one_note(args.old), keys)
+        new = open_hub_checkpoint(_one_note(args.new), keys)
+    except ValueError as error:
+        print(f"FAILED: a checkpoint does not verify: {error}")
+        return 1
+    if old.size > new.size:
+        print(
+            f"FAILED: the newer checkpoint (size {new.size}) is smaller than the older ({old.size})"
+        )
+        return 1
+    try:
+        if args.proof:
+            proof = _read_proof(args.proof)
+        else:
+            proof = _recompute_proof(args.source or settings.event_store, old.size, new.size)
+        verify_consistency(old.size, new.size, old.root, new.root, proof)
+    except ProofError as error:
+        print(f"FAILED: checkpoint of size {new.size} does not extend size {old.size}: {error}")
+        return 1
+    print(
+        f"OK: checkpoint of size {new.size} (key {new.key_id}) extends checkpoint of size"
+        f" {old.size} (key {old.key_id}); {len(proof)}-hash consistency proof verified"
+    )
+    return 0
+
+
+def _one_note(path: Path) -> str:
+    notes = read_checkpoint_notes(path)
+    if len(notes) != 1:
+        raise ValueError(f"{path}: expected one checkpoint note, found {len(notes)}")
+    return notes[0]
+
+
+def _read_proof(path: Path) -> list[bytes]:
+    text = path.read_text(encoding="utf-8").strip()
+    hashes = json.loads(text).get("proof", []) if text.startswith("{") else text.split()
+    return [base64.b64decode(h, validate=True) for h in hashes]
+
+
+def _recompute_proof(source: str, old_size: int, new_size: int) -> list[bytes]:
+    tree = MerkleTree()
+    for event in read_trail(source):
+        if tree.size == new_size:
+            break
+        tree.append_leaf_hash(event.leaf_hash())
+    if tree.size < new_size:
+        raise ProofError(f"the trail has only {tree.size} events, fewer than {new_size}")
+    return tree.consistency_proof(old_size, new_size)
+
+
+# -- evidence bundles -----------------------------------------------------------------
+
+
+def _bundle(args: argparse.Namespace, settings: Settings) -> int:
+    keys_path = args.keys or settings.public_keys
+    log = _audit_log(args.source, settings, keys_path)
+    bundle = build_bundle(log, args.subject, load_history(keys_path), tree_size=args.tree_size)
+    Path(args.output).write_text(bundle.to_json(), encoding="utf-8")
+    print(
+        f"wrote evidence for {bundle.subject}: {len(bundle.events)} events in the checkpoint"
+        f" of size {log.checkpoint(args.tree_size).tree_size} -> {args.output}"
+    )
+    return 0
+
+
+def _verify_bundle(args: argparse.Namespace, settings: Settings) -> int:
+    keys_path: Path | None = args.keys
+    if keys_path is None and settings.public_keys.exists():
+        keys_path = settings.public_keys
+    trusted = PublicKeyRing.load(keys_path) if keys_path else None
+    try:
+        report = verify_bundle(args.bundle.read_bytes(), trusted)
+    except BundleError as error:
+        print(f"FAILED: {error}")
+        return 1
+    print(
+        f"OK: {report.subject}: {report.events} events of {report.aggregates} aggregate(s)"
+        f" are in the log's checkpoint of size {report.tree_size}, signed by {report.key_id}"
+        f" ({report.origin})"
+    )
+    if not report.pinned:
+        print(
+            "  keys: taken from the bundle itself; check its origin against the hub's"
+            " published one, or pass --keys"
+        )
+    return 0
+
+
+# -- standalone -----------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m hub.audit_cli {audit,keys} …``: the same commands as ``tabadol``."""
+    from hub.keys_cli import add_keys_parser, run_keys
+
+    parser = argparse.ArgumentParser(prog="tabadol", description="Tabadol audit and keys")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_audit_parser(sub)
+    add_keys_parser(sub)
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        if args.command == "audit":
+            return run_audit(args, settings)
+        return run_keys(args, settings)
+    except (ConfigError, KeyFileError, FileNotFoundError, ValueError) as error:
+        print(f"tabadol: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

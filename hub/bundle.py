@@ -1,0 +1,264 @@
+"""Offline evidence bundles: one file that proves a case's (or an event's) record.
+
+A bundle holds the stored envelopes of the events, each with its RFC 9162 inclusion proof
+in the tree of one signed checkpoint, the checkpoint note, and the hub's key history.
+:func:`verify_bundle` needs no network and no database: it re-derives every leaf hash
+from the envelopes, verifies each inclusion proof against the checkpoint's root, the
+checkpoint's signature with the key history (pinned to the auditor's own key file when
+given), and every envelope's chain and signature from version 1 of its aggregate.
+
+The file is canonical JSON (:meth:`EvidenceBundle.to_json`): verification re-serialises
+what it parsed and refuses any other spelling, so a changed byte anywhere fails, even
+where it would not change a hash (white space, base64 padding bits, escapes).
+Store positions are left out: only log indexes, which the proofs pin, are carried.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from aggregates.errors import InvalidInput
+from aggregates.identifiers import TrackingCode
+from aggregates.service_case import ServiceCase
+from hub.audit import TrailEvent, TrailProblem, open_hub_checkpoint, verify_events
+from hub.checkpoints import AuditLog, LoggedEvent
+from hub.keys import KeyFileError, KeyHistory, PublicKeyRing
+from hub.merkle import ProofError, verify_inclusion
+
+__all__ = [
+    "BUNDLE_FORMAT",
+    "BundleError",
+    "BundleReport",
+    "BundledEvent",
+    "EvidenceBundle",
+    "build_bundle",
+    "verify_bundle",
+]
+
+BUNDLE_FORMAT = "tabadol-evidence/1"
+
+
+class BundleError(ValueError):
+    """A bundle is malformed or does not verify; the message says where."""
+
+
+@dataclass(frozen=True)
+class BundledEvent:
+    log_index: int
+    event: TrailEvent
+    proof: tuple[bytes, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "log_index": self.log_index,
+            "aggregate_id": self.event.aggregate_id,
+            "version": self.event.version,
+            "topic": self.event.topic,
+            "state": _b64(self.event.state),
+            "inclusion_proof": [_b64(h) for h in self.proof],
+        }
+
+
+@dataclass(frozen=True)
+class EvidenceBundle:
+    subject: str
+    checkpoint: str
+    events: tuple[BundledEvent, ...]
+    keys: KeyHistory
+
+    def to_json(self) -> str:
+        """The canonical text of the bundle (UTF-8, two-space indent, fixed key order)."""
+        document = {
+            "format": BUNDLE_FORMAT,
+            "subject": self.subject,
+            "checkpoint": self.checkpoint,
+            "events": [e.to_json() for e in self.events],
+            "keys": self.keys.to_document(),
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def parse(cls, data: bytes) -> EvidenceBundle:
+        """Parse a bundle strictly; raise :class:`BundleError`."""
+        try:
+            document = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BundleError(f"not a JSON bundle: {exc}") from None
+        if not isinstance(document, dict) or document.get("format") != BUNDLE_FORMAT:
+            raise BundleError(f"not an evidence bundle (expected format {BUNDLE_FORMAT!r})")
+        if list(document) != ["format", "subject", "checkpoint", "events", "keys"]:
+            raise BundleError("unexpected, missing or reordered top-level fields")
+        subject, note, events = document["subject"], document["checkpoint"], document["events"]
+        if not (isinstance(subject, str) and isinstance(note, str) and isinstance(events, list)):
+            raise BundleError("subject, checkpoint and events have the wrong types")
+        try:
+            keys = KeyHistory.from_document(document["keys"], "bundled key history")
+        except (KeyFileError, ValueError) as exc:
+            raise BundleError(str(exc)) from None
+        parsed = tuple(_parse_event(raw, i) for i, raw in enumerate(events, start=1))
+        bundle = cls(subject, note, parsed, keys)
+        if bundle.to_json().encode("utf-8") != data:
+            raise BundleError("the bundle is not in canonical form: it was edited")
+        return bundle
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _unb64(value: object, where: str) -> bytes:
+    if not isinstance(value, str):
+        raise BundleError(f"{where} is not a base64 string")
+    try:
+        return base64.b64decode(value.encode("ascii"), validate=True)
+    except (UnicodeEncodeError, binascii.Error):
+        raise BundleError(f"{where} is not base64") from None
+
+
+def _parse_event(raw: object, number: int) -> BundledEvent:
+    where = f"event {number}"
+    fields = ["log_index", "aggregate_id", "version", "topic", "state", "inclusion_proof"]
+    if not isinstance(raw, dict) or list(raw) != fields:
+        raise BundleError(f"{where}: expected the fields {fields}")
+    index, aggregate_id, version, topic = (raw[f] for f in fields[:4])
+    if not (type(index) is int and type(version) is int and index >= 0 and version >= 1):
+        raise BundleError(f"{where}: log_index and version must be non-negative integers")
+    if not (isinstance(aggregate_id, str) and isinstance(topic, str)):
+        raise BundleError(f"{where}: aggregate_id and topic must be strings")
+    proof = raw["inclusion_proof"]
+    if not isinstance(proof, list):
+        raise BundleError(f"{where}: inclusion_proof must be a list")
+    state = _unb64(raw["state"], f"{where} state")
+    hashes = tuple(_unb64(h, f"{where} proof hash {i}") for i, h in enumerate(proof, start=1))
+    return BundledEvent(index, TrailEvent(index, aggregate_id, version, topic, state), hashes)
+
+
+# -- building -------------------------------------------------------------------------
+
+
+def build_bundle(
+    log: AuditLog, subject: str, history: KeyHistory, *, tree_size: int = 0
+) -> EvidenceBundle:
+    """The evidence for ``subject`` (tracking code, event id or position) in a checkpoint.
+
+    A case's evidence is its events up to the checkpoint; an event's is its aggregate's
+    events from version 1 to the next signed one, so the chain verifies offline.
+    """
+    checkpoint = log.checkpoint(tree_size)
+    selected = log.select(subject)
+    if subject.strip().isdigit():  # a position means nothing offline: name the event
+        subject = selected[0].event.event_id
+    elif ":" not in subject:
+        subject = TrackingCode.parse(subject, field="subject").value
+        selected = [e for e in selected if e.log_index < checkpoint.tree_size]
+        if not selected:
+            raise InvalidInput.field(
+                "subject", f"case {subject} is newer than the latest signed checkpoint"
+            )
+    context: list[LoggedEvent] = log.chain_context(selected)
+    inclusion = log.inclusion(context, checkpoint.tree_size)
+    return EvidenceBundle(
+        subject,
+        checkpoint.note,
+        tuple(BundledEvent(e.log_index, e.event, tuple(p)) for e, p in inclusion.proofs),
+        history,
+    )
+
+
+# -- verifying ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BundleReport:
+    """What a verified bundle proves."""
+
+    subject: str
+    events: int
+    aggregates: int
+    tree_size: int
+    key_id: str
+    origin: str
+    pinned: bool
+    """True when the keys were checked against the auditor's own key file."""
+
+
+def verify_bundle(data: bytes, trusted: PublicKeyRing | None = None) -> BundleReport:
+    """Verify a bundle offline; raise :class:`BundleError` naming the first failure.
+
+    ``trusted`` is the auditor's own public-key file. The bundled key history must agree
+    with it (it may be newer); without it, the bundle's own history is used and the
+    report says so (compare its genesis key id with the published one).
+    """
+    bundle = EvidenceBundle.parse(data)
+    ring = _effective_keys(bundle.keys, trusted)
+    origin = ring.origin or bundle.keys.origin
+    try:
+        checkpoint = open_hub_checkpoint(bundle.checkpoint, ring, origin=origin)
+    except ValueError as exc:
+        raise BundleError(f"checkpoint: {exc}") from None
+    if not bundle.events:
+        raise BundleError("the bundle holds no events")
+    previous = -1
+    for item in bundle.events:
+        name = f"event {item.event.event_id} (log index {item.log_index})"
+        if item.log_index <= previous:
+            raise BundleError(f"{name}: events are not in log order")
+        previous = item.log_index
+        try:
+            verify_inclusion(
+                item.event.leaf_hash(), item.log_index, checkpoint.size, item.proof, checkpoint.root
+            )
+        except ProofError as exc:
+            raise BundleError(f"{name}: not in the checkpoint's tree: {exc}") from None
+    report = verify_events(((e.log_index, e.event) for e in bundle.events), ring)
+    problem = report.problem
+    if isinstance(problem, TrailProblem):  # bundled events carry log indexes as positions
+        raise BundleError(
+            f"event {problem.aggregate_id}:{problem.version} (log index {problem.position}):"
+            f" {problem.reason}"
+        )
+    _check_subject(bundle)
+    return BundleReport(
+        bundle.subject,
+        len(bundle.events),
+        report.aggregates,
+        checkpoint.size,
+        checkpoint.key_id,
+        origin,
+        trusted is not None,
+    )
+
+
+def _effective_keys(bundled: KeyHistory, trusted: PublicKeyRing | None) -> PublicKeyRing:
+    if trusted is None:
+        return PublicKeyRing.from_history(bundled)
+    if trusted.history is not None and trusted.history.signed and bundled.signed:
+        try:
+            return PublicKeyRing.from_history(trusted.history.merged(bundled))
+        except KeyFileError as exc:
+            raise BundleError(f"the bundled key history does not match yours: {exc}") from None
+    return trusted  # a legacy key file: only its own keys are trusted
+
+
+def _check_subject(bundle: EvidenceBundle) -> None:
+    present = {(e.event.aggregate_id, e.event.version) for e in bundle.events}
+    subject = bundle.subject
+    if ":" in subject:
+        aggregate, _, version = subject.rpartition(":")
+        try:
+            wanted = (str(UUID(aggregate)), int(version))
+        except ValueError:
+            raise BundleError(f"subject {subject!r} is not an event id") from None
+        if wanted != (aggregate, int(version)) or wanted not in present:
+            raise BundleError(f"the bundle does not hold its subject event {subject}")
+        return
+    if not TrackingCode.is_valid(subject) or TrackingCode.parse(subject).value != subject:
+        raise BundleError(f"subject {subject!r} is not a canonical tracking code")
+    case_id = str(ServiceCase.create_id(subject))
+    if (case_id, 1) not in present:
+        raise BundleError(f"the bundle does not hold the events of case {subject}")

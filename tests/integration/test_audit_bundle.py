@@ -1,0 +1,177 @@
+"""Evidence bundles: a case's record proven offline, and any changed byte refused."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from eventsourcing.domain import Aggregate, event
+
+from aggregates.errors import InvalidInput, TransitionRefused
+from hub.application import TabadolHub
+from hub.audit import open_recorder
+from hub.bundle import BundleError, build_bundle, verify_bundle
+from hub.checkpoints import AuditLog, Checkpointer, checkpoint_store_for
+from hub.config import store_env
+from hub.keys import (
+    KeyHistory,
+    PublicKeyRing,
+    init_keys,
+    load_history,
+    load_signer,
+    rotate_keys,
+)
+from hub.servicers.convert import spec_from_proto
+from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
+
+STEP = "ثبت درخواست"
+
+
+class Memo(Aggregate):
+    TOPIC = "test.bundle.memo"
+
+    class Created(Aggregate.Created):
+        TOPIC = "test.bundle.memo.created"
+
+    @event("Noted", topic="test.bundle.memo.noted")
+    def note(self, text: str) -> None:
+        pass
+
+
+@dataclass
+class Hub:
+    hub: TabadolHub
+    log: AuditLog
+    keys: Path
+    private: Path
+    codes: list[str]
+
+    @property
+    def history(self) -> KeyHistory:
+        return load_history(self.keys)
+
+    def checkpoint(self) -> None:
+        Checkpointer(self.log, load_signer(self.private)).sign()
+
+
+def open_log(url: str, keys: Path) -> AuditLog:
+    history = load_history(keys)
+    recorder = open_recorder(url)
+    return AuditLog(
+        recorder,
+        checkpoint_store_for(recorder),
+        origin=history.origin,
+        keys=PublicKeyRing.from_history(history),
+    )
+
+
+@pytest.fixture
+def hub(store_url: str, tmp_path: Path) -> Iterator[Hub]:
+    private, public = tmp_path / "keys" / "hub.pem", tmp_path / "keys" / "public-keys.json"
+    signer = init_keys(private, public)
+    app = TabadolHub(signer, env=store_env(store_url))
+    app.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
+    codes = []
+    for serial in (31, 32):
+        case = app.open_case(SERVICE_CODE, applicant(serial), channel="web", by=AGENCY)
+        app.record_step(case.tracking_code, STEP, by=AGENCY)
+        codes.append(case.tracking_code)
+    result = Hub(app, open_log(store_url, public), public, private, codes)
+    result.checkpoint()
+    yield result
+    app.close()
+
+
+def test_a_case_bundle_verifies_offline(hub: Hub, tmp_path: Path) -> None:
+    bundle = build_bundle(hub.log, hub.codes[1].lower().replace("-", ""), hub.history)
+    assert bundle.subject == hub.codes[1]  # canonical form
+    assert [e.event.version for e in bundle.events] == [1, 2]
+    data = bundle.to_json().encode()
+    pinned = verify_bundle(data, PublicKeyRing.load(hub.keys))
+    assert pinned.pinned and pinned.events == 2 and pinned.tree_size == 5
+    assert pinned.key_id == hub.history.current.key_id
+    assert not verify_bundle(data).pinned
+    assert "state" in json.loads(data)["events"][0] and "position" not in data.decode()
+
+
+def test_every_changed_byte_is_refused(hub: Hub) -> None:
+    data = build_bundle(hub.log, hub.codes[0], hub.history).to_json().encode()
+    trusted = PublicKeyRing.load(hub.keys)
+    verify_bundle(data, trusted)
+    accepted = []
+    for i in range(len(data)):
+        for mask in (0x01, 0x20):
+            changed = bytearray(data)
+            changed[i] ^= mask
+            try:
+                verify_bundle(bytes(changed), trusted)
+            except BundleError:
+                continue
+            accepted.append((i, mask, data[max(0, i - 20) : i + 20]))
+    assert not accepted, accepted[:5]
+
+
+def test_an_events_bundle_carries_its_chain_up_to_the_signed_event(hub: Hub) -> None:
+    memo = Memo()
+    memo.note(text="a")
+    memo.note(text="b")
+    hub.hub.save(memo)  # one transaction: versions 1 and 2 unsigned, 3 signed
+    hub.checkpoint()
+    bundle = build_bundle(hub.log, f"{memo.id}:1", hub.history)
+    assert [e.event.version for e in bundle.events] == [1, 2, 3]
+    report = verify_bundle(bundle.to_json().encode(), PublicKeyRing.load(hub.keys))
+    assert report.subject == f"{memo.id}:1" and report.events == 3
+    position = bundle.events[1].event.position
+    by_position = build_bundle(hub.log, str(position), hub.history)
+    assert by_position.subject == f"{memo.id}:2"
+    lone = build_bundle(hub.log, f"{memo.id}:3", hub.history)
+    trimmed = type(lone)(lone.subject, lone.checkpoint, lone.events[2:], lone.keys)
+    with pytest.raises(BundleError, match="version 1 is missing"):
+        verify_bundle(trimmed.to_json().encode())
+
+
+def test_a_bundle_across_a_key_rotation(hub: Hub, store_url: str) -> None:
+    older_keys = PublicKeyRing.load(hub.keys)  # the auditor's copy, from before the rotation
+    _, new, _ = rotate_keys(hub.private, hub.keys, from_size=hub.log.sync())
+    hub.hub.close()
+    restarted = TabadolHub(new, env=store_env(store_url))
+    restarted.cancel(hub.codes[0], reason="انصراف", by=AGENCY)
+    restarted.close()
+    log = open_log(store_url, hub.keys)
+    assert Checkpointer(log, new).sign() is not None
+    bundle = build_bundle(log, hub.codes[0], load_history(hub.keys))
+    data = bundle.to_json().encode()
+    report = verify_bundle(data, older_keys)  # the newer history extends the auditor's
+    assert report.key_id == new.key_id and report.events == 3
+    assert len(bundle.keys.entries) == 2
+
+
+def test_a_bundle_from_another_hub_is_refused(hub: Hub, tmp_path: Path) -> None:
+    data = build_bundle(hub.log, hub.codes[0], hub.history).to_json().encode()
+    other = tmp_path / "other.json"
+    init_keys(tmp_path / "other.pem", other)
+    with pytest.raises(BundleError, match="does not match yours"):
+        verify_bundle(data, PublicKeyRing.load(other))
+
+
+def test_bundles_wait_for_a_checkpoint(hub: Hub) -> None:
+    case = hub.hub.open_case(SERVICE_CODE, applicant(33), channel="web", by=AGENCY)
+    with pytest.raises(InvalidInput, match="newer than the latest signed checkpoint"):
+        build_bundle(hub.log, case.tracking_code, hub.history)
+    memo = Memo()
+    hub.hub.save(memo)
+    with pytest.raises(TransitionRefused, match="not yet covered"):
+        build_bundle(hub.log, f"{memo.id}:1", hub.history)
+    with pytest.raises(InvalidInput, match="subject"):
+        build_bundle(hub.log, "C-0000-0000-0000-1", hub.history)
+
+
+def test_a_bundle_whose_subject_is_not_inside_is_refused(hub: Hub) -> None:
+    bundle = build_bundle(hub.log, hub.codes[0], hub.history)
+    other = build_bundle(hub.log, hub.codes[1], hub.history)
+    swapped = type(bundle)(other.subject, bundle.checkpoint, bundle.events, bundle.keys)
+    with pytest.raises(BundleError, match="does not hold the events of case"):
+        verify_bundle(swapped.to_json().encode())
