@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/ledger.py
 	$(PY) benchmarks/audit.py
 	$(PY) benchmarks/cases.py
+	$(PY) -m benchmarks.projections
 
 clean:
 	rm -rf $(VENV) tabadol-data .mypy_cache .ruff_cache .pytest_cache

@@ -28,6 +28,8 @@ from hub.exchanges_demo import connect_clients
 from hub.executor import Executor
 from hub.keys import load_signer
 from hub.participation import TokenlessDevVerifier, load_pseudonym_key
+from hub.projector import ProjectionOptions
+from hub.relay import NatsOptions
 from hub.servicers.audit import audit_registrar
 from hub.servicers.catalogue import CatalogueServicer
 from hub.servicers.consultation import register_consultation_service
@@ -36,7 +38,14 @@ from hub.servicers.servicedesk import ServiceDeskServicer
 
 log = structlog.get_logger("tabadol")
 
-__all__ = ["Registrar", "Running", "build_hub", "create_server"]
+__all__ = [
+    "Registrar",
+    "Running",
+    "build_hub",
+    "create_server",
+    "nats_options",
+    "projection_options",
+]
 
 Registrar = Callable[[grpc.aio.Server, TabadolHub, Executor], str]
 """Adds one servicer to a server and returns its service's full name."""
@@ -58,12 +67,25 @@ def build_hub(settings: Settings) -> TabadolHub:
     if not settings.mtls:  # development only: the identity "token" is the national code itself
         hub.configure_participation(
             verifier=TokenlessDevVerifier(),
-            pseudonym_key=load_pseudonym_key(
-                settings.data_dir / "keys" / "pseudonym.key", create=True
-            ),
+            pseudonym_key=load_pseudonym_key(settings.pseudonym_key, create=True),
             minimum_days={"MSRT": 30},  # 003: the Ministry of Science's calls run 30 calendar days
         )
     return hub
+
+
+def projection_options(settings: Settings) -> ProjectionOptions:
+    """Where the monitoring views live, and the hub's pseudonym key."""
+    return ProjectionOptions(read_models=settings.read_models, pseudonym_key=settings.pseudonym_key)
+
+
+def nats_options(settings: Settings) -> NatsOptions:
+    """The JetStream streams and subjects of the relay, the workers and the window."""
+    return NatsOptions(
+        stream=settings.nats_stream,
+        subject_prefix=settings.nats_subject_prefix,
+        window_stream=settings.nats_window_stream,
+        window_prefix=settings.nats_window_prefix,
+    )
 
 
 @dataclass

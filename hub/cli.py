@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import structlog
@@ -22,27 +22,96 @@ __all__ = ["audit_verify", "main"]
 log = structlog.get_logger("tabadol")
 
 
+async def _until_signal(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await run(stop)
+
+
+def _report_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background task failed", task=task.get_name(), error=repr(task.exception()))
+
+
 async def _serve(settings: Settings) -> None:
-    from hub.bootstrap import build_hub, create_server
+    from hub.bootstrap import build_hub, create_server, nats_options, projection_options
+    from hub.projector import EmbeddedProjections, open_views
+    from hub.relay import run_relay, run_window_publisher
+    from hub.servicers.monitoring import monitoring_registrar
 
     hub = build_hub(settings)
-    running = await create_server(hub, settings)
+    embedded = (
+        EmbeddedProjections(settings, projection_options(settings))
+        if settings.projections == "embedded"
+        else None
+    )
+    views = embedded.start() if embedded else open_views(projection_options(settings))
+    running = await create_server(hub, settings, extra=[monitoring_registrar(views)])
     log.info(
         "serving",
         address=settings.listen,
         port=running.port,
         store=settings.event_store.split("@")[-1],
         auth="mtls" if settings.mtls else "development (x-tabadol-agency header)",
+        projections=settings.projections,
+        nats=settings.nats_url or "off",
         key_id=hub.signer.key_id,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    log.info("stopping")
-    await running.stop()
-    hub.close()
+
+    async def run(stop: asyncio.Event) -> None:
+        background: list[asyncio.Task[None]] = []
+        if settings.nats_url:
+            options = nats_options(settings)
+            background.append(asyncio.create_task(run_relay(settings, stop, options), name="relay"))
+            if embedded:
+                background.append(
+                    asyncio.create_task(
+                        run_window_publisher(settings, views.feed, stop, options),
+                        name="window-publisher",
+                    )
+                )
+        for task in background:
+            task.add_done_callback(_report_failure)
+        await stop.wait()
+        log.info("stopping")
+        await asyncio.gather(*background, return_exceptions=True)
+
+    try:
+        await _until_signal(run)
+    finally:
+        await running.stop()
+        if embedded:
+            embedded.close()
+        else:
+            views.close()
+        hub.close()
+
+
+def _scale_out(args: argparse.Namespace, settings: Settings) -> int:
+    """``tabadol relay`` and ``tabadol project``: the scale-out processes."""
+    from hub.bootstrap import nats_options, projection_options
+    from hub.projector import rebuild, run_projection_worker
+    from hub.relay import run_relay
+
+    if args.command == "project" and args.rebuild:
+        for name, count in rebuild(settings, projection_options(settings)).items():
+            print(f"{name}: {count} events projected")
+        return 0
+    if not settings.nats_url:
+        raise ConfigError(f"tabadol {args.command} needs TABADOL_NATS_URL (nats://host:4222)")
+    if args.command == "relay":
+        asyncio.run(_until_signal(lambda stop: run_relay(settings, stop, nats_options(settings))))
+    else:
+        asyncio.run(
+            _until_signal(
+                lambda stop: run_projection_worker(
+                    settings, stop, projection_options(settings), nats_options(settings)
+                )
+            )
+        )
+    return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,6 +120,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="run the hub's gRPC server (settings from TABADOL_* variables)")
+    sub.add_parser("relay", help="relay the event log to NATS JetStream (needs TABADOL_NATS_URL)")
+    project = sub.add_parser(
+        "project", help="a projection worker: the monitoring views from JetStream"
+    )
+    project.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="empty the views, project the whole log again from the store, exit",
+    )
     demo = sub.add_parser("demo", help="start a hub, run real cases through gRPC, verify the trail")
     demo.add_argument("--cases", type=int, default=24, help="how many cases to drive (default 24)")
     demo.add_argument("--data-dir", type=Path, help="keep the demo's store here (default: temp)")
@@ -88,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from hub.demo import run_demo
 
             return asyncio.run(run_demo(cases=args.cases, data_dir=args.data_dir))
+        if args.command in ("relay", "project"):
+            return _scale_out(args, settings)
         if args.command == "keys":
             return run_keys(args, settings)
         if args.command == "audit":

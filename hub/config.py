@@ -17,6 +17,11 @@
 | TABADOL_TREASURY_URL | host:port of the treasury payment switch | unset: no exchanges |
 | TABADOL_CHECKPOINT_EVERY | sign a log checkpoint after this many new events | 1000 |
 | TABADOL_CHECKPOINT_SECONDS | …or this many seconds after the last one, if any event is new | 60 |
+| TABADOL_READ_MODELS | monitoring views: sqlite:///dir (a file per view) or postgresql://… | sqlite:///<data>/views |
+| TABADOL_PSEUDONYM_KEY | the hub's pseudonym key (base64); workers must share it | <data>/keys/pseudonym.key |
+| TABADOL_PROJECTIONS | embedded (serve projects) or workers (tabadol project does) | embedded |
+| TABADOL_NATS_STREAM / _SUBJECT_PREFIX | relayed events stream / subjects | TABADOL_EVENTS / tabadol.events |
+| TABADOL_NATS_WINDOW_STREAM / _WINDOW_PREFIX | national-window feed stream / subjects | TABADOL_WINDOW / tabadol.window |
 | TABADOL_ACCESS_RIGHTS | JSON table: which agency may call which RPC (hub/access.py) | all allowed |
 """
 
@@ -113,6 +118,13 @@ class Settings:
     nats_url: str | None = None
     access_rights: Path | None = None
     checkpoint_every: int = 1000
+    read_models: str = ""
+    pseudonym_key: Path = Path("tabadol-data/keys/pseudonym.key")
+    projections: str = "embedded"
+    nats_stream: str = "TABADOL_EVENTS"
+    nats_subject_prefix: str = "tabadol.events"
+    nats_window_stream: str = "TABADOL_WINDOW"
+    nats_window_prefix: str = "tabadol.window"
     checkpoint_seconds: float = 60.0
     identity_url: str | None = None
     civil_registry_url: str | None = None
@@ -135,6 +147,11 @@ class Settings:
         if any(exchanges.values()) and not all(exchanges.values()):
             missing = ", ".join(name for name, url in exchanges.items() if not url)
             raise ConfigError(f"the other agencies' systems go together: set {missing} too")
+        projections = env.get("TABADOL_PROJECTIONS", "embedded")
+        if projections not in ("embedded", "workers"):
+            raise ConfigError(
+                f"TABADOL_PROJECTIONS must be embedded or workers, got {projections!r}"
+            )
         return cls(
             data_dir=data_dir,
             event_store=event_store,
@@ -153,6 +170,15 @@ class Settings:
             else None,
             checkpoint_every=int(_positive(env, "TABADOL_CHECKPOINT_EVERY", "1000", int)),
             checkpoint_seconds=_positive(env, "TABADOL_CHECKPOINT_SECONDS", "60", float),
+            read_models=env.get("TABADOL_READ_MODELS") or f"sqlite:///{data_dir / 'views'}",
+            pseudonym_key=Path(
+                env.get("TABADOL_PSEUDONYM_KEY", data_dir / "keys" / "pseudonym.key")
+            ),
+            projections=projections,
+            nats_stream=env.get("TABADOL_NATS_STREAM", "TABADOL_EVENTS"),
+            nats_subject_prefix=env.get("TABADOL_NATS_SUBJECT_PREFIX", "tabadol.events"),
+            nats_window_stream=env.get("TABADOL_NATS_WINDOW_STREAM", "TABADOL_WINDOW"),
+            nats_window_prefix=env.get("TABADOL_NATS_WINDOW_PREFIX", "tabadol.window"),
             identity_url=exchanges["TABADOL_IDENTITY_URL"],
             civil_registry_url=exchanges["TABADOL_CIVIL_REGISTRY_URL"],
             deeds_registry_url=exchanges["TABADOL_DEEDS_REGISTRY_URL"],

@@ -10,12 +10,14 @@ from pathlib import Path
 import grpc
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
 from tabadol.catalogue.v1 import catalogue_pb2_grpc
+from tabadol.monitoring.v1 import monitoring_pb2 as mon
+from tabadol.monitoring.v1 import monitoring_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.identifiers import Sheba
 from hub.auth import AGENCY_HEADER
-from hub.bootstrap import build_hub, create_server
+from hub.bootstrap import build_hub, create_server, projection_options
 from hub.checkpoints import Checkpointer
 from hub.cli import audit_verify
 from hub.config import Settings
@@ -23,6 +25,8 @@ from hub.exchanges_demo import SimulatorProcesses, run_exchange_demo
 from hub.keys import init_keys
 from hub.participation import ManualClock, TokenlessDevVerifier, load_pseudonym_key
 from hub.participation_demo import run_consultation_demo
+from hub.projector import EmbeddedProjections
+from hub.servicers.monitoring import monitoring_registrar
 
 __all__ = ["DEMO_RECORDS", "run_demo"]
 
@@ -112,6 +116,60 @@ async def run_demo(*, cases: int = 24, data_dir: Path | None = None) -> int:
         await simulators.stop_all()
 
 
+async def _print_monitoring(stub: monitoring_pb2_grpc.MonitoringServiceStub) -> None:
+    """The monitoring views as the national window and the public read them."""
+    md = _meta("MYGOV")
+    kpis = await stub.GetAgencyKpis(mon.GetAgencyKpisRequest(), metadata=md)
+    print(f"\nagency KPIs (log position {kpis.position}):")
+    print(
+        f"{'agency':<8} {'cases':>5} {'delivered':>9} {'median h':>8} {'p90 h':>6}"
+        f" {'no visit':>8} {'inquiries':>9} {'electronic':>10} {'satisfaction':>12} {'late':>4}"
+    )
+    for agency in kpis.agencies:
+        t = agency.total
+
+        def fig(name: str, fmt: str, t: mon.Kpis = t) -> str:
+            return format(getattr(t, name), fmt) if t.HasField(name) else "n/a"
+
+        print(
+            f"{t.agency:<8} {t.cases:>5} {t.delivered:>9} {fig('median_hours_to_delivery', '.3f'):>8}"
+            f" {fig('p90_hours_to_delivery', '.3f'):>6} {fig('share_delivered_without_visit', '.0%'):>8}"
+            f" {t.inquiries:>9} {fig('share_inquiries_electronic', '.0%'):>10}"
+            f" {fig('average_satisfaction', '.2f'):>12} {t.past_time_limit:>4}"
+        )
+    monthly = await stub.GetMonthlyReport(mon.GetMonthlyReportRequest(), metadata=md)
+    print("\nmonthly progress report:")
+    for r in monthly.reports:
+        print(
+            f"  {r.month_fa} ({r.month}) {r.agency}: opened {r.opened}, delivered {r.delivered}"
+            f" ({r.delivered_without_visit} without a visit), rejected {r.rejected},"
+            f" cancelled {r.cancelled}, inquiries {r.inquiries}, ratings {r.ratings}"
+        )
+    print("\nnational-window feed (first 8 entries: no content, the applicant as a pseudonym):")
+    feed = stub.StreamWindowFeed(mon.StreamWindowFeedRequest(), metadata=md)
+    shown = 0
+    async for reply in feed:
+        e = reply.entry
+        kind = mon.FeedEventKind.Name(e.kind).removeprefix("FEED_EVENT_KIND_").lower()
+        print(
+            f"  {e.position:>4} {e.at_jalali} {kind:<16} {e.agency:<5} {e.tracking_code}"
+            f" {e.subject[:12]}… {e.step}"
+        )
+        shown += 1
+        if shown == 8:
+            feed.cancel()
+            break
+    data = await stub.GetOpenData(
+        mon.GetOpenDataRequest(
+            dataset=mon.OPEN_DATASET_AGENCY_KPIS, format=mon.OPEN_DATA_FORMAT_CSV
+        ),
+        metadata=md,
+    )
+    print("\nopen data (agency KPIs, CSV):")
+    for line in data.data.decode().splitlines()[:3]:
+        print(f"  {line}")
+
+
 async def _run_demo(cases: int, data_dir: Path, simulators: SimulatorProcesses) -> int:
     targets = await simulators.start_all()
     print("reference simulators: " + ", ".join(f"{n} {t}" for n, t in targets.items()))
@@ -128,11 +186,13 @@ async def _run_demo(cases: int, data_dir: Path, simulators: SimulatorProcesses) 
     clock = ManualClock()  # the consultation demo moves the call past its close date
     hub.configure_participation(
         verifier=TokenlessDevVerifier(),
-        pseudonym_key=load_pseudonym_key(settings.data_dir / "keys" / "pseudonym.key", create=True),
+        pseudonym_key=load_pseudonym_key(settings.pseudonym_key, create=True),
         minimum_days={"MSRT": 30},
         now=clock,
     )
-    running = await create_server(hub, settings)
+    projections = EmbeddedProjections(settings, projection_options(settings))
+    views = projections.start()
+    running = await create_server(hub, settings, extra=[monitoring_registrar(views)])
     print(f"Tabadol hub listening on 127.0.0.1:{running.port} (store: {settings.event_store})")
     rng = random.Random(1405)  # noqa: S311 - reproducible fixtures, not secrets
     try:
@@ -174,6 +234,8 @@ async def _run_demo(cases: int, data_dir: Path, simulators: SimulatorProcesses) 
                 stub, DEMO_RECORDS, simulators, cases=cases, fates=fates, rng=rng
             )
             _print_cases(done)
+            await asyncio.to_thread(projections.wait, hub.recorder.max_notification_id() or 0)
+            await _print_monitoring(monitoring_pb2_grpc.MonitoringServiceStub(channel))
             one = await stub.GetCase(
                 desk.GetCaseRequest(
                     tracking_code=done[0].tracking_code, digits=desk.DIGITS_PERSIAN
@@ -191,6 +253,7 @@ async def _run_demo(cases: int, data_dir: Path, simulators: SimulatorProcesses) 
                 print(f"\nsigned checkpoint (C2SP tlog-checkpoint):\n{checkpoint.note}")
     finally:
         await running.stop()
+        projections.close()
         hub.close()
     print(f"audit verify {settings.event_store} --keys {settings.public_keys}")
     return audit_verify(settings.event_store, settings.public_keys)

@@ -1,0 +1,420 @@
+"""Runs the monitoring projections: in process (embedded mode) or as NATS workers.
+
+Embedded (``tabadol serve``): each projection catches up with the log in batches, then
+eventsourcing's ``ProjectionRunner`` follows it (PostgreSQL LISTEN/NOTIFY, or the SQLite
+polling subscription of :mod:`hub.subscription`). The views live in SQLite files in the
+data dir, or in PostgreSQL.
+
+Scale-out (``tabadol project``): :func:`run_projection_worker` consumes the relay's
+JetStream stream with one durable pull consumer per view, which any number of workers
+share. A worker applies each fetched batch in one transaction and acks it after the commit.
+Whatever NATS delivers twice, late or out of order is harmless: a position at or below the
+view's is skipped (the tracking table refuses it anyway), and a position that jumps ahead
+of the view first fills the gap from the event store, the source of truth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from uuid import UUID
+
+import nats
+import structlog
+from eventsourcing.persistence import IntegrityError, Notification
+from eventsourcing.projection import ProjectionRunner
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from hub.config import APP_NAME, ConfigError, Settings, store_env
+from hub.pseudonym import Pseudonymizer, load_pseudonym_key
+from hub.relay import (
+    HEADER_AGGREGATE,
+    HEADER_POSITION,
+    HEADER_TOPIC,
+    HEADER_VERSION,
+    NatsOptions,
+    connect,
+    ensure_streams,
+    follow_window,
+)
+from hub.subscription import LogReader, reader_env
+from projections._sql import SQLProjection, SQLView, catch_up, open_view, view_class
+from projections.monitoring import MONITORING, MonitoringViews
+from projections.window_feed import WindowFeedProjection, WindowFeedView
+
+__all__ = [
+    "EmbeddedProjections",
+    "ProjectionOptions",
+    "ViewConsumer",
+    "apply_in_order",
+    "open_views",
+    "rebuild",
+    "run_projection_worker",
+]
+
+log = structlog.get_logger("tabadol.projector")
+
+
+@dataclass(frozen=True)
+class ProjectionOptions:
+    """Where the views live and the hub's pseudonym key (created when missing).
+
+    ``read_models`` is ``sqlite:///<directory>`` (one file per view) or a PostgreSQL URL
+    (tables ``window_feed``, ``case_status``… and ``<view>_tracking``).
+    """
+
+    read_models: str
+    pseudonym_key: Path
+    batch_size: int = 500
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> ProjectionOptions:
+        """Views in ``<data dir>/views``, the secret in ``<data dir>/keys/pseudonym.key``."""
+        return cls(
+            read_models=f"sqlite:///{settings.data_dir / 'views'}",
+            pseudonym_key=settings.data_dir / "keys" / "pseudonym.key",
+        )
+
+    def view_env(self, name: str) -> dict[str, str]:
+        """eventsourcing settings of one view, prefixed with its name (``CASE_STATUS_…``)."""
+        parts = urlsplit(self.read_models)
+        if parts.scheme == "sqlite":
+            directory = Path(unquote(parts.path.removeprefix("/")))
+            directory.mkdir(parents=True, exist_ok=True)
+            plain = store_env(f"sqlite:///{directory / (name + '.sqlite')}")
+        else:
+            plain = store_env(self.read_models)
+        return {f"{name.upper()}_{key}": value for key, value in plain.items()}
+
+    def projection_classes(self) -> list[tuple[type[SQLProjection[Any]], type[SQLView]]]:
+        """The monitoring projections, the feed bound to the pseudonym secret."""
+        pseudonymize = Pseudonymizer(load_pseudonym_key(self.pseudonym_key, create=True))
+        return [
+            (
+                projection.keyed(pseudonymize)
+                if issubclass(projection, WindowFeedProjection)
+                else projection,
+                interface,
+            )
+            for projection, interface in MONITORING
+        ]
+
+
+def _module(env: dict[str, str], name: str) -> str:
+    return env[f"{name.upper()}_PERSISTENCE_MODULE"]
+
+
+def open_views(options: ProjectionOptions) -> MonitoringViews:
+    """The monitoring views, for reading (a hub whose projections run elsewhere)."""
+    return MonitoringViews.of(
+        [
+            open_view(interface, projection.name, options.view_env(projection.name))
+            for projection, interface in MONITORING
+        ]
+    )
+
+
+def _open_projections(options: ProjectionOptions) -> list[SQLProjection[Any]]:
+    """Each monitoring projection on its view, tables created."""
+    return [
+        projection_class(
+            open_view(interface, projection_class.name, options.view_env(projection_class.name))
+        )
+        for projection_class, interface in options.projection_classes()
+    ]
+
+
+def _catch_up_all(
+    settings: Settings, options: ProjectionOptions, *, reset: bool = False
+) -> dict[str, int]:
+    """Bring every view up to the log's end in batches, reading the log once for all."""
+    reader = LogReader(env=settings.eventsourcing_env())
+    projections = _open_projections(options)
+    try:
+        if reset:
+            for projection in projections:
+                projection.view.reset(APP_NAME)
+        read = catch_up(
+            projections, reader.recorder, reader.mapper, APP_NAME, batch_size=options.batch_size
+        )
+    finally:
+        for projection in projections:
+            projection.view.datastore.close()
+        reader.close()
+    return {projection.name: read for projection in projections}
+
+
+def rebuild(settings: Settings, options: ProjectionOptions) -> dict[str, int]:
+    """Empty every monitoring view and project the whole log again; events read per view.
+
+    Stop the runners or workers first: a rebuild under their feet races them.
+    """
+    return _catch_up_all(settings, options, reset=True)
+
+
+def _reached(runner: ProjectionRunner[LogReader, Any], position: int) -> bool:
+    """Whether the runner's view has every event of its topics up to ``position``."""
+    tracked = runner.view.max_tracking_id(APP_NAME) or 0
+    if tracked >= position:
+        return True
+    pending = runner.app.recorder.select_notifications(
+        tracked, 1, stop=position, topics=runner.projection.topics, inclusive_of_start=False
+    )
+    return not pending
+
+
+class EmbeddedProjections:
+    """The monitoring projections following the log in this process."""
+
+    def __init__(self, settings: Settings, options: ProjectionOptions | None = None) -> None:
+        self._settings = settings
+        self._options = options or ProjectionOptions.for_settings(settings)
+        self._runners: list[ProjectionRunner[LogReader, Any]] = []
+
+    def start(self) -> MonitoringViews:
+        """Catch up in batches, then follow the log; returns the views to read."""
+        started = time.monotonic()
+        caught = _catch_up_all(self._settings, self._options)
+        env = reader_env(self._settings.eventsourcing_env())
+        for projection_class, interface in self._options.projection_classes():
+            view_env = self._options.view_env(projection_class.name)
+            runner: ProjectionRunner[LogReader, Any] = ProjectionRunner(
+                application_class=LogReader,
+                projection_class=projection_class,
+                view_class=view_class(interface, _module(view_env, projection_class.name)),
+                env={**env, **view_env},
+            )
+            self._runners.append(runner.__enter__())
+        log.info(
+            "projections following the log", caught_up=caught, seconds=time.monotonic() - started
+        )
+        return self.views
+
+    @property
+    def views(self) -> MonitoringViews:
+        return MonitoringViews.of([runner.view for runner in self._runners])
+
+    def wait(self, position: int, timeout: float = 5.0) -> None:
+        """Block until every view has applied the log up to ``position``; raises
+        ``TimeoutError``. (A runner tracks only its topics' events, so each view waits
+        for the last of its events at or before ``position``.)"""
+        deadline = time.monotonic() + timeout
+        for runner in self._runners:
+            while not _reached(runner, position):
+                self.raise_failure()
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"views did not reach position {position} in {timeout}s")
+                time.sleep(0.002)
+
+    def raise_failure(self) -> None:
+        """Re-raise the error that stopped a projection, if one did."""
+        for runner in self._runners:
+            if runner.is_interrupted.is_set():
+                runner.run_forever(timeout=0)
+                raise RuntimeError(f"projection runner {runner.app_name} stopped")
+
+    def close(self) -> None:
+        """Stop following the log and close the views."""
+        while self._runners:
+            runner = self._runners.pop()
+            runner.__exit__(None, None, None)
+            runner.view.datastore.close()
+
+
+# --- scale-out: projection workers fed by JetStream ---------------------------------------
+
+
+def _notification(message: Msg) -> Notification:
+    headers = message.headers or {}
+    return Notification(
+        id=int(headers[HEADER_POSITION]),
+        originator_id=UUID(headers[HEADER_AGGREGATE]),
+        originator_version=int(headers[HEADER_VERSION]),
+        topic=headers[HEADER_TOPIC],
+        state=message.data,
+    )
+
+
+def apply_in_order(
+    projection: SQLProjection[Any],
+    reader: LogReader,
+    notifications: Sequence[Notification],
+    *,
+    batch_size: int = 500,
+) -> int:
+    """Apply what NATS delivered, exactly once and in position order, whatever the
+    delivery: positions the view has are skipped, and a gap before or between the others is
+    filled from the event store first. Returns how many events were applied."""
+    applied = 0
+    while True:
+        tracked = projection.view.max_tracking_id(APP_NAME) or 0
+        fresh = sorted({n.id: n for n in notifications if n.id > tracked}.values(), key=_id)
+        if not fresh:
+            return applied
+        if fresh[0].id > tracked + 1:  # behind what NATS brings: catch up from the store
+            applied += catch_up(
+                projection,
+                reader.recorder,
+                reader.mapper,
+                APP_NAME,
+                batch_size=batch_size,
+                stop=fresh[0].id - 1,
+            )
+            continue
+        batch: list[Notification] = []
+        for notification in fresh:
+            after = batch[-1].id if batch else tracked
+            if notification.id > after + 1:  # what NATS left out between two of its messages
+                batch.extend(
+                    reader.recorder.select_notifications(
+                        after, notification.id, stop=notification.id - 1, inclusive_of_start=False
+                    )
+                )
+            batch.append(notification)
+        decoded = projection.decode_batch(batch, APP_NAME, reader.mapper.to_domain_event)
+        try:
+            projection.process_batch(decoded)
+        except IntegrityError:
+            if (projection.view.max_tracking_id(APP_NAME) or 0) > tracked:
+                continue  # another worker applied some first: skip what it did
+            raise
+        return applied + len(batch)
+
+
+def _id(notification: Notification) -> int:
+    return notification.id
+
+
+class ViewConsumer:
+    """One view fed by its durable pull consumer (shared by every worker)."""
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        projection: SQLProjection[Any],
+        reader: LogReader,
+        options: NatsOptions,
+    ) -> None:
+        self._js = js
+        self._projection = projection
+        self._reader = reader
+        self._options = options
+        self.durable = f"{options.durable_prefix}-{projection.name.replace('_', '-')}"
+        self._sub: JetStreamContext.PullSubscription | None = None
+        self.stale = True  # (re)subscribe before the next fetch
+
+    async def _subscribe(self) -> JetStreamContext.PullSubscription:
+        if self._sub is not None:
+            with contextlib.suppress(nats.errors.Error):  # the old one may be dead already
+                await self._sub.unsubscribe()
+        self._sub = await self._js.pull_subscribe(
+            f"{self._options.subject_prefix}.>",
+            durable=self.durable,
+            stream=self._options.stream,
+            config=ConsumerConfig(
+                ack_policy=AckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                ack_wait=30,
+                max_ack_pending=4 * self._options.batch_size,
+            ),
+        )
+        self.stale = False
+        return self._sub
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Fetch, apply, ack, until ``stop``; re-subscribes after a reconnect or silence."""
+        idle = 0
+        while not stop.is_set():
+            try:
+                sub = (
+                    self._sub
+                    if self._sub is not None and not self.stale
+                    else await self._subscribe()
+                )
+                messages = await sub.fetch(self._options.batch_size, timeout=1.0)
+            except TimeoutError:  # nothing new: fetch raises (nats' or asyncio's), never []
+                idle += 1
+                self.stale = self.stale or idle % 30 == 0  # nats.py#504: pulls can go deaf
+                continue
+            except (nats.errors.Error, ConnectionError) as error:
+                log.warning("fetch failed", view=self._projection.name, error=repr(error))
+                self.stale = True
+                await asyncio.sleep(0.5)
+                continue
+            idle = 0
+            await self._handle(messages)
+
+    async def _handle(self, messages: list[Msg]) -> None:
+        relayed: list[Msg] = []
+        notifications: list[Notification] = []
+        for message in messages:
+            try:
+                notifications.append(_notification(message))
+                relayed.append(message)
+            except (KeyError, ValueError):  # not the relay's: never again (the store fills gaps)
+                log.error(
+                    "not a relayed event", view=self._projection.name, subject=message.subject
+                )
+                await message.term()
+        try:
+            await asyncio.to_thread(
+                apply_in_order,
+                self._projection,
+                self._reader,
+                notifications,
+                batch_size=self._options.batch_size,
+            )
+        except Exception as error:  # logged, then nak: the messages come back later
+            log.error("apply failed", view=self._projection.name, error=repr(error))
+            for message in relayed:
+                await message.nak(delay=1.0)
+            return
+        for message in relayed:  # only after the view committed
+            await message.ack()
+
+
+async def run_projection_worker(
+    settings: Settings,
+    stop: asyncio.Event,
+    options: ProjectionOptions | None = None,
+    nats_options: NatsOptions | None = None,
+) -> None:
+    """``tabadol project``: keep the monitoring views from JetStream until ``stop``, and
+    publish the national-window feed to its stream. Run as many as you like."""
+    if not settings.nats_url:
+        raise ConfigError("TABADOL_NATS_URL is not set: projection workers read JetStream")
+    options = options or ProjectionOptions.for_settings(settings)
+    nats_options = nats_options or NatsOptions()
+    reader = LogReader(env=settings.eventsourcing_env())
+    projections = _open_projections(options)
+    consumers: list[ViewConsumer] = []
+
+    async def resubscribe() -> None:
+        log.info("reconnected to NATS: re-creating pull subscriptions")
+        for consumer in consumers:
+            consumer.stale = True
+
+    nc = await connect(settings.nats_url, name="tabadol-projector", on_reconnect=resubscribe)
+    try:
+        js = nc.jetstream()
+        await ensure_streams(js, nats_options)
+        consumers.extend(ViewConsumer(js, p, reader, nats_options) for p in projections)
+        feed = next(p.view for p in projections if isinstance(p.view, WindowFeedView))
+        log.info("projection worker consuming", views=[c.durable for c in consumers])
+        await asyncio.gather(
+            *(consumer.run(stop) for consumer in consumers),
+            follow_window(js, feed, stop, nats_options),
+        )
+    finally:
+        await nc.close()
+        for projection in projections:
+            projection.view.datastore.close()
+        reader.close()

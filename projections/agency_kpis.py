@@ -1,0 +1,406 @@
+"""Agency KPIs (شاخص‌های کارایی و اثربخشی دستگاه‌ها) and the monthly progress report
+(002 art. 9 and notes; 004 art. 18).
+
+The view keeps one row of facts per case (agency, service, when it opened, its due time,
+how it ended, whether delivery needed a visit, the rating) and one row per inquiry; the
+figures are computed from those rows when asked, so "past the time limit" can count open
+cases against the time of asking.
+
+Definitions, per agency and per service:
+
+- cases: opened; delivered / rejected / cancelled / open by current status;
+- hours to delivery: opening to delivery; the median and the 90th percentile interpolate
+  linearly between ranks (the median of an even count is the mean of the middle two);
+- share delivered without a visit: delivered with ``in_person`` false, over delivered;
+- inquiries: every case event whose topic starts with ``tabadol.service_case.inquiry``;
+  they all run through the hub's electronic exchange, so the electronic share is 1, and
+  "n/a" (None) when no inquiry was recorded;
+- average satisfaction over the rated cases (1-5);
+- past the time limit: delivered after the due time, plus still open past it.
+
+The monthly report groups by Tehran's Jalali month of each event: opened in the month,
+closed in the month (delivered, rejected, cancelled), rated in the month, inquiries made.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from statistics import fmean
+from typing import Any
+
+import jdatetime
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+
+from aggregates.errors import InvalidInput
+from aggregates.identifiers import normalize_digits
+from aggregates.jalali import jalali_month, to_persian_digits
+from aggregates.service_case import CaseStatus, ServiceCase
+from projections._events import CASE_TOPICS, parse_utc, topic_of, utc_text
+from projections._sql import SQLProjection, SQLView, Statement
+
+__all__ = [
+    "INQUIRY_TOPIC_PREFIX",
+    "AgencyKpis",
+    "AgencyKpisProjection",
+    "AgencyKpisView",
+    "CaseFacts",
+    "InquiryFact",
+    "Kpis",
+    "MonthlyReport",
+    "compute_kpis",
+    "compute_monthly",
+    "parse_month",
+    "percentile",
+]
+
+INQUIRY_TOPIC_PREFIX = "tabadol.service_case.inquiry"
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")
+
+
+def parse_month(text: str, field: str = "month") -> str:
+    """A Jalali month as typed (``1405-1``, ``۱۴۰۵-۰۱``) in its key form ``1405-01``."""
+    match = _MONTH.fullmatch(normalize_digits(text).strip())
+    if match is None or not 1 <= int(match[2]) <= 12:
+        raise InvalidInput.field(field, f"{text!r} is not a Jalali month like 1405-01")
+    return f"{int(match[1]):04d}-{int(match[2]):02d}"
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the KPIs need of one case."""
+
+    agency: str
+    service_code: str
+    opened_at: datetime
+    due_at: datetime
+    status: str
+    closed_at: datetime | None = None
+    in_person: bool | None = None
+    score: int | None = None
+    rated_at: datetime | None = None
+
+    @property
+    def hours_to_delivery(self) -> float | None:
+        if self.status != CaseStatus.DELIVERED or self.closed_at is None:
+            return None
+        return (self.closed_at - self.opened_at).total_seconds() / 3600
+
+    @property
+    def delivered_late(self) -> bool:
+        closed = self.closed_at
+        return self.status == CaseStatus.DELIVERED and closed is not None and closed > self.due_at
+
+    def overdue_at(self, now: datetime) -> bool:
+        return self.status == CaseStatus.OPEN and now > self.due_at
+
+
+@dataclass(frozen=True)
+class InquiryFact:
+    """One inquiry made for a case of ``agency``'s service, in a Jalali month."""
+
+    agency: str
+    service_code: str
+    month: str
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The figures for one agency (``service_code`` empty) or one of its services."""
+
+    agency: str
+    service_code: str
+    cases: int
+    open: int
+    delivered: int
+    rejected: int
+    cancelled: int
+    median_hours_to_delivery: float | None
+    p90_hours_to_delivery: float | None
+    share_delivered_without_visit: float | None
+    inquiries: int
+    share_inquiries_electronic: float | None
+    ratings: int
+    average_satisfaction: float | None
+    late_deliveries: int
+    overdue_open: int
+
+    @property
+    def past_time_limit(self) -> int:
+        """Delivered late plus still open past the due time."""
+        return self.late_deliveries + self.overdue_open
+
+
+@dataclass(frozen=True)
+class AgencyKpis:
+    """An agency's totals and its services' figures (by service code)."""
+
+    total: Kpis
+    services: tuple[Kpis, ...]
+
+
+@dataclass(frozen=True)
+class MonthlyReport:
+    """گزارش ماهانه پیشرفت: one agency's figures for one Jalali month."""
+
+    agency: str
+    month: str  # 1405-01
+    opened: int
+    delivered: int
+    rejected: int
+    cancelled: int
+    delivered_without_visit: int
+    median_hours_to_delivery: float | None
+    late_deliveries: int
+    ratings: int
+    average_satisfaction: float | None
+    inquiries: int
+
+    @property
+    def month_fa(self) -> str:
+        """The month's Persian name and year: «فروردین ۱۴۰۵»."""
+        year, month = (int(part) for part in self.month.split("-"))
+        name = jdatetime.date(year, month, 1, locale=jdatetime.FA_LOCALE).strftime("%B")
+        return f"{name} {to_persian_digits(str(year))}"
+
+
+def percentile(ordered: Sequence[float], q: float) -> float | None:
+    """The ``q``-quantile (0..1) of sorted values, interpolating linearly between ranks."""
+    if not ordered:
+        return None
+    rank = q * (len(ordered) - 1)
+    low = math.floor(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _figures(
+    agency: str, service_code: str, cases: Sequence[CaseFacts], inquiries: int, now: datetime
+) -> Kpis:
+    status = Counter(case.status for case in cases)
+    hours = sorted(h for h in (c.hours_to_delivery for c in cases) if h is not None)
+    scores = [c.score for c in cases if c.score is not None]
+    without_visit = sum(1 for c in cases if c.status == CaseStatus.DELIVERED and not c.in_person)
+    return Kpis(
+        agency=agency,
+        service_code=service_code,
+        cases=len(cases),
+        open=status[CaseStatus.OPEN],
+        delivered=status[CaseStatus.DELIVERED],
+        rejected=status[CaseStatus.REJECTED],
+        cancelled=status[CaseStatus.CANCELLED],
+        median_hours_to_delivery=percentile(hours, 0.5),
+        p90_hours_to_delivery=percentile(hours, 0.9),
+        share_delivered_without_visit=_share(without_visit, status[CaseStatus.DELIVERED]),
+        inquiries=inquiries,
+        share_inquiries_electronic=1.0 if inquiries else None,
+        ratings=len(scores),
+        average_satisfaction=fmean(scores) if scores else None,
+        late_deliveries=sum(1 for c in cases if c.delivered_late),
+        overdue_open=sum(1 for c in cases if c.overdue_at(now)),
+    )
+
+
+def compute_kpis(
+    cases: Iterable[CaseFacts], inquiries: Iterable[InquiryFact], now: datetime
+) -> list[AgencyKpis]:
+    """Every agency's KPIs, agencies and services in code order."""
+    by_service: dict[tuple[str, str], list[CaseFacts]] = defaultdict(list)
+    for case in cases:
+        by_service[(case.agency, case.service_code)].append(case)
+    asked: dict[tuple[str, str], int] = defaultdict(int)
+    for inquiry in inquiries:
+        asked[(inquiry.agency, inquiry.service_code)] += 1
+    agencies = sorted({agency for agency, _ in by_service} | {agency for agency, _ in asked})
+    result = []
+    for agency in agencies:
+        codes = sorted({s for a, s in (*by_service, *asked) if a == agency})
+        services = tuple(
+            _figures(agency, code, by_service[(agency, code)], asked[(agency, code)], now)
+            for code in codes
+        )
+        everything = [c for code in codes for c in by_service[(agency, code)]]
+        total = _figures(agency, "", everything, sum(s.inquiries for s in services), now)
+        result.append(AgencyKpis(total, services))
+    return result
+
+
+def compute_monthly(
+    cases: Iterable[CaseFacts], inquiries: Iterable[InquiryFact]
+) -> list[MonthlyReport]:
+    """Every agency's report for every Jalali month with activity, by agency then month."""
+    opened: dict[tuple[str, str], int] = defaultdict(int)
+    closed: dict[tuple[str, str], list[CaseFacts]] = defaultdict(list)
+    rated: dict[tuple[str, str], list[int]] = defaultdict(list)
+    asked: dict[tuple[str, str], int] = defaultdict(int)
+    for case in cases:
+        opened[(case.agency, jalali_month(case.opened_at))] += 1
+        if case.closed_at is not None:
+            closed[(case.agency, jalali_month(case.closed_at))].append(case)
+        if case.score is not None and case.rated_at is not None:
+            rated[(case.agency, jalali_month(case.rated_at))].append(case.score)
+    for inquiry in inquiries:
+        asked[(inquiry.agency, inquiry.month)] += 1
+    reports = []
+    for key in sorted({*opened, *closed, *rated, *asked}):
+        ended = closed.get(key, [])
+        delivered = [c for c in ended if c.status == CaseStatus.DELIVERED]
+        hours = sorted(h for c in delivered if (h := c.hours_to_delivery) is not None)
+        scores = rated.get(key, [])
+        reports.append(
+            MonthlyReport(
+                agency=key[0],
+                month=key[1],
+                opened=opened.get(key, 0),
+                delivered=len(delivered),
+                rejected=sum(1 for c in ended if c.status == CaseStatus.REJECTED),
+                cancelled=sum(1 for c in ended if c.status == CaseStatus.CANCELLED),
+                delivered_without_visit=sum(1 for c in delivered if not c.in_person),
+                median_hours_to_delivery=percentile(hours, 0.5),
+                late_deliveries=sum(1 for c in delivered if c.delivered_late),
+                ratings=len(scores),
+                average_satisfaction=fmean(scores) if scores else None,
+                inquiries=asked.get(key, 0),
+            )
+        )
+    return reports
+
+
+class AgencyKpisView(SQLView):
+    """Per-case facts and inquiries; the figures are computed when asked."""
+
+    TABLES = ("kpi_case", "kpi_inquiry")
+
+    def schema(self) -> Sequence[str]:
+        return (
+            "CREATE TABLE IF NOT EXISTS kpi_case ("
+            " case_id TEXT PRIMARY KEY, agency TEXT NOT NULL, service_code TEXT NOT NULL,"
+            " opened_at TEXT NOT NULL, due_at TEXT NOT NULL, status TEXT NOT NULL,"
+            " closed_at TEXT, in_person BIGINT, score BIGINT, rated_at TEXT)",
+            "CREATE INDEX IF NOT EXISTS kpi_case_agency ON kpi_case (agency, service_code)",
+            "CREATE TABLE IF NOT EXISTS kpi_inquiry ("
+            " position BIGINT PRIMARY KEY, case_id TEXT NOT NULL, agency TEXT NOT NULL,"
+            " service_code TEXT NOT NULL, month TEXT NOT NULL)",
+        )
+
+    def cases(self, agency: str | None = None) -> list[CaseFacts]:
+        """The case facts, of one agency or all."""
+        sql = "SELECT * FROM kpi_case"
+        rows = self.query(sql + " WHERE agency = ?", agency) if agency else self.query(sql)
+        return [_facts(row) for row in rows]
+
+    def inquiries(self, agency: str | None = None) -> list[InquiryFact]:
+        """The inquiries made, of one agency's cases or all."""
+        sql = "SELECT agency, service_code, month FROM kpi_inquiry"
+        rows = self.query(sql + " WHERE agency = ?", agency) if agency else self.query(sql)
+        return [InquiryFact(row["agency"], row["service_code"], row["month"]) for row in rows]
+
+    def agency_kpis(self, now: datetime, agency: str | None = None) -> list[AgencyKpis]:
+        """KPIs of one agency or all, with open cases judged against ``now``."""
+        return compute_kpis(self.cases(agency), self.inquiries(agency), now)
+
+    def monthly_reports(
+        self, agency: str | None = None, month: str | None = None
+    ) -> list[MonthlyReport]:
+        """Monthly reports of one agency or all, for one Jalali month (``1405-01``) or all."""
+        reports = compute_monthly(self.cases(agency), self.inquiries(agency))
+        return [r for r in reports if month is None or r.month == month]
+
+
+class SQLiteAgencyKpisView(AgencyKpisView, SQLiteTrackingRecorder):
+    """KPI facts in an SQLite file."""
+
+
+class PostgresAgencyKpisView(AgencyKpisView, PostgresTrackingRecorder):
+    """KPI facts in PostgreSQL."""
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else parse_utc(text)
+
+
+def _facts(row: Mapping[str, Any]) -> CaseFacts:
+    return CaseFacts(
+        agency=row["agency"],
+        service_code=row["service_code"],
+        opened_at=parse_utc(row["opened_at"]),
+        due_at=parse_utc(row["due_at"]),
+        status=row["status"],
+        closed_at=_time(row["closed_at"]),
+        in_person=None if row["in_person"] is None else bool(row["in_person"]),
+        score=None if row["score"] is None else int(row["score"]),
+        rated_at=_time(row["rated_at"]),
+    )
+
+
+_CLOSE = "UPDATE kpi_case SET status = ?, closed_at = ?, in_person = ? WHERE case_id = ?"
+
+
+class AgencyKpisProjection(SQLProjection[AgencyKpisView]):
+    """Case events → per-case facts and inquiry rows."""
+
+    name = "agency_kpis"
+    topics = CASE_TOPICS
+
+    @singledispatchmethod
+    def changes(self, event: Any, position: int) -> list[Statement]:
+        if not topic_of(event).startswith(INQUIRY_TOPIC_PREFIX):
+            return []
+        return [
+            Statement(
+                "INSERT INTO kpi_inquiry SELECT ?, case_id, agency, service_code, ?"
+                " FROM kpi_case WHERE case_id = ?",
+                (position, jalali_month(event.timestamp), str(event.originator_id)),
+            )
+        ]
+
+    @changes.register
+    def _opened(self, event: ServiceCase.Opened, position: int) -> list[Statement]:
+        due = event.timestamp + timedelta(hours=event.time_limit_hours)
+        return [
+            Statement(
+                "INSERT INTO kpi_case VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL)",
+                (
+                    str(event.originator_id),
+                    event.agency,
+                    event.service_code,
+                    utc_text(event.timestamp),
+                    utc_text(due),
+                    CaseStatus.OPEN.value,
+                ),
+            )
+        ]
+
+    @changes.register
+    def _delivered(self, event: ServiceCase.Delivered, position: int) -> list[Statement]:
+        params = (CaseStatus.DELIVERED.value, utc_text(event.timestamp), int(event.in_person))
+        return [Statement(_CLOSE, (*params, str(event.originator_id)))]
+
+    @changes.register
+    def _rejected(self, event: ServiceCase.Rejected, position: int) -> list[Statement]:
+        params = (CaseStatus.REJECTED.value, utc_text(event.timestamp), None)
+        return [Statement(_CLOSE, (*params, str(event.originator_id)))]
+
+    @changes.register
+    def _cancelled(self, event: ServiceCase.Cancelled, position: int) -> list[Statement]:
+        params = (CaseStatus.CANCELLED.value, utc_text(event.timestamp), None)
+        return [Statement(_CLOSE, (*params, str(event.originator_id)))]
+
+    @changes.register
+    def _rated(self, event: ServiceCase.Rated, position: int) -> list[Statement]:
+        return [
+            Statement(
+                "UPDATE kpi_case SET score = ?, rated_at = ? WHERE case_id = ?",
+                (event.score, utc_text(event.timestamp), str(event.originator_id)),
+            )
+        ]

@@ -1,0 +1,298 @@
+"""National-window feed (خوراک پنجره ملی خدمات): the events of every service case for
+my.gov.ir, without the content of the service and without personal data (002 art. 8 note 1).
+
+For every case: its start, each recorded step, each completed stage, its delivery (or
+rejection or withdrawal) and the satisfaction score. The applicant appears only as a keyed
+pseudonym (HMAC with a hub secret, see :mod:`hub.pseudonym`), so the window can group a
+person's cases without ever learning who they are. What goes out is an allow-list:
+:data:`FEED_FIELDS`; every other field of a case event is named in :data:`PERSONAL_FIELDS`,
+:data:`CONTENT_FIELDS`, :data:`UNUSED_FIELDS` or :data:`FRAMEWORK_FIELDS`, and a test fails
+when a new field is in none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+
+from aggregates.jalali import format_jalali
+from aggregates.service_case import ServiceCase
+from aggregates.stages import Stage
+from projections._events import parse_utc, utc_text
+from projections._sql import SQLProjection, SQLView, Statement
+
+__all__ = [
+    "CONTENT_FIELDS",
+    "FEED_FIELDS",
+    "FRAMEWORK_FIELDS",
+    "PERSONAL_FIELDS",
+    "UNUSED_FIELDS",
+    "FeedEntry",
+    "Pseudonymize",
+    "WindowFeedProjection",
+    "WindowFeedView",
+]
+
+Pseudonymize = Callable[[str], str]
+"""National code → stable keyed pseudonym (see :class:`hub.pseudonym.Pseudonymizer`)."""
+
+FEED_FIELDS = frozenset(
+    {"tracking_code", "service_code", "agency", "stage", "step", "score", "in_person"}
+)
+"""Event fields copied into the feed as they are."""
+
+PERSONAL_FIELDS = frozenset(
+    {
+        "applicant_national_code",  # کد ملی: only its pseudonym goes out
+        "national_code",
+        "national_id",
+        "first_name",
+        "last_name",
+        "name",
+        "father_name",
+        "birth_date",
+        "birth_certificate",
+        "postal_code",
+        "address",
+        "phone",
+        "mobile",
+        "email",
+        "by",  # who acted: an officer's identity once agencies send it
+    }
+)
+"""Fields that are, or may hold, personal data: never in the feed."""
+
+CONTENT_FIELDS = frozenset({"note", "reason", "comment", "process"})
+"""The content of the service and free text (which may quote personal data): never in the feed."""
+
+UNUSED_FIELDS = frozenset(
+    {
+        "channel",
+        "record_revision",
+        "time_limit_hours",
+        "in_person_required",
+        "required_inquiries",
+        "identity_level",
+        "fee",  # the catalogue's tariff and revenue account
+    }
+)
+"""Neither personal nor content, but not part of the window's event contract."""
+
+FRAMEWORK_FIELDS = frozenset(
+    {"originator_id", "originator_version", "timestamp", "originator_topic"}
+)
+"""eventsourcing's own fields: the case id (internal), its version, the time, the class."""
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One event of one case, as the national window receives it."""
+
+    position: int
+    kind: str  # started, step_recorded, stage_completed, delivered, rejected, cancelled, rated
+    agency: str
+    service_code: str
+    tracking_code: str
+    subject: str  # the applicant's keyed pseudonym
+    stage: str
+    step: str
+    score: int | None
+    in_person: bool | None
+    at: datetime
+
+    @property
+    def at_jalali(self) -> str:
+        """Tehran time in the Jalali calendar, ``1405-01-01 09:30:00``."""
+        return format_jalali(self.at)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the window's message body and the open-data row."""
+        return {
+            "position": self.position,
+            "kind": self.kind,
+            "agency": self.agency,
+            "service_code": self.service_code,
+            "tracking_code": self.tracking_code,
+            "subject": self.subject,
+            "stage": self.stage,
+            "step": self.step,
+            "score": self.score,
+            "in_person": self.in_person,
+            "at": utc_text(self.at),
+            "at_jalali": self.at_jalali,
+        }
+
+
+class WindowFeedView(SQLView):
+    """The feed in global order, and each case's routing facts (agency, service, subject)."""
+
+    TABLES = ("window_case", "window_feed")
+
+    def schema(self) -> Sequence[str]:
+        return (
+            "CREATE TABLE IF NOT EXISTS window_case ("
+            " case_id TEXT PRIMARY KEY, tracking_code TEXT NOT NULL, agency TEXT NOT NULL,"
+            " service_code TEXT NOT NULL, subject TEXT NOT NULL, stage TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS window_feed ("
+            " position BIGINT PRIMARY KEY, kind TEXT NOT NULL, case_id TEXT NOT NULL,"
+            " tracking_code TEXT NOT NULL, agency TEXT NOT NULL, service_code TEXT NOT NULL,"
+            " subject TEXT NOT NULL, stage TEXT NOT NULL, step TEXT NOT NULL,"
+            " score BIGINT, in_person BIGINT, at TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS window_feed_agency ON window_feed (agency, position)",
+        )
+
+    def entries(self, after: int = 0, limit: int = 500, agency: str = "") -> list[FeedEntry]:
+        """Entries with a position above ``after``, oldest first; one agency's if given."""
+        sql = "SELECT * FROM window_feed WHERE position > ?"
+        if agency:
+            sql += " AND agency = ?"
+        sql += " ORDER BY position LIMIT ?"
+        rows = self.query(sql, after, agency, limit) if agency else self.query(sql, after, limit)
+        return [_entry(row) for row in rows]
+
+
+class SQLiteWindowFeedView(WindowFeedView, SQLiteTrackingRecorder):
+    """The feed in an SQLite file."""
+
+
+class PostgresWindowFeedView(WindowFeedView, PostgresTrackingRecorder):
+    """The feed in PostgreSQL."""
+
+
+def _entry(row: Mapping[str, Any]) -> FeedEntry:
+    return FeedEntry(
+        position=int(row["position"]),
+        kind=row["kind"],
+        agency=row["agency"],
+        service_code=row["service_code"],
+        tracking_code=row["tracking_code"],
+        subject=row["subject"],
+        stage=row["stage"],
+        step=row["step"],
+        score=None if row["score"] is None else int(row["score"]),
+        in_person=None if row["in_person"] is None else bool(row["in_person"]),
+        at=parse_utc(row["at"]),
+    )
+
+
+_INSERT_ENTRY = (
+    "INSERT INTO window_feed (position, kind, case_id, tracking_code, agency, service_code,"
+    " subject, stage, step, score, in_person, at)"
+    " SELECT ?, ?, case_id, tracking_code, agency, service_code, subject, COALESCE(?, stage),"
+    " ?, ?, ?, ? FROM window_case WHERE case_id = ?"
+)
+
+
+def _flag(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+class WindowFeedProjection(SQLProjection[WindowFeedView]):
+    """Case events → feed entries. Bind the hub's pseudonymizer with :meth:`keyed`."""
+
+    name = "window_feed"
+    topics = (
+        ServiceCase.Opened.TOPIC,
+        ServiceCase.StepRecorded.TOPIC,
+        ServiceCase.StageCompleted.TOPIC,
+        ServiceCase.Delivered.TOPIC,
+        ServiceCase.Rejected.TOPIC,
+        ServiceCase.Cancelled.TOPIC,
+        ServiceCase.Rated.TOPIC,
+    )
+    pseudonymize: ClassVar[Pseudonymize | None] = None
+
+    @classmethod
+    def keyed(cls, pseudonymize: Pseudonymize) -> type[WindowFeedProjection]:
+        """This projection with the hub's pseudonymizer (``ProjectionRunner`` builds
+        projections from a class and a view only)."""
+        namespace = {"name": cls.name, "pseudonymize": staticmethod(pseudonymize)}
+        return type(cls.__name__, (cls,), namespace)
+
+    @singledispatchmethod
+    def changes(self, event: Any, position: int) -> list[Statement]:
+        return []
+
+    @changes.register
+    def _opened(self, event: ServiceCase.Opened, position: int) -> list[Statement]:
+        pseudonymize = type(self).pseudonymize
+        if pseudonymize is None:
+            raise RuntimeError("WindowFeedProjection needs keyed(pseudonymize) first")
+        case_id = str(event.originator_id)
+        subject = pseudonymize(event.applicant_national_code)
+        return [
+            Statement(
+                "INSERT INTO window_case VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    case_id,
+                    event.tracking_code,
+                    event.agency,
+                    event.service_code,
+                    subject,
+                    Stage.REQUEST.value,
+                ),
+            ),
+            self._append(event, position, "started"),
+        ]
+
+    @changes.register
+    def _step(self, event: ServiceCase.StepRecorded, position: int) -> list[Statement]:
+        return [self._append(event, position, "step_recorded", stage=event.stage, step=event.step)]
+
+    @changes.register
+    def _stage(self, event: ServiceCase.StageCompleted, position: int) -> list[Statement]:
+        following = Stage(event.stage).next or Stage(event.stage)
+        return [
+            self._append(event, position, "stage_completed", stage=event.stage),
+            Statement(
+                "UPDATE window_case SET stage = ? WHERE case_id = ?",
+                (following.value, str(event.originator_id)),
+            ),
+        ]
+
+    @changes.register
+    def _delivered(self, event: ServiceCase.Delivered, position: int) -> list[Statement]:
+        return [self._append(event, position, "delivered", in_person=event.in_person)]
+
+    @changes.register
+    def _rejected(self, event: ServiceCase.Rejected, position: int) -> list[Statement]:
+        return [self._append(event, position, "rejected")]
+
+    @changes.register
+    def _cancelled(self, event: ServiceCase.Cancelled, position: int) -> list[Statement]:
+        return [self._append(event, position, "cancelled")]
+
+    @changes.register
+    def _rated(self, event: ServiceCase.Rated, position: int) -> list[Statement]:
+        return [self._append(event, position, "rated", score=event.score)]
+
+    def _append(
+        self,
+        event: ServiceCase.Event,
+        position: int,
+        kind: str,
+        *,
+        stage: str | None = None,
+        step: str = "",
+        score: int | None = None,
+        in_person: bool | None = None,
+    ) -> Statement:
+        return Statement(
+            _INSERT_ENTRY,
+            (
+                position,
+                kind,
+                stage,
+                step,
+                score,
+                _flag(in_person),
+                utc_text(event.timestamp),
+                str(event.originator_id),
+            ),
+        )
