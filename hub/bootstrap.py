@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import grpc
 import structlog
@@ -27,7 +28,12 @@ from hub.exchanges import (
 from hub.exchanges_demo import connect_clients
 from hub.executor import Executor
 from hub.keys import load_signer
-from hub.participation import TokenlessDevVerifier, load_pseudonym_key
+from hub.participation import (
+    IdentityVerifier,
+    IntrospectingVerifier,
+    TokenlessDevVerifier,
+    load_pseudonym_key,
+)
 from hub.projector import ProjectionOptions
 from hub.relay import NatsOptions
 from hub.servicers.audit import audit_registrar
@@ -38,10 +44,15 @@ from hub.servicers.servicedesk import ServiceDeskServicer
 
 log = structlog.get_logger("tabadol")
 
+HUB_AGENCY = "TABADOL"
+"""The agency code the hub uses when it calls on its own behalf (e.g. token introspection)."""
+
 __all__ = [
     "Registrar",
     "Running",
     "build_hub",
+    "configure_participation",
+    "connect_identity_verifier",
     "create_server",
     "nats_options",
     "projection_options",
@@ -65,12 +76,43 @@ def build_hub(settings: Settings) -> TabadolHub:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     hub = TabadolHub(signer, env=settings.eventsourcing_env())
     if not settings.mtls:  # development only: the identity "token" is the national code itself
-        hub.configure_participation(
-            verifier=TokenlessDevVerifier(),
-            pseudonym_key=load_pseudonym_key(settings.pseudonym_key, create=True),
-            minimum_days={"MSRT": 30},  # 003: the Ministry of Science's calls run 30 calendar days
-        )
+        configure_participation(hub, settings, TokenlessDevVerifier())
     return hub
+
+
+# 003: the Ministry of Science's calls stay open at least 30 calendar days.
+PARTICIPATION_POLICY = {"MSRT": 30}
+
+
+def configure_participation(
+    hub: TabadolHub,
+    settings: Settings,
+    verifier: IdentityVerifier,
+    *,
+    now: Callable[[], datetime] | None = None,
+) -> None:
+    """E-participation's identity verifier, pseudonym key and agency policies."""
+    hub.configure_participation(
+        verifier=verifier,
+        pseudonym_key=load_pseudonym_key(settings.pseudonym_key, create=True),
+        minimum_days=PARTICIPATION_POLICY,
+        now=now,
+    )
+
+
+async def connect_identity_verifier(
+    settings: Settings,
+) -> tuple[IdentityVerifier, Callable[[], Awaitable[None]]] | None:
+    """The national window's identity provider as e-participation's verifier (with the
+    coroutine that closes its client), or None when TABADOL_IDENTITY_URL is not set."""
+    if not settings.identity_url:
+        return None
+    from connectors import identity
+    from connectors.errors import ConnectorError
+
+    client = await identity.connect(settings.identity_url, agency=HUB_AGENCY)
+    verifier = IntrospectingVerifier(client, asyncio.get_running_loop(), failure=ConnectorError)
+    return verifier, client.close
 
 
 def projection_options(settings: Settings) -> ProjectionOptions:

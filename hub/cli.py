@@ -36,12 +36,22 @@ def _report_failure(task: asyncio.Task[None]) -> None:
 
 
 async def _serve(settings: Settings) -> None:
-    from hub.bootstrap import build_hub, create_server, nats_options, projection_options
+    from hub.bootstrap import (
+        build_hub,
+        configure_participation,
+        connect_identity_verifier,
+        create_server,
+        nats_options,
+        projection_options,
+    )
     from hub.projector import EmbeddedProjections, open_views
     from hub.relay import run_relay, run_window_publisher
     from hub.servicers.monitoring import monitoring_registrar
 
     hub = build_hub(settings)
+    identity = await connect_identity_verifier(settings)
+    if identity is not None:  # participants sign in through the national window
+        configure_participation(hub, settings, identity[0])
     embedded = (
         EmbeddedProjections(settings, projection_options(settings))
         if settings.projections == "embedded"
@@ -86,6 +96,8 @@ async def _serve(settings: Settings) -> None:
             embedded.close()
         else:
             views.close()
+        if identity is not None:
+            await identity[1]()
         hub.close()
 
 

@@ -17,13 +17,18 @@ from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.identifiers import Sheba
 from hub.auth import AGENCY_HEADER
-from hub.bootstrap import build_hub, create_server, projection_options
+from hub.bootstrap import (
+    build_hub,
+    configure_participation,
+    create_server,
+    projection_options,
+)
 from hub.checkpoints import Checkpointer
 from hub.cli import audit_verify
 from hub.config import Settings
 from hub.exchanges_demo import SimulatorProcesses, run_exchange_demo
 from hub.keys import init_keys
-from hub.participation import ManualClock, TokenlessDevVerifier, load_pseudonym_key
+from hub.participation import ManualClock, TokenlessDevVerifier
 from hub.participation_demo import run_consultation_demo
 from hub.projector import EmbeddedProjections
 from hub.servicers.monitoring import monitoring_registrar
@@ -184,12 +189,7 @@ async def _run_demo(cases: int, data_dir: Path, simulators: SimulatorProcesses) 
         init_keys(settings.signing_key, settings.public_keys)
     hub = build_hub(settings)
     clock = ManualClock()  # the consultation demo moves the call past its close date
-    hub.configure_participation(
-        verifier=TokenlessDevVerifier(),
-        pseudonym_key=load_pseudonym_key(settings.pseudonym_key, create=True),
-        minimum_days={"MSRT": 30},
-        now=clock,
-    )
+    configure_participation(hub, settings, TokenlessDevVerifier(), now=clock)
     projections = EmbeddedProjections(settings, projection_options(settings))
     views = projections.start()
     running = await create_server(hub, settings, extra=[monitoring_registrar(views)])

@@ -162,11 +162,19 @@ class TokenIntrospector(Protocol):
     async def introspect_token(self, token: str) -> _Introspection: ...
 
 
+class IdentityProviderUnavailable(DomainError):
+    """The identity provider did not answer usably (UNAVAILABLE): nothing was recorded,
+    and the same call may succeed later."""
+
+
 class IntrospectingVerifier:
     """Adapter from the identity provider's asyncio client to :class:`IdentityVerifier`.
 
     ``verify`` runs on a worker thread and waits for the client's coroutine on ``loop``
     (the server's event loop). Never call it on that loop itself: it would wait forever.
+    ``failure`` is the client's exception type (the composition root passes the
+    connectors' ``ConnectorError``): a refusal becomes an error on the token field, any
+    other failure :class:`IdentityProviderUnavailable`.
     """
 
     def __init__(
@@ -176,16 +184,32 @@ class IntrospectingVerifier:
         *,
         timeout: float = 5.0,
         minimum_level: int = 1,
+        failure: type[Exception] | None = None,
     ) -> None:
         self._client = client
         self._loop = loop
         self._timeout = timeout
         self._minimum_level = minimum_level
+        self._failure = failure
 
     def verify(self, token: str) -> str:
-        """See :meth:`IdentityVerifier.verify`; the client's own failures propagate."""
+        """See :meth:`IdentityVerifier.verify`."""
         future = asyncio.run_coroutine_threadsafe(self._client.introspect_token(token), self._loop)
-        answer = future.result(self._timeout)
+        try:
+            answer = future.result(self._timeout)
+        except TimeoutError:
+            future.cancel()
+            msg = f"the identity provider did not answer within {self._timeout:g} s; try again"
+            raise IdentityProviderUnavailable(msg) from None
+        except Exception as error:
+            if self._failure is None or not isinstance(error, self._failure):
+                raise
+            if getattr(error, "kind", "") == "refused":
+                raise InvalidInput.field(
+                    _TOKEN_FIELD, f"the identity provider refused the token: {error}"
+                ) from None
+            msg = f"the identity provider is unavailable: {error}; try again"
+            raise IdentityProviderUnavailable(msg) from None
         if not answer.active or not answer.national_code:
             raise _inactive_token()
         if (answer.assurance_level or 0) < self._minimum_level:

@@ -19,6 +19,7 @@ from aggregates.errors import (
     TransitionRefused,
 )
 from hub.application import AccessDenied
+from hub.participation import IdentityProviderUnavailable
 
 __all__ = ["domain_errors_as_status", "status_for"]
 
@@ -28,6 +29,7 @@ _CODES: list[tuple[type[DomainError], int]] = [
     (NotFound, code_pb2.NOT_FOUND),
     (AlreadyExists, code_pb2.ALREADY_EXISTS),
     (AccessDenied, code_pb2.PERMISSION_DENIED),
+    (IdentityProviderUnavailable, code_pb2.UNAVAILABLE),
 ]
 
 

@@ -1,0 +1,41 @@
+"""E-participation signs participants in through the real identity provider's contract."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+import pytest
+
+from aggregates.errors import InvalidInput
+from connectors import identity
+from connectors.errors import ConnectorError
+from connectors.identity.simulator import create_server
+from hub.participation import IdentityProviderUnavailable, IntrospectingVerifier
+from hub.servicers.errors import status_for
+from tests.samples import applicant
+
+
+async def test_a_token_verifies_and_an_outage_is_a_clear_unavailable() -> None:
+    server, port = await create_server("127.0.0.1:0")
+    client = await identity.connect(f"127.0.0.1:{port}", agency="TABADOL", retries=0, timeout=1.0)
+    verifier = IntrospectingVerifier(
+        client, asyncio.get_running_loop(), timeout=3.0, minimum_level=2, failure=ConnectorError
+    )
+    try:
+        good = await client.issue_token(applicant(), 2)
+        weak = await client.issue_token(applicant(), 1)
+        assert await asyncio.to_thread(verifier.verify, good.token) == applicant()
+        with pytest.raises(InvalidInput) as low:
+            await asyncio.to_thread(verifier.verify, weak.token)
+        assert low.value.violations[0].field == "identity_token"
+        assert "assurance level 2" in low.value.violations[0].description
+
+        await server.stop(0)
+        with pytest.raises(IdentityProviderUnavailable) as down:
+            await asyncio.to_thread(verifier.verify, good.token)
+        assert "try again" in str(down.value)
+        assert status_for(down.value).code == grpc.StatusCode.UNAVAILABLE
+    finally:
+        await client.close()
+        await server.stop(0)
