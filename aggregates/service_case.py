@@ -529,13 +529,18 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         step_is_text = not v
         text = check_text(v, "note", note, max_length=LONG_TEXT, required=False, what="note")
         actor = check_actor(v, by)
+        # Only the service record's own step names: they are public catalogue text, so the
+        # national-window feed (002 art. 8 note 1) can carry them without any content.
         allowed = self.steps_for(self._stage)
-        if step_is_text and allowed and name not in allowed:
+        if step_is_text and name not in allowed:
+            expected = (
+                f"expected one of: {', '.join(allowed)}"
+                if allowed
+                else "the service record names no steps for this stage: complete it instead"
+            )
             v.append(
                 Violation(
-                    "step",
-                    f"{name!r} is not a step of the {self._stage.value} stage;"
-                    f" expected one of: {', '.join(allowed)}",
+                    "step", f"{name!r} is not a step of the {self._stage.value} stage; {expected}"
                 )
             )
         raise_if_any(v)

@@ -45,7 +45,7 @@ class AccessRights:
             raise AccessRightsError(f"TABADOL_ACCESS_RIGHTS: {path} not found") from exc
         except json.JSONDecodeError as exc:
             raise AccessRightsError(f"TABADOL_ACCESS_RIGHTS: {path} is not JSON: {exc}") from exc
-        if document.get("format") != ACCESS_RIGHTS_FORMAT:
+        if not isinstance(document, dict) or document.get("format") != ACCESS_RIGHTS_FORMAT:
             raise AccessRightsError(f"{path}: expected format {ACCESS_RIGHTS_FORMAT!r}")
         rights = document.get("rights")
         if not isinstance(rights, dict):

@@ -29,6 +29,9 @@ __all__ = ["AccessDenied", "CaseView", "RecordView", "TabadolHub"]
 _A = TypeVar("_A", ServiceCase, ServiceRecord)
 _CONFLICT_RETRIES = 5
 
+NATIONAL_WINDOW = "MYGOV"
+"""The national window's agency code: it carries applicants' ratings (002 art. 8)."""
+
 
 class AccessDenied(DomainError):
     """The calling agency may not do this (PERMISSION_DENIED)."""
@@ -56,6 +59,13 @@ class CaseView:
     stage: Stage
     timeline: tuple[TimelineEntry, ...]
     satisfaction: tuple[int, str] | None
+
+
+def _require_owner(spec: ServiceRecordSpec, by: str) -> None:
+    """An agency registers and revises only its own services."""
+    owner = spec.owner_agency.strip().upper()
+    if owner and owner != by:
+        raise AccessDenied(f"agency {by} may not register or revise a service owned by {owner}")
 
 
 def _record_view(record: ServiceRecord) -> RecordView:
@@ -101,6 +111,7 @@ class TabadolHub(ParticipationUseCases, LedgerApplication):
         self, service_code: str, spec: ServiceRecordSpec, *, by: str
     ) -> RecordView:
         code = ServiceCode.parse(service_code)
+        _require_owner(spec, by)
         record = ServiceRecord.register(code, spec, by=by)
         try:
             self.save(record)
@@ -124,6 +135,7 @@ class TabadolHub(ParticipationUseCases, LedgerApplication):
                 raise AlreadyExists(
                     "revision", f"{expected_revision + 1} (the record is at {record.revision})"
                 )
+            _require_owner(spec, by)
             record.revise(spec, reason=reason, by=by)
 
         return _record_view(
@@ -201,9 +213,19 @@ class TabadolHub(ParticipationUseCases, LedgerApplication):
     def rate_satisfaction(
         self, tracking_code: str, *, score: int, comment: str = "", by: str
     ) -> CaseView:
-        """Any agency channel may carry the applicant's rating (e.g. the national window)."""
+        """The applicant's rating, carried by the national window or the case's own agency
+        (its window); no other agency may rate, so the satisfaction figures stay the
+        applicants' own."""
         case_id = self._case_id(tracking_code)
-        rate: Callable[[ServiceCase], None] = lambda c: c.rate(score, comment, by=by)  # noqa: E731
+
+        def rate(case: ServiceCase) -> None:
+            if by not in (case.agency, NATIONAL_WINDOW):
+                raise AccessDenied(
+                    f"only {case.agency} or the national window ({NATIONAL_WINDOW})"
+                    f" may carry the rating of case {case.tracking_code}, not {by}"
+                )
+            case.rate(score, comment, by=by)
+
         return _case_view(self._update(case_id, rate, "case", tracking_code))
 
     def get_case(self, tracking_code: str) -> CaseView:

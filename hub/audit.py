@@ -38,7 +38,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
 from eventsourcing.utils import Environment
@@ -205,21 +205,39 @@ def _from_store(url: str) -> Iterator[TrailEvent]:
     return events_from(open_recorder(url))
 
 
+def _json_object(path: Path, number: int, line: str) -> dict[str, Any]:
+    """One JSON Lines record as an object, or a ValueError naming the file and line."""
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: line {number}: not JSON ({error.msg})") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{path}: line {number}: expected a JSON object")
+    return value
+
+
 def _from_file(path: Path) -> Iterator[TrailEvent]:
     with path.open(encoding="utf-8") as lines:
-        header = json.loads(next(lines, "{}"))
+        header = _json_object(path, 1, next(lines, "{}"))
         if header.get("format") != TRAIL_FORMAT:
             raise ValueError(f"{path}: not a trail export (expected format {TRAIL_FORMAT!r})")
-        for line in lines:
-            if line.strip():
-                d = json.loads(line)
-                yield TrailEvent(
-                    d["position"],
-                    d["aggregate_id"],
-                    d["version"],
-                    d["topic"],
-                    base64.b64decode(d["state"]),
+        for number, line in enumerate(lines, start=2):
+            if not line.strip():
+                continue
+            d = _json_object(path, number, line)
+            try:
+                event = TrailEvent(
+                    int(d["position"]),
+                    str(d["aggregate_id"]),
+                    int(d["version"]),
+                    str(d["topic"]),
+                    base64.b64decode(d["state"], validate=True),
                 )
+            except KeyError as missing:
+                raise ValueError(f"{path}: line {number}: field {missing} is missing") from None
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"{path}: line {number}: malformed event: {error}") from None
+            yield event
 
 
 def store_url(source: str) -> str | None:
@@ -271,10 +289,17 @@ def read_checkpoint_notes(path: Path) -> list[str]:
     plain notes one after another (as an auditor saves them), or a single note."""
     text = path.read_text(encoding="utf-8")
     if text.startswith("{"):
-        lines = [json.loads(line) for line in text.splitlines() if line.strip()]
-        if not lines or lines[0].get("format") != CHECKPOINTS_FORMAT:
+        lines = [
+            (n, _json_object(path, n, line))
+            for n, line in enumerate(text.splitlines(), start=1)
+            if line.strip()
+        ]
+        if not lines or lines[0][1].get("format") != CHECKPOINTS_FORMAT:
             raise ValueError(f"{path}: expected format {CHECKPOINTS_FORMAT!r}")
-        return [str(line["note"]) for line in lines[1:]]
+        missing = [n for n, line in lines[1:] if not isinstance(line.get("note"), str)]
+        if missing:
+            raise ValueError(f"{path}: line {missing[0]}: field 'note' is missing")
+        return [str(line["note"]) for _, line in lines[1:]]
     notes = _NOTE.findall(text.replace("\r\n", "\n"))
     if not notes:
         raise ValueError(f"{path}: no signed checkpoint note found")

@@ -299,16 +299,21 @@ def _verify_bundle(args: argparse.Namespace, settings: Settings) -> int:
     except BundleError as error:
         print(f"FAILED: {error}")
         return 1
-    print(
-        f"OK: {report.subject}: {report.events} events of {report.aggregates} aggregate(s)"
+    summary = (
+        f"{report.subject}: {report.events} events of {report.aggregates} aggregate(s)"
         f" are in the log's checkpoint of size {report.tree_size}, signed by {report.key_id}"
         f" ({report.origin})"
     )
     if not report.pinned:
+        # Anyone can make a self-consistent bundle under keys of their own: without the
+        # hub's published keys this proves nothing about the hub.
+        print(f"UNPINNED: {summary}")
         print(
-            "  keys: taken from the bundle itself; check its origin against the hub's"
-            " published one, or pass --keys"
+            "  the keys came from the bundle itself, so it is not proven to come from the hub:"
+            " pass --keys with the hub's published public-key file"
         )
+        return 3
+    print(f"OK: {summary}")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -35,7 +36,7 @@ def _report_failure(task: asyncio.Task[None]) -> None:
         log.error("background task failed", task=task.get_name(), error=repr(task.exception()))
 
 
-async def _serve(settings: Settings) -> None:
+async def _serve(settings: Settings) -> int:
     from hub.bootstrap import (
         build_hub,
         configure_participation,
@@ -48,57 +49,73 @@ async def _serve(settings: Settings) -> None:
     from hub.relay import run_relay, run_window_publisher
     from hub.servicers.monitoring import monitoring_registrar
 
-    hub = build_hub(settings)
-    identity = await connect_identity_verifier(settings)
-    if identity is not None:  # participants sign in through the national window
-        configure_participation(hub, settings, identity[0])
-    embedded = (
-        EmbeddedProjections(settings, projection_options(settings))
-        if settings.projections == "embedded"
-        else None
-    )
-    views = embedded.start() if embedded else open_views(projection_options(settings))
-    running = await create_server(hub, settings, extra=[monitoring_registrar(views)])
-    log.info(
-        "serving",
-        address=settings.listen,
-        port=running.port,
-        store=settings.event_store.split("@")[-1],
-        auth="mtls" if settings.mtls else "development (x-tabadol-agency header)",
-        projections=settings.projections,
-        nats=settings.nats_url or "off",
-        key_id=hub.signer.key_id,
-    )
+    # Whatever has started is closed again, in reverse order, even when start-up fails.
+    async with contextlib.AsyncExitStack() as started:
+        hub = build_hub(settings)
+        started.callback(hub.close)
+        identity = await connect_identity_verifier(settings)
+        if identity is not None:  # participants sign in through the national window
+            started.push_async_callback(identity[1])
+            configure_participation(hub, settings, identity[0])
+        embedded = (
+            EmbeddedProjections(settings, projection_options(settings))
+            if settings.projections == "embedded"
+            else None
+        )
+        views = embedded.start() if embedded else open_views(projection_options(settings))
+        started.callback(embedded.close if embedded else views.close)
+        running = await create_server(hub, settings, extra=[monitoring_registrar(views)])
+        started.push_async_callback(running.stop)
+        log.info(
+            "serving",
+            address=settings.listen,
+            port=running.port,
+            store=settings.event_store.split("@")[-1],
+            auth="mtls" if settings.mtls else "development (x-tabadol-agency header)",
+            projections=settings.projections,
+            nats=settings.nats_url or "off",
+            key_id=hub.signer.key_id,
+        )
 
-    async def run(stop: asyncio.Event) -> None:
-        background: list[asyncio.Task[None]] = []
-        if settings.nats_url:
-            options = nats_options(settings)
-            background.append(asyncio.create_task(run_relay(settings, stop, options), name="relay"))
-            if embedded:
+        failed: list[str] = []
+
+        async def watch_projections(stop: asyncio.Event) -> None:
+            """A stopped projection serves stale views: stop the hub, loudly, so its
+            supervisor restarts it (the views resume from their tracked positions)."""
+            while embedded is not None and not stop.is_set():
+                reason = embedded.failure()
+                if reason is not None:
+                    log.error("a projection stopped; stopping the hub", reason=reason)
+                    failed.append(reason)
+                    stop.set()
+                    return
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=1.0)
+
+        async def run(stop: asyncio.Event) -> None:
+            background: list[asyncio.Task[None]] = [
+                asyncio.create_task(watch_projections(stop), name="projection-watch")
+            ]
+            if settings.nats_url:
+                options = nats_options(settings)
                 background.append(
-                    asyncio.create_task(
-                        run_window_publisher(settings, views.feed, stop, options),
-                        name="window-publisher",
-                    )
+                    asyncio.create_task(run_relay(settings, stop, options), name="relay")
                 )
-        for task in background:
-            task.add_done_callback(_report_failure)
-        await stop.wait()
-        log.info("stopping")
-        await asyncio.gather(*background, return_exceptions=True)
+                if embedded:
+                    background.append(
+                        asyncio.create_task(
+                            run_window_publisher(settings, views.feed, stop, options),
+                            name="window-publisher",
+                        )
+                    )
+            for task in background:
+                task.add_done_callback(_report_failure)
+            await stop.wait()
+            log.info("stopping")
+            await asyncio.gather(*background, return_exceptions=True)
 
-    try:
         await _until_signal(run)
-    finally:
-        await running.stop()
-        if embedded:
-            embedded.close()
-        else:
-            views.close()
-        if identity is not None:
-            await identity[1]()
-        hub.close()
+        return 1 if failed else 0
 
 
 def _scale_out(args: argparse.Namespace, settings: Settings) -> int:
@@ -126,6 +143,16 @@ def _scale_out(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tabadol", description="Tabadol (تبادل): the inter-agency exchange hub."
@@ -142,7 +169,9 @@ def _parser() -> argparse.ArgumentParser:
         help="empty the views, project the whole log again from the store, exit",
     )
     demo = sub.add_parser("demo", help="start a hub, run real cases through gRPC, verify the trail")
-    demo.add_argument("--cases", type=int, default=24, help="how many cases to drive (default 24)")
+    demo.add_argument(
+        "--cases", type=_positive_int, default=24, help="how many cases to drive (default 24)"
+    )
     demo.add_argument("--data-dir", type=Path, help="keep the demo's store here (default: temp)")
 
     sub.add_parser(
@@ -172,8 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         if args.command == "serve":
-            asyncio.run(_serve(settings))
-            return 0
+            return asyncio.run(_serve(settings))
         if args.command == "demo":
             from hub.demo import run_demo
 

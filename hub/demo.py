@@ -153,17 +153,22 @@ async def _print_monitoring(stub: monitoring_pb2_grpc.MonitoringServiceStub) -> 
     print("\nnational-window feed (first 8 entries: no content, the applicant as a pseudonym):")
     feed = stub.StreamWindowFeed(mon.StreamWindowFeedRequest(), metadata=md)
     shown = 0
-    async for reply in feed:
-        e = reply.entry
-        kind = mon.FeedEventKind.Name(e.kind).removeprefix("FEED_EVENT_KIND_").lower()
-        print(
-            f"  {e.position:>4} {e.at_jalali} {kind:<16} {e.agency:<5} {e.tracking_code}"
-            f" {e.subject[:12]}… {e.step}"
-        )
-        shown += 1
-        if shown == 8:
-            feed.cancel()
-            break
+    try:
+        async with asyncio.timeout(5):  # the stream is live: stop at 8 entries or when quiet
+            async for reply in feed:
+                e = reply.entry
+                kind = mon.FeedEventKind.Name(e.kind).removeprefix("FEED_EVENT_KIND_").lower()
+                print(
+                    f"  {e.position:>4} {e.at_jalali} {kind:<16} {e.agency:<5}"
+                    f" {e.tracking_code} {e.subject[:12]}… {e.step}"
+                )
+                shown += 1
+                if shown == 8:
+                    break
+    except TimeoutError:
+        pass
+    finally:
+        feed.cancel()
     data = await stub.GetOpenData(
         mon.GetOpenDataRequest(
             dataset=mon.OPEN_DATASET_AGENCY_KPIS, format=mon.OPEN_DATA_FORMAT_CSV
@@ -192,7 +197,12 @@ async def _run_demo(cases: int, data_dir: Path, simulators: SimulatorProcesses) 
     configure_participation(hub, settings, TokenlessDevVerifier(), now=clock)
     projections = EmbeddedProjections(settings, projection_options(settings))
     views = projections.start()
-    running = await create_server(hub, settings, extra=[monitoring_registrar(views)])
+    try:
+        running = await create_server(hub, settings, extra=[monitoring_registrar(views)])
+    except BaseException:
+        projections.close()
+        hub.close()
+        raise
     print(f"Tabadol hub listening on 127.0.0.1:{running.port} (store: {settings.event_store})")
     rng = random.Random(1405)  # noqa: S311 - reproducible fixtures, not secrets
     try:

@@ -572,9 +572,12 @@ class ParticipationUseCases(_Base):
         article: str = "",
         demographics: Demographics | None = None,
         by: str,
+        participant: str | None = None,
     ) -> ParticipationReceipt:
+        """``participant``: the pseudonym :meth:`participant_of` already gave for the token
+        (so the identity provider is asked off the writer thread); else it is asked here."""
         code = _tracking_code(tracking_code, TrackingKind.CONSULTATION, "consultation")
-        participant = self._pseudonym_of(identity_token)
+        participant = participant or self._pseudonym_of(identity_token)
         now = self._participation_now()
 
         def comment(c: Consultation) -> int:
@@ -598,9 +601,11 @@ class ParticipationUseCases(_Base):
         choice: VoteChoice | str,
         demographics: Demographics | None = None,
         by: str,
+        participant: str | None = None,
     ) -> ParticipationReceipt:
+        """``participant`` as in :meth:`submit_comment`."""
         code = _tracking_code(tracking_code, TrackingKind.CONSULTATION, "consultation")
-        participant = self._pseudonym_of(identity_token)
+        participant = participant or self._pseudonym_of(identity_token)
         now = self._participation_now()
 
         def vote(c: Consultation) -> None:
@@ -687,8 +692,12 @@ class ParticipationUseCases(_Base):
         body: str,
         identity_token: str = "",
         by: str,
+        participant: str | None = None,
     ) -> PetitionView:
-        submitter = self._pseudonym_of(identity_token) if identity_token.strip() else ""
+        """``participant`` as in :meth:`submit_comment`; no token: an anonymous petition."""
+        submitter = participant or (
+            self._pseudonym_of(identity_token) if identity_token.strip() else ""
+        )
         now = self._participation_now()
         for _ in range(_CONFLICT_RETRIES):
             petition = Petition.submit(
@@ -736,6 +745,11 @@ class ParticipationUseCases(_Base):
             msg = f"the participation clock must give aware datetimes, got {now!r}"
             raise TypeError(msg)
         return now
+
+    def participant_of(self, identity_token: str) -> str:
+        """The pseudonym of the token's holder; asks the identity provider, so call it off
+        the writer thread and hand the result to the command."""
+        return self._pseudonym_of(identity_token)
 
     def _pseudonym_of(self, identity_token: str) -> str:
         """The pseudonym of the person holding ``identity_token``."""

@@ -62,6 +62,8 @@ __all__ = [
 
 log = structlog.get_logger("tabadol.projector")
 
+_RESUBSCRIBE_AFTER_IDLE_FETCHES = 5  # fetches of 1 s with nothing new
+
 
 @dataclass(frozen=True)
 class ProjectionOptions:
@@ -178,6 +180,7 @@ class EmbeddedProjections:
         self._settings = settings
         self._options = options or ProjectionOptions.for_settings(settings)
         self._runners: list[ProjectionRunner[LogReader, Any]] = []
+        self._failures: dict[str, str] = {}
 
     def start(self) -> MonitoringViews:
         """Catch up in batches, then follow the log; returns the views to read."""
@@ -215,18 +218,37 @@ class EmbeddedProjections:
                 time.sleep(0.002)
 
     def raise_failure(self) -> None:
-        """Re-raise the error that stopped a projection, if one did."""
+        """Raise the error that stopped a projection, if one did."""
+        reason = self.failure()
+        if reason is not None:
+            raise RuntimeError(f"projection stopped: {reason}")
+
+    def failure(self) -> str | None:
+        """Why a projection stopped following the log, or None while all follow it."""
         for runner in self._runners:
-            if runner.is_interrupted.is_set():
-                runner.run_forever(timeout=0)
-                raise RuntimeError(f"projection runner {runner.app_name} stopped")
+            name = runner.projection.name
+            if runner.is_interrupted.is_set() and name not in self._failures:
+                try:  # hands the runner's error over once, and clears it
+                    runner.run_forever(timeout=0)
+                except Exception as error:  # the runner's own error, kept for every caller
+                    self._failures[name] = f"{name}: {error!r}"
+                else:
+                    self._failures[name] = f"{name}: stopped"
+            if name in self._failures:
+                return self._failures[name]
+        return None
 
     def close(self) -> None:
-        """Stop following the log and close the views."""
+        """Stop following the log and close the views; a runner that fails to stop is
+        logged, and the others are still closed."""
         while self._runners:
             runner = self._runners.pop()
-            runner.__exit__(None, None, None)
-            runner.view.datastore.close()
+            try:
+                runner.__exit__(None, None, None)
+            except Exception as error:  # keep closing the others; the error is reported
+                log.error("projection runner failed", runner=runner.app_name, error=repr(error))
+            finally:
+                runner.view.datastore.close()
 
 
 # --- scale-out: projection workers fed by JetStream ---------------------------------------
@@ -342,7 +364,9 @@ class ViewConsumer:
                 messages = await sub.fetch(self._options.batch_size, timeout=1.0)
             except TimeoutError:  # nothing new: fetch raises (nats' or asyncio's), never []
                 idle += 1
-                self.stale = self.stale or idle % 30 == 0  # nats.py#504: pulls can go deaf
+                # nats.py#504: a pull subscription can go deaf after a server restart; a
+                # re-subscription to the durable consumer is cheap, so 5 quiet seconds suffice.
+                self.stale = self.stale or idle % _RESUBSCRIBE_AFTER_IDLE_FETCHES == 0
                 continue
             except (nats.errors.Error, ConnectionError) as error:
                 log.warning("fetch failed", view=self._projection.name, error=repr(error))

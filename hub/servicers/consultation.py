@@ -253,10 +253,12 @@ class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
         self, request: pb.SubmitCommentRequest, context: grpc.aio.ServicerContext
     ) -> pb.SubmitCommentResponse:
         demographics = _demographics(request.demographics, request.HasField("demographics"))
+        participant = await self._run.read(self._hub.participant_of, request.identity_token)
         receipt = await self._run.write(
             self._hub.submit_comment,
             request.tracking_code,
             identity_token=request.identity_token,
+            participant=participant,
             text=request.text,
             article=request.article,
             demographics=demographics,
@@ -276,10 +278,12 @@ class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
             VoteChoice, pb.VoteChoice, "VOTE_CHOICE_", request.choice, "choice"
         )
         demographics = _demographics(request.demographics, request.HasField("demographics"))
+        participant = await self._run.read(self._hub.participant_of, request.identity_token)
         receipt = await self._run.write(
             self._hub.cast_vote,
             request.tracking_code,
             identity_token=request.identity_token,
+            participant=participant,
             choice=choice,
             demographics=demographics,
             by=current_agency(),

@@ -57,8 +57,14 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
         kind = enum_from_proto(
             PetitionKind, pb.PetitionKind, "PETITION_KIND_", request.kind, "kind"
         )
+        participant = (
+            await self._run.read(self._hub.participant_of, request.identity_token)
+            if request.identity_token.strip()
+            else None
+        )
         view = await self._run.write(
             self._hub.submit_petition,
+            participant=participant,
             kind=kind,
             topic=request.topic,
             subject=request.subject,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from hub.application import TabadolHub
-from hub.config import Settings
+from hub.config import Settings, store_env
 from hub.keys import load_signer
 from hub.servicers.convert import spec_from_proto
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
@@ -149,3 +149,21 @@ def test_rotate_and_revoke_keys(data: Path) -> None:
     assert f"revoked {first}" in revoked and "log index >= 0" in revoked
     failed = tabadol("audit", "verify", data_dir=data)
     assert failed.returncode == 1 and f"revoked key {first}" in failed.stdout
+
+
+def test_a_bundle_checked_without_the_hubs_keys_is_unpinned_not_ok(tmp_path: Path) -> None:
+    """Anyone can build a self-consistent bundle under keys of their own."""
+    data = tmp_path / "data"
+    ok("keys", "init", data_dir=data)
+    hub = TabadolHub(
+        load_signer(data / "keys" / "hub-signing.pem"),
+        env=store_env(f"sqlite:///{data / 'events.sqlite'}"),
+    )
+    hub.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
+    hub.close()
+    ok("audit", "checkpoint", data_dir=data)
+    bundle = tmp_path / "bundle.json"
+    ok("audit", "bundle", "1", "-o", str(bundle), data_dir=data)
+    alone = tabadol("audit", "verify-bundle", str(bundle), data_dir=tmp_path / "elsewhere")
+    assert alone.returncode == 3, alone.stdout + alone.stderr
+    assert alone.stdout.startswith("UNPINNED:") and "OK:" not in alone.stdout

@@ -114,3 +114,30 @@ async def test_simulate_serves_a_registry_that_a_client_can_query(tmp_path: Path
 def test_simulate_names_a_bad_option(tmp_path: Path) -> None:
     result = tabadol("simulate", "treasury", "--port", "0", "--error-rate", "2", data_dir=tmp_path)
     assert result.returncode == 2 and "error_rate must be between 0 and 1" in result.stderr
+
+
+def test_malformed_inputs_are_named_not_tracebacks(tmp_path: Path) -> None:
+    keys = tmp_path / "keys" / "public-keys.json"
+    assert tabadol("keys", "init", data_dir=tmp_path).returncode == 0
+    trail = tmp_path / "bad.jsonl"
+    trail.write_text('{"format": "tabadol-trail/1"}\n{"position": 1}\n')
+    result = tabadol("audit", "verify", str(trail), "--keys", str(keys), data_dir=tmp_path)
+    assert result.returncode == 2 and "line 2: field 'aggregate_id' is missing" in result.stderr
+    trail.write_text("[1]\n")
+    result = tabadol("audit", "verify", str(trail), "--keys", str(keys), data_dir=tmp_path)
+    assert result.returncode == 2 and "line 1: expected a JSON object" in result.stderr
+    assert "Traceback" not in result.stderr
+    demo = tabadol("demo", "--cases", "0", data_dir=tmp_path)
+    assert demo.returncode == 2 and "--cases: must be at least 1" in demo.stderr
+
+
+def test_serve_stops_with_a_message_when_start_up_fails(tmp_path: Path) -> None:
+    assert tabadol("keys", "init", data_dir=tmp_path).returncode == 0
+    env = {"TABADOL_ACCESS_RIGHTS": str(tmp_path / "missing.json")}
+    result = subprocess.run(
+        [sys.executable, "-m", "hub.cli", "serve"],
+        env={**os.environ, "TABADOL_DATA_DIR": str(tmp_path), "TABADOL_LISTEN": "127.0.0.1:0", **env},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "TABADOL_ACCESS_RIGHTS" in result.stderr and "not found" in result.stderr

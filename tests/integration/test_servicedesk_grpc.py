@@ -324,6 +324,22 @@ BAD_CALLS: dict[str, tuple[Callable[[Any, Any, str], Awaitable[Any]], grpc.Statu
         grpc.StatusCode.PERMISSION_DENIED,
         "",
     ),
+    "a service registered for another agency": (
+        lambda c, d, code: c.RegisterServiceRecord(
+            cat.RegisterServiceRecordRequest(service_code="13021000999", spec=spec_proto()),
+            metadata=(("x-tabadol-agency", "ROGUE"),),
+        ),
+        grpc.StatusCode.PERMISSION_DENIED,
+        "",
+    ),
+    "a rating carried by an unrelated agency": (
+        lambda c, d, code: d.RateSatisfaction(
+            desk.RateSatisfactionRequest(tracking_code=code, score=1),
+            metadata=(("x-tabadol-agency", "RIVAL"),),
+        ),
+        grpc.StatusCode.PERMISSION_DENIED,
+        "",
+    ),
     "no agency identified": (
         lambda c, d, code: d.GetCase(desk.GetCaseRequest(tracking_code=code)),
         grpc.StatusCode.UNAUTHENTICATED,

@@ -291,16 +291,21 @@ def test_the_same_step_twice_is_refused() -> None:
     assert "already recorded" in info.value.message
 
 
-def test_any_step_may_be_recorded_in_a_stage_the_record_leaves_open() -> None:
+def test_no_free_text_step_in_a_stage_the_record_names_no_steps_for() -> None:
+    """Step names reach the national-window feed, so only the record's public names pass:
+    free text (which could carry a name or a phone number) is refused."""
     case = open_case(record=FREE_PRODUCTION)
     verify(case)
     case.record_step(RECEIVE, by="clerk")
     case.complete_stage(Stage.REQUEST, by="clerk")
-    case.record_step("بازدید میدانی", by="inspector")
-    assert case.recorded_steps(Stage.PRODUCTION) == ("بازدید میدانی",)
     case.collect_events()
-    info = refused(case, TransitionRefused, lambda: case.record_step("بازدید میدانی", "x"))
-    assert info.value.field == "step"
+    info = refused(
+        case, InvalidInput, lambda: case.record_step("called Ali Rezaei 09121234567", "inspector")
+    )
+    assert info.value.fields == ("step",)
+    assert "names no steps for this stage" in str(info.value)
+    case.complete_stage(Stage.PRODUCTION, by="inspector")  # the stage still completes
+    assert case.stage == Stage.DELIVERY
 
 
 def test_steps_cannot_be_recorded_on_a_closed_case() -> None:
