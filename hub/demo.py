@@ -121,9 +121,24 @@ async def run_demo(*, cases: int = 24, data_dir: Path | None = None) -> int:
         await simulators.stop_all()
 
 
-async def _print_monitoring(stub: monitoring_pb2_grpc.MonitoringServiceStub) -> None:
+async def _print_monitoring(
+    stub: monitoring_pb2_grpc.MonitoringServiceStub, tracking_code: str
+) -> None:
     """The monitoring views as the national window and the public read them."""
     md = _meta("MYGOV")
+    status = (
+        await stub.GetCaseStatus(
+            mon.GetCaseStatusRequest(tracking_code=tracking_code, digits=desk.DIGITS_PERSIAN),
+            metadata=md,
+        )
+    ).case_status
+    state = desk.CaseStatus.Name(status.status).removeprefix("CASE_STATUS_").lower()
+    print(f"\ncase status by tracking code {status.tracking_code} (the case-status view):")
+    print(
+        f"  {state}, opened {status.opened_at_jalali}, due {status.due_at_jalali},"
+        f" overdue: {'yes' if status.overdue else 'no'}, {len(status.steps)} steps,"
+        f" rating {status.score if status.HasField('score') else '-'}"
+    )
     kpis = await stub.GetAgencyKpis(mon.GetAgencyKpisRequest(), metadata=md)
     print(f"\nagency KPIs (log position {kpis.position}):")
     print(
@@ -245,7 +260,9 @@ async def _run_demo(cases: int, data_dir: Path, simulators: SimulatorProcesses) 
             )
             _print_cases(done)
             await asyncio.to_thread(projections.wait, hub.recorder.max_notification_id() or 0)
-            await _print_monitoring(monitoring_pb2_grpc.MonitoringServiceStub(channel))
+            await _print_monitoring(
+                monitoring_pb2_grpc.MonitoringServiceStub(channel), done[0].tracking_code
+            )
             one = await stub.GetCase(
                 desk.GetCaseRequest(
                     tracking_code=done[0].tracking_code, digits=desk.DIGITS_PERSIAN
