@@ -72,10 +72,13 @@ _REFUSALS = frozenset(
 _BREAKER_FAILURES: frozenset[FailureKind] = frozenset({"unavailable", "timeout", "invalid_answer"})
 
 # Reconnect quickly once the other system is back: gRPC's default backoff grows to 120 s.
+# After an outage a channel waits out its reconnect backoff before trying again, and calls
+# in that window fail at once; capped at 1 s, it is back soon after the system is, within
+# a client's own retries.
 _CHANNEL_OPTIONS: tuple[tuple[str, int], ...] = (
     ("grpc.initial_reconnect_backoff_ms", 200),
     ("grpc.min_reconnect_backoff_ms", 100),
-    ("grpc.max_reconnect_backoff_ms", 5_000),
+    ("grpc.max_reconnect_backoff_ms", 1_000),
 )
 
 

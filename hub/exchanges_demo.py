@@ -75,6 +75,8 @@ _STOP_TIMEOUT = 5.0
 _PORT_ATTEMPTS = 3
 _REQ, _PROD, _DELIV = cat.STAGE_REQUEST, cat.STAGE_PRODUCTION, cat.STAGE_DELIVERY
 
+_RECONNECT_GRACE_SECONDS = 1.5  # longer than the connectors' reconnect backoff cap
+
 
 def connect_clients(
     targets: Mapping[str, str], **options: Unpack[ConnectOptions]
@@ -249,8 +251,13 @@ class DemoWorld:
     @classmethod
     async def connect(cls, targets: Mapping[str, str], *, seed: int = DEMO_SEED) -> DemoWorld:
         return cls(
-            identity=await identity.connect(targets["identity"], agency=NATIONAL_WINDOW),
-            treasury=await treasury.connect(targets["treasury"], agency=NATIONAL_WINDOW),
+            # retries that outlast a channel's reconnect backoff after the treasury's outage
+            identity=await identity.connect(
+                targets["identity"], agency=NATIONAL_WINDOW, retries=6, backoff=0.3
+            ),
+            treasury=await treasury.connect(
+                targets["treasury"], agency=NATIONAL_WINDOW, retries=6, backoff=0.3
+            ),
             people=[p for p in synthetic.people(seed, 1000) if p.alive],
             companies=[c for c in synthetic.legal_persons(seed, 300) if c.status == "active"],
             places=synthetic.postal_codes(seed, 1000),
@@ -462,6 +469,8 @@ async def run_exchange_demo(
                 done.append(desk.Case())  # filled in once the treasury is back
         if parked:
             await simulators.start("treasury")
+            # Channels that failed during the outage reconnect within their backoff (≤ 1 s).
+            await asyncio.sleep(_RECONNECT_GRACE_SECONDS)
             out("the treasury is back; the waiting cases pay under the same keys and finish")
             await _reconcile_after_crash(stub, world, parked[0][1], out)
             for index, prepared in parked:
