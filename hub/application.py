@@ -16,25 +16,22 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from aggregates.access import DeniedCall
-from aggregates.errors import AlreadyExists, DomainError, NotFound
+from aggregates.errors import AlreadyExists, NotFound
 from aggregates.identifiers import NationalCode, ServiceCode, TrackingCode, TrackingKind
 from aggregates.service_case import CaseStatus, ServiceCase, TimelineEntry
 from aggregates.service_record import ServiceRecord, ServiceRecordSpec, Stage
 from hub.config import APP_NAME
+from hub.errors import AccessDenied
 from hub.ledger import LedgerApplication
 from hub.participation import ParticipationUseCases
 
-__all__ = ["AccessDenied", "CaseView", "RecordView", "TabadolHub"]
+__all__ = ["AccessDenied", "CaseView", "RecordView", "TabadolHub", "case_view"]
 
 _A = TypeVar("_A", ServiceCase, ServiceRecord)
 _CONFLICT_RETRIES = 5
 
 NATIONAL_WINDOW = "MYGOV"
 """The national window's agency code: it carries applicants' ratings (002 art. 8)."""
-
-
-class AccessDenied(DomainError):
-    """The calling agency may not do this (PERMISSION_DENIED)."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +76,7 @@ def _record_view(record: ServiceRecord) -> RecordView:
     )
 
 
-def _case_view(case: ServiceCase) -> CaseView:
+def case_view(case: ServiceCase) -> CaseView:
     return CaseView(
         tracking_code=case.tracking_code,
         service_code=case.service_code,
@@ -188,7 +185,7 @@ class TabadolHub(ParticipationUseCases, LedgerApplication):
                 self.save(case)
             except IntegrityError:  # a tracking-code collision: issue another
                 continue
-            return _case_view(case)
+            return case_view(case)
         raise RuntimeError("could not issue a unique tracking code")  # pragma: no cover
 
     def record_step(self, tracking_code: str, step: str, *, note: str = "", by: str) -> CaseView:
@@ -226,10 +223,10 @@ class TabadolHub(ParticipationUseCases, LedgerApplication):
                 )
             case.rate(score, comment, by=by)
 
-        return _case_view(self._update(case_id, rate, "case", tracking_code))
+        return case_view(self._update(case_id, rate, "case", tracking_code))
 
     def get_case(self, tracking_code: str) -> CaseView:
-        return _case_view(
+        return case_view(
             self._get(self._case_id(tracking_code), ServiceCase, "case", tracking_code)
         )
 
@@ -263,9 +260,7 @@ class TabadolHub(ParticipationUseCases, LedgerApplication):
                 raise AccessDenied(f"case {case.tracking_code} belongs to {case.agency}, not {by}")
             command(case)
 
-        return _case_view(
-            self._update(self._case_id(tracking_code), guarded, "case", tracking_code)
-        )
+        return case_view(self._update(self._case_id(tracking_code), guarded, "case", tracking_code))
 
     def _update(self, aggregate_id: UUID, command: Callable[[_A], None], what: str, key: str) -> _A:
         """Load, run the command, save; on a concurrent write, reload and run it again."""

@@ -46,7 +46,8 @@ from aggregates.service_case import (
     ServiceCase,
 )
 from aggregates.service_record import InquiryKind
-from hub.application import AccessDenied, CaseView, TabadolHub, _case_view
+from hub.application import CaseView, TabadolHub, case_view
+from hub.errors import AccessDenied
 from hub.executor import Executor
 from hub.ports import (
     CivilRegistry,
@@ -280,7 +281,7 @@ def _payment_view(payment: CasePayment) -> PaymentView:
 def _details(case: ServiceCase) -> CaseDetails:
     inquiries = case.inquiries
     return CaseDetails(
-        case=_case_view(case),
+        case=case_view(case),
         exchanges=ExchangeState(
             identity_level=case.identity_level,
             required_identity_level=case.required_identity_level,

@@ -50,11 +50,12 @@ from aggregates.consultation import (
     Suggestion,
     VoteChoice,
 )
-from aggregates.errors import DomainError, InvalidInput, NotFound, TransitionRefused
+from aggregates.errors import InvalidInput, NotFound, TransitionRefused
 from aggregates.identifiers import AgencyCode, NationalCode, TrackingCode, TrackingKind
 from aggregates.jalali import format_jalali
 from aggregates.petition import Petition, PetitionKind, PetitionStatus, Route, RoutingTable
 from hub.certificates import ParticipationCertificate, sign_certificate
+from hub.errors import AccessDenied, IdentityProviderUnavailable
 from hub.keys import KeyFileError
 from projections.citizen_score import CitizenScores, ScoreRow
 from projections.consultation_report import ConsultationReport, ConsultationReports
@@ -160,11 +161,6 @@ class TokenIntrospector(Protocol):
     """What :class:`IntrospectingVerifier` needs of the identity provider's client."""
 
     async def introspect_token(self, token: str) -> _Introspection: ...
-
-
-class IdentityProviderUnavailable(DomainError):
-    """The identity provider did not answer usably (UNAVAILABLE): nothing was recorded,
-    and the same call may succeed later."""
 
 
 class IntrospectingVerifier:
@@ -414,14 +410,6 @@ def _petition_view(p: Petition) -> PetitionView:
         answered_at=p.answered_at,
         identified=bool(p.submitter),
     )
-
-
-def _access_denied(message: str) -> DomainError:
-    # hub.application imports this module to mix it in, so its AccessDenied (the error
-    # mapped to PERMISSION_DENIED) is imported when first needed, not at import time.
-    from hub.application import AccessDenied
-
-    return AccessDenied(message)
 
 
 def _tracking_code(text: str, kind: TrackingKind, what: str) -> TrackingCode:
@@ -724,7 +712,7 @@ class ParticipationUseCases(_Base):
 
         def answer_it(p: Petition) -> None:
             if p.route.agency != by:
-                raise _access_denied(
+                raise AccessDenied(
                     f"petition {p.tracking_code} is routed to {p.route.agency}"
                     f" ({p.route.unit}), not {by}"
                 )
@@ -806,7 +794,7 @@ class ParticipationUseCases(_Base):
 
         def guarded(c: Consultation) -> None:
             if c.agency != by:
-                raise _access_denied(f"call {c.tracking_code} belongs to {c.agency}, not {by}")
+                raise AccessDenied(f"call {c.tracking_code} belongs to {c.agency}, not {by}")
             command(c)
 
         consultation, _ = self._change_by_code(Consultation, code, guarded)

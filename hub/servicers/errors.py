@@ -18,8 +18,7 @@ from aggregates.errors import (
     NotFound,
     TransitionRefused,
 )
-from hub.application import AccessDenied
-from hub.participation import IdentityProviderUnavailable
+from hub.errors import AccessDenied, IdentityProviderUnavailable
 
 __all__ = ["domain_errors_as_status", "status_for"]
 
