@@ -11,6 +11,7 @@ import grpc
 import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from starlette.routing import BaseRoute
 from tabadol.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2, servicedesk_pb2_grpc
 
@@ -39,8 +40,13 @@ from hub.relay import NatsOptions
 from hub.servicers.audit import audit_registrar
 from hub.servicers.catalogue import CatalogueServicer
 from hub.servicers.consultation import register_consultation_service
+from hub.servicers.health import follow_health
+from hub.servicers.observe import ObservingInterceptor
 from hub.servicers.petition import register_petition_service
 from hub.servicers.servicedesk import ServiceDeskServicer
+from hub.telemetry.health import Health
+from hub.web.app import create_http_app
+from hub.web.server import HttpServer
 
 log = structlog.get_logger("tabadol")
 
@@ -56,6 +62,7 @@ __all__ = [
     "create_server",
     "nats_options",
     "projection_options",
+    "start_http",
 ]
 
 Registrar = Callable[[grpc.aio.Server, TabadolHub, Executor], str]
@@ -142,6 +149,8 @@ class Running:
     audit_log: AuditLog | None = None
     checkpointer: asyncio.Task[None] | None = None
     stop_checkpointer: asyncio.Event = field(default_factory=asyncio.Event)
+    readiness: Health = field(default_factory=Health)
+    http: HttpServer | None = None
 
     async def stop(self, grace: float = 2.0) -> None:
         self.stop_checkpointer.set()
@@ -154,6 +163,8 @@ class Running:
         if self.exchanges is not None:
             await self.exchanges.close()
         self.executor.close()
+        if self.http is not None:
+            await self.http.stop()
 
 
 def _credentials(settings: Settings) -> grpc.ServerCredentials | None:
@@ -190,7 +201,8 @@ async def create_server(
 
     server = grpc.aio.server(
         interceptors=[
-            AgencyInterceptor(mtls=settings.mtls, rights=rights, on_denied=record_denied)
+            ObservingInterceptor(),
+            AgencyInterceptor(mtls=settings.mtls, rights=rights, on_denied=record_denied),
         ],
         options=[("grpc.so_reuseport", 0)],
     )
@@ -235,8 +247,8 @@ async def create_server(
         else server.add_insecure_port(address)
     )
     await server.start()
-    for name in (*services, ""):
-        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    readiness = Health()
+    await follow_health(readiness, health_servicer, services)
     # A crash between a payment and its recording is repaired from the treasury, by key.
     reconciling = reconcile_in_background(exchanges) if exchanges else None
     stop_checkpointer = asyncio.Event()
@@ -257,4 +269,24 @@ async def create_server(
         audit_log=audit_log,
         checkpointer=checkpointer,
         stop_checkpointer=stop_checkpointer,
+        readiness=readiness,
     )
+
+
+async def start_http(
+    running: Running,
+    settings: Settings,
+    *,
+    address: str | None = None,
+    extra_routes: Sequence[BaseRoute] = (),
+) -> HttpServer | None:
+    """Serve the HTTP port (TABADOL_HTTP_LISTEN; ``address`` overrides it) on this loop,
+    stopped with ``running``; None when it is off."""
+    address = address or settings.http_listen
+    if address is None:
+        return None
+    app = create_http_app(health=running.readiness, extra_routes=extra_routes)
+    http = HttpServer(app, address)
+    await http.start()
+    running.http = http
+    return http

@@ -55,6 +55,7 @@ from hub.keys import ORIGIN_PREFIX, PublicKeyRing, Signer, load_history, utc_tex
 from hub.ledger import LedgerApplication
 from hub.merkle import MerkleTree, ProofError, verify_consistency
 from hub.signed_note import Checkpoint, sign_note
+from hub.telemetry import metrics
 
 __all__ = [
     "AuditLog",
@@ -665,15 +666,18 @@ class Checkpointer:
             try:
                 stored = await asyncio.to_thread(self.tick)
             except LogInconsistent as exc:
+                metrics.checkpoint_failed("inconsistent")
                 if str(exc) != self._refusal:
                     self._refusal = str(exc)
                     log.error("checkpoint refused", reason=str(exc))
                 stored = None
             except PersistenceError as exc:  # the store is down: try again next tick
+                metrics.checkpoint_failed("store")
                 log.warning("checkpointer cannot read the store", error=str(exc))
                 stored = None
             if stored is not None:
                 log.info("checkpoint signed", size=stored.tree_size, key_id=stored.key_id)
+                metrics.checkpoint_signed(stored.tree_size)
                 await self._publish(stored.note)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)

@@ -44,6 +44,7 @@ async def _serve(settings: Settings) -> int:
         create_server,
         nats_options,
         projection_options,
+        start_http,
     )
     from hub.projector import EmbeddedProjections, open_views
     from hub.relay import run_relay, run_window_publisher
@@ -66,10 +67,12 @@ async def _serve(settings: Settings) -> int:
         started.callback(embedded.close if embedded else views.close)
         running = await create_server(hub, settings, extra=[monitoring_registrar(views)])
         started.push_async_callback(running.stop)
+        http = await start_http(running, settings)
         log.info(
             "serving",
             address=settings.listen,
             port=running.port,
+            http=http.url if http else "off",
             store=settings.event_store.split("@")[-1],
             auth="mtls" if settings.mtls else "development (x-tabadol-agency header)",
             projections=settings.projections,

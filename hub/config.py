@@ -23,6 +23,7 @@
 | TABADOL_NATS_STREAM / _SUBJECT_PREFIX | relayed events stream / subjects | TABADOL_EVENTS / tabadol.events |
 | TABADOL_NATS_WINDOW_STREAM / _WINDOW_PREFIX | national-window feed stream / subjects | TABADOL_WINDOW / tabadol.window |
 | TABADOL_ACCESS_RIGHTS | JSON table: which agency may call which RPC (hub/access.py) | all allowed |
+| TABADOL_HTTP_LISTEN | host:port of the HTTP port (/metrics, /healthz, /readyz), or off | 127.0.0.1:8080 |
 """
 
 from __future__ import annotations
@@ -104,6 +105,16 @@ def _positive(
     return value
 
 
+def _http_listen(env: Mapping[str, str]) -> str | None:
+    text = env.get("TABADOL_HTTP_LISTEN") or "127.0.0.1:8080"
+    if text.lower() == "off":
+        return None
+    host, sep, port = text.rpartition(":")
+    if not (sep and host and port.isdigit() and int(port) <= 65535):
+        raise ConfigError(f"TABADOL_HTTP_LISTEN: expected host:port or off, got {text[:100]!r}")
+    return text
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -131,6 +142,7 @@ class Settings:
     deeds_registry_url: str | None = None
     postal_code_url: str | None = None
     treasury_url: str | None = None
+    http_listen: str | None = "127.0.0.1:8080"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -184,6 +196,7 @@ class Settings:
             deeds_registry_url=exchanges["TABADOL_DEEDS_REGISTRY_URL"],
             postal_code_url=exchanges["TABADOL_POSTAL_CODE_URL"],
             treasury_url=exchanges["TABADOL_TREASURY_URL"],
+            http_listen=_http_listen(env),
         )
 
     def eventsourcing_env(self) -> dict[str, str]:

@@ -22,6 +22,7 @@ from hub.bootstrap import (
     configure_participation,
     create_server,
     projection_options,
+    start_http,
 )
 from hub.checkpoints import Checkpointer
 from hub.cli import audit_verify
@@ -221,6 +222,9 @@ async def _run_demo(cases: int, data_dir: Path, simulators: SimulatorProcesses) 
     print(f"Tabadol hub listening on 127.0.0.1:{running.port} (store: {settings.event_store})")
     rng = random.Random(1405)  # noqa: S311 - reproducible fixtures, not secrets
     try:
+        http = await start_http(running, settings, address="127.0.0.1:0")
+        if http is not None:
+            print(f"metrics and health on {http.url}/metrics and {http.url}/readyz")
         async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
             catalogue = catalogue_pb2_grpc.CatalogueServiceStub(channel)
             stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(channel)

@@ -22,6 +22,7 @@ finds the payment by its key.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -59,6 +60,7 @@ from hub.ports import (
     PostalCodeService,
     Treasury,
 )
+from hub.telemetry import metrics
 
 __all__ = [
     "IDENTITY_SYSTEM",
@@ -983,12 +985,14 @@ class CaseExchanges:
     ) -> _T:
         """Make one call; a failure is recorded on the case and raised as
         :class:`ExchangeFailedError`. Anything else (a bug, a cancellation) passes."""
+        started = time.perf_counter()
         try:
-            return await call()
+            answer = await call()
         except self._clients.failure as error:
             if not isinstance(error, ExchangeFailure):
                 raise
             kind = error.kind if error.kind in EXCHANGE_FAILURE_KINDS else "unavailable"
+            metrics.observe_exchange(system, operation, kind, time.perf_counter() - started)
             reason = _reason(error)
             await self._run.write(
                 self.use_cases.record_exchange_failure,
@@ -1002,6 +1006,8 @@ class CaseExchanges:
             raise ExchangeFailedError(
                 system, operation, kind, reason, tracking_code=code
             ) from error
+        metrics.observe_exchange(system, operation, "ok", time.perf_counter() - started)
+        return answer
 
 
 def reconcile_in_background(exchanges: CaseExchanges) -> asyncio.Task[ReconcileReport]:

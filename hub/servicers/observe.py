@@ -1,0 +1,175 @@
+"""The outermost gRPC interceptor: metrics for every call, and no error left unanswered.
+
+- Per call: ``tabadol_rpc_handled{service,method,code}``, its duration, the request and
+  response sizes, and the calls in flight (:mod:`hub.telemetry.metrics`).
+- The store unreachable (eventsourcing's ``OperationalError``/``InterfaceError``, or no
+  answer within the bound) → ``UNAVAILABLE`` with a ``google.rpc.RetryInfo``.
+- Any other unexpected exception is logged once, with its traceback and an error id, and
+  answered ``INTERNAL`` with that id (never ``UNKNOWN``, never the exception's text).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+import structlog
+from eventsourcing.persistence import InterfaceError, OperationalError
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from hub.telemetry import metrics
+
+__all__ = ["ObservingInterceptor", "StoreUnavailable", "unavailable_status"]
+
+log = structlog.get_logger("tabadol.rpc")
+
+
+class StoreUnavailable(Exception):
+    """The event store did not answer within the bound (``TABADOL_STORE_TIMEOUT``)."""
+
+
+_UNAVAILABLE = (OperationalError, InterfaceError, StoreUnavailable)
+
+
+def unavailable_status(message: str, retry_after: float = 1.0) -> grpc.Status:
+    """UNAVAILABLE with a RetryInfo saying when to try again."""
+    delay = duration_pb2.Duration()
+    delay.FromMilliseconds(int(retry_after * 1000))
+    detail = any_pb2.Any()
+    detail.Pack(error_details_pb2.RetryInfo(retry_delay=delay))
+    return rpc_status.to_status(
+        status_pb2.Status(code=code_pb2.UNAVAILABLE, message=message, details=[detail])
+    )
+
+
+def _code_name(context: grpc.aio.ServicerContext) -> str:
+    code = context.code()
+    if code is None:
+        return "CANCELLED" if context.cancelled() else "OK"
+    if isinstance(code, grpc.StatusCode):
+        return str(code.name)
+    try:
+        return str(grpc.StatusCode(code).name)
+    except ValueError:
+        return "UNKNOWN"
+
+
+def _size(message: Any) -> int | None:
+    size = getattr(message, "ByteSize", None)
+    return size() if size is not None else None
+
+
+class ObservingInterceptor(grpc.aio.ServerInterceptor):
+    """Measures every call and turns unexpected errors into clean statuses."""
+
+    def __init__(self, *, retry_after: float = 1.0) -> None:
+        self._retry_after = retry_after
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return handler
+        service, method = metrics.split_method(handler_call_details.method)
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                self._unary(handler.unary_unary, service, method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                self._stream(handler.unary_stream, service, method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+    async def _fail(
+        self, error: Exception, context: grpc.aio.ServicerContext, service: str, method: str
+    ) -> None:
+        if isinstance(error, _UNAVAILABLE):
+            log.warning("store unavailable", rpc=f"{service}/{method}", error=repr(error)[:300])
+            await context.abort_with_status(
+                unavailable_status(
+                    "the event store is unavailable; try again later", self._retry_after
+                )
+            )
+        error_id = uuid.uuid4().hex[:12]
+        log.error("unexpected error", rpc=f"{service}/{method}", error_id=error_id, exc_info=error)
+        await context.abort(
+            grpc.StatusCode.INTERNAL,
+            f"internal error {error_id}: the hub's log has the details under this id",
+        )
+
+    def _unary(
+        self, behaviour: Callable[..., Awaitable[Any]], service: str, method: str
+    ) -> Callable[..., Awaitable[Any]]:
+        in_flight = metrics.rpc_in_flight(service, method)
+
+        async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            started = time.perf_counter()
+            in_flight.inc()
+            try:
+                try:
+                    response = await behaviour(request, context)
+                except grpc.aio.AbortError:
+                    raise
+                except Exception as error:
+                    await self._fail(error, context, service, method)
+                    raise  # _fail aborts; this keeps the type checker sure
+                size = _size(response)
+                if size is not None:
+                    metrics.observe_response(service, method, size)
+                return response
+            finally:
+                in_flight.dec()
+                metrics.observe_rpc(
+                    service,
+                    method,
+                    _code_name(context),
+                    time.perf_counter() - started,
+                    request_bytes=_size(request),
+                )
+
+        return wrapped
+
+    def _stream(
+        self, behaviour: Callable[..., AsyncIterator[Any]], service: str, method: str
+    ) -> Callable[..., AsyncIterator[Any]]:
+        in_flight = metrics.rpc_in_flight(service, method)
+
+        async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            started = time.perf_counter()
+            in_flight.inc()
+            try:
+                try:
+                    async for item in behaviour(request, context):
+                        size = _size(item)
+                        if size is not None:
+                            metrics.observe_response(service, method, size)
+                        yield item
+                except grpc.aio.AbortError:
+                    raise
+                except Exception as error:
+                    await self._fail(error, context, service, method)
+                    raise
+            finally:
+                in_flight.dec()
+                metrics.observe_rpc(
+                    service,
+                    method,
+                    _code_name(context),
+                    time.perf_counter() - started,
+                    request_bytes=_size(request),
+                )
+
+        return wrapped
