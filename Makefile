@@ -44,10 +44,10 @@ proto-check: $(STAMP)
 	$(BIN)/pytest -q tests/unit/test_proto_bindings.py
 
 bench: $(STAMP)
-	$(PY) benchmarks/ledger.py
-	$(PY) benchmarks/audit.py
-	$(PY) benchmarks/cases.py
-	$(PY) -m benchmarks.projections
+	$(PY) -m benchmarks.ledger
+	$(PY) -m benchmarks.audit
+	$(PY) -m benchmarks.cases
+	$(PY) -m benchmarks.views
 
 clean:
 	rm -rf $(VENV) tabadol-data .mypy_cache .ruff_cache .pytest_cache

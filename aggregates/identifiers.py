@@ -14,7 +14,9 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar
+from uuid import UUID, uuid5
 
+from aggregates._checks import NAMESPACE
 from aggregates.errors import InvalidInput
 
 __all__ = [
@@ -503,3 +505,13 @@ class TrackingCode:
         body = [(bits >> (5 * (_BODY_LENGTH - 1 - i))) & 0b11111 for i in range(_BODY_LENGTH)]
         check = damm32_check([_CROCKFORD_VALUE[kind.value], *body])
         return cls(_render_tracking_code(kind.value, [*body, check]))
+
+
+def case_id(tracking_code: str) -> UUID:
+    """A service case's aggregate id: uuid5 of Tabadol's namespace and ``service-case:<code>``.
+
+    A code typed loosely (lowercase, no dashes) maps to the same id as its canonical form.
+    """
+    if TrackingCode.is_valid(tracking_code):
+        tracking_code = TrackingCode.parse(tracking_code).value
+    return uuid5(NAMESPACE, "service-case:" + tracking_code)

@@ -8,13 +8,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from aggregates._checks import (
     LONG_TEXT,
-    NAMESPACE,
     SHORT_TEXT,
     check_actor,
     check_int,
@@ -29,6 +28,7 @@ from aggregates.identifiers import (
     ServiceCode,
     TrackingCode,
     TrackingKind,
+    case_id,
 )
 from aggregates.inquiry_receipt import InquiryTrackingCode
 from aggregates.service_record import Fee, InquiryKind, ProcessStep, ServiceRecordSpec
@@ -414,9 +414,7 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         A code typed loosely (lowercase, no dashes) maps to the same id as its
         canonical form.
         """
-        if TrackingCode.is_valid(tracking_code):
-            tracking_code = TrackingCode.parse(tracking_code).value
-        return uuid5(NAMESPACE, "service-case:" + tracking_code)
+        return case_id(tracking_code)
 
     def __init__(
         self,

@@ -1,6 +1,6 @@
 """Audit benchmark: checkpointing's cost on appends, proofs at 10^6 leaves, trail verification.
 
-Run:  .venv/bin/python benchmarks/audit.py [--seconds S] [--leaves N] [--store sqlite|postgres|both]
+Run:  .venv/bin/python -m benchmarks.audit [--seconds S] [--leaves N] [--store sqlite|postgres|both]
 
 Each ratio compares two figures measured in the same run on the same store:
 * appends with the checkpointer running (tailing the store, signing every N events or
@@ -32,13 +32,14 @@ import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.domain import Aggregate, event
 
-from hub.audit import TrailEvent, read_trail, verify_trail
-from hub.checkpoints import AuditLog, Checkpointer, checkpoint_store_for, sign_checkpoint
+from hub.audit.checkpoints import AuditLog, Checkpointer, checkpoint_store_for, sign_checkpoint
+from hub.audit.export import read_trail
 from hub.config import store_env
-from hub.envelope import Envelope, event_hash, signed_message
-from hub.keys import KeyHistory, PublicKeyRing, Signer
-from hub.ledger import LedgerApplication
-from hub.merkle import MerkleTree, verify_consistency, verify_inclusion
+from hub.ledger.signing import LedgerApplication
+from hub.trail.envelope import Envelope, event_hash, signed_message
+from hub.trail.keys import KeyHistory, PublicKeyRing, Signer
+from hub.trail.merkle import MerkleTree, verify_consistency, verify_inclusion
+from hub.trail.verify import TrailEvent, verify_trail
 
 
 class Counter(Aggregate):

@@ -1,7 +1,7 @@
 """Case benchmark: whole service cases end to end over gRPC, against the reference
 simulators, beside a bare gRPC call (the health Check) measured in the same run.
 
-Run:  .venv/bin/python benchmarks/cases.py [--cases 200] [--concurrency 16] [--store sqlite|postgres]
+Run:  .venv/bin/python -m benchmarks.cases [--cases 200] [--concurrency 16] [--store sqlite|postgres]
 
 One case is: OpenCase, VerifyApplicantIdentity, MakeInquiry x2 (civil registration and
 deeds registry), PayFee, the applicant paying at the gateway (the treasury simulator's
@@ -36,15 +36,16 @@ from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.identifiers import Sheba
 from connectors import identity, synthetic, treasury
-from hub.application import TabadolHub
-from hub.auth import AgencyInterceptor
+from hub.application.exchanges import CaseExchanges, CaseExchangeUseCases
+from hub.application.hub import TabadolHub
+from hub.bootstrap import connect_clients
 from hub.config import Settings
-from hub.exchanges import CaseExchanges, CaseExchangeUseCases
-from hub.exchanges_demo import SimulatorProcesses, connect_clients
-from hub.executor import Executor
-from hub.keys import init_keys
+from hub.demo.exchanges import SimulatorProcesses
+from hub.ledger.executor import Executor
+from hub.servicers.auth import AgencyInterceptor
 from hub.servicers.catalogue import CatalogueServicer
 from hub.servicers.servicedesk import ServiceDeskServicer
+from hub.trail.keys import init_keys
 
 T = TypeVar("T")
 AGENCY = "MIMT"

@@ -1,6 +1,6 @@
 """Ledger benchmark: signed appends vs plain eventsourcing, verification vs bare Ed25519.
 
-Run:  .venv/bin/python benchmarks/ledger.py [--events N] [--store sqlite|postgres]
+Run:  .venv/bin/python -m benchmarks.ledger [--events N] [--store sqlite|postgres]
 
 Both sides of each ratio are measured in the same run on the same store kind.
 Goals (issue 2): signed ≥ 0.8 × plain appends; verify ≥ 0.9 × the bare verify loop.
@@ -21,11 +21,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
-from hub.audit import TrailEvent, read_trail, verify_trail
+from hub.audit.export import read_trail
 from hub.config import store_env
-from hub.envelope import Envelope, event_hash, signed_message
-from hub.keys import PublicKeyRing, Signer
-from hub.ledger import LedgerApplication
+from hub.ledger.signing import LedgerApplication
+from hub.trail.envelope import Envelope, event_hash, signed_message
+from hub.trail.keys import PublicKeyRing, Signer
+from hub.trail.verify import TrailEvent, verify_trail
 
 
 class Counter(Aggregate):

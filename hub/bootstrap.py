@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Unpack
 
 import grpc
 import structlog
@@ -15,36 +16,40 @@ from starlette.routing import BaseRoute
 from tabadol.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2, servicedesk_pb2_grpc
 
-from hub.access import AccessRights
-from hub.application import TabadolHub
-from hub.auth import AgencyInterceptor
-from hub.checkpoints import AuditLog, CheckpointCallback, run_checkpointer
-from hub.config import Settings
-from hub.exchanges import (
+from connectors import civil_registry, deeds_registry, identity, postal_code, treasury
+from connectors._resilience import ConnectOptions
+from connectors.errors import ConnectorError
+from hub.application.exchanges import (
     CaseExchanges,
     CaseExchangeUseCases,
+    ExchangeClients,
+    PerAgency,
     ReconcileReport,
     reconcile_in_background,
 )
-from hub.exchanges_demo import connect_clients
-from hub.executor import Executor
-from hub.keys import load_signer
-from hub.participation import (
+from hub.application.hub import TabadolHub
+from hub.application.participation import (
     IdentityVerifier,
     IntrospectingVerifier,
     TokenlessDevVerifier,
     load_pseudonym_key,
 )
-from hub.projector import ProjectionOptions
-from hub.relay import NatsOptions
+from hub.audit.checkpoints import AuditLog, CheckpointCallback, run_checkpointer
+from hub.config import Settings
+from hub.ledger.executor import Executor
+from hub.servicers.access import AccessRights
 from hub.servicers.audit import audit_registrar
+from hub.servicers.auth import AgencyInterceptor
 from hub.servicers.catalogue import CatalogueServicer
 from hub.servicers.consultation import register_consultation_service
 from hub.servicers.health import follow_health
 from hub.servicers.observe import ObservingInterceptor
 from hub.servicers.petition import register_petition_service
 from hub.servicers.servicedesk import ServiceDeskServicer
+from hub.streams.projector import ProjectionOptions
+from hub.streams.relay import NatsOptions
 from hub.telemetry.health import Health
+from hub.trail.keys import load_signer
 from hub.web.app import create_http_app
 from hub.web.server import HttpServer
 
@@ -74,6 +79,36 @@ _SERVICES = (
     catalogue_pb2.DESCRIPTOR.services_by_name["CatalogueService"].full_name,
     servicedesk_pb2.DESCRIPTOR.services_by_name["ServiceDeskService"].full_name,
 )
+
+
+def connect_clients(
+    targets: Mapping[str, str], **options: Unpack[ConnectOptions]
+) -> ExchangeClients:
+    """The hub's ports to the five systems at ``targets`` (system name → ``host:port``),
+    one client per calling agency, with the connectors' ``options`` (deadline, retries,
+    circuit breaker). No I/O happens until a call."""
+    return ExchangeClients(
+        civil_registry=PerAgency(
+            lambda agency: civil_registry.connect(
+                targets["civil-registry"], agency=agency, **options
+            )
+        ),
+        deeds_registry=PerAgency(
+            lambda agency: deeds_registry.connect(
+                targets["deeds-registry"], agency=agency, **options
+            )
+        ),
+        postal_code=PerAgency(
+            lambda agency: postal_code.connect(targets["postal-code"], agency=agency, **options)
+        ),
+        identity=PerAgency(
+            lambda agency: identity.connect(targets["identity"], agency=agency, **options)
+        ),
+        treasury=PerAgency(
+            lambda agency: treasury.connect(targets["treasury"], agency=agency, **options)
+        ),
+        failure=ConnectorError,
+    )
 
 
 def build_hub(settings: Settings) -> TabadolHub:

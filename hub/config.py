@@ -22,7 +22,7 @@
 | TABADOL_PROJECTIONS | embedded (serve projects) or workers (tabadol project does) | embedded |
 | TABADOL_NATS_STREAM / _SUBJECT_PREFIX | relayed events stream / subjects | TABADOL_EVENTS / tabadol.events |
 | TABADOL_NATS_WINDOW_STREAM / _WINDOW_PREFIX | national-window feed stream / subjects | TABADOL_WINDOW / tabadol.window |
-| TABADOL_ACCESS_RIGHTS | JSON table: which agency may call which RPC (hub/access.py) | all allowed |
+| TABADOL_ACCESS_RIGHTS | JSON table: which agency may call which RPC (hub/servicers/access.py) | all allowed |
 | TABADOL_HTTP_LISTEN | host:port of the HTTP port (/metrics, /healthz, /readyz), or off | 127.0.0.1:8080 |
 """
 
@@ -32,63 +32,16 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+
+from connectors.simulators import SYSTEMS
+from hub.ledger.stores import APP_NAME, ConfigError, store_env
 
 __all__ = ["APP_NAME", "EXCHANGE_SETTINGS", "ConfigError", "Settings", "store_env"]
 
-EXCHANGE_SETTINGS = {
-    "identity": "TABADOL_IDENTITY_URL",
-    "civil-registry": "TABADOL_CIVIL_REGISTRY_URL",
-    "deeds-registry": "TABADOL_DEEDS_REGISTRY_URL",
-    "postal-code": "TABADOL_POSTAL_CODE_URL",
-    "treasury": "TABADOL_TREASURY_URL",
+EXCHANGE_SETTINGS: dict[str, str] = {
+    s: f"TABADOL_{s.upper().replace('-', '_')}_URL" for s in SYSTEMS
 }
 """The settings naming the other agencies' systems (all five, or none)."""
-
-# The eventsourcing application name: it prefixes the PostgreSQL tables (tabadolhub_events).
-APP_NAME = "TabadolHub"
-
-
-class ConfigError(ValueError):
-    """A setting is malformed; the message names the variable."""
-
-
-def store_env(url: str, *, create_table: bool = True) -> dict[str, str]:
-    """eventsourcing persistence settings for an event-store URL (sqlite:/// or postgresql://)."""
-    parts = urlsplit(url)
-    if parts.scheme == "sqlite":
-        path = unquote(parts.path.removeprefix("/")) if parts.netloc == "" else ""
-        if not path:
-            raise ConfigError(
-                f"TABADOL_EVENT_STORE: sqlite URL needs a path: sqlite:///file.db, got {url!r}"
-            )
-        return {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": path,
-            "SQLITE_LOCK_TIMEOUT": "30",
-            "CREATE_TABLE": "y" if create_table else "n",
-        }
-    if parts.scheme in ("postgresql", "postgres"):
-        dbname = parts.path.removeprefix("/")
-        if not (parts.hostname and dbname):
-            raise ConfigError(
-                f"TABADOL_EVENT_STORE: postgresql URL needs a host and a database, got {url!r}"
-            )
-        env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": unquote(dbname),
-            "POSTGRES_HOST": parts.hostname,
-            "POSTGRES_PORT": str(parts.port or 5432),
-            "POSTGRES_USER": unquote(parts.username or "postgres"),
-            "POSTGRES_PASSWORD": unquote(parts.password or ""),
-            "POSTGRES_ENABLE_DB_FUNCTIONS": "n",  # that path has no table lock
-            "POSTGRES_LOCK_TIMEOUT": "10",
-            "CREATE_TABLE": "y" if create_table else "n",
-        }
-        return env
-    raise ConfigError(
-        f"TABADOL_EVENT_STORE: unsupported scheme {parts.scheme!r}; use sqlite:///path or postgresql://"
-    )
 
 
 def _positive(

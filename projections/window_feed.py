@@ -3,7 +3,7 @@ my.gov.ir, without the content of the service and without personal data (002 art
 
 For every case: its start, each recorded step, each completed stage, its delivery (or
 rejection or withdrawal) and the satisfaction score. The applicant appears only as a keyed
-pseudonym (HMAC with a hub secret, see :mod:`hub.pseudonym`), so the window can group a
+pseudonym (HMAC with a hub secret, see :mod:`hub.application.pseudonyms`), so the window can group a
 person's cases without ever learning who they are. What goes out is an allow-list:
 :data:`FEED_FIELDS`; every other field of a case event is named in :data:`PERSONAL_FIELDS`,
 :data:`CONTENT_FIELDS`, :data:`UNUSED_FIELDS` or :data:`FRAMEWORK_FIELDS`, and a test fails
@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 Pseudonymize = Callable[[str], str]
-"""National code → stable keyed pseudonym (see :class:`hub.pseudonym.Pseudonymizer`)."""
+"""National code → stable keyed pseudonym (see :class:`hub.application.pseudonyms.Pseudonymizer`)."""
 
 FEED_FIELDS = frozenset(
     {"tracking_code", "service_code", "agency", "stage", "step", "score", "in_person"}

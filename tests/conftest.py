@@ -18,10 +18,10 @@ import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hub.application import TabadolHub
+from hub.application.hub import TabadolHub
 from hub.bootstrap import Running, create_server
 from hub.config import Settings
-from hub.keys import PublicKeyRing, Signer, init_keys
+from hub.trail.keys import PublicKeyRing, Signer, init_keys
 
 PG_ADMIN = os.environ.get("TABADOL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 RUN_ID = uuid.uuid4().hex[:8]

@@ -28,8 +28,9 @@ import nats
 import pytest
 
 from hub.config import Settings
-from hub.projector import ProjectionOptions, run_projection_worker
-from hub.relay import NatsOptions, run_relay
+from hub.streams.projector import ProjectionOptions, run_projection_worker
+from hub.streams.relay import NatsOptions, run_relay
+from hub.testing import free_port
 
 NATS_URL = os.environ.get("TABADOL_TEST_NATS", "nats://127.0.0.1:4222")
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,17 +124,11 @@ def stop(process: subprocess.Popen[bytes]) -> str:
     return err.decode(errors="replace")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class PrivateNats:
     """A nats-server of this test's own, with JetStream, that can be restarted in place."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.store = tempfile.mkdtemp(prefix="tabadol-nats-")
         self._process: subprocess.Popen[bytes] | None = None
 

@@ -11,7 +11,7 @@ from tabadol.audit.v1 import audit_pb2 as pb
 from tabadol.audit.v1 import audit_pb2_grpc
 
 from aggregates.errors import DomainError, InvalidInput
-from hub.checkpoints import (
+from hub.audit.checkpoints import (
     AuditLog,
     Inclusion,
     LoggedEvent,
@@ -19,10 +19,10 @@ from hub.checkpoints import (
     StoredCheckpoint,
     SubjectKind,
 )
-from hub.executor import Executor
-from hub.keys import parse_utc
+from hub.ledger.executor import Executor
 from hub.servicers.convert import timestamp
 from hub.servicers.errors import domain_errors_as_status, status_for
+from hub.trail.keys import parse_utc
 
 __all__ = ["AuditServicer", "add_audit", "audit_registrar"]
 

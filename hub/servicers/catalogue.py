@@ -6,9 +6,9 @@ import grpc
 from tabadol.catalogue.v1 import catalogue_pb2 as pb
 from tabadol.catalogue.v1 import catalogue_pb2_grpc
 
-from hub.application import RecordView, TabadolHub
-from hub.auth import current_agency
-from hub.executor import Executor
+from hub.application.hub import RecordView, TabadolHub
+from hub.ledger.executor import Executor
+from hub.servicers.auth import current_agency
 from hub.servicers.convert import jalali, spec_from_proto, spec_to_proto, timestamp
 from hub.servicers.errors import domain_errors_as_status
 

@@ -21,9 +21,9 @@ from aggregates.consultation import (
     VoteChoice,
 )
 from aggregates.errors import InvalidInput, Violation
-from hub.auth import current_agency
-from hub.executor import Executor
-from hub.participation import ConsultationView, ParticipationUseCases
+from hub.application.participation import ConsultationView, ParticipationUseCases
+from hub.ledger.executor import Executor
+from hub.servicers.auth import current_agency
 from hub.servicers.convert import enum_from_proto, enum_to_proto, jalali, timestamp
 from hub.servicers.errors import domain_errors_as_status
 from projections.citizen_score import ScoreRow

@@ -18,7 +18,7 @@ from aggregates.errors import (
     NotFound,
     TransitionRefused,
 )
-from hub.errors import AccessDenied, IdentityProviderUnavailable
+from hub.application.errors import AccessDenied, IdentityProviderUnavailable
 
 __all__ = ["domain_errors_as_status", "status_for"]
 

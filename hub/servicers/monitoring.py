@@ -16,8 +16,8 @@ from aggregates.identifiers import AgencyCode
 from aggregates.jalali import format_jalali
 from aggregates.service_case import CaseStatus
 from aggregates.stages import Stage
-from hub.config import APP_NAME
-from hub.executor import Executor
+from hub.ledger.executor import Executor
+from hub.ledger.stores import APP_NAME
 from hub.servicers.convert import enum_to_proto, jalali, stage_to_proto, timestamp
 from hub.servicers.errors import domain_errors_as_status, status_for
 from projections.agency_kpis import Kpis, MonthlyReport, parse_month

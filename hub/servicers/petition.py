@@ -7,9 +7,9 @@ from tabadol.participation.v1 import petition_pb2 as pb
 from tabadol.participation.v1 import petition_pb2_grpc
 
 from aggregates.petition import PetitionKind
-from hub.auth import current_agency
-from hub.executor import Executor
-from hub.participation import ParticipationUseCases, PetitionView
+from hub.application.participation import ParticipationUseCases, PetitionView
+from hub.ledger.executor import Executor
+from hub.servicers.auth import current_agency
 from hub.servicers.convert import enum_from_proto, enum_to_proto, jalali, timestamp
 from hub.servicers.errors import domain_errors_as_status
 

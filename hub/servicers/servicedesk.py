@@ -15,9 +15,7 @@ from tabadol.servicedesk.v1 import servicedesk_pb2 as pb
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.service_record import InquiryKind
-from hub.application import CaseView, TabadolHub
-from hub.auth import current_agency
-from hub.exchanges import (
+from hub.application.exchanges import (
     CaseDetails,
     CaseExchanges,
     CaseExchangeUseCases,
@@ -27,7 +25,9 @@ from hub.exchanges import (
     PaymentView,
     TrackingCodeCheck,
 )
-from hub.executor import Executor
+from hub.application.hub import CaseView, TabadolHub
+from hub.ledger.executor import Executor
+from hub.servicers.auth import current_agency
 from hub.servicers.convert import (
     enum_from_proto,
     enum_to_proto,

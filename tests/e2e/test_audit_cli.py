@@ -1,7 +1,7 @@
 """The `tabadol audit` and `tabadol keys` commands as an operator and an auditor run them.
 
-ENTRY is the module run as ``tabadol``: ``hub.audit_cli`` mounts the same ``audit`` and
-``keys`` parsers that ``hub.cli`` mounts, so these tests do not depend on the wiring.
+ENTRY is the module run as ``tabadol``: ``hub.cli.audit`` mounts the same ``audit`` and
+``keys`` parsers that ``hub.cli.main`` mounts, so these tests do not depend on the wiring.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from hub.application import TabadolHub
+from hub.application.hub import TabadolHub
 from hub.config import Settings, store_env
-from hub.keys import load_signer
 from hub.servicers.convert import spec_from_proto
+from hub.trail.keys import load_signer
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
 
 ENTRY = "hub.cli"

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hub.testing import free_port
+
 
 def tabadol(*args: str, data_dir: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TABADOL_DATA_DIR": str(data_dir), "TABADOL_LISTEN": "127.0.0.1:0"}
@@ -73,21 +75,13 @@ def test_verify_names_a_missing_file(tmp_path: Path) -> None:
     assert result.returncode == 2 and "not found" in result.stderr
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def test_simulate_serves_a_registry_that_a_client_can_query(tmp_path: Path) -> None:
     import asyncio
 
     from connectors import civil_registry
     from connectors.synthetic import people
 
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "TABADOL_DATA_DIR": str(tmp_path)}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "hub.cli", "simulate", "civil-registry", "--port", str(port),

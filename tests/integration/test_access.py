@@ -19,12 +19,13 @@ from tabadol.catalogue.v1 import catalogue_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
-from hub.access import ACCESS_RIGHTS_FORMAT
-from hub.application import TabadolHub
-from hub.audit import read_trail, verify_trail
+from hub.application.hub import TabadolHub
+from hub.audit.export import read_trail
 from hub.bootstrap import Running, create_server
 from hub.config import Settings
-from hub.keys import PublicKeyRing, init_keys
+from hub.servicers.access import ACCESS_RIGHTS_FORMAT
+from hub.trail.keys import PublicKeyRing, init_keys
+from hub.trail.verify import verify_trail
 from tests.samples import SERVICE_CODE, applicant, spec_proto
 
 _NOW = dt.datetime.now(dt.UTC)

@@ -11,12 +11,14 @@ import pytest
 from eventsourcing.domain import Aggregate, event
 
 from aggregates.errors import InvalidInput, TransitionRefused
-from hub.application import TabadolHub
-from hub.audit import open_recorder
-from hub.bundle import BundleError, build_bundle, verify_bundle
-from hub.checkpoints import AuditLog, Checkpointer, checkpoint_store_for
+from hub.application.hub import TabadolHub
+from hub.audit.bundles import build_bundle
+from hub.audit.checkpoints import AuditLog, Checkpointer, checkpoint_store_for
+from hub.audit.export import open_recorder
 from hub.config import store_env
-from hub.keys import (
+from hub.servicers.convert import spec_from_proto
+from hub.trail.bundle import BundleError, verify_bundle
+from hub.trail.keys import (
     KeyHistory,
     PublicKeyRing,
     init_keys,
@@ -24,7 +26,6 @@ from hub.keys import (
     load_signer,
     rotate_keys,
 )
-from hub.servicers.convert import spec_from_proto
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
 
 STEP = "ثبت درخواست"

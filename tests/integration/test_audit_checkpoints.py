@@ -13,19 +13,13 @@ from typing import Any
 import psycopg
 import pytest
 
-from hub.application import TabadolHub
-from hub.audit import (
-    CheckpointProblem,
-    export_trail,
-    open_recorder,
-    read_checkpoint_notes,
-    read_trail,
-    verify_trail,
-)
-from hub.checkpoints import AuditLog, Checkpointer, LogInconsistent, checkpoint_store_for
+from hub.application.hub import TabadolHub
+from hub.audit.checkpoints import AuditLog, Checkpointer, LogInconsistent, checkpoint_store_for
+from hub.audit.export import export_trail, open_recorder, read_trail
 from hub.config import store_env
-from hub.keys import PublicKeyRing, init_keys, load_history, load_signer, rotate_keys
 from hub.servicers.convert import spec_from_proto
+from hub.trail.keys import PublicKeyRing, init_keys, load_history, load_signer, rotate_keys
+from hub.trail.verify import CheckpointProblem, read_checkpoint_notes, verify_trail
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
 
 STEP = "ثبت درخواست"

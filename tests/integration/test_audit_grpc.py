@@ -19,15 +19,16 @@ import pytest
 from tabadol.audit.v1 import audit_pb2 as pb
 from tabadol.audit.v1 import audit_pb2_grpc
 
-from hub.application import TabadolHub
-from hub.audit import TrailEvent, open_hub_checkpoint, read_trail
-from hub.checkpoints import AuditLog, StoredCheckpoint, run_checkpointer, sign_checkpoint
+from hub.application.hub import TabadolHub
+from hub.audit.checkpoints import AuditLog, StoredCheckpoint, run_checkpointer, sign_checkpoint
+from hub.audit.export import read_trail
 from hub.config import Settings
-from hub.executor import Executor
-from hub.keys import PublicKeyRing, init_keys
-from hub.merkle import verify_consistency, verify_inclusion
+from hub.ledger.executor import Executor
 from hub.servicers.audit import SERVICE_NAME, add_audit
 from hub.servicers.convert import spec_from_proto
+from hub.trail.keys import PublicKeyRing, init_keys
+from hub.trail.merkle import verify_consistency, verify_inclusion
+from hub.trail.verify import TrailEvent, open_hub_checkpoint
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
 
 STEP = "ثبت درخواست"

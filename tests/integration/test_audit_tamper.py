@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hub.application import TabadolHub
-from hub.audit import export_trail, read_trail, verify_trail
-from hub.envelope import Envelope, event_hash, signed_message
-from hub.keys import PublicKeyRing, Signer
+from hub.application.hub import TabadolHub
+from hub.audit.export import export_trail, read_trail
 from hub.servicers.convert import spec_from_proto
+from hub.trail.envelope import Envelope, event_hash, signed_message
+from hub.trail.keys import PublicKeyRing, Signer
+from hub.trail.verify import verify_trail
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
 
 

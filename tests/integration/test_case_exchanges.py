@@ -34,16 +34,22 @@ from connectors.deeds_registry import simulator as deeds_sim
 from connectors.identity import simulator as identity_sim
 from connectors.postal_code import simulator as postal_sim
 from connectors.treasury import simulator as treasury_sim
-from hub.application import TabadolHub
-from hub.audit import read_trail, verify_trail
-from hub.auth import AgencyInterceptor
+from hub.application.exchanges import (
+    CaseExchanges,
+    CaseExchangeUseCases,
+    ExchangeClients,
+    PerAgency,
+)
+from hub.application.hub import TabadolHub
+from hub.audit.export import read_trail
+from hub.bootstrap import connect_clients
 from hub.config import Settings
-from hub.exchanges import CaseExchanges, CaseExchangeUseCases, ExchangeClients, PerAgency
-from hub.exchanges_demo import connect_clients
-from hub.executor import Executor
-from hub.keys import PublicKeyRing, init_keys, load_signer
+from hub.ledger.executor import Executor
+from hub.servicers.auth import AgencyInterceptor
 from hub.servicers.catalogue import CatalogueServicer
 from hub.servicers.servicedesk import ServiceDeskServicer
+from hub.trail.keys import PublicKeyRing, init_keys, load_signer
+from hub.trail.verify import verify_trail
 from tests.samples import ACCOUNT, AGENCY, SERVICE_CODE, spec_proto
 
 MD = (("x-tabadol-agency", AGENCY),)

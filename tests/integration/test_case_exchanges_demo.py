@@ -12,14 +12,16 @@ from tabadol.catalogue.v1 import catalogue_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
-from hub.application import TabadolHub
-from hub.audit import read_trail, verify_trail
+from hub.application.exchanges import CaseExchanges, CaseExchangeUseCases
+from hub.application.hub import TabadolHub
+from hub.audit.export import read_trail
+from hub.bootstrap import connect_clients
 from hub.config import Settings
-from hub.demo import DEMO_RECORDS
-from hub.exchanges import CaseExchanges, CaseExchangeUseCases
-from hub.exchanges_demo import SimulatorProcesses, connect_clients, run_exchange_demo
-from hub.executor import Executor
-from hub.keys import PublicKeyRing, init_keys
+from hub.demo.exchanges import SimulatorProcesses, run_exchange_demo
+from hub.demo.story import DEMO_RECORDS
+from hub.ledger.executor import Executor
+from hub.trail.keys import PublicKeyRing, init_keys
+from hub.trail.verify import verify_trail
 from tests.integration.test_case_exchanges import serve
 
 FATES = ["rated", "delivered", "rejected", "rated", "cancelled", "rated"]

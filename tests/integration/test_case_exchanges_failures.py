@@ -19,7 +19,8 @@ from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from connectors import synthetic, treasury
 from connectors._simulation import InquiryCodes, start_server
 from connectors.civil_registry.simulator import SERVICE_NAME, CivilRegistryServicer
-from hub.audit import read_trail, verify_trail
+from hub.audit.export import read_trail
+from hub.trail.verify import verify_trail
 from tests.integration.test_case_exchanges import (
     APPLICANT,
     MD,

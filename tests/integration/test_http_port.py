@@ -18,10 +18,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
 from tabadol.catalogue.v1 import catalogue_pb2_grpc
 
-from hub.application import TabadolHub
+from hub.application.hub import TabadolHub
 from hub.bootstrap import Running, create_server, start_http
 from hub.config import Settings
-from hub.keys import init_keys
+from hub.trail.keys import init_keys
 from hub.web.server import HttpServer
 from tests.samples import AGENCY, SERVICE_CODE, spec_proto
 

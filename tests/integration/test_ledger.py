@@ -9,12 +9,13 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from aggregates.service_record import Stage
-from hub.application import TabadolHub
-from hub.audit import read_trail, verify_trail
+from hub.application.exchanges import CaseExchangeUseCases
+from hub.application.hub import TabadolHub
+from hub.audit.export import read_trail
 from hub.config import Settings, store_env
-from hub.exchanges import CaseExchangeUseCases
-from hub.keys import PublicKeyRing, Signer
 from hub.servicers.convert import spec_from_proto
+from hub.trail.keys import PublicKeyRing, Signer
+from hub.trail.verify import verify_trail
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
 
 

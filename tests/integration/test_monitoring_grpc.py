@@ -19,12 +19,12 @@ from tabadol.monitoring.v1 import monitoring_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 
 from aggregates.jalali import jalali_month, to_persian_digits
-from hub.application import TabadolHub
+from hub.application.hub import TabadolHub
 from hub.bootstrap import Running, create_server
 from hub.config import Settings
-from hub.keys import init_keys
-from hub.projector import EmbeddedProjections
 from hub.servicers.monitoring import SERVICE_NAME, monitoring_registrar
+from hub.streams.projector import EmbeddedProjections
+from hub.trail.keys import init_keys
 from tests.integration.test_projections_cases import CaseFactory, Outcome
 from tests.samples import applicant
 

@@ -32,21 +32,19 @@ from aggregates.errors import AlreadyExists
 from aggregates.identifiers import NationalCode, TrackingCode, TrackingKind
 from aggregates.jalali import TEHRAN
 from aggregates.petition import Route, RoutingTable
-from hub.application import TabadolHub
-from hub.audit import read_trail, verify_trail
-from hub.auth import AGENCY_HEADER
+from hub.application.hub import TabadolHub
+from hub.application.participation import TokenlessDevVerifier
+from hub.audit.export import read_trail
 from hub.bootstrap import create_server
-from hub.certificates import CertificateError, verify_certificate
 from hub.config import Settings, store_env
-from hub.keys import PublicKeyRing, Signer
-from hub.participation import (
-    InMemoryIdentityVerifier,
-    ManualClock,
-    TokenlessDevVerifier,
-)
-from hub.participation_demo import run_consultation_demo
+from hub.demo.consultation import run_consultation_demo
+from hub.servicers.auth import AGENCY_HEADER
 from hub.servicers.consultation import register_consultation_service
 from hub.servicers.petition import register_petition_service
+from hub.testing import InMemoryIdentityVerifier, ManualClock
+from hub.trail.certificates import CertificateError, verify_certificate
+from hub.trail.keys import PublicKeyRing, Signer
+from hub.trail.verify import verify_trail
 
 START = datetime(2026, 4, 21, 6, 30, tzinfo=UTC)  # 1405-02-01 10:00 in Tehran
 KEY = b"tabadol-test-pseudonym-key-0123456789"

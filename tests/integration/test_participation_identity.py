@@ -11,8 +11,8 @@ from aggregates.errors import InvalidInput
 from connectors import identity
 from connectors.errors import ConnectorError
 from connectors.identity.simulator import create_server
-from hub.errors import IdentityProviderUnavailable
-from hub.participation import IntrospectingVerifier
+from hub.application.errors import IdentityProviderUnavailable
+from hub.application.participation import IntrospectingVerifier
 from hub.servicers.errors import status_for
 from tests.samples import applicant
 

@@ -16,11 +16,11 @@ import pytest
 
 from aggregates.jalali import jalali_month
 from aggregates.service_record import InquiryKind, Stage
-from hub.application import TabadolHub
+from hub.application.exchanges import CaseExchangeUseCases
+from hub.application.hub import TabadolHub
 from hub.config import APP_NAME, store_env
-from hub.exchanges import CaseExchangeUseCases
-from hub.keys import Signer
 from hub.servicers.convert import spec_from_proto
+from hub.trail.keys import Signer
 from projections._sql import catch_up, open_view
 from projections.agency_kpis import AgencyKpisProjection, AgencyKpisView
 from tests.samples import applicant, spec_proto

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hub.application import TabadolHub
+from hub.application.hub import TabadolHub
 from hub.config import Settings
-from hub.keys import init_keys
-from hub.projector import EmbeddedProjections, ProjectionOptions, open_views, rebuild
+from hub.streams.projector import EmbeddedProjections, ProjectionOptions, open_views, rebuild
+from hub.trail.keys import init_keys
 from projections.monitoring import MonitoringViews
 from tests.integration.test_projections_cases import CaseFactory
 from tests.samples import applicant

@@ -10,9 +10,9 @@ import pytest
 import projections._sql as sql
 from hub.bootstrap import build_hub, projection_options
 from hub.config import Settings
-from hub.keys import init_keys
-from hub.projector import EmbeddedProjections
 from hub.servicers.convert import spec_from_proto
+from hub.streams.projector import EmbeddedProjections
+from hub.trail.keys import init_keys
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
 
 

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aggregates.identifiers import NationalCode
-from hub.application import TabadolHub
+from hub.application.hub import TabadolHub
+from hub.application.pseudonyms import Pseudonymizer
 from hub.config import APP_NAME
-from hub.keys import Signer
-from hub.pseudonym import Pseudonymizer
+from hub.trail.keys import Signer
 from projections._sql import catch_up, open_view
 from projections.window_feed import PERSONAL_FIELDS, WindowFeedProjection, WindowFeedView
 from tests.integration.test_projections_cases import FATES, SERVICES, CaseFactory

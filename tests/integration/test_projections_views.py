@@ -17,11 +17,11 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from aggregates.errors import InvalidInput, NotFound
 from aggregates.identifiers import TrackingCode, TrackingKind
 from aggregates.service_case import ServiceCase
-from hub.application import TabadolHub
+from hub.application.hub import TabadolHub
 from hub.config import APP_NAME, store_env
-from hub.keys import Signer
-from hub.projector import apply_in_order
-from hub.subscription import LogReader
+from hub.ledger.log_reader import LogReader
+from hub.streams.projector import apply_in_order
+from hub.trail.keys import Signer
 from projections._sql import SQLView, catch_up, open_view
 from projections.agency_kpis import AgencyKpisProjection, AgencyKpisView
 from projections.case_status import CaseStatusProjection, CaseStatusView

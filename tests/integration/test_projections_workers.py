@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from hub.application import TabadolHub
+from hub.application.hub import TabadolHub
 from hub.config import APP_NAME, Settings
-from hub.keys import init_keys
-from hub.projector import ProjectionOptions, open_views, rebuild, run_projection_worker
-from hub.relay import NatsOptions, run_relay
+from hub.streams.projector import ProjectionOptions, open_views, rebuild, run_projection_worker
+from hub.streams.relay import NatsOptions, run_relay
+from hub.trail.keys import init_keys
 from projections.monitoring import MonitoringViews
 from tests.integration.test_projections_cases import FATES, CaseFactory
 from tests.nats_server import (

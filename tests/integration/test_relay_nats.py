@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from nats.js.errors import NotFoundError
 
-from hub.application import TabadolHub
+from hub.application.hub import TabadolHub
 from hub.config import APP_NAME, Settings
-from hub.keys import init_keys
-from hub.relay import NatsOptions, last_published, run_relay
+from hub.streams.relay import NatsOptions, last_published, run_relay
+from hub.trail.keys import init_keys
 from tests.integration.test_projections_cases import CaseFactory
 from tests.nats_server import (
     NATS_URL,

@@ -19,8 +19,9 @@ from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.service_record import InquiryKind
-from hub.audit import read_trail, verify_trail
-from hub.exchanges import CaseExchangeUseCases
+from hub.application.exchanges import CaseExchangeUseCases
+from hub.audit.export import read_trail
+from hub.trail.verify import verify_trail
 from tests.conftest import LiveHub
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
 

@@ -15,16 +15,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.domain import Aggregate, event
 
-from hub.audit import (
-    KeyNotAllowed,
-    TrailEvent,
-    events_from,
-    log_entry,
-    open_hub_checkpoint,
-    read_checkpoint_notes,
-    verify_trail,
-)
-from hub.checkpoints import (
+from hub.audit.checkpoints import (
     AuditLog,
     Checkpointer,
     LogInconsistent,
@@ -32,16 +23,25 @@ from hub.checkpoints import (
     StoredCheckpoint,
     sign_checkpoint,
 )
-from hub.keys import KeyHistory, PublicKeyRing, Signer
-from hub.ledger import LedgerApplication
-from hub.merkle import (
+from hub.audit.export import events_from
+from hub.ledger.signing import LedgerApplication
+from hub.trail.keys import KeyHistory, PublicKeyRing, Signer
+from hub.trail.merkle import (
     MerkleTree,
     leaf_hash,
     root_from_leaf_hashes,
     verify_consistency,
     verify_inclusion,
 )
-from hub.signed_note import CheckpointError, NoteError
+from hub.trail.signed_note import CheckpointError, NoteError
+from hub.trail.verify import (
+    KeyNotAllowed,
+    TrailEvent,
+    log_entry,
+    open_hub_checkpoint,
+    read_checkpoint_notes,
+    verify_trail,
+)
 
 NOW = datetime(2026, 3, 21, 8, 0, tzinfo=UTC)
 

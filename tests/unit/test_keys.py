@@ -12,9 +12,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.domain import Aggregate
 
-from hub.audit import events_from, verify_trail
+from hub.audit.export import events_from
 from hub.config import store_env
-from hub.keys import (
+from hub.ledger.signing import LedgerApplication
+from hub.trail.keys import (
     KEY_HISTORY_FORMAT,
     PUBLIC_KEYS_FORMAT,
     KeyFileError,
@@ -29,7 +30,7 @@ from hub.keys import (
     rotate_keys,
     utc_text,
 )
-from hub.ledger import LedgerApplication
+from hub.trail.verify import verify_trail
 
 T0 = datetime(2026, 3, 21, 8, 0, tzinfo=UTC)
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.merkle import (
+from hub.trail.merkle import (
     EMPTY_ROOT,
     MerkleTree,
     ProofError,

@@ -34,21 +34,21 @@ from aggregates.consultation import (
 from aggregates.errors import InvalidInput
 from aggregates.identifiers import NationalCode, TrackingCode, TrackingKind
 from aggregates.jalali import parse_jalali_date
-from hub.certificates import (
+from hub.application.participation import (
+    IntrospectingVerifier,
+    Pseudonymiser,
+    TokenlessDevVerifier,
+    load_pseudonym_key,
+)
+from hub.testing import InMemoryIdentityVerifier
+from hub.trail.certificates import (
     CertificateError,
     ParticipationCertificate,
     canonical_json,
     sign_certificate,
     verify_certificate,
 )
-from hub.keys import KeyFileError, PublicKeyRing, Signer
-from hub.participation import (
-    InMemoryIdentityVerifier,
-    IntrospectingVerifier,
-    Pseudonymiser,
-    TokenlessDevVerifier,
-    load_pseudonym_key,
-)
+from hub.trail.keys import KeyFileError, PublicKeyRing, Signer
 from projections.citizen_score import CitizenScores
 from projections.consultation_report import NOT_GIVEN, ConsultationReports
 from projections.participation_table import ParticipationTable, table_markdown

@@ -10,8 +10,8 @@ import pytest
 from eventsourcing.utils import resolve_topic
 
 from aggregates.jalali import to_persian_digits
-from hub.participation import Pseudonymiser
-from hub.pseudonym import Pseudonymizer, load_pseudonym_key
+from hub.application.participation import Pseudonymiser
+from hub.application.pseudonyms import Pseudonymizer, load_pseudonym_key
 from projections.window_feed import (
     CONTENT_FIELDS,
     FEED_FIELDS,

@@ -15,8 +15,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from hub.merkle import EMPTY_ROOT, MerkleTree, leaf_hash, verify_inclusion
-from hub.signed_note import (
+from hub.trail.merkle import EMPTY_ROOT, MerkleTree, leaf_hash, verify_inclusion
+from hub.trail.signed_note import (
     MAX_SIGNATURES,
     Checkpoint,
     CheckpointError,

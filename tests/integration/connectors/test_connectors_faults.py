@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from typing import Any
 
@@ -16,15 +15,9 @@ from connectors._simulation import Faults, InquiryCodes, start_server
 from connectors.civil_registry import simulator
 from connectors.postal_code import simulator as postal_simulator
 from connectors.treasury import simulator as treasury_simulator
+from hub.testing import free_port
 
 PERSON = synthetic.people(1405, 1)[0]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 class FakeClock:

@@ -1,6 +1,6 @@
 """The signed ledger: an eventsourcing application whose every event is signed and chained.
 
-``SigningEventStore.put`` wraps each stored payload in an :class:`~hub.envelope.Envelope`
+``SigningEventStore.put`` wraps each stored payload in an :class:`~hub.trail.envelope.Envelope`
 that carries the hash of the aggregate's previous event; within one transaction the last
 event of each aggregate is signed with Ed25519 (the chain covers the events before it).
 Snapshots do not pass through this store: they are derived data, outside the trail.
@@ -25,8 +25,8 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import EnvType
 
-from hub.envelope import GENESIS, Envelope, event_hash, is_envelope, signed_message
-from hub.keys import Signer
+from hub.trail.envelope import GENESIS, Envelope, event_hash, is_envelope, signed_message
+from hub.trail.keys import Signer
 
 __all__ = ["ChainHeads", "LedgerApplication", "SigningEventStore", "SigningMapper"]
 

@@ -6,7 +6,7 @@ in hex. The same person always gets the same subject, so the window can group th
 without the key nobody can recompute it from a national code, not even by trying all 10^9.
 
 The key is the hub's one pseudonym secret, the file e-participation already keeps
-(:func:`hub.participation.load_pseudonym_key`: base64, ``<data>/keys/pseudonym.key``); the
+(:func:`hub.application.participation.load_pseudonym_key`: base64, ``<data>/keys/pseudonym.key``); the
 context string differs from the participants' one, so a person's window subject and their
 participant pseudonym cannot be linked. Every process that projects the feed (embedded or
 a worker) must hold the same key file.
@@ -18,7 +18,7 @@ import hashlib
 import hmac
 
 from aggregates.identifiers import normalize_digits
-from hub.participation import load_pseudonym_key
+from hub.application.participation import load_pseudonym_key
 
 __all__ = ["Pseudonymizer", "load_pseudonym_key"]
 

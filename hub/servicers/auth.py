@@ -16,7 +16,7 @@ import structlog
 
 from aggregates.errors import InvalidInput
 from aggregates.identifiers import AgencyCode
-from hub.access import AccessRights
+from hub.servicers.access import AccessRights
 
 log = structlog.get_logger("tabadol.auth")
 

@@ -1,9 +1,7 @@
 """The ``tabadol keys`` commands: init, rotate, revoke and list the hub's signing keys.
 
-See :mod:`hub.keys` for the signed key history and which key is valid where.
+See :mod:`hub.trail.keys` for the signed key history and which key is valid where.
 """
-
-# ruff: noqa: T201 - a command-line tool prints its results for a person
 
 from __future__ import annotations
 
@@ -11,10 +9,10 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.audit import open_recorder
-from hub.checkpoints import checkpoint_store_for, count_events
+from hub.audit.checkpoints import checkpoint_store_for, count_events
+from hub.audit.export import open_recorder
 from hub.config import Settings
-from hub.keys import init_keys, load_history, parse_utc, revoke_key, rotate_keys, utc_text
+from hub.trail.keys import init_keys, load_history, parse_utc, revoke_key, rotate_keys, utc_text
 
 __all__ = ["add_keys_parser", "run_keys"]
 

@@ -20,10 +20,10 @@ from aggregates.errors import AlreadyExists, NotFound
 from aggregates.identifiers import NationalCode, ServiceCode, TrackingCode, TrackingKind
 from aggregates.service_case import CaseStatus, ServiceCase, TimelineEntry
 from aggregates.service_record import ServiceRecord, ServiceRecordSpec, Stage
-from hub.config import APP_NAME
-from hub.errors import AccessDenied
-from hub.ledger import LedgerApplication
-from hub.participation import ParticipationUseCases
+from hub.application.errors import AccessDenied
+from hub.application.participation import ParticipationUseCases
+from hub.ledger.signing import LedgerApplication
+from hub.ledger.stores import APP_NAME
 
 __all__ = ["AccessDenied", "CaseView", "RecordView", "TabadolHub", "case_view"]
 

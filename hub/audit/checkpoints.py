@@ -2,7 +2,7 @@
 table, and the task that signs a checkpoint every N events or T seconds.
 
 The tree's leaves are the stored events in global order; the entry bytes are defined in
-:mod:`hub.audit` (:func:`~hub.audit.log_entry`). A checkpoint is a C2SP tlog-checkpoint
+:mod:`hub.trail.verify` (:func:`~hub.trail.verify.log_entry`). A checkpoint is a C2SP tlog-checkpoint
 (``<origin>\\n<size>\\n<base64 root>\\n``) signed as a C2SP note whose key name is the
 origin (``tabadol.gov.ir/hub/<genesis key id>``, named by the key history).
 
@@ -49,13 +49,14 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from aggregates.errors import InvalidInput, NotFound, TransitionRefused
 from aggregates.identifiers import TrackingCode
 from aggregates.service_case import ServiceCase
-from hub.audit import KeyNotAllowed, TrailEvent, events_from, open_hub_checkpoint
-from hub.envelope import Envelope, EnvelopeError
-from hub.keys import ORIGIN_PREFIX, PublicKeyRing, Signer, load_history, utc_text
-from hub.ledger import LedgerApplication
-from hub.merkle import MerkleTree, ProofError, verify_consistency
-from hub.signed_note import Checkpoint, sign_note
+from hub.audit.export import events_from
+from hub.ledger.signing import LedgerApplication
 from hub.telemetry import metrics
+from hub.trail.envelope import Envelope, EnvelopeError
+from hub.trail.keys import ORIGIN_PREFIX, PublicKeyRing, Signer, load_history, utc_text
+from hub.trail.merkle import MerkleTree, ProofError, verify_consistency
+from hub.trail.signed_note import Checkpoint, sign_note
+from hub.trail.verify import KeyNotAllowed, TrailEvent, open_hub_checkpoint
 
 __all__ = [
     "AuditLog",

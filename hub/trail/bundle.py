@@ -22,13 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from aggregates.errors import InvalidInput
-from aggregates.identifiers import TrackingCode
-from aggregates.service_case import ServiceCase
-from hub.audit import TrailEvent, TrailProblem, open_hub_checkpoint, verify_events
-from hub.checkpoints import AuditLog, LoggedEvent
-from hub.keys import KeyFileError, KeyHistory, PublicKeyRing
-from hub.merkle import ProofError, verify_inclusion
+from aggregates.identifiers import TrackingCode, case_id
+from hub.trail.keys import KeyFileError, KeyHistory, PublicKeyRing
+from hub.trail.merkle import ProofError, verify_inclusion
+from hub.trail.verify import TrailEvent, TrailProblem, open_hub_checkpoint, verify_events
 
 __all__ = [
     "BUNDLE_FORMAT",
@@ -36,7 +33,6 @@ __all__ = [
     "BundleReport",
     "BundledEvent",
     "EvidenceBundle",
-    "build_bundle",
     "verify_bundle",
 ]
 
@@ -138,38 +134,6 @@ def _parse_event(raw: object, number: int) -> BundledEvent:
     return BundledEvent(index, TrailEvent(index, aggregate_id, version, topic, state), hashes)
 
 
-# -- building -------------------------------------------------------------------------
-
-
-def build_bundle(
-    log: AuditLog, subject: str, history: KeyHistory, *, tree_size: int = 0
-) -> EvidenceBundle:
-    """The evidence for ``subject`` (tracking code, event id or position) in a checkpoint.
-
-    A case's evidence is its events up to the checkpoint; an event's is its aggregate's
-    events from version 1 to the next signed one, so the chain verifies offline.
-    """
-    checkpoint = log.checkpoint(tree_size)
-    selected = log.select(subject)
-    if subject.strip().isdigit():  # a position means nothing offline: name the event
-        subject = selected[0].event.event_id
-    elif ":" not in subject:
-        subject = TrackingCode.parse(subject, field="subject").value
-        selected = [e for e in selected if e.log_index < checkpoint.tree_size]
-        if not selected:
-            raise InvalidInput.field(
-                "subject", f"case {subject} is newer than the latest signed checkpoint"
-            )
-    context: list[LoggedEvent] = log.chain_context(selected)
-    inclusion = log.inclusion(context, checkpoint.tree_size)
-    return EvidenceBundle(
-        subject,
-        checkpoint.note,
-        tuple(BundledEvent(e.log_index, e.event, tuple(p)) for e, p in inclusion.proofs),
-        history,
-    )
-
-
 # -- verifying ------------------------------------------------------------------------
 
 
@@ -259,6 +223,6 @@ def _check_subject(bundle: EvidenceBundle) -> None:
         return
     if not TrackingCode.is_valid(subject) or TrackingCode.parse(subject).value != subject:
         raise BundleError(f"subject {subject!r} is not a canonical tracking code")
-    case_id = str(ServiceCase.create_id(subject))
-    if (case_id, 1) not in present:
+    aggregate_id = str(case_id(subject))
+    if (aggregate_id, 1) not in present:
         raise BundleError(f"the bundle does not hold the events of case {subject}")

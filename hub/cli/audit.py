@@ -1,10 +1,8 @@
 """The ``tabadol audit`` commands: export, verify, checkpoints, consistency, evidence bundles.
 
-``hub.cli`` mounts :func:`add_audit_parser` and calls :func:`run_audit`; this module also
-runs alone (``python -m hub.audit_cli audit …``, ``… keys …``) with the same arguments.
+``hub.cli.main`` mounts :func:`add_audit_parser` and calls :func:`run_audit`; this module also
+runs alone (``python -m hub.cli.audit audit …``, ``… keys …``) with the same arguments.
 """
-
-# ruff: noqa: T201 - a command-line tool prints its results for a person
 
 from __future__ import annotations
 
@@ -17,22 +15,19 @@ from pathlib import Path
 from typing import Any
 
 from aggregates.errors import DomainError
-from hub.audit import (
-    VerifyReport,
-    export_trail,
+from hub.audit.bundles import build_bundle
+from hub.audit.checkpoints import AuditLog, Checkpointer, LogInconsistent, checkpoint_store_for
+from hub.audit.export import export_trail, open_recorder, read_trail, store_url
+from hub.audit.verification import verify_source
+from hub.config import ConfigError, Settings
+from hub.trail.bundle import BundleError, verify_bundle
+from hub.trail.keys import KeyFileError, PublicKeyRing, load_history, load_signer
+from hub.trail.merkle import MerkleTree, ProofError, verify_consistency
+from hub.trail.verify import (
     open_hub_checkpoint,
-    open_recorder,
     read_checkpoint_notes,
-    read_trail,
-    store_url,
-    verify_trail,
     write_checkpoint_notes,
 )
-from hub.bundle import BundleError, build_bundle, verify_bundle
-from hub.checkpoints import AuditLog, Checkpointer, LogInconsistent, checkpoint_store_for
-from hub.config import ConfigError, Settings
-from hub.keys import KeyFileError, PublicKeyRing, load_history, load_signer
-from hub.merkle import MerkleTree, ProofError, verify_consistency
 
 __all__ = ["add_audit_parser", "audit_verify", "main", "run_audit"]
 
@@ -138,36 +133,11 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
 
 def audit_verify(source: str, keys_path: Path, checkpoint_files: Sequence[Path] = ()) -> int:
     """Verify a trail (and the store's checkpoints, when it is a store) and print the outcome."""
-    keys = PublicKeyRing.load(keys_path)
     notes = [note for path in checkpoint_files for note in read_checkpoint_notes(path)]
-    url = store_url(source)
-    if url:
-        notes += [c.note for c in checkpoint_store_for(open_recorder(url), create=False).all()]
-    report = verify_trail(read_trail(source), keys, checkpoints=notes)
-    if report.problem:
-        print(f"FAILED after {report.events} events")
-        print(f"first bad {report.problem}")
-        return 1
-    print(
-        f"OK: {report.events} events, {report.aggregates} aggregates,"
-        f" {report.signatures} signatures verified"
-    )
-    for key_id, count in sorted(report.keys.items()):
-        print(f"  key {key_id}: {count} signatures")
-    _print_tree(report, given=len(notes))
-    return 0
-
-
-def _print_tree(report: VerifyReport, *, given: int) -> None:
-    root = base64.b64encode(report.root).decode()
-    print(f"tree: {report.events} leaves, root {root}")
-    if report.checkpoints:
-        print(
-            f"checkpoints: {report.checkpoints} signed checkpoints match the recomputed tree"
-            f" (largest covers {report.checkpoint_size} events)"
-        )
-    elif not given:
-        print("checkpoints: none given or stored; nothing proves the log was not cut short")
+    ok, lines = verify_source(source, PublicKeyRing.load(keys_path), notes)
+    for line in lines:
+        print(line)
+    return 0 if ok else 1
 
 
 # -- checkpoints ----------------------------------------------------------------------
@@ -321,8 +291,8 @@ def _verify_bundle(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m hub.audit_cli {audit,keys} …``: the same commands as ``tabadol``."""
-    from hub.keys_cli import add_keys_parser, run_keys
+    """``python -m hub.cli.audit {audit,keys} …``: the same commands as ``tabadol``."""
+    from hub.cli.keys import add_keys_parser, run_keys
 
     parser = argparse.ArgumentParser(prog="tabadol", description="Tabadol audit and keys")
     sub = parser.add_subparsers(dest="command", required=True)

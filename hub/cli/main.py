@@ -12,13 +12,13 @@ from pathlib import Path
 
 import structlog
 
-from hub.audit_cli import add_audit_parser, audit_verify, run_audit
+from hub.cli.audit import add_audit_parser, run_audit
+from hub.cli.keys import add_keys_parser, run_keys
 from hub.config import ConfigError, Settings
-from hub.keys import KeyFileError
-from hub.keys_cli import add_keys_parser, run_keys
 from hub.logs import configure_logging
+from hub.trail.keys import KeyFileError
 
-__all__ = ["audit_verify", "main"]
+__all__ = ["main"]
 
 log = structlog.get_logger("tabadol")
 
@@ -46,9 +46,9 @@ async def _serve(settings: Settings) -> int:
         projection_options,
         start_http,
     )
-    from hub.projector import EmbeddedProjections, open_views
-    from hub.relay import run_relay, run_window_publisher
     from hub.servicers.monitoring import monitoring_registrar
+    from hub.streams.projector import EmbeddedProjections, open_views
+    from hub.streams.relay import run_relay, run_window_publisher
 
     # Whatever has started is closed again, in reverse order, even when start-up fails.
     async with contextlib.AsyncExitStack() as started:
@@ -124,8 +124,8 @@ async def _serve(settings: Settings) -> int:
 def _scale_out(args: argparse.Namespace, settings: Settings) -> int:
     """``tabadol relay`` and ``tabadol project``: the scale-out processes."""
     from hub.bootstrap import nats_options, projection_options
-    from hub.projector import rebuild, run_projection_worker
-    from hub.relay import run_relay
+    from hub.streams.projector import rebuild, run_projection_worker
+    from hub.streams.relay import run_relay
 
     if args.command == "project" and args.rebuild:
         for name, count in rebuild(settings, projection_options(settings)).items():
@@ -206,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             return asyncio.run(_serve(settings))
         if args.command == "demo":
-            from hub.demo import run_demo
+            from hub.demo.story import run_demo
 
             return asyncio.run(run_demo(cases=args.cases, data_dir=args.data_dir))
         if args.command in ("relay", "project"):

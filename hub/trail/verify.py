@@ -2,7 +2,7 @@
 
 A trail is read from an export file (JSON Lines), an SQLite file or a PostgreSQL URL.
 Verification checks, in global order, every envelope, every chain link and every
-signature (against the key valid at that log index, see :mod:`hub.keys`), recomputes the
+signature (against the key valid at that log index, see :mod:`hub.trail.keys`), recomputes the
 Merkle tree of the whole log and compares it with every signed checkpoint given, and
 names the first bad event or checkpoint.
 
@@ -40,14 +40,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
-from eventsourcing.utils import Environment
-
-from hub.config import APP_NAME, store_env
-from hub.envelope import GENESIS, Envelope, EnvelopeError, event_hash, signed_message
-from hub.keys import PublicKeyRing
-from hub.merkle import MerkleTree
-from hub.signed_note import Checkpoint, CheckpointError, NoteError, key_id, open_note
+from hub.trail.envelope import GENESIS, Envelope, EnvelopeError, event_hash, signed_message
+from hub.trail.keys import PublicKeyRing
+from hub.trail.merkle import MerkleTree
+from hub.trail.signed_note import Checkpoint, CheckpointError, NoteError, key_id, open_note
 
 __all__ = [
     "CHECKPOINTS_FORMAT",
@@ -59,14 +55,10 @@ __all__ = [
     "TrailEvent",
     "TrailProblem",
     "VerifyReport",
-    "events_from",
-    "export_trail",
     "log_entry",
     "open_hub_checkpoint",
-    "open_recorder",
     "read_checkpoint_notes",
-    "read_trail",
-    "store_url",
+    "read_export",
     "verify_events",
     "verify_trail",
     "write_checkpoint_notes",
@@ -183,28 +175,6 @@ class VerifyReport:
 # -- reading trails -------------------------------------------------------------------
 
 
-def open_recorder(url: str) -> ApplicationRecorder:
-    """A recorder on an existing store, for reading (it creates no event table)."""
-    env = store_env(url, create_table=False)
-    factory = InfrastructureFactory.construct(Environment(name=APP_NAME, env=env))
-    return factory.application_recorder()
-
-
-def events_from(recorder: ApplicationRecorder, start: int = 1) -> Iterator[TrailEvent]:
-    """Every stored event from position ``start`` on, in global order."""
-    while True:
-        page = recorder.select_notifications(start, _PAGE)
-        for n in page:
-            yield TrailEvent(n.id, str(n.originator_id), n.originator_version, n.topic, n.state)
-        if len(page) < _PAGE:
-            return
-        start = page[-1].id + 1
-
-
-def _from_store(url: str) -> Iterator[TrailEvent]:
-    return events_from(open_recorder(url))
-
-
 def _json_object(path: Path, number: int, line: str) -> dict[str, Any]:
     """One JSON Lines record as an object, or a ValueError naming the file and line."""
     try:
@@ -216,7 +186,7 @@ def _json_object(path: Path, number: int, line: str) -> dict[str, Any]:
     return value
 
 
-def _from_file(path: Path) -> Iterator[TrailEvent]:
+def read_export(path: Path) -> Iterator[TrailEvent]:
     with path.open(encoding="utf-8") as lines:
         header = _json_object(path, 1, next(lines, "{}"))
         if header.get("format") != TRAIL_FORMAT:
@@ -238,35 +208,6 @@ def _from_file(path: Path) -> Iterator[TrailEvent]:
             except (TypeError, ValueError) as error:
                 raise ValueError(f"{path}: line {number}: malformed event: {error}") from None
             yield event
-
-
-def store_url(source: str) -> str | None:
-    """The store URL of ``source`` (URL or SQLite file), or None for an export file."""
-    if source.startswith(("postgresql://", "postgres://", "sqlite:///")):
-        return source
-    path = Path(source)
-    if not path.exists():
-        raise FileNotFoundError(f"{source}: no such file")
-    with path.open("rb") as probe:
-        if probe.read(16).startswith(b"SQLite format 3"):
-            return f"sqlite:///{path}"
-    return None
-
-
-def read_trail(source: str) -> Iterator[TrailEvent]:
-    """Events from a trail file, an SQLite file (path or sqlite:///) or a PostgreSQL URL."""
-    url = store_url(source)
-    return _from_store(url) if url else _from_file(Path(source))
-
-
-def export_trail(source: str, out: IO[str], *, origin: str = "tabadol") -> int:
-    """Write the trail as JSON Lines: a header, then one event per line. Returns the count."""
-    out.write(json.dumps({"format": TRAIL_FORMAT, "origin": origin}) + "\n")
-    count = 0
-    for event in read_trail(source):
-        out.write(event.to_json() + "\n")
-        count += 1
-    return count
 
 
 # -- checkpoints ----------------------------------------------------------------------

@@ -5,11 +5,11 @@ only strings, integers and booleans)::
 
     {"certificate":{...},"key_id":"hub-…","signature":"<base64 Ed25519>"}
 
-The signature is the hub's Ed25519 signature (:class:`hub.keys.Signer`) over
+The signature is the hub's Ed25519 signature (:class:`hub.trail.keys.Signer`) over
 ``b"tabadol-participation-certificate/1\\n"`` followed by the canonical bytes of the
 ``certificate`` object; the prefix keeps these signatures apart from the ledger's. The
 participant is named by pseudonym only. :func:`verify_certificate` needs nothing but the
-document and the public keys (:class:`hub.keys.PublicKeyRing`); any change to the bytes —
+document and the public keys (:class:`hub.trail.keys.PublicKeyRing`); any change to the bytes —
 even whitespace — fails it.
 """
 
@@ -21,7 +21,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from hub.keys import PublicKeyRing, Signer
+from hub.trail.keys import PublicKeyRing, Signer
 
 __all__ = [
     "CERTIFICATE_FORMAT",

@@ -16,7 +16,9 @@ from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.identifiers import Sheba
-from hub.auth import AGENCY_HEADER
+from hub.application.participation import TokenlessDevVerifier
+from hub.audit.checkpoints import Checkpointer
+from hub.audit.verification import verify_source
 from hub.bootstrap import (
     build_hub,
     configure_participation,
@@ -24,15 +26,14 @@ from hub.bootstrap import (
     projection_options,
     start_http,
 )
-from hub.checkpoints import Checkpointer
-from hub.cli import audit_verify
 from hub.config import Settings
-from hub.exchanges_demo import SimulatorProcesses, run_exchange_demo
-from hub.keys import init_keys
-from hub.participation import ManualClock, TokenlessDevVerifier
-from hub.participation_demo import run_consultation_demo
-from hub.projector import EmbeddedProjections
+from hub.demo.consultation import run_consultation_demo
+from hub.demo.exchanges import SimulatorProcesses, run_exchange_demo
+from hub.servicers.auth import AGENCY_HEADER
 from hub.servicers.monitoring import monitoring_registrar
+from hub.streams.projector import EmbeddedProjections
+from hub.testing import ManualClock
+from hub.trail.keys import PublicKeyRing, init_keys
 
 __all__ = ["DEMO_RECORDS", "run_demo"]
 
@@ -287,4 +288,6 @@ async def _run_demo(cases: int, data_dir: Path, simulators: SimulatorProcesses) 
         projections.close()
         hub.close()
     print(f"audit verify {settings.event_store} --keys {settings.public_keys}")
-    return audit_verify(settings.event_store, settings.public_keys)
+    ok, lines = verify_source(settings.event_store, PublicKeyRing.load(settings.public_keys))
+    print("\n".join(lines))
+    return 0 if ok else 1

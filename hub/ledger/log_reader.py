@@ -25,9 +25,9 @@ from eventsourcing.persistence import ListenNotifySubscription, Mapper, StoredEv
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import TopicError, get_topic
 
-from hub.config import APP_NAME
-from hub.envelope import Envelope, is_envelope
-from hub.ledger import SigningMapper
+from hub.ledger.signing import SigningMapper
+from hub.ledger.stores import APP_NAME
+from hub.trail.envelope import Envelope, is_envelope
 
 __all__ = [
     "POLL_INTERVAL",

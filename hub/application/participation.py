@@ -32,7 +32,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -54,15 +54,15 @@ from aggregates.errors import InvalidInput, NotFound, TransitionRefused
 from aggregates.identifiers import AgencyCode, NationalCode, TrackingCode, TrackingKind
 from aggregates.jalali import format_jalali
 from aggregates.petition import Petition, PetitionKind, PetitionStatus, Route, RoutingTable
-from hub.certificates import ParticipationCertificate, sign_certificate
-from hub.errors import AccessDenied, IdentityProviderUnavailable
-from hub.keys import KeyFileError
+from hub.application.errors import AccessDenied, IdentityProviderUnavailable
+from hub.trail.certificates import ParticipationCertificate, sign_certificate
+from hub.trail.keys import KeyFileError
 from projections.citizen_score import CitizenScores, ScoreRow
 from projections.consultation_report import ConsultationReport, ConsultationReports
 from projections.participation_table import ParticipationTable, TableRow
 
 if TYPE_CHECKING:
-    from hub.ledger import LedgerApplication as _Base
+    from hub.ledger.signing import LedgerApplication as _Base
 else:
     _Base = object
 
@@ -70,10 +70,8 @@ __all__ = [
     "DEFAULT_ROUTING",
     "ConsultationView",
     "IdentityVerifier",
-    "InMemoryIdentityVerifier",
     "IntrospectingVerifier",
     "IssuedCertificate",
-    "ManualClock",
     "ParticipationReceipt",
     "ParticipationSettings",
     "ParticipationUseCases",
@@ -81,6 +79,7 @@ __all__ = [
     "Pseudonymiser",
     "RankingView",
     "TokenlessDevVerifier",
+    "inactive_token",
     "load_pseudonym_key",
 ]
 
@@ -105,36 +104,11 @@ class IdentityVerifier(Protocol):
         ...
 
 
-def _inactive_token() -> InvalidInput:
+def inactive_token() -> InvalidInput:
     return InvalidInput.field(
         _TOKEN_FIELD,
         "the identity token is not active (unknown, expired or revoked): sign in again",
     )
-
-
-class InMemoryIdentityVerifier:
-    """A fake identity provider for tests: tokens issued here, verified here."""
-
-    def __init__(self) -> None:
-        self._tokens: dict[str, str] = {}
-
-    def issue(self, national_code: str) -> str:
-        """A fresh token for ``national_code`` (checked)."""
-        code = NationalCode.parse(national_code).value
-        token = secrets.token_urlsafe(24)
-        self._tokens[token] = code
-        return token
-
-    def revoke(self, token: str) -> None:
-        """The token stops verifying."""
-        self._tokens.pop(token, None)
-
-    def verify(self, token: str) -> str:
-        """See :meth:`IdentityVerifier.verify`."""
-        code = self._tokens.get(token)
-        if code is None:
-            raise _inactive_token()
-        return code
 
 
 class TokenlessDevVerifier:
@@ -207,7 +181,7 @@ class IntrospectingVerifier:
             msg = f"the identity provider is unavailable: {error}; try again"
             raise IdentityProviderUnavailable(msg) from None
         if not answer.active or not answer.national_code:
-            raise _inactive_token()
+            raise inactive_token()
         if (answer.assurance_level or 0) < self._minimum_level:
             raise InvalidInput.field(
                 _TOKEN_FIELD,
@@ -258,21 +232,6 @@ def load_pseudonym_key(path: Path, *, create: bool = False) -> bytes:
     if len(key) < 32:
         raise KeyFileError(f"{path}: a pseudonym key needs at least 32 bytes, got {len(key)}")
     return key
-
-
-class ManualClock:
-    """A clock moved by hand, for tests and the demo: ``now`` for the use cases."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self._now = (start or datetime.now(UTC)).astimezone(UTC)
-
-    def __call__(self) -> datetime:
-        return self._now
-
-    def advance(self, delta: timedelta) -> datetime:
-        """Move forward by ``delta``; returns the new time."""
-        self._now += delta
-        return self._now
 
 
 def _utc_now() -> datetime:

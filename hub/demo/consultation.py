@@ -6,7 +6,7 @@ national window (MYGOV) with the development identity verifier (token = national
 the call closes, every suggestion is answered, the key concerns are recorded, the final
 version is published, and the annex table, the report, a certificate and the ranking are
 printed. The hub must run its participation use cases on ``clock`` (a
-:class:`~hub.participation.ManualClock`) for the call to close within the demo; without
+:class:`~hub.testing.ManualClock`) for the call to close within the demo; without
 one the demo stops at the open call.
 """
 
@@ -25,8 +25,8 @@ from tabadol.participation.v1 import consultation_pb2_grpc
 from aggregates.consultation import Province
 from aggregates.identifiers import NationalCode
 from aggregates.jalali import TEHRAN
-from hub.auth import AGENCY_HEADER
-from hub.participation import ManualClock
+from hub.servicers.auth import AGENCY_HEADER
+from hub.testing import ManualClock
 
 __all__ = ["run_consultation_demo"]
 
@@ -57,7 +57,7 @@ _PROVINCES = tuple(p.value for p in Province)
 
 
 def _say(text: str = "") -> None:
-    print(text)  # noqa: T201 - the demo prints for a person
+    print(text)
 
 
 def _jalali_day(moment: datetime, days: int = 0) -> str:

@@ -1,6 +1,6 @@
 """A service case's exchanges with other agencies' systems: identity, inquiries, payment.
 
-Two layers, imports one way (this module uses :mod:`hub.application`, never the reverse):
+Two layers, imports one way (this module uses :mod:`hub.application.hub`, never the reverse):
 
 - :class:`CaseExchangeUseCases`: synchronous use cases on primitives, run on the
   executor (writes on its one writer thread). They read what an exchange needs and
@@ -8,7 +8,7 @@ Two layers, imports one way (this module uses :mod:`hub.application`, never the 
   same transaction for an inquiry.
 - :class:`CaseExchanges`: the async orchestration the servicer calls. For each exchange it
   checks the input with the domain value objects, reads the case (refusing before any
-  call goes out), calls the other system through a port (:mod:`hub.ports`) as the
+  call goes out), calls the other system through a port (:mod:`hub.application.ports`) as the
   calling agency and under the case's tracking code, then records the outcome. A failed
   call is an outcome too: it is recorded as ``ExchangeFailed`` and raised as
   :class:`ExchangeFailedError`, which the servicer turns into a gRPC status.
@@ -47,10 +47,9 @@ from aggregates.service_case import (
     ServiceCase,
 )
 from aggregates.service_record import InquiryKind
-from hub.application import CaseView, TabadolHub, case_view
-from hub.errors import AccessDenied
-from hub.executor import Executor
-from hub.ports import (
+from hub.application.errors import AccessDenied
+from hub.application.hub import CaseView, TabadolHub, case_view
+from hub.application.ports import (
     CivilRegistry,
     Closable,
     DeedsRegistry,
@@ -60,6 +59,7 @@ from hub.ports import (
     PostalCodeService,
     Treasury,
 )
+from hub.ledger.executor import Executor
 from hub.telemetry import metrics
 
 __all__ = [
@@ -158,7 +158,7 @@ class PerAgency(Generic[_C]):
 class ExchangeClients:
     """The ports to the five systems, and the exception their clients raise for a failed
     exchange (``connectors.ConnectorError``: it has the attributes of
-    :class:`~hub.ports.ExchangeFailure`)."""
+    :class:`~hub.application.ports.ExchangeFailure`)."""
 
     civil_registry: PerAgency[CivilRegistry]
     deeds_registry: PerAgency[DeedsRegistry]

@@ -1,7 +1,7 @@
 """Projection benchmark: lag from append to visible in each view under a steady load, and
 rebuild speed against the raw speed of reading the log.
 
-Run:  .venv/bin/python -m benchmarks.projections [--store sqlite|postgres] [--rate 150]
+Run:  .venv/bin/python -m benchmarks.views [--store sqlite|postgres] [--rate 150]
           [--seconds 10] [--cases 1500] [--nats nats://127.0.0.1:4222]
 (as a module: run as a script, this file would shadow the ``projections`` package)
 
@@ -36,19 +36,19 @@ from tabadol.catalogue.v1 import catalogue_pb2 as cat
 
 from aggregates.identifiers import NationalCode
 from aggregates.service_record import Stage
-from hub.application import TabadolHub
+from hub.application.exchanges import CaseExchangeUseCases
+from hub.application.hub import TabadolHub
 from hub.config import APP_NAME, Settings
-from hub.exchanges import CaseExchangeUseCases
-from hub.keys import init_keys
-from hub.projector import (
+from hub.ledger.log_reader import LogReader
+from hub.servicers.convert import spec_from_proto
+from hub.streams.projector import (
     EmbeddedProjections,
     ProjectionOptions,
     open_views,
     run_projection_worker,
 )
-from hub.relay import NatsOptions, run_relay
-from hub.servicers.convert import spec_from_proto
-from hub.subscription import LogReader
+from hub.streams.relay import NatsOptions, run_relay
+from hub.trail.keys import init_keys
 from projections._sql import catch_up, open_view
 from projections.monitoring import MonitoringViews
 

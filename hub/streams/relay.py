@@ -17,7 +17,7 @@ replicas) are safe the same way: each looks at the stream's end before a batch. 
 publish fails (a reconnect can drop messages in flight), the relay publishes again from the
 first unconfirmed position, without skipping ahead, so the stream has no gap.
 
-This module and :mod:`hub.projector` are the only ones that import ``nats``.
+This module and :mod:`hub.streams.projector` are the only ones that import ``nats``.
 """
 
 from __future__ import annotations
@@ -41,8 +41,9 @@ from nats.js.errors import NotFoundError
 
 from aggregates.service_case import ServiceCase
 from aggregates.service_record import ServiceRecord
-from hub.config import APP_NAME, ConfigError, Settings
-from hub.subscription import ForeignEvent, LogReader
+from hub.config import ConfigError, Settings
+from hub.ledger.log_reader import ForeignEvent, LogReader
+from hub.ledger.stores import APP_NAME
 from projections.window_feed import FeedEntry, WindowFeedView
 
 __all__ = [

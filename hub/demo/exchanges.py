@@ -1,8 +1,6 @@
 """The exchanges in ``tabadol demo``: cases that verify identity, make inquiries and pay
 their fee against the reference simulators, each run as its own process.
 
-- :func:`connect_clients` wires the real connector clients to the hub's ports (the same
-  wiring the composition root does from settings);
 - :class:`SimulatorProcesses` starts ``python -m connectors.simulators <system>`` on free
   ports, and stops and restarts them (the treasury keeps its payments in a state file);
 - :func:`drive_case` runs one case over gRPC, from opening to delivery;
@@ -10,8 +8,8 @@ their fee against the reference simulators, each run as its own process.
   the middle (failures recorded, the cases finish after it restarts) and one payment
   reconciled by its idempotency key after a simulated crash.
 
-This module and the composition root are the only places of the hub that name concrete
-connectors.
+Clients are wired by :func:`hub.bootstrap.connect_clients`, the one place that names
+concrete connector clients.
 """
 
 from __future__ import annotations
@@ -19,12 +17,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import socket
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Unpack
+from typing import IO
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -32,41 +29,26 @@ from tabadol.catalogue.v1 import catalogue_pb2 as cat
 from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
-from connectors import civil_registry, deeds_registry, identity, postal_code, synthetic, treasury
-from connectors._resilience import ConnectOptions
+from connectors import identity, synthetic, treasury
 from connectors.civil_registry import Person
 from connectors.deeds_registry.records import LegalPerson
-from connectors.errors import ConnectorError
 from connectors.identity.client import IdentityProviderClient
 from connectors.postal_code.records import PostalAddress
+from connectors.simulators import SYSTEMS
 from connectors.treasury.client import TreasuryClient
-from hub.auth import AGENCY_HEADER
-from hub.exchanges import ExchangeClients, PerAgency
+from hub.config import EXCHANGE_SETTINGS as SYSTEM_SETTINGS
+from hub.servicers.auth import AGENCY_HEADER
+from hub.testing import free_port
 
 __all__ = [
-    "SYSTEMS",
-    "SYSTEM_SETTINGS",
     "DemoWorld",
     "Prepared",
     "SimulatorProcesses",
-    "connect_clients",
     "drive_case",
     "finish_case",
-    "free_port",
     "prepare_case",
     "run_exchange_demo",
 ]
-
-SYSTEMS = ("identity", "civil-registry", "deeds-registry", "postal-code", "treasury")
-
-SYSTEM_SETTINGS: Mapping[str, str] = {
-    "identity": "TABADOL_IDENTITY_URL",
-    "civil-registry": "TABADOL_CIVIL_REGISTRY_URL",
-    "deeds-registry": "TABADOL_DEEDS_REGISTRY_URL",
-    "postal-code": "TABADOL_POSTAL_CODE_URL",
-    "treasury": "TABADOL_TREASURY_URL",
-}
-"""The setting that names each system's ``host:port``."""
 
 NATIONAL_WINDOW = "MYGOV"
 DEMO_SEED = 1405  # the simulators' default seed: the demo's applicants exist there
@@ -76,44 +58,6 @@ _PORT_ATTEMPTS = 3
 _REQ, _PROD, _DELIV = cat.STAGE_REQUEST, cat.STAGE_PRODUCTION, cat.STAGE_DELIVERY
 
 _RECONNECT_GRACE_SECONDS = 1.5  # longer than the connectors' reconnect backoff cap
-
-
-def connect_clients(
-    targets: Mapping[str, str], **options: Unpack[ConnectOptions]
-) -> ExchangeClients:
-    """The hub's ports to the five systems at ``targets`` (system name → ``host:port``),
-    one client per calling agency, with the connectors' ``options`` (deadline, retries,
-    circuit breaker). No I/O happens until a call."""
-    return ExchangeClients(
-        civil_registry=PerAgency(
-            lambda agency: civil_registry.connect(
-                targets["civil-registry"], agency=agency, **options
-            )
-        ),
-        deeds_registry=PerAgency(
-            lambda agency: deeds_registry.connect(
-                targets["deeds-registry"], agency=agency, **options
-            )
-        ),
-        postal_code=PerAgency(
-            lambda agency: postal_code.connect(targets["postal-code"], agency=agency, **options)
-        ),
-        identity=PerAgency(
-            lambda agency: identity.connect(targets["identity"], agency=agency, **options)
-        ),
-        treasury=PerAgency(
-            lambda agency: treasury.connect(targets["treasury"], agency=agency, **options)
-        ),
-        failure=ConnectorError,
-    )
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port nobody listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def _wait_serving(target: str, process: asyncio.subprocess.Process, timeout: float) -> None:

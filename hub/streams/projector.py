@@ -2,7 +2,7 @@
 
 Embedded (``tabadol serve``): each projection catches up with the log in batches, then
 eventsourcing's ``ProjectionRunner`` follows it (PostgreSQL LISTEN/NOTIFY, or the SQLite
-polling subscription of :mod:`hub.subscription`). The views live in SQLite files in the
+polling subscription of :mod:`hub.ledger.log_reader`). The views live in SQLite files in the
 data dir, or in PostgreSQL.
 
 Scale-out (``tabadol project``): :func:`run_projection_worker` consumes the relay's
@@ -33,9 +33,11 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from hub.config import APP_NAME, ConfigError, Settings, store_env
-from hub.pseudonym import Pseudonymizer, load_pseudonym_key
-from hub.relay import (
+from hub.application.pseudonyms import Pseudonymizer, load_pseudonym_key
+from hub.config import ConfigError, Settings
+from hub.ledger.log_reader import LogReader, reader_env
+from hub.ledger.stores import APP_NAME, store_env
+from hub.streams.relay import (
     HEADER_AGGREGATE,
     HEADER_POSITION,
     HEADER_TOPIC,
@@ -45,7 +47,6 @@ from hub.relay import (
     ensure_streams,
     follow_window,
 )
-from hub.subscription import LogReader, reader_env
 from projections._sql import SQLProjection, SQLView, catch_up, open_view, view_class
 from projections.monitoring import MONITORING, MonitoringViews
 from projections.window_feed import WindowFeedProjection, WindowFeedView

@@ -1,0 +1,1 @@
+"""Tabadol's use cases on primitives: catalogue, cases, exchanges, consultations, petitions."""

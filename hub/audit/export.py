@@ -1,0 +1,75 @@
+"""Reading the stored log: a recorder on a store URL, its events in order, a trail export."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
+from eventsourcing.utils import Environment
+
+from hub.ledger.stores import APP_NAME, store_env
+from hub.trail.verify import TRAIL_FORMAT, TrailEvent, read_export
+
+__all__ = [
+    "events_from",
+    "export_trail",
+    "open_recorder",
+    "read_trail",
+    "store_url",
+]
+
+_PAGE = 1000
+
+
+def open_recorder(url: str) -> ApplicationRecorder:
+    """A recorder on an existing store, for reading (it creates no event table)."""
+    env = store_env(url, create_table=False)
+    factory = InfrastructureFactory.construct(Environment(name=APP_NAME, env=env))
+    return factory.application_recorder()
+
+
+def events_from(recorder: ApplicationRecorder, start: int = 1) -> Iterator[TrailEvent]:
+    """Every stored event from position ``start`` on, in global order."""
+    while True:
+        page = recorder.select_notifications(start, _PAGE)
+        for n in page:
+            yield TrailEvent(n.id, str(n.originator_id), n.originator_version, n.topic, n.state)
+        if len(page) < _PAGE:
+            return
+        start = page[-1].id + 1
+
+
+def _from_store(url: str) -> Iterator[TrailEvent]:
+    return events_from(open_recorder(url))
+
+
+def store_url(source: str) -> str | None:
+    """The store URL of ``source`` (URL or SQLite file), or None for an export file."""
+    if source.startswith(("postgresql://", "postgres://", "sqlite:///")):
+        return source
+    path = Path(source)
+    if not path.exists():
+        raise FileNotFoundError(f"{source}: no such file")
+    with path.open("rb") as probe:
+        if probe.read(16).startswith(b"SQLite format 3"):
+            return f"sqlite:///{path}"
+    return None
+
+
+def read_trail(source: str) -> Iterator[TrailEvent]:
+    """Events from a trail file, an SQLite file (path or sqlite:///) or a PostgreSQL URL."""
+    url = store_url(source)
+    return _from_store(url) if url else read_export(Path(source))
+
+
+def export_trail(source: str, out: IO[str], *, origin: str = "tabadol") -> int:
+    """Write the trail as JSON Lines: a header, then one event per line. Returns the count."""
+    out.write(json.dumps({"format": TRAIL_FORMAT, "origin": origin}) + "\n")
+    count = 0
+    for event in read_trail(source):
+        out.write(event.to_json() + "\n")
+        count += 1
+    return count

@@ -1,0 +1,1 @@
+"""The eventsourcing adapter: the signing mapper, the writer thread, and the log reader."""
