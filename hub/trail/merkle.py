@@ -211,6 +211,13 @@ class MerkleTree:
         proof.reverse()
         return proof
 
+    def subtree_hash(self, lo: int, hi: int) -> bytes:
+        """Return ``MTH(D[lo:hi])``: O(1) for an aligned complete subtree, as tiles ask."""
+        self._check_size("hi", hi)
+        if not 0 <= lo < hi:
+            raise ValueError(f"empty or inverted leaf range [{lo}, {hi})")
+        return self._mth(lo, hi)
+
     # -- internals ---------------------------------------------------------------------
 
     def _check_size(self, name: str, size: int) -> None:
