@@ -22,6 +22,7 @@ from aggregates.errors import InvalidInput
 __all__ = [
     "CROCKFORD_ALPHABET",
     "AgencyCode",
+    "InquiryTrackingCode",
     "NationalCode",
     "NationalId",
     "PostalCode",
@@ -515,3 +516,68 @@ def case_id(tracking_code: str) -> UUID:
     if TrackingCode.is_valid(tracking_code):
         tracking_code = TrackingCode.parse(tracking_code).value
     return uuid5(NAMESPACE, "service-case:" + tracking_code)
+
+
+_INQUIRY_LENGTH = 16
+
+
+def _luhn_check_digit(digits: str) -> int:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return (10 - total % 10) % 10
+
+
+def _inquiry_compact(text: str) -> str:
+    return _SEPARATORS.sub("", normalize_digits(text))
+
+
+def _inquiry_problem(code: str) -> str | None:
+    if _ASCII_DIGITS.fullmatch(code) is None:
+        return "an inquiry tracking code holds only digits"
+    if len(code) != _INQUIRY_LENGTH:
+        return f"an inquiry tracking code has {_INQUIRY_LENGTH} digits, got {len(code)}"
+    if int(code[-1]) != _luhn_check_digit(code[:-1]):
+        return (
+            "inquiry tracking code check digit (Luhn) does not match: the code is probably mistyped"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class InquiryTrackingCode:
+    """کد رهگیری استعلام: a registry's 16-digit inquiry code, the last digit a Luhn check,
+    so a mistyped digit or two swapped neighbours are caught before any lookup."""
+
+    value: str
+
+    FIELD: ClassVar[str] = "inquiry_tracking_code"
+
+    def __post_init__(self) -> None:
+        problem = _inquiry_problem(self.value)
+        if problem:
+            raise InvalidInput.field(self.FIELD, problem)
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def parse(cls, text: str, field: str = "inquiry_tracking_code") -> InquiryTrackingCode:
+        """Parse what a person typed: Persian digits, spaces and dashes are accepted."""
+        code = _inquiry_compact(text)
+        problem = _inquiry_problem(code)
+        if problem:
+            raise InvalidInput.field(field, problem)
+        return cls(code)
+
+    @classmethod
+    def is_valid(cls, text: str) -> bool:
+        """Whether ``text`` parses as an inquiry tracking code."""
+        return _inquiry_problem(_inquiry_compact(text)) is None
+
+    @staticmethod
+    def looks_like(text: str) -> bool:
+        """Whether ``text`` is digits only (an inquiry code, perhaps mistyped) rather than a
+        hub tracking code, which starts with its kind letter."""
+        return _ASCII_DIGITS.fullmatch(_inquiry_compact(text)) is not None

@@ -8,86 +8,17 @@ recorded once only.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from aggregates._checks import NAMESPACE, check_actor, check_parsed, raise_if_any
-from aggregates.errors import InvalidInput, Violation
-from aggregates.identifiers import AgencyCode, TrackingCode, normalize_digits
+from aggregates.errors import Violation
+from aggregates.identifiers import AgencyCode, InquiryTrackingCode, TrackingCode
 from aggregates.service_record import InquiryKind
 
 __all__ = ["InquiryReceipt", "InquiryTrackingCode"]
-
-_SEPARATORS = re.compile(r"[\s\-‐‑‒–—_]")
-_DIGITS = re.compile(r"[0-9]+")
-_LENGTH = 16
-
-
-def _luhn_check_digit(digits: str) -> int:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return (10 - total % 10) % 10
-
-
-def _compact(text: str) -> str:
-    return _SEPARATORS.sub("", normalize_digits(text))
-
-
-def _problem(code: str) -> str | None:
-    if _DIGITS.fullmatch(code) is None:
-        return "an inquiry tracking code holds only digits"
-    if len(code) != _LENGTH:
-        return f"an inquiry tracking code has {_LENGTH} digits, got {len(code)}"
-    if int(code[-1]) != _luhn_check_digit(code[:-1]):
-        return (
-            "inquiry tracking code check digit (Luhn) does not match: the code is probably mistyped"
-        )
-    return None
-
-
-@dataclass(frozen=True)
-class InquiryTrackingCode:
-    """کد رهگیری استعلام: a registry's 16-digit inquiry code, the last digit a Luhn check,
-    so a mistyped digit or two swapped neighbours are caught before any lookup."""
-
-    value: str
-
-    FIELD: ClassVar[str] = "inquiry_tracking_code"
-
-    def __post_init__(self) -> None:
-        problem = _problem(self.value)
-        if problem:
-            raise InvalidInput.field(self.FIELD, problem)
-
-    def __str__(self) -> str:
-        return self.value
-
-    @classmethod
-    def parse(cls, text: str, field: str = "inquiry_tracking_code") -> InquiryTrackingCode:
-        """Parse what a person typed: Persian digits, spaces and dashes are accepted."""
-        code = _compact(text)
-        problem = _problem(code)
-        if problem:
-            raise InvalidInput.field(field, problem)
-        return cls(code)
-
-    @classmethod
-    def is_valid(cls, text: str) -> bool:
-        """Whether ``text`` parses as an inquiry tracking code."""
-        return _problem(_compact(text)) is None
-
-    @staticmethod
-    def looks_like(text: str) -> bool:
-        """Whether ``text`` is digits only (an inquiry code, perhaps mistyped) rather than a
-        hub tracking code, which starts with its kind letter."""
-        return _DIGITS.fullmatch(_compact(text)) is not None
 
 
 class InquiryReceipt(Aggregate, created_event_name="Recorded"):
