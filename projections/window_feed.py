@@ -8,6 +8,10 @@ person's cases without ever learning who they are. What goes out is an allow-lis
 :data:`FEED_FIELDS`; every other field of a case event is named in :data:`PERSONAL_FIELDS`,
 :data:`CONTENT_FIELDS`, :data:`UNUSED_FIELDS` or :data:`FRAMEWORK_FIELDS`, and a test fails
 when a new field is in none.
+
+Each entry carries its log ``position``: the window checks an entry against the signed
+log by asking ``AuditService.GetInclusionProof(position=…)`` and calling
+:func:`hub.trail.feed.verify_feed_entry` (case, kind, time and content fields proven).
 """
 
 from __future__ import annotations
