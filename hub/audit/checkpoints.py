@@ -4,7 +4,10 @@ table, and the task that signs a checkpoint every N events or T seconds.
 The tree's leaves are the stored events in global order; the entry bytes are defined in
 :mod:`hub.trail.verify` (:func:`~hub.trail.verify.log_entry`). A checkpoint is a C2SP tlog-checkpoint
 (``<origin>\\n<size>\\n<base64 root>\\n``) signed as a C2SP note whose key name is the
-origin (``tabadol.gov.ir/hub/<genesis key id>``, named by the key history).
+origin (``tabadol.gov.ir/hub/<genesis key id>``, named by the key history). Its one
+extension line is the head of the aggregate map (``tabadol/aggregate-map/v1 <count>
+<base64 root>``, see :mod:`hub.trail.aggregate_map`): the latest version of every
+aggregate at that size, so a bundle can prove it holds *all* of a case's events.
 
 Where checkpoints are kept
 --------------------------
@@ -52,6 +55,7 @@ from aggregates.service_case import ServiceCase
 from hub.audit.export import events_from
 from hub.ledger.signing import LedgerApplication
 from hub.telemetry import metrics
+from hub.trail.aggregate_map import AggregateMap, MapHead
 from hub.trail.envelope import Envelope, EnvelopeError
 from hub.trail.keys import ORIGIN_PREFIX, PublicKeyRing, Signer, load_history, utc_text
 from hub.trail.merkle import MerkleTree, ProofError, verify_consistency
@@ -333,6 +337,8 @@ class AuditLog:
         self.keys = keys
         self.lock = threading.RLock()
         self.tree = MerkleTree()
+        self.aggregates = AggregateMap()
+        """The head of every aggregate in the tree (see :mod:`hub.trail.aggregate_map`)."""
         self._positions = array("q")
         self._sql = (
             _Dialect.of(recorder)
@@ -371,9 +377,27 @@ class AuditLog:
         with self.lock:
             start = self._positions[-1] + 1 if self._positions else 1
             for event in events_from(self.recorder, start):
-                self.tree.append_leaf_hash(event.leaf_hash())
+                leaf = event.leaf_hash()
+                index = self.tree.append_leaf_hash(leaf)
+                self.aggregates.update(event.aggregate_id, event.version, index, leaf)
                 self._positions.append(event.position)
             return self.tree.size
+
+    def aggregate_map(self, size: int) -> AggregateMap:
+        """The aggregate map of the first ``size`` log entries (the one a checkpoint of
+        that size commits to): the kept one for the current size, else rebuilt from the
+        store."""
+        with self.lock:
+            if self.size < size:
+                self.sync()
+            if size == self.size:
+                return self.aggregates.copy()
+        rebuilt = AggregateMap()
+        for index, event in enumerate(events_from(self.recorder)):
+            if index == size:
+                break
+            rebuilt.update(event.aggregate_id, event.version, index, event.leaf_hash())
+        return rebuilt
 
     def position_at(self, log_index: int) -> int:
         return self._positions[log_index]
@@ -546,9 +570,17 @@ def _is_signed(state: bytes) -> bool:
 # -- signing --------------------------------------------------------------------------
 
 
-def sign_checkpoint(signer: Signer, origin: str, size: int, root: bytes) -> str:
-    """The C2SP checkpoint note for (size, root), signed with the hub's key."""
-    return sign_note(Checkpoint(origin, size, root).body(), origin, signer.private_key)
+def sign_checkpoint(
+    signer: Signer, origin: str, size: int, root: bytes, aggregates: MapHead | None = None
+) -> str:
+    """The C2SP checkpoint note for (size, root), signed with the hub's key.
+
+    ``aggregates`` is the head of the aggregate map at ``size``: it becomes the first
+    extension line. Witnesses add their cosignatures as further signature lines.
+    """
+    extensions = (aggregates.extension(),) if aggregates is not None else ()
+    checkpoint = Checkpoint(origin, size, root, extensions)
+    return sign_note(checkpoint.body(), origin, signer.private_key)
 
 
 class Checkpointer:
@@ -610,7 +642,9 @@ class Checkpointer:
                     return None
             if size == 0:
                 return None
-            note = sign_checkpoint(self.signer, self.log.origin, size, root)
+            note = sign_checkpoint(
+                self.signer, self.log.origin, size, root, self.log.aggregates.head()
+            )
             stored = StoredCheckpoint(
                 size,
                 root,

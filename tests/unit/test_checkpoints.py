@@ -279,7 +279,9 @@ def test_a_checkpoint_is_a_c2sp_note_of_the_tree(
         history.origin,
         "6",
         base64.b64encode(log.tree.root()).decode(),
+        log.aggregates.head().extension(),  # three aggregates, each at version 2
     ]
+    assert log.aggregates.head().count == 3
     assert signature.startswith(f"\N{EM DASH} {history.origin} ")
     opened = open_hub_checkpoint(stored.note, PublicKeyRing.from_history(history))
     assert (opened.size, opened.root, opened.key_id) == (6, log.tree.root(), signer.key_id)
