@@ -12,7 +12,7 @@ import grpc
 import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Mount
 from tabadol.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2, servicedesk_pb2_grpc
 
@@ -52,6 +52,7 @@ from hub.telemetry.health import Health
 from hub.trail.keys import load_signer
 from hub.web.app import create_http_app
 from hub.web.server import HttpServer
+from hub.web.tiles import AuditLogTiles, tile_routes
 
 log = structlog.get_logger("tabadol")
 
@@ -316,11 +317,17 @@ async def start_http(
     extra_routes: Sequence[BaseRoute] = (),
 ) -> HttpServer | None:
     """Serve the HTTP port (TABADOL_HTTP_LISTEN; ``address`` overrides it) on this loop,
-    stopped with ``running``; None when it is off."""
+    stopped with ``running``; None when it is off.
+
+    The log is served under ``/log`` as C2SP tlog-tiles (:mod:`hub.web.tiles`).
+    """
     address = address or settings.http_listen
     if address is None:
         return None
-    app = create_http_app(health=running.readiness, extra_routes=extra_routes)
+    routes: list[BaseRoute] = list(extra_routes)
+    if running.audit_log is not None:
+        routes.append(Mount("/log", routes=tile_routes(AuditLogTiles(running.audit_log))))
+    app = create_http_app(health=running.readiness, extra_routes=routes)
     http = HttpServer(app, address)
     await http.start()
     running.http = http

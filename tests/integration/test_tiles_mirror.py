@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -17,12 +18,14 @@ from starlette.testclient import TestClient
 
 from hub.application import TabadolHub
 from hub.audit import open_recorder
+from hub.bootstrap import start_http
 from hub.checkpoints import AuditLog, Checkpointer, checkpoint_store_for
 from hub.config import store_env
 from hub.keys import PublicKeyRing, init_keys, load_history
 from hub.merkle import MerkleTree
 from hub.trail.mirror import MirrorError, http_fetch, mirror_log, tile_index_path
 from hub.web.tiles import AuditLogTiles, parse_tile_path, tile_routes
+from tests.conftest import LiveHub
 
 
 class Note(Aggregate):
@@ -164,3 +167,15 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+async def test_the_hubs_http_port_serves_the_log_for_mirrors(live_hub: LiveHub) -> None:
+    live_hub.hub.save(Note())
+    await asyncio.to_thread(Checkpointer(live_hub.running.audit_log, live_hub.hub.signer).sign)  # type: ignore[arg-type]
+    http = await start_http(live_hub.running, live_hub.settings, address="127.0.0.1:0")
+    assert http is not None
+    report = await asyncio.to_thread(
+        mirror_log, http_fetch(f"http://127.0.0.1:{http.port}/log"), live_hub.ring
+    )
+    assert report.size == live_hub.running.audit_log.size  # type: ignore[union-attr]
+    assert report.trail.checkpoints == 1
