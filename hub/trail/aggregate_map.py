@@ -55,7 +55,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hub.merkle import HASH_SIZE, MerkleTree, ProofError, verify_inclusion
+from hub.trail.merkle import HASH_SIZE, MerkleTree, ProofError, verify_inclusion
 
 __all__ = [
     "MAP_DOMAIN",

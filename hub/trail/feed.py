@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.audit import TrailEvent, open_hub_checkpoint
-from hub.envelope import Envelope, EnvelopeError
-from hub.keys import PublicKeyRing
-from hub.merkle import ProofError, verify_inclusion
+from hub.trail.envelope import Envelope, EnvelopeError
+from hub.trail.keys import PublicKeyRing
+from hub.trail.merkle import ProofError, verify_inclusion
 from hub.trail.subjects import code_subject
+from hub.trail.verify import TrailEvent, open_hub_checkpoint
 
 __all__ = ["FEED_TOPICS", "FeedCheck", "FeedEntryForged", "FeedEvidence", "verify_feed_entry"]
 

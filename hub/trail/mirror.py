@@ -21,9 +21,15 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hub.audit import LOG_ENTRY_DOMAIN, TrailEvent, VerifyReport, open_hub_checkpoint, verify_trail
-from hub.keys import PublicKeyRing
-from hub.merkle import MerkleTree
+from hub.trail.keys import PublicKeyRing
+from hub.trail.merkle import MerkleTree
+from hub.trail.verify import (
+    LOG_ENTRY_DOMAIN,
+    TrailEvent,
+    VerifyReport,
+    open_hub_checkpoint,
+    verify_trail,
+)
 
 __all__ = ["Fetch", "MirrorError", "MirrorReport", "http_fetch", "mirror_log", "parse_log_entry"]
 

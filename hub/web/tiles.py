@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from hub.checkpoints import AuditLog
+from hub.audit.checkpoints import AuditLog
 
 __all__ = ["TILE_HEIGHT", "AuditLogTiles", "TiledLog", "parse_tile_path", "tile_routes"]
 

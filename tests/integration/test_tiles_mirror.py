@@ -16,13 +16,13 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from hub.application import TabadolHub
-from hub.audit import open_recorder
+from hub.application.hub import TabadolHub
+from hub.audit.checkpoints import AuditLog, Checkpointer, checkpoint_store_for
+from hub.audit.export import open_recorder
 from hub.bootstrap import start_http
-from hub.checkpoints import AuditLog, Checkpointer, checkpoint_store_for
 from hub.config import store_env
-from hub.keys import PublicKeyRing, init_keys, load_history
-from hub.merkle import MerkleTree
+from hub.trail.keys import PublicKeyRing, init_keys, load_history
+from hub.trail.merkle import MerkleTree
 from hub.trail.mirror import MirrorError, http_fetch, mirror_log, tile_index_path
 from hub.web.tiles import AuditLogTiles, parse_tile_path, tile_routes
 from tests.conftest import LiveHub

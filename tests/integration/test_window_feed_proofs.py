@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from hub.application import TabadolHub
-from hub.audit import open_recorder
-from hub.checkpoints import AuditLog, Checkpointer, checkpoint_store_for
+from hub.application.hub import TabadolHub
+from hub.application.pseudonyms import Pseudonymizer
+from hub.audit.checkpoints import AuditLog, Checkpointer, checkpoint_store_for
+from hub.audit.export import open_recorder
 from hub.config import APP_NAME, store_env
-from hub.keys import PublicKeyRing, init_keys, load_history
-from hub.pseudonym import Pseudonymizer
 from hub.trail.feed import FEED_TOPICS, FeedEntryForged, FeedEvidence, verify_feed_entry
+from hub.trail.keys import PublicKeyRing, init_keys, load_history
 from projections._sql import catch_up, open_view
 from projections.window_feed import WindowFeedProjection, WindowFeedView
 from tests.integration.test_projections_cases import CaseFactory

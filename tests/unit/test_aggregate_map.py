@@ -7,7 +7,6 @@ import uuid
 
 import pytest
 
-from hub.merkle import root_from_leaf_hashes
 from hub.trail.aggregate_map import (
     AggregateMap,
     MapEntry,
@@ -16,6 +15,7 @@ from hub.trail.aggregate_map import (
     MapProof,
     map_head_of,
 )
+from hub.trail.merkle import root_from_leaf_hashes
 
 
 def _leaf(n: int) -> bytes:
@@ -102,7 +102,7 @@ def test_a_duplicate_entry_in_an_unsorted_map_is_refused_by_its_neighbours() -> 
     old = MapEntry(ids[1], 1, 1, _leaf(1))
     new = MapEntry(ids[1], 2, 3, _leaf(3))
     entries = [MapEntry(ids[0], 1, 0, _leaf(0)), old, new, MapEntry(ids[2], 1, 2, _leaf(2))]
-    from hub.merkle import MerkleTree
+    from hub.trail.merkle import MerkleTree
 
     tree = MerkleTree()
     for e in entries:
