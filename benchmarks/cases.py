@@ -224,7 +224,7 @@ async def run(cases: int, concurrency: int, store: str) -> None:
             init_keys(settings.signing_key, settings.public_keys),
             env=settings.eventsourcing_env(),
         )
-        executor = Executor()
+        executor = Executor(hub)
         clients = connect_clients(targets)
         exchanges = CaseExchanges(CaseExchangeUseCases(hub), executor, clients)
         server, port = await _serve(hub, exchanges, executor)

@@ -36,7 +36,7 @@ from hub.application.participation import (
 )
 from hub.audit.checkpoints import AuditLog, CheckpointCallback, run_checkpointer
 from hub.config import Settings
-from hub.ledger.executor import Executor
+from hub.ledger.executor import Executor, Overloaded
 from hub.servicers.access import AccessRights
 from hub.servicers.audit import audit_registrar
 from hub.servicers.auth import AgencyInterceptor
@@ -226,14 +226,17 @@ async def create_server(
     Also starts the checkpointer (signed Merkle tree heads over the log) and, with the
     other agencies' systems configured, reconciles payments left without an outcome.
     """
-    executor = Executor()
+    executor = Executor(hub)
     audit_log = await asyncio.to_thread(AuditLog.open, hub, settings)
     rights = AccessRights.load(settings.access_rights) if settings.access_rights else None
     if rights is None:
         log.warning("no access-rights table: every identified agency may call every RPC")
 
     async def record_denied(agency: str, method: str, reason: str) -> None:
-        await executor.write(hub.record_denied_call, agency, method, reason)
+        try:
+            await executor.write(hub.record_denied_call, agency, method, reason)
+        except Overloaded:  # a flood of refusals must not fill the queue of real work
+            log.warning("denied call not recorded: the write queue is full", agency=agency)
 
     server = grpc.aio.server(
         interceptors=[

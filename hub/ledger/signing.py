@@ -1,20 +1,33 @@
 """The signed ledger: an eventsourcing application whose every event is signed and chained.
 
 ``SigningEventStore.put`` wraps each stored payload in an :class:`~hub.trail.envelope.Envelope`
-that carries the hash of the aggregate's previous event; within one transaction the last
-event of each aggregate is signed with Ed25519 (the chain covers the events before it).
+that carries the hash of the aggregate's previous event. Version 2 (the default): the
+transaction's event hashes form a small Merkle tree whose root is signed once with
+Ed25519, and every envelope carries that signature and its path. Version 1 (still
+readable and verifiable): the last event of each aggregate in a transaction is signed.
 Snapshots do not pass through this store: they are derived data, outside the trail.
+
+Group commit: :meth:`LedgerApplication.run_group` runs several commands on the writer
+thread with ``save`` deferred, then records all their events in one transaction (one
+signature). Inside the group, ``repository.get`` sees the aggregates the group's earlier
+commands saved, so commands on one aggregate keep their order without conflicting. When
+the group's transaction fails (a version conflict with another writer, a uniqueness
+violation a command expects to see), every command of the group is run again alone, so
+only the conflicting one gets the error (or retries, as its use case does).
 """
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from copy import deepcopy
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import Application
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.application import Application, ProcessingEvent, Repository
+from eventsourcing.domain import CollectEventsProtocol, DomainEventProtocol
 from eventsourcing.persistence import (
     AggregateRecorder,
     EventStore,
@@ -25,10 +38,28 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import EnvType
 
-from hub.trail.envelope import GENESIS, Envelope, event_hash, is_envelope, signed_message
+from hub.trail.envelope import (
+    GENESIS,
+    Envelope,
+    batch_message,
+    batch_proofs,
+    event_hash,
+    is_envelope,
+    signed_message,
+)
 from hub.trail.keys import Signer
 
-__all__ = ["ChainHeads", "LedgerApplication", "SigningEventStore", "SigningMapper"]
+__all__ = [
+    "ChainHeads",
+    "Failed",
+    "LedgerApplication",
+    "Outcome",
+    "SigningEventStore",
+    "SigningMapper",
+    "Succeeded",
+]
+
+_R = TypeVar("_R")
 
 
 class ChainHeads:
@@ -100,11 +131,19 @@ class SigningEventStore(EventStore[UUID]):
     """Maps, chains and signs a transaction's events, then records them in one insert."""
 
     def __init__(
-        self, mapper: Mapper[UUID], recorder: AggregateRecorder, signer: Signer, heads: ChainHeads
+        self,
+        mapper: Mapper[UUID],
+        recorder: AggregateRecorder,
+        signer: Signer,
+        heads: ChainHeads,
+        envelope_version: int = 2,
     ) -> None:
         super().__init__(mapper, recorder)
         self.signer = signer
         self.heads = heads
+        if envelope_version not in (1, 2):
+            raise ValueError(f"unknown envelope version {envelope_version}")
+        self.envelope_version = envelope_version
 
     def _previous_hash(self, originator_id: UUID | str, version: int) -> bytes:
         if version == 1:
@@ -126,25 +165,26 @@ class SigningEventStore(EventStore[UUID]):
         self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
     ) -> list[Recording[UUID]]:
         plain = [self.mapper.to_stored_event(e) for e in domain_events]
-        last_index = {s.originator_id: i for i, s in enumerate(plain)}
         hashes: dict[UUID | str, bytes] = {}
-        sealed: list[StoredEvent] = []
+        prevs: list[bytes] = []
         new_heads: list[tuple[UUID | str, int, bytes]] = []
-        for i, s in enumerate(plain):
+        for s in plain:
             prev = hashes.get(s.originator_id) or self._previous_hash(
                 s.originator_id, s.originator_version
             )
             digest = event_hash(prev, s.originator_id, s.originator_version, s.topic, s.state)
             hashes[s.originator_id] = digest
+            prevs.append(prev)
             new_heads.append((s.originator_id, s.originator_version, digest))
-            key_id = self.signer.key_id
-            signature = (
-                self.signer.sign(signed_message(key_id, digest))
-                if last_index[s.originator_id] == i
-                else None
-            )
-            state = Envelope(key_id, prev, signature, s.state).to_bytes()
-            sealed.append(StoredEvent(s.originator_id, s.originator_version, s.topic, state))
+        key_id = self.signer.key_id
+        if self.envelope_version == 2:
+            envelopes = self._batch_envelopes(key_id, plain, prevs, [h[2] for h in new_heads])
+        else:
+            envelopes = self._chain_envelopes(key_id, plain, prevs, [h[2] for h in new_heads])
+        sealed = [
+            StoredEvent(s.originator_id, s.originator_version, s.topic, state)
+            for s, state in zip(plain, envelopes, strict=True)
+        ]
         notification_ids = self.recorder.insert_events(sealed, **kwargs)
         for head in new_heads:  # only after the transaction committed
             self.heads.put(*head)
@@ -155,13 +195,120 @@ class SigningEventStore(EventStore[UUID]):
             for d, s, n in zip(domain_events, sealed, notification_ids, strict=True)
         ]
 
+    def _batch_envelopes(
+        self, key_id: str, plain: list[StoredEvent], prevs: list[bytes], digests: list[bytes]
+    ) -> list[bytes]:
+        """Version 2: one signature over the root of the transaction's event hashes."""
+        if not plain:
+            return []
+        root, proofs = batch_proofs(digests)
+        signature = self.signer.sign(batch_message(key_id, len(digests), root))
+        return [
+            Envelope(key_id, prev, signature, s.state, proof).to_bytes()
+            for s, prev, proof in zip(plain, prevs, proofs, strict=True)
+        ]
+
+    def _chain_envelopes(
+        self, key_id: str, plain: list[StoredEvent], prevs: list[bytes], digests: list[bytes]
+    ) -> list[bytes]:
+        """Version 1: the last event of each aggregate signed, the chain covering the rest."""
+        last_index = {s.originator_id: i for i, s in enumerate(plain)}
+        return [
+            Envelope(
+                key_id,
+                prev,
+                self.signer.sign(signed_message(key_id, digest))
+                if last_index[s.originator_id] == i
+                else None,
+                s.state,
+            ).to_bytes()
+            for i, (s, prev, digest) in enumerate(zip(plain, prevs, digests, strict=True))
+        ]
+
+
+# -- group commit -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Succeeded(Generic[_R]):
+    value: _R
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    error: BaseException
+
+
+Outcome = Succeeded[Any] | Failed
+
+
+@dataclass
+class _Group:
+    """The commands of one group commit: their deferred events and saved aggregates."""
+
+    committed: ProcessingEvent[UUID] = field(default_factory=ProcessingEvent)
+    current: ProcessingEvent[UUID] = field(default_factory=ProcessingEvent)
+
+    def collect(self, objs: Sequence[Any], kwargs: dict[str, Any]) -> None:
+        current = self.current
+        for obj in objs:
+            if obj is None:
+                continue
+            if isinstance(obj, DomainEventProtocol):
+                current.events.append(obj)
+                continue
+            if isinstance(obj, CollectEventsProtocol):
+                current.events.extend(obj.collect_events())
+            current.aggregates[obj.id] = obj
+        current.saved_kwargs.update(kwargs)
+
+    def find(self, aggregate_id: UUID) -> Any:
+        found = self.current.aggregates.get(aggregate_id)
+        if found is None:
+            found = self.committed.aggregates.get(aggregate_id)
+        return found
+
+    def accept(self) -> bool:
+        """The current command succeeded: keep what it saved. True if it saved events."""
+        current, self.current = self.current, ProcessingEvent()
+        self.committed.events.extend(current.events)
+        self.committed.aggregates.update(current.aggregates)
+        self.committed.saved_kwargs.update(current.saved_kwargs)
+        return bool(current.events)
+
+    def discard(self) -> None:
+        self.current = ProcessingEvent()
+
+
+class _GroupRepository(Repository[UUID]):
+    """A repository that, inside a group commit, returns what the group already saved."""
+
+    group_of: Callable[[], _Group | None] = staticmethod(lambda: None)
+
+    def get(self, aggregate_id: UUID, *, version: int | None = None, **kwargs: Any) -> Any:
+        group = self.group_of()
+        if group is not None and version is None:
+            pending = group.find(aggregate_id)
+            if pending is not None:
+                return deepcopy(pending)
+        return super().get(aggregate_id, version=version, **kwargs)
+
 
 class LedgerApplication(Application[UUID]):
-    """An eventsourcing application whose event store signs and chains every event."""
+    """An eventsourcing application whose event store signs and chains every event.
+
+    The repository caches aggregates (``AGGREGATE_CACHE_MAXSIZE``, default 10,000) and
+    fast-forwards a cached aggregate from the store before each use, so replicas sharing
+    one PostgreSQL stay correct; a command replays only the events it has not seen.
+    Set ``ENVELOPE_VERSION=1`` to write the older envelope format.
+    """
+
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "10000"}
 
     def __init__(self, signer: Signer, env: EnvType | None = None) -> None:
         self.signer = signer
         self.chain_heads = ChainHeads()
+        self._groups = threading.local()
         super().__init__(env)
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -174,4 +321,76 @@ class LedgerApplication(Application[UUID]):
         return mapper
 
     def construct_event_store(self) -> EventStore[UUID]:
-        return SigningEventStore(self.mapper, self.recorder, self.signer, self.chain_heads)
+        version = int(self.env.get("ENVELOPE_VERSION", "2"))
+        return SigningEventStore(
+            self.mapper, self.recorder, self.signer, self.chain_heads, envelope_version=version
+        )
+
+    def construct_repository(self) -> Repository[UUID]:
+        plain = super().construct_repository()
+        repository = _GroupRepository(
+            event_store=plain.event_store,
+            snapshot_store=plain.snapshot_store,
+            fastforward=plain.fastforward,
+            fastforward_skipping=plain.fastforward_skipping,
+            deepcopy_from_cache=plain.deepcopy_from_cache,
+        )
+        repository.cache = plain.cache
+        repository.group_of = self._group
+        return repository
+
+    def _group(self) -> _Group | None:
+        group: _Group | None = getattr(self._groups, "group", None)
+        return group
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Record the aggregates' new events in one transaction; inside a group commit,
+        defer them to the group's transaction (and return no recordings)."""
+        group = self._group()
+        if group is None:
+            return super().save(*objs, **kwargs)
+        group.collect(objs, kwargs)
+        return []
+
+    def run_group(self, commands: Sequence[Callable[[], Any]]) -> list[Outcome]:
+        """Run ``commands`` in order and record all their events in one transaction.
+
+        Each command's outcome is its own: an error fails only that command. When the
+        group's transaction fails, each command runs again alone, in order.
+        """
+        if len(commands) == 1:
+            return [_run_alone(commands[0])]
+        group = _Group()
+        outcomes: list[Outcome] = []
+        self._groups.group = group
+        try:
+            for command in commands:
+                try:
+                    value = command()
+                except Exception as error:
+                    group.discard()
+                    outcomes.append(Failed(error))
+                else:
+                    group.accept()
+                    outcomes.append(Succeeded(value))
+        finally:
+            self._groups.group = None
+        batch = group.committed
+        if not batch.events:
+            return outcomes
+        try:
+            recordings = self._record(batch)
+        except Exception:
+            # Which command conflicted is not known: run each alone, as if never grouped.
+            return [_run_alone(command) for command in commands]
+        self._take_snapshots(batch)
+        self._notify(recordings)
+        self.notify(batch.events)
+        return outcomes
+
+
+def _run_alone(command: Callable[[], Any]) -> Outcome:
+    try:
+        return Succeeded(command())
+    except Exception as error:
+        return Failed(error)

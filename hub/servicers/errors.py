@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -19,20 +20,22 @@ from aggregates.errors import (
     TransitionRefused,
 )
 from hub.application.errors import AccessDenied, IdentityProviderUnavailable
+from hub.ledger.executor import Overloaded
 
 __all__ = ["domain_errors_as_status", "status_for"]
 
-_CODES: list[tuple[type[DomainError], int]] = [
+_CODES: list[tuple[type[DomainError] | type[Overloaded], int]] = [
     (InvalidInput, code_pb2.INVALID_ARGUMENT),
     (TransitionRefused, code_pb2.FAILED_PRECONDITION),
     (NotFound, code_pb2.NOT_FOUND),
     (AlreadyExists, code_pb2.ALREADY_EXISTS),
     (AccessDenied, code_pb2.PERMISSION_DENIED),
     (IdentityProviderUnavailable, code_pb2.UNAVAILABLE),
+    (Overloaded, code_pb2.RESOURCE_EXHAUSTED),
 ]
 
 
-def status_for(error: DomainError) -> grpc.Status:
+def status_for(error: DomainError | Overloaded) -> grpc.Status:
     """The rich status for a domain error: a code, a message and google.rpc details."""
     code = next((c for kind, c in _CODES if isinstance(error, kind)), code_pb2.FAILED_PRECONDITION)
     details: list[any_pb2.Any] = []
@@ -55,6 +58,10 @@ def status_for(error: DomainError) -> grpc.Status:
             ]
         )
         details.append(_pack(failure))
+    elif isinstance(error, Overloaded):
+        delay = duration_pb2.Duration()
+        delay.FromTimedelta(timedelta(seconds=error.retry_after))
+        details.append(_pack(error_details_pb2.RetryInfo(retry_delay=delay)))
     elif isinstance(error, NotFound):
         details.append(
             _pack(error_details_pb2.ResourceInfo(resource_type=error.what, resource_name=error.key))
@@ -79,7 +86,7 @@ def domain_errors_as_status(method: _F) -> _F:
     async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
         try:
             return await method(self, request, context)
-        except DomainError as error:
+        except (DomainError, Overloaded) as error:
             await context.abort_with_status(status_for(error))
 
     return wrapper  # type: ignore[return-value]

@@ -1,38 +1,67 @@
 """The signed event envelope: the bytes Tabadol stores for every event.
 
 An envelope wraps the stored payload (after transcoding, compression and encryption),
-so a trail verifies without the decryption key::
+so a trail verifies without the decryption key. Two versions exist; both verify.
+
+Version 1 (one signature per aggregate per transaction)::
 
     "TBD1" | flags (1) | key-id length (1) | key id | prev hash (32) | [signature (64)] | payload
 
 The event hash binds the previous event's hash, the aggregate id, version, topic and
 payload; the Ed25519 signature covers ``key id ‖ event hash``. An unsigned ("chained")
 envelope is covered by the next signed event of the same aggregate, whose chain includes
-its hash: group commit signs only the last event of each aggregate in a transaction.
+its hash.
+
+Version 2 (one signature per transaction, a batch)::
+
+    "TBD2" | flags (1) = 0 | key-id length (1) | key id | prev hash (32)
+           | leaf index (u32) | batch size (u32) | path length (u8) | path (32 each)
+           | signature (64) | payload
+
+The event hashes of a transaction's events, in order, are the leaves of an RFC 9162
+Merkle tree (the event hash itself is the leaf hash: its own domain prefix keeps it
+apart from interior nodes). The hub signs ``key id ‖ batch size ‖ root`` once
+(:func:`batch_message`); every envelope carries that signature and its inclusion path,
+so each event verifies on its own (one signature, ``len(path)`` hashes), and a verifier
+that reads the batch in order checks one signature and about two hashes per event
+(:class:`BatchVerifier`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import struct
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
+
+from hub.trail.merkle import MerkleTree
 
 __all__ = [
     "GENESIS",
     "MAGIC",
+    "MAGIC_V2",
+    "BatchProof",
+    "BatchVerifier",
     "Envelope",
     "EnvelopeError",
+    "batch_message",
+    "batch_proofs",
+    "batch_root",
     "event_hash",
     "is_envelope",
     "signed_message",
 ]
 
 MAGIC = b"TBD1"
+MAGIC_V2 = b"TBD2"
 GENESIS = bytes(32)
 _SIGNED = 0x01
 _HASH_DOMAIN = b"tabadol/event/v1\x00"
 _SIG_DOMAIN = b"tabadol/signature/v1\x00"
+_BATCH_DOMAIN = b"tabadol/batch-signature/v2\x00"
+_NODE = b"\x01"
+_MAX_PATH = 32
 
 
 class EnvelopeError(ValueError):
@@ -62,8 +91,135 @@ def signed_message(key_id: str, digest: bytes) -> bytes:
     return _SIG_DOMAIN + _field(key_id.encode()) + digest
 
 
+def batch_message(key_id: str, size: int, root: bytes) -> bytes:
+    """The exact bytes a version-2 (batch) signature covers."""
+    return _BATCH_DOMAIN + _field(key_id.encode()) + struct.pack(">Q", size) + root
+
+
 def is_envelope(state: bytes) -> bool:
-    return state[:4] == MAGIC
+    return state[:4] in (MAGIC, MAGIC_V2)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchProof:
+    """Where a version-2 envelope's event sits in its batch's tree."""
+
+    index: int
+    size: int
+    path: tuple[bytes, ...]
+
+
+def batch_root(digests: Sequence[bytes]) -> bytes:
+    """The root of the batch tree whose leaves are ``digests`` (event hashes)."""
+    tree = MerkleTree()
+    for digest in digests:
+        tree.append_leaf_hash(digest)
+    return tree.root()
+
+
+def batch_proofs(digests: Sequence[bytes]) -> tuple[bytes, list[BatchProof]]:
+    """The root of the batch tree over ``digests`` and every leaf's inclusion proof."""
+    tree = MerkleTree()
+    for digest in digests:
+        tree.append_leaf_hash(digest)
+    size = tree.size
+    proofs = [BatchProof(i, size, tuple(tree.inclusion_proof(i, size))) for i in range(size)]
+    return tree.root(), proofs
+
+
+def fold_path(digest: bytes, index: int, size: int, path: Sequence[bytes]) -> bytes | None:
+    """The root that ``path`` leads ``digest`` to (RFC 9162 §2.1.3.2), or None when the
+    path does not fit the index and size."""
+    return _fold(digest, index, size, path, None, None)
+
+
+def _fold(
+    digest: bytes,
+    index: int,
+    size: int,
+    path: Sequence[bytes],
+    known: set[bytes] | None,
+    seen: list[bytes] | None,
+) -> bytes | None:
+    """Fold ``path`` from ``digest`` upwards. With ``known`` (nodes of a tree already
+    verified against its signed root), stop at the first computed node found there and
+    return it; ``seen`` collects the nodes computed on the way."""
+    if index >= size:
+        return None
+    sha = hashlib.sha256
+    fn, sn = index, size - 1
+    r = digest
+    for p in path:
+        if sn == 0:
+            return None
+        if fn & 1 or fn == sn:
+            r = sha(_NODE + p + r).digest()
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = sha(_NODE + r + p).digest()
+        fn >>= 1
+        sn >>= 1
+        if known is not None and r in known:
+            if seen is not None:
+                seen.append(r)
+            return r
+        if seen is not None:
+            seen.append(r)
+    if sn != 0:
+        return None
+    return r
+
+
+class BatchVerifier:
+    """Checks version-2 envelopes: one signature per batch, about two hashes per event.
+
+    Events of one batch arrive next to each other in the log. The first event of a batch
+    folds its path to the root and checks the batch signature; every later event folds
+    only until it meets a node already proven, so a batch of n events costs n event
+    hashes, n - 1 node hashes and one signature. An event out of its batch's run still
+    verifies, by a full fold and (at worst) one more signature check.
+    """
+
+    __slots__ = ("_batch", "_known", "_verify", "signatures")
+
+    def __init__(self, verify: Callable[[str, bytes, bytes], bool]) -> None:
+        self._verify = verify
+        self._batch: tuple[str, bytes, int] | None = None
+        self._known: set[bytes] = set()
+        self.signatures = 0
+        """How many batch signatures were checked."""
+
+    def check(self, envelope: Envelope, digest: bytes) -> str:
+        """ "" (the event is covered by a valid batch signature) or what is wrong."""
+        proof = envelope.batch
+        signature = envelope.signature
+        if proof is None or signature is None:
+            return "not a version-2 envelope"
+        key = (envelope.key_id, signature, proof.size)
+        if key == self._batch:
+            if digest in self._known:
+                return "the same event hash appears twice in one batch"
+            seen: list[bytes] = [digest]
+            top = _fold(digest, proof.index, proof.size, proof.path, self._known, seen)
+            if top is None or top not in self._known:
+                return "batch proof does not lead to the signed root: the record was altered"
+            self._known.update(seen)
+            return ""
+        root = fold_path(digest, proof.index, proof.size, proof.path)
+        if root is None:
+            return f"batch proof does not fit leaf {proof.index} of {proof.size}"
+        self.signatures += 1
+        if not self._verify(
+            envelope.key_id, signature, batch_message(envelope.key_id, proof.size, root)
+        ):
+            return f"bad signature (key {envelope.key_id}): the record was altered"
+        self._batch = key
+        seen = [digest]
+        _fold(digest, proof.index, proof.size, proof.path, None, seen)
+        self._known = set(seen)
+        return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +228,30 @@ class Envelope:
     prev_hash: bytes
     signature: bytes | None
     payload: bytes
+    batch: BatchProof | None = None
+    """Version 2: the event's place in its batch's tree (the signature is the batch's)."""
+
+    @property
+    def version(self) -> int:
+        return 2 if self.batch is not None else 1
 
     def to_bytes(self) -> bytes:
         kid = self.key_id.encode()
+        if self.batch is not None:
+            if self.signature is None or len(self.batch.path) > _MAX_PATH:
+                raise EnvelopeError("a version-2 envelope needs a signature and a short path")
+            return b"".join(
+                (
+                    MAGIC_V2,
+                    bytes((0, len(kid))),
+                    kid,
+                    self.prev_hash,
+                    struct.pack(">IIB", self.batch.index, self.batch.size, len(self.batch.path)),
+                    *self.batch.path,
+                    self.signature,
+                    self.payload,
+                )
+            )
         flags = _SIGNED if self.signature is not None else 0
         return b"".join(
             (
@@ -89,10 +266,11 @@ class Envelope:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Envelope:
-        if not is_envelope(data) or len(data) < 6:
+        magic = data[:4]
+        if magic not in (MAGIC, MAGIC_V2) or len(data) < 6:
             raise EnvelopeError("not a signed envelope (bad magic)")
         flags, kid_len = data[4], data[5]
-        if flags & ~_SIGNED:
+        if flags & ~(_SIGNED if magic == MAGIC else 0):
             raise EnvelopeError(f"unknown envelope flags {flags:#x}")
         pos = 6 + kid_len
         try:
@@ -101,12 +279,29 @@ class Envelope:
             raise EnvelopeError("key id is not ASCII") from exc
         prev_hash = data[pos : pos + 32]
         pos += 32
+        if len(prev_hash) != 32:
+            raise EnvelopeError("envelope is truncated")
+        if magic == MAGIC_V2:
+            head = data[pos : pos + 9]
+            if len(head) != 9:
+                raise EnvelopeError("envelope is truncated")
+            index, size, count = struct.unpack(">IIB", head)
+            pos += 9
+            end = pos + 32 * count
+            path = tuple(data[i : i + 32] for i in range(pos, end, 32))
+            batch_signature = data[end : end + 64]
+            if len(batch_signature) != 64:
+                raise EnvelopeError("envelope is truncated")
+            if count > _MAX_PATH or index >= size:
+                raise EnvelopeError(f"batch proof out of range (leaf {index} of {size})")
+            proof = BatchProof(index, size, path)
+            return cls(key_id, prev_hash, batch_signature, data[end + 64 :], proof)
         signature = None
         if flags & _SIGNED:
             signature = data[pos : pos + 64]
             pos += 64
-        if len(prev_hash) != 32 or (signature is not None and len(signature) != 64):
-            raise EnvelopeError("envelope is truncated")
+            if len(signature) != 64:
+                raise EnvelopeError("envelope is truncated")
         return cls(key_id, prev_hash, signature, data[pos:])
 
     @property

@@ -40,7 +40,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from hub.trail.envelope import GENESIS, Envelope, EnvelopeError, event_hash, signed_message
+from hub.trail.envelope import (
+    GENESIS,
+    BatchVerifier,
+    Envelope,
+    EnvelopeError,
+    event_hash,
+    signed_message,
+)
 from hub.trail.keys import PublicKeyRing
 from hub.trail.merkle import MerkleTree
 from hub.trail.signed_note import Checkpoint, CheckpointError, NoteError, key_id, open_note
@@ -321,6 +328,7 @@ class _Chains:
         self.keys = keys
         self.report = report
         self.chains: dict[str, _Chain] = {}
+        self.batches = BatchVerifier(keys.verify)
 
     def check(self, event: TrailEvent, log_index: int) -> TrailProblem | None:
         chain = self.chains.get(event.aggregate_id)
@@ -359,7 +367,19 @@ class _Chains:
         digest = event_hash(
             envelope.prev_hash, event.aggregate_id, event.version, event.topic, envelope.payload
         )
-        if envelope.signature is None:
+        if envelope.batch is not None:
+            refusal = self.keys.check_event(envelope.key_id, log_index)
+            if refusal:
+                return refusal
+            before = self.batches.signatures
+            reason = self.batches.check(envelope, digest)
+            if reason:
+                return reason
+            if self.batches.signatures != before:
+                self.report.signatures += 1
+                self.report.keys[envelope.key_id] += 1
+            chain.unsigned.clear()
+        elif envelope.signature is None:
             chain.unsigned.append((event.position, event.version))
         else:
             refusal = self.keys.check_event(envelope.key_id, log_index)

@@ -70,10 +70,16 @@ def open_log(url: str, keys: Path) -> AuditLog:
 
 
 @pytest.fixture
-def hub(store_url: str, tmp_path: Path) -> Iterator[Hub]:
+def envelope_version() -> int:
+    return 2
+
+
+@pytest.fixture
+def hub(store_url: str, tmp_path: Path, envelope_version: int) -> Iterator[Hub]:
     private, public = tmp_path / "keys" / "hub.pem", tmp_path / "keys" / "public-keys.json"
     signer = init_keys(private, public)
-    app = TabadolHub(signer, env=store_env(store_url))
+    env = {**store_env(store_url), "ENVELOPE_VERSION": str(envelope_version)}
+    app = TabadolHub(signer, env=env)
     app.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
     codes = []
     for serial in (31, 32):
@@ -115,7 +121,8 @@ def test_every_changed_byte_is_refused(hub: Hub) -> None:
     assert not accepted, accepted[:5]
 
 
-def test_an_events_bundle_carries_its_chain_up_to_the_signed_event(hub: Hub) -> None:
+@pytest.mark.parametrize("envelope_version", [1])
+def test_a_v1_events_bundle_carries_its_chain_up_to_the_signed_event(hub: Hub) -> None:
     memo = Memo()
     memo.note(text="a")
     memo.note(text="b")
@@ -132,6 +139,21 @@ def test_an_events_bundle_carries_its_chain_up_to_the_signed_event(hub: Hub) -> 
     trimmed = type(lone)(lone.subject, lone.checkpoint, lone.events[2:], lone.keys)
     with pytest.raises(BundleError, match="version 1 is missing"):
         verify_bundle(trimmed.to_json().encode())
+
+
+def test_a_v2_event_of_a_batch_is_evidence_on_its_own(hub: Hub) -> None:
+    memo = Memo()
+    memo.note(text="a")
+    memo.note(text="b")
+    hub.hub.save(memo)  # one transaction, one signature over the batch's tree
+    hub.checkpoint()
+    first = build_bundle(hub.log, f"{memo.id}:1", hub.history)
+    assert [e.event.version for e in first.events] == [1]  # its path is in its envelope
+    report = verify_bundle(first.to_json().encode(), PublicKeyRing.load(hub.keys))
+    assert report.subject == f"{memo.id}:1" and report.events == 1
+    second = build_bundle(hub.log, f"{memo.id}:2", hub.history)
+    assert [e.event.version for e in second.events] == [1, 2]  # the chain from version 1
+    assert verify_bundle(second.to_json().encode(), PublicKeyRing.load(hub.keys)).events == 2
 
 
 def test_a_bundle_across_a_key_rotation(hub: Hub, store_url: str) -> None:

@@ -72,7 +72,7 @@ async def audit_hub(store_url: str, tmp_path: Path) -> AsyncIterator[AuditHub]:
     signer = init_keys(settings.signing_key, settings.public_keys)
     hub = TabadolHub(signer, env=settings.eventsourcing_env())
     log = AuditLog.open(hub, settings)
-    executor = Executor()
+    executor = Executor(hub)
     server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
     service = add_audit(server, log, executor)
     port = server.add_insecure_port("127.0.0.1:0")

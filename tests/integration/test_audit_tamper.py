@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub.application.hub import TabadolHub
 from hub.audit.export import export_trail, read_trail
+from hub.ledger.signing import Succeeded
 from hub.servicers.convert import spec_from_proto
 from hub.trail.envelope import Envelope, event_hash, signed_message
 from hub.trail.keys import PublicKeyRing, Signer
@@ -19,18 +21,38 @@ from hub.trail.verify import verify_trail
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
 
 
-@pytest.fixture
-def store(tmp_path: Path, signer: Signer) -> str:
-    """An SQLite store holding a record and three cases, each opened, stepped and cancelled."""
+@pytest.fixture(params=["v1", "v2", "v2-grouped"])
+def store(request: pytest.FixtureRequest, tmp_path: Path, signer: Signer) -> str:
+    """An SQLite store holding a record and three cases, each opened, stepped and cancelled:
+    envelope version 1, version 2 with one transaction per command, or version 2 with the
+    three cases' commands group-committed (batches of three events under one signature)."""
     url = f"sqlite:///{tmp_path / 'events.sqlite'}"
     from hub.config import store_env
 
-    hub = TabadolHub(signer, env=store_env(url))
+    version = "1" if request.param == "v1" else "2"
+    hub = TabadolHub(signer, env={**store_env(url), "ENVELOPE_VERSION": version})
     hub.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
-    for serial in (11, 12, 13):
-        case = hub.open_case(SERVICE_CODE, applicant(serial), channel="web", by=AGENCY)
-        hub.record_step(case.tracking_code, "ثبت درخواست", by=AGENCY)
-        hub.cancel(case.tracking_code, reason="انصراف متقاضی", by=AGENCY)
+    if request.param == "v2-grouped":
+        serials = (11, 12, 13)
+        opened = hub.run_group(
+            [
+                partial(hub.open_case, SERVICE_CODE, applicant(s), channel="web", by=AGENCY)
+                for s in serials
+            ]
+        )
+        codes = [o.value.tracking_code for o in opened if isinstance(o, Succeeded)]
+        assert len(codes) == 3
+        for step in (
+            partial(hub.record_step, step="ثبت درخواست", by=AGENCY),
+            partial(hub.cancel, reason="انصراف متقاضی", by=AGENCY),
+        ):
+            outcomes = hub.run_group([partial(step, code) for code in codes])
+            assert all(isinstance(o, Succeeded) for o in outcomes)
+    else:
+        for serial in (11, 12, 13):
+            case = hub.open_case(SERVICE_CODE, applicant(serial), channel="web", by=AGENCY)
+            hub.record_step(case.tracking_code, "ثبت درخواست", by=AGENCY)
+            hub.cancel(case.tracking_code, reason="انصراف متقاضی", by=AGENCY)
     hub.close()
     return url
 
@@ -50,10 +72,12 @@ def verify_lines(lines: list[dict[str, object]], tmp_path: Path, ring: PublicKey
 
 
 def test_an_untouched_trail_verifies_from_the_store_and_from_an_export(
-    store: str, tmp_path: Path, ring: PublicKeyRing
+    store: str, tmp_path: Path, ring: PublicKeyRing, request: pytest.FixtureRequest
 ) -> None:
     direct = verify_trail(read_trail(store), ring)
-    assert direct.ok and direct.events == 10 and direct.aggregates == 4 and direct.signatures == 10
+    assert direct.ok and direct.events == 10 and direct.aggregates == 4
+    # one signature per transaction: ten alone, or the record and three batches of three
+    assert direct.signatures == (4 if request.node.callspec.params["store"] == "v2-grouped" else 10)
     assert verify_lines(lines_of(store, tmp_path), tmp_path, ring) == ""
 
 
@@ -65,7 +89,7 @@ def test_a_changed_byte_is_caught_at_that_event(
     state[-3] ^= 0x01
     lines[5]["state"] = base64.b64encode(bytes(state)).decode()
     problem = verify_lines(lines, tmp_path, ring)
-    assert f"position {lines[5]['position']}" in problem and "bad signature" in problem
+    assert f"position {lines[5]['position']}" in problem and "the record was altered" in problem
 
 
 def test_a_deleted_event_is_caught_at_the_next_event_of_its_aggregate(
@@ -133,4 +157,48 @@ def test_tampering_inside_the_sqlite_file_is_caught(store: str, ring: PublicKeyR
         )
     report = verify_trail(read_trail(path), ring)
     assert report.problem is not None and report.problem.position == 2
-    assert "bad signature" in report.problem.reason
+    assert "the record was altered" in report.problem.reason
+
+
+def test_a_changed_payload_is_caught_at_exactly_that_event_wherever_it_sits(
+    store: str, tmp_path: Path, ring: PublicKeyRing
+) -> None:
+    """First, middle or last of a batch (v2) or of a chain (v1): the problem names it."""
+    lines = lines_of(store, tmp_path)
+    for i in range(1, len(lines)):
+        tampered = [dict(line) for line in lines]
+        state = bytearray(base64.b64decode(str(lines[i]["state"])))
+        state[-2] ^= 0x04
+        tampered[i]["state"] = base64.b64encode(bytes(state)).decode()
+        problem = verify_lines(tampered, tmp_path, ring)
+        if Envelope.from_bytes(bytes(state)).signature is None:  # v1: found by its signer
+            assert "the record was altered" in problem
+            continue
+        assert f"position {lines[i]['position']}:" in problem, (i, problem)
+        assert "the record was altered" in problem
+
+
+def test_a_changed_batch_path_is_caught_at_that_event(
+    store: str, tmp_path: Path, ring: PublicKeyRing
+) -> None:
+    lines = lines_of(store, tmp_path)
+    grouped = [
+        i
+        for i, line in enumerate(lines[1:], 1)
+        if (b := Envelope.from_bytes(base64.b64decode(str(line["state"]))).batch) and b.path
+    ]
+    for i in grouped:
+        envelope = Envelope.from_bytes(base64.b64decode(str(lines[i]["state"])))
+        assert envelope.batch is not None
+        bad_path = (bytes(32), *envelope.batch.path[1:])
+        forged = Envelope(
+            envelope.key_id,
+            envelope.prev_hash,
+            envelope.signature,
+            envelope.payload,
+            type(envelope.batch)(envelope.batch.index, envelope.batch.size, bad_path),
+        )
+        tampered = [dict(line) for line in lines]
+        tampered[i]["state"] = base64.b64encode(forged.to_bytes()).decode()
+        problem = verify_lines(tampered, tmp_path, ring)
+        assert f"position {lines[i]['position']}:" in problem and "altered" in problem, problem

@@ -228,7 +228,7 @@ async def exchange_hub_on(
     hub = TabadolHub(signer, env=settings.eventsourcing_env())
     calls: Counter[str] = Counter()
     real = connect_clients(sims.targets, **{**FAST, **options})
-    executor = Executor()
+    executor = Executor(hub)
     exchanges = CaseExchanges(CaseExchangeUseCases(hub), executor, counting(real, calls))
     server, port = await serve(hub, exchanges, executor)
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")

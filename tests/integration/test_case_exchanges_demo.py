@@ -50,7 +50,7 @@ async def test_the_demo_survives_a_treasury_outage_and_reconciles_a_crashed_paym
     hub = TabadolHub(
         init_keys(settings.signing_key, settings.public_keys), env=settings.eventsourcing_env()
     )
-    executor = Executor()
+    executor = Executor(hub)
     exchanges = CaseExchanges(CaseExchangeUseCases(hub), executor, connect_clients(targets))
     server, port = await serve(hub, exchanges, executor)
     lines: list[str] = []
