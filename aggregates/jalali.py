@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import jdatetime
@@ -60,7 +61,16 @@ def _tehran_jalali(moment: datetime) -> tuple[int, int, int, datetime]:
 
 
 def format_jalali(moment: datetime, *, persian_digits: bool = False, with_time: bool = True) -> str:
-    """An aware datetime as Tehran's Jalali date (and time): ``1405-01-01 00:00:00``."""
+    """An aware datetime as Tehran's Jalali date (and time): ``1405-01-01 00:00:00``.
+
+    Remembered for the last 65,536 moments: an event's time is formatted once, not on
+    every response that shows it (a case's timeline is shown again and again).
+    """
+    return _format_jalali(moment, persian_digits, with_time)
+
+
+@lru_cache(maxsize=1 << 16)
+def _format_jalali(moment: datetime, persian_digits: bool, with_time: bool) -> str:
     year, month, day, local = _tehran_jalali(moment)
     text = f"{year:04d}-{month:02d}-{day:02d}"
     if with_time:

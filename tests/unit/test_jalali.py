@@ -137,3 +137,17 @@ def test_period_describes_itself_in_tehran_jalali() -> None:
     assert "۱۴۰۵-۰۱-۰۱ ۰۰:۰۰" in persian
     assert "۱۴٫۴" in persian
     assert not any(ch.isascii() and ch.isdigit() for ch in persian)
+
+
+def test_an_events_time_is_formatted_once_however_often_it_is_shown() -> None:
+    from datetime import UTC, datetime
+
+    from aggregates import jalali
+
+    moment = datetime(2026, 3, 20, 20, 30, 7, 123, tzinfo=UTC)
+    before = jalali._format_jalali.cache_info()
+    first = jalali.format_jalali(moment)
+    for _ in range(10):
+        assert jalali.format_jalali(moment.replace()) == first == "1405-01-01 00:00:07"
+    after = jalali._format_jalali.cache_info()
+    assert after.misses == before.misses + 1 and after.hits == before.hits + 10
