@@ -17,15 +17,19 @@ class Stage(StrEnum):
     @property
     def next(self) -> Stage | None:
         """The stage after this one; None after delivery."""
-        order = list(Stage)
-        index = order.index(self)
-        return order[index + 1] if index + 1 < len(order) else None
+        return _NEXT[self]
 
     @property
     def title_fa(self) -> str:
         """The stage's Persian name."""
         return _TITLES_FA[self]
 
+
+_NEXT: dict[Stage, Stage | None] = {
+    Stage.REQUEST: Stage.PRODUCTION,
+    Stage.PRODUCTION: Stage.DELIVERY,
+    Stage.DELIVERY: None,
+}
 
 _TITLES_FA = {
     Stage.REQUEST: "درخواست",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from eventsourcing.utils import get_topic
 
@@ -31,9 +32,11 @@ def topic_of(event: object) -> str:
     return get_topic(type(event))
 
 
+@lru_cache(maxsize=4096)
 def utc_text(moment: datetime) -> str:
     """An aware datetime as fixed-width UTC text (``2026-03-20T20:30:00.000000Z``): it sorts
-    as text, and reads back the same from SQLite and PostgreSQL."""
+    as text, and reads back the same from SQLite and PostgreSQL. Remembered for recent
+    moments: the views of one rebuild format the same event's time once."""
     if moment.tzinfo is None:
         raise ValueError(f"event times are aware (UTC), got naive {moment!r}")
     return moment.astimezone(UTC).strftime(_UTC_FORMAT)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from abc import abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
@@ -110,9 +110,11 @@ class SQLView(TrackingRecorder):
             # PostgreSQL: send the statements without waiting for each reply (psycopg's
             # pipeline mode); they still run in order, in this transaction.
             with c.connection.pipeline() if self._postgres else contextlib.nullcontext():
-                for _, statements in batch:
-                    for statement in statements:
-                        c.execute(self._sql(statement.sql), statement.params)
+                for sql, rows in _runs(s for _, statements in batch for s in statements):
+                    if len(rows) == 1:
+                        c.execute(self._sql(sql), rows[0])
+                    else:
+                        c.executemany(self._sql(sql), rows)
             if len(batch) > 1:
                 self._insert_tracking(c, batch[-1][0])
 
@@ -142,6 +144,21 @@ class SQLView(TrackingRecorder):
             rows = [tuple(row[k] for k in row.keys()) for row in self.query(query)]  # noqa: SIM118
             dumped[table] = sorted(rows, key=lambda r: [(v is None, str(v)) for v in r])
         return dumped
+
+
+def _runs(statements: Iterable[Statement]) -> Iterator[tuple[str, list[tuple[object, ...]]]]:
+    """Consecutive statements with the same SQL, as one ``executemany`` each: the order of
+    every statement is kept."""
+    sql: str | None = None
+    rows: list[tuple[object, ...]] = []
+    for statement in statements:
+        if statement.sql != sql:
+            if sql is not None:
+                yield sql, rows
+            sql, rows = statement.sql, []
+        rows.append(statement.params)
+    if sql is not None:
+        yield sql, rows
 
 
 _V = TypeVar("_V", bound=SQLView)
@@ -195,9 +212,27 @@ class SQLProjection(Projection[_V], Generic[_V]):
 
     def process_batch(self, batch: EventBatch) -> None:
         """Many events, one transaction: for catching up, rebuilding and NATS workers."""
-        self.view.apply(
-            [(t, [] if e is None else self.changes(e, t.notification_id)) for t, e in batch]
+        changes = self._dispatching_changes()
+        self.view.apply([(t, [] if e is None else changes(e, t.notification_id)) for t, e in batch])
+
+    def _dispatching_changes(self) -> Callable[[Any, int], list[Statement]]:
+        """``self.changes``, with the handler looked up straight in the dispatch registry
+        (a ``singledispatchmethod`` builds a new bound wrapper on every attribute access,
+        which costs more than most handlers)."""
+        bound = self.changes  # also registers handlers deferred at class creation
+        descriptor = next(
+            k.__dict__["changes"] for k in type(self).__mro__ if "changes" in k.__dict__
         )
+        dispatcher = getattr(descriptor, "dispatcher", None)
+        if dispatcher is None:
+            return bound
+        dispatch = dispatcher.dispatch
+
+        def changes(event: Any, position: int) -> list[Statement]:
+            handler: Callable[..., list[Statement]] = dispatch(type(event))
+            return handler(self, event, position)
+
+        return changes
 
     def reads(self, notification: Notification) -> bool:
         """Whether this projection needs the event decoded (its topics, or all)."""

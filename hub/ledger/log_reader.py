@@ -27,7 +27,7 @@ from eventsourcing.utils import TopicError, get_topic
 
 from hub.ledger.signing import SigningMapper
 from hub.ledger.stores import APP_NAME
-from hub.trail.envelope import Envelope, is_envelope
+from hub.trail.envelope import is_envelope, split_envelope
 
 __all__ = [
     "POLL_INTERVAL",
@@ -96,7 +96,7 @@ class ReadingMapper(SigningMapper):
         except TopicError:
             payload = stored_event.state
             if is_envelope(payload):
-                payload = Envelope.from_bytes(payload).payload
+                payload = split_envelope(payload)[1]
             if self.cipher:
                 payload = self.cipher.decrypt(payload)
             if self.compressor:

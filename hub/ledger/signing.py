@@ -46,6 +46,7 @@ from hub.trail.envelope import (
     event_hash,
     is_envelope,
     signed_message,
+    split_envelope,
 )
 from hub.trail.keys import Signer
 
@@ -109,20 +110,20 @@ class SigningMapper(Mapper[UUID]):
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         state = stored_event.state
         if is_envelope(state):
-            envelope = Envelope.from_bytes(state)
+            prev_hash, payload = split_envelope(state)
             if self.heads is not None:
                 self.heads.put_parts(
                     stored_event.originator_id,
                     stored_event.originator_version,
-                    envelope.prev_hash,
+                    prev_hash,
                     stored_event.topic,
-                    envelope.payload,
+                    payload,
                 )
             stored_event = StoredEvent(
                 stored_event.originator_id,
                 stored_event.originator_version,
                 stored_event.topic,
-                envelope.payload,
+                payload,
             )
         return super().to_domain_event(stored_event)
 

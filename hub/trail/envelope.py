@@ -51,6 +51,7 @@ __all__ = [
     "event_hash",
     "is_envelope",
     "signed_message",
+    "split_envelope",
 ]
 
 MAGIC = b"TBD1"
@@ -94,6 +95,26 @@ def signed_message(key_id: str, digest: bytes) -> bytes:
 def batch_message(key_id: str, size: int, root: bytes) -> bytes:
     """The exact bytes a version-2 (batch) signature covers."""
     return _BATCH_DOMAIN + _field(key_id.encode()) + struct.pack(">Q", size) + root
+
+
+def split_envelope(data: bytes) -> tuple[bytes, bytes]:
+    """``(previous hash, payload)`` of an envelope of either version, reading nothing else
+    (for decoding events; verification parses the whole envelope)."""
+    magic = data[:4]
+    if len(data) < 6 or magic not in (MAGIC, MAGIC_V2):
+        raise EnvelopeError("not a signed envelope (bad magic)")
+    pos = 6 + data[5]
+    prev_hash = data[pos : pos + 32]
+    pos += 32
+    if magic == MAGIC_V2:
+        if len(data) < pos + 9:
+            raise EnvelopeError("envelope is truncated")
+        pos += 9 + 32 * data[pos + 8] + 64
+    elif data[4] & _SIGNED:
+        pos += 64
+    if len(data) < pos:
+        raise EnvelopeError("envelope is truncated")
+    return prev_hash, data[pos:]
 
 
 def is_envelope(state: bytes) -> bool:
