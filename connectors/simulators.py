@@ -105,7 +105,13 @@ async def run_simulator(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Command line: serve one simulator until SIGTERM or Ctrl-C."""
+    """Command line: serve one simulator until SIGTERM or Ctrl-C (``tsa``: an RFC 3161 TSA)."""
+    argv = list(argv) if argv is not None else None
+    if argv and argv[0] == "tsa":
+        from connectors.tsa.simulator import main as tsa
+
+        tsa(argv[1:])
+        return
     parser = argparse.ArgumentParser(description="Run a Tabadol reference simulator.")
     parser.add_argument("system", choices=SYSTEMS)
     parser.add_argument("--port", type=int, required=True)

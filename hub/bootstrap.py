@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,7 +35,10 @@ from hub.application.participation import (
     TokenlessDevVerifier,
     load_pseudonym_key,
 )
+from hub.audit.anchors import anchor_store_for
 from hub.audit.checkpoints import AuditLog, CheckpointCallback, run_checkpointer
+from hub.audit.timestamping import Timestamper
+from hub.audit.witnessing import WitnessSender, parse_witnesses
 from hub.config import Settings
 from hub.ledger.executor import Executor, Overloaded
 from hub.servicers.access import AccessRights
@@ -48,6 +52,7 @@ from hub.servicers.petition import register_petition_service
 from hub.servicers.servicedesk import ServiceDeskServicer
 from hub.streams.projector import ProjectionOptions
 from hub.streams.relay import NatsOptions
+from hub.telemetry import metrics
 from hub.telemetry.health import Health
 from hub.trail.keys import load_signer
 from hub.web.app import create_http_app
@@ -187,11 +192,16 @@ class Running:
     stop_checkpointer: asyncio.Event = field(default_factory=asyncio.Event)
     readiness: Health = field(default_factory=Health)
     http: HttpServer | None = None
+    witnessing: WitnessSender | None = None
+    timestamping: Timestamper | None = None
+    anchoring: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def stop(self, grace: float = 2.0) -> None:
         self.stop_checkpointer.set()
         if self.checkpointer is not None:
             await self.checkpointer
+        for task in self.anchoring:
+            await task
         await self.health.enter_graceful_shutdown()
         if self.reconciling is not None:
             self.reconciling.cancel()
@@ -297,6 +307,7 @@ async def create_server(
         ),
         name="tabadol-checkpointer",
     )
+    witnessing, timestamping = anchoring(audit_log, settings)
     return Running(
         server,
         port,
@@ -309,7 +320,57 @@ async def create_server(
         checkpointer=checkpointer,
         stop_checkpointer=stop_checkpointer,
         readiness=readiness,
+        witnessing=witnessing,
+        timestamping=timestamping,
+        anchoring=[
+            asyncio.create_task(task.run(stop_checkpointer), name=f"tabadol-{name}")
+            for name, task in (("witnessing", witnessing), ("timestamping", timestamping))
+            if task is not None
+        ],
     )
+
+
+def anchoring(
+    audit_log: AuditLog, settings: Settings
+) -> tuple[WitnessSender | None, Timestamper | None]:
+    """The background senders of checkpoints to witnesses (TABADOL_WITNESSES) and to a
+    time-stamping authority (TABADOL_TSA_URL); None for what is not configured."""
+    if not settings.witnesses and not settings.tsa_url:
+        return None, None
+    anchors = anchor_store_for(audit_log.recorder)
+    witnessing = None
+    if settings.witnesses:
+        endpoints = parse_witnesses(
+            json.dumps([{"url": url, "key": key} for url, key in settings.witnesses])
+        )
+        witnessing = WitnessSender(audit_log, anchors, endpoints)
+
+        def witnessed(name: str, outcome: str, seconds: float) -> None:
+            assert witnessing is not None
+            size = witnessing.status[name].cosigned_size
+            metrics.observe_witness(name, outcome, seconds, size)
+
+        witnessing.on_result = witnessed
+    timestamping = None
+    if settings.tsa_url:
+        from connectors.tsa.client import TsaClient
+        from hub.trail.timestamps import load_tsa_roots
+
+        timestamping = Timestamper(
+            audit_log.store,
+            anchors,
+            TsaClient(settings.tsa_url),
+            roots=load_tsa_roots(settings.tsa_roots),
+        )
+
+        def stamped(outcome: str, seconds: float) -> None:
+            assert timestamping is not None
+            metrics.observe_timestamp(outcome, seconds, timestamping.status.backlog)
+
+        timestamping.on_result = stamped
+    else:
+        log.info("no TABADOL_TSA_URL: checkpoints carry only the hub's own time")
+    return witnessing, timestamping
 
 
 async def start_http(

@@ -23,11 +23,15 @@
 | TABADOL_NATS_STREAM / _SUBJECT_PREFIX | relayed events stream / subjects | TABADOL_EVENTS / tabadol.events |
 | TABADOL_NATS_WINDOW_STREAM / _WINDOW_PREFIX | national-window feed stream / subjects | TABADOL_WINDOW / tabadol.window |
 | TABADOL_ACCESS_RIGHTS | JSON table: which agency may call which RPC (hub/servicers/access.py) | all allowed |
+| TABADOL_WITNESSES | JSON list of {"url", "key"}: witnesses that cosign each checkpoint (C2SP) | unset: none |
+| TABADOL_TSA_URL | an RFC 3161 time-stamping authority (HTTP) for each checkpoint | unset: none |
+| TABADOL_TSA_ROOTS | PEM files (comma-separated) of the TSA roots the hub checks tokens against | unset |
 | TABADOL_HTTP_LISTEN | host:port of the HTTP port (/metrics, /healthz, /readyz), or off | 127.0.0.1:8080 |
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -56,6 +60,24 @@ def _positive(
     if value <= 0:
         raise ConfigError(f"{name}: must be positive, got {text!r}")
     return value
+
+
+def _witnesses(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """TABADOL_WITNESSES: ``[{"url": "http://…", "key": "<witness vkey>"}, …]``."""
+    text = env.get("TABADOL_WITNESSES") or ""
+    if not text.strip():
+        return ()
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"TABADOL_WITNESSES is not JSON: {exc}") from None
+    entries = document if isinstance(document, list) else None
+    if entries is None or not all(
+        isinstance(e, dict) and isinstance(e.get("url"), str) and isinstance(e.get("key"), str)
+        for e in entries
+    ):
+        raise ConfigError('TABADOL_WITNESSES must be a JSON list of {"url": …, "key": …}')
+    return tuple((e["url"], e["key"]) for e in entries)
 
 
 def _http_listen(env: Mapping[str, str]) -> str | None:
@@ -96,6 +118,10 @@ class Settings:
     postal_code_url: str | None = None
     treasury_url: str | None = None
     http_listen: str | None = "127.0.0.1:8080"
+    witnesses: tuple[tuple[str, str], ...] = ()
+    """(submission URL, witness vkey) of each witness (TABADOL_WITNESSES)."""
+    tsa_url: str | None = None
+    tsa_roots: tuple[Path, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -150,6 +176,13 @@ class Settings:
             postal_code_url=exchanges["TABADOL_POSTAL_CODE_URL"],
             treasury_url=exchanges["TABADOL_TREASURY_URL"],
             http_listen=_http_listen(env),
+            witnesses=_witnesses(env),
+            tsa_url=env.get("TABADOL_TSA_URL") or None,
+            tsa_roots=tuple(
+                Path(p.strip())
+                for p in (env.get("TABADOL_TSA_ROOTS") or "").split(",")
+                if p.strip()
+            ),
         )
 
     def eventsourcing_env(self) -> dict[str, str]:

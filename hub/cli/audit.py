@@ -11,22 +11,26 @@ import base64
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from aggregates.errors import DomainError
+from hub.audit.anchors import anchor_store_for, witnessed_note, write_checkpoint_records
 from hub.audit.bundles import build_bundle
 from hub.audit.checkpoints import AuditLog, Checkpointer, LogInconsistent, checkpoint_store_for
 from hub.audit.export import export_trail, open_recorder, read_trail, store_url
 from hub.audit.verification import verify_source
+from hub.cli.anchors import add_anchor_options, policy_from, tsa_roots_from
 from hub.config import ConfigError, Settings
+from hub.trail.anchoring import read_checkpoint_records
 from hub.trail.bundle import BundleError, verify_bundle
+from hub.trail.cosignature import WitnessPolicy
 from hub.trail.keys import KeyFileError, PublicKeyRing, load_history, load_signer
 from hub.trail.merkle import MerkleTree, ProofError, verify_consistency
 from hub.trail.verify import (
     open_hub_checkpoint,
     read_checkpoint_notes,
-    write_checkpoint_notes,
 )
 
 __all__ = ["add_audit_parser", "audit_verify", "main", "run_audit"]
@@ -59,6 +63,7 @@ def add_audit_parser(subparsers: Any) -> None:
         default=[],
         help="file of checkpoint notes to compare with (repeatable); a store's own are read too",
     )
+    add_anchor_options(verify)
 
     sign = audit.add_parser("checkpoint", help="sign a checkpoint of the whole log now")
     sign.add_argument("--source", help=source_help)
@@ -91,6 +96,7 @@ def add_audit_parser(subparsers: Any) -> None:
     check.add_argument(
         "--keys", type=Path, help="your public-key file to pin (default: TABADOL_PUBLIC_KEYS)"
     )
+    add_anchor_options(check, timestamps=False)
 
 
 def run_audit(args: argparse.Namespace, settings: Settings) -> int:
@@ -127,14 +133,34 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 def _verify(args: argparse.Namespace, settings: Settings) -> int:
     return audit_verify(
-        args.source or settings.event_store, args.keys or settings.public_keys, args.checkpoints
+        args.source or settings.event_store,
+        args.keys or settings.public_keys,
+        args.checkpoints,
+        policy=policy_from(args),
+        tsa_roots=tsa_roots_from(args),
     )
 
 
-def audit_verify(source: str, keys_path: Path, checkpoint_files: Sequence[Path] = ()) -> int:
-    """Verify a trail (and the store's checkpoints, when it is a store) and print the outcome."""
-    notes = [note for path in checkpoint_files for note in read_checkpoint_notes(path)]
-    ok, lines = verify_source(source, PublicKeyRing.load(keys_path), notes)
+def audit_verify(
+    source: str,
+    keys_path: Path,
+    checkpoint_files: Sequence[Path] = (),
+    *,
+    policy: WitnessPolicy | None = None,
+    tsa_roots: Sequence[Any] = (),
+) -> int:
+    """Verify a trail (and the store's checkpoints, when it is a store) and print the outcome.
+
+    With a witness ``policy``, some checkpoint must carry its quorum of cosignatures; with
+    ``tsa_roots``, every checkpoint's RFC 3161 token is verified and reported.
+    """
+    ok, lines = verify_source(
+        source,
+        PublicKeyRing.load(keys_path),
+        records=read_checkpoint_records(checkpoint_files),
+        policy=policy,
+        tsa_roots=tsa_roots,
+    )
     for line in lines:
         print(line)
     return 0 if ok else 1
@@ -180,13 +206,11 @@ def _checkpoints(args: argparse.Namespace, settings: Settings) -> int:
     url = store_url(args.source or settings.event_store)
     if url is None:
         raise ValueError("checkpoints are read from a store (SQLite file or PostgreSQL URL)")
-    stored = checkpoint_store_for(open_recorder(url), create=False).all()
-    rows = [(c.tree_size, c.signed_at, c.note) for c in stored]
     if args.output == "-":
-        write_checkpoint_notes(rows, sys.stdout)
+        write_checkpoint_records(url, sys.stdout)
     else:
         with Path(args.output).open("w", encoding="utf-8") as out:
-            count = write_checkpoint_notes(rows, out)
+            count = write_checkpoint_records(url, out)
         print(f"wrote {count} checkpoints to {args.output}", file=sys.stderr)
     return 0
 
@@ -251,6 +275,9 @@ def _bundle(args: argparse.Namespace, settings: Settings) -> int:
     keys_path = args.keys or settings.public_keys
     log = _audit_log(args.source, settings, keys_path)
     bundle = build_bundle(log, args.subject, load_history(keys_path), tree_size=args.tree_size)
+    anchors = anchor_store_for(log.recorder, create=False)
+    size = log.checkpoint(args.tree_size).tree_size
+    bundle = replace(bundle, checkpoint=witnessed_note(bundle.checkpoint, anchors.for_size(size)))
     Path(args.output).write_text(bundle.to_json(), encoding="utf-8")
     print(
         f"wrote evidence for {bundle.subject}: {len(bundle.events)} events in the checkpoint"
@@ -265,7 +292,7 @@ def _verify_bundle(args: argparse.Namespace, settings: Settings) -> int:
         keys_path = settings.public_keys
     trusted = PublicKeyRing.load(keys_path) if keys_path else None
     try:
-        report = verify_bundle(args.bundle.read_bytes(), trusted)
+        report = verify_bundle(args.bundle.read_bytes(), trusted, policy=policy_from(args))
     except BundleError as error:
         print(f"FAILED: {error}")
         return 1
@@ -284,6 +311,8 @@ def _verify_bundle(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 3
     print(f"OK: {summary}")
+    if report.witnesses:
+        print(f"  witnesses: {report.witnesses}")
     return 0
 
 

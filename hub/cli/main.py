@@ -12,6 +12,7 @@ from pathlib import Path
 
 import structlog
 
+from hub.cli.anchors import add_witness_parser, run_witness
 from hub.cli.audit import add_audit_parser, run_audit
 from hub.cli.keys import add_keys_parser, run_keys
 from hub.config import ConfigError, Settings
@@ -184,6 +185,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_keys_parser(sub)
     add_audit_parser(sub)
+    add_witness_parser(sub)
     return parser
 
 
@@ -215,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_keys(args, settings)
         if args.command == "audit":
             return run_audit(args, settings)
+        if args.command == "witness":
+            return run_witness(args)
     except (ConfigError, KeyFileError, FileNotFoundError, ValueError) as error:
         print(f"tabadol: {error}", file=sys.stderr)
         return 2

@@ -17,9 +17,11 @@ from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.identifiers import Sheba
 from hub.application.participation import TokenlessDevVerifier
+from hub.audit.anchors import anchor_store_for, timestamp_of, witnessed_note
 from hub.audit.checkpoints import Checkpointer
 from hub.audit.verification import verify_source
 from hub.bootstrap import (
+    Running,
     build_hub,
     configure_participation,
     create_server,
@@ -27,6 +29,7 @@ from hub.bootstrap import (
     start_http,
 )
 from hub.config import Settings
+from hub.demo.anchors import AnchorProcesses
 from hub.demo.consultation import run_consultation_demo
 from hub.demo.exchanges import SimulatorProcesses, run_exchange_demo
 from hub.servicers.auth import AGENCY_HEADER
@@ -34,6 +37,7 @@ from hub.servicers.monitoring import monitoring_registrar
 from hub.streams.projector import EmbeddedProjections
 from hub.testing import ManualClock
 from hub.trail.keys import PublicKeyRing, init_keys
+from hub.trail.timestamps import load_tsa_roots, verify_timestamp
 
 __all__ = ["DEMO_RECORDS", "run_demo"]
 
@@ -200,15 +204,29 @@ async def _print_monitoring(
 async def _run_demo(cases: int, data_dir: Path, simulators: SimulatorProcesses) -> int:
     targets = await simulators.start_all()
     print("reference simulators: " + ", ".join(f"{n} {t}" for n, t in targets.items()))
+    settings = Settings.from_env({"TABADOL_DATA_DIR": str(data_dir)})
+    if not settings.signing_key.exists():
+        init_keys(settings.signing_key, settings.public_keys)
+    anchors = AnchorProcesses(data_dir / "anchors", settings.public_keys)
+    try:
+        await anchors.start_all()
+        print(f"witnesses: {', '.join(anchors.urls)}; TSA: {anchors.tsa_url}")
+        return await _run_anchored_demo(cases, data_dir, simulators, anchors)
+    finally:
+        await anchors.stop_all()
+
+
+async def _run_anchored_demo(
+    cases: int, data_dir: Path, simulators: SimulatorProcesses, anchors: AnchorProcesses
+) -> int:
     settings = Settings.from_env(
         {
             "TABADOL_DATA_DIR": str(data_dir),
             "TABADOL_LISTEN": "127.0.0.1:0",
             **simulators.settings_env(),
+            **anchors.settings_env(),
         }
     )
-    if not settings.signing_key.exists():
-        init_keys(settings.signing_key, settings.public_keys)
     hub = build_hub(settings)
     clock = ManualClock()  # the consultation demo moves the call past its close date
     configure_participation(hub, settings, TokenlessDevVerifier(), now=clock)
@@ -280,14 +298,49 @@ async def _run_demo(cases: int, data_dir: Path, simulators: SimulatorProcesses) 
                 print(f"  {entry.at_jalali}  {entry.kind:<16} {label}  [{entry.by_agency}]")
             await run_consultation_demo(channel, clock=clock)
         if running.audit_log is not None:  # a signed tree head over everything the demo did
-            checkpoint = await asyncio.to_thread(Checkpointer(running.audit_log, hub.signer).sign)
-            if checkpoint is not None:
-                print(f"\nsigned checkpoint (C2SP tlog-checkpoint):\n{checkpoint.note}")
+            await asyncio.to_thread(Checkpointer(running.audit_log, hub.signer).sign)
+            await _show_anchored_checkpoint(running, anchors)
     finally:
         await running.stop()
         projections.close()
         hub.close()
-    print(f"audit verify {settings.event_store} --keys {settings.public_keys}")
-    ok, lines = verify_source(settings.event_store, PublicKeyRing.load(settings.public_keys))
+    witnesses = " ".join(f"--witness {v}" for v in anchors.vkeys)
+    print(
+        f"audit verify {settings.event_store} --keys {settings.public_keys} {witnesses}"
+        f" --tsa-root {anchors.tsa_root}"
+    )
+    ok, lines = verify_source(
+        settings.event_store,
+        PublicKeyRing.load(settings.public_keys),
+        policy=anchors.policy,
+        tsa_roots=load_tsa_roots([anchors.tsa_root]),
+    )
     print("\n".join(lines))
     return 0 if ok else 1
+
+
+async def _show_anchored_checkpoint(running: Running, anchors: AnchorProcesses) -> None:
+    """Wait (≤ 20 s) until the latest checkpoint is cosigned by both witnesses and
+    timestamped, then print it as an auditor receives it."""
+    assert running.audit_log is not None
+    log = running.audit_log
+    store = anchor_store_for(log.recorder)
+    latest = log.store.latest()
+    if latest is None:
+        return
+    deadline = asyncio.get_running_loop().time() + 20
+    while True:
+        mine = await asyncio.to_thread(store.for_size, latest.tree_size)
+        cosigned = {a.authority for a in mine if a.kind == "cosignature"}
+        stamped = timestamp_of(mine)
+        if len(cosigned) == len(anchors.vkeys) and stamped is not None:
+            break
+        if asyncio.get_running_loop().time() > deadline:
+            print("\nthe witnesses or the TSA did not answer in 20 s: see the anchors logs")
+            break
+        await asyncio.sleep(0.1)
+    print("\nwitnessed checkpoint (C2SP tlog-checkpoint + tlog-cosignature):")
+    print(witnessed_note(latest.note, mine), end="")
+    if stamped is not None:
+        info = verify_timestamp(stamped.value, latest.note, load_tsa_roots([anchors.tsa_root]))
+        print(f"RFC 3161 timestamp: {info.describe()} (serial {info.serial})")

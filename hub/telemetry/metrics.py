@@ -24,6 +24,8 @@ __all__ = [
     "nats_reconnected",
     "observe_exchange",
     "observe_rpc",
+    "observe_timestamp",
+    "observe_witness",
     "observe_write_batch",
     "projection_position",
     "refusal",
@@ -116,6 +118,37 @@ HEALTH = Gauge(
     "tabadol_health_check_ok", "1 while a health check passes, 0 while it fails", ["check"]
 )
 NATS_RECONNECTS = Counter("tabadol_nats_reconnects", "Reconnections to NATS", ["role"])
+WITNESS_SUBMISSIONS = Counter(
+    "tabadol_witness_submissions",
+    "add-checkpoint requests to each configured witness, by outcome (cosigned or failed)",
+    ["witness", "outcome"],
+)
+WITNESS_SECONDS = Histogram(
+    "tabadol_witness_duration_seconds",
+    "Time to get one cosignature (or fail to)",
+    ["witness"],
+    buckets=_LATENCY,
+)
+WITNESS_COSIGNED_SIZE = Gauge(
+    "tabadol_witness_cosigned_tree_size",
+    "Largest checkpoint size each configured witness has cosigned",
+    ["witness"],
+)
+TSA_REQUESTS = Counter(
+    "tabadol_tsa_requests",
+    "RFC 3161 time-stamp requests for checkpoints, by outcome (granted or failed)",
+    ["outcome"],
+)
+TSA_SECONDS = Histogram(
+    "tabadol_tsa_duration_seconds", "Time of one time-stamp request", buckets=_LATENCY
+)
+TSA_BACKLOG = Gauge(
+    "tabadol_tsa_backlog_checkpoints", "Signed checkpoints still waiting for a TSA token"
+)
+TSA_LAST_TOKEN = Gauge(
+    "tabadol_tsa_last_token_timestamp_seconds",
+    "Unix time the last TSA token was received (0: none since start)",
+)
 
 _started = time.time()
 _last_checkpoint: list[float] = []
@@ -217,3 +250,19 @@ def set_check(check: str, ok: bool) -> None:
 
 def nats_reconnected(role: str) -> None:
     NATS_RECONNECTS.labels(role).inc()
+
+
+def observe_witness(witness: str, outcome: str, seconds: float, cosigned_size: int) -> None:
+    """One add-checkpoint round trip to a configured witness (names come from config)."""
+    WITNESS_SUBMISSIONS.labels(witness, outcome).inc()
+    WITNESS_SECONDS.labels(witness).observe(seconds)
+    WITNESS_COSIGNED_SIZE.labels(witness).set(cosigned_size)
+
+
+def observe_timestamp(outcome: str, seconds: float, backlog: int) -> None:
+    """One RFC 3161 request for a checkpoint; a TSA outage shows as failed and a backlog."""
+    TSA_REQUESTS.labels(outcome).inc()
+    TSA_SECONDS.observe(seconds)
+    TSA_BACKLOG.set(backlog)
+    if outcome == "granted":
+        TSA_LAST_TOKEN.set(time.time())

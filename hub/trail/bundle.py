@@ -23,6 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from aggregates.identifiers import TrackingCode, case_id
+from hub.trail.cosignature import WitnessPolicy
 from hub.trail.keys import KeyFileError, KeyHistory, PublicKeyRing
 from hub.trail.merkle import ProofError, verify_inclusion
 from hub.trail.verify import TrailEvent, TrailProblem, open_hub_checkpoint, verify_events
@@ -149,9 +150,13 @@ class BundleReport:
     origin: str
     pinned: bool
     """True when the keys were checked against the auditor's own key file."""
+    witnesses: str = ""
+    """How the auditor's witness policy was met (empty without a policy)."""
 
 
-def verify_bundle(data: bytes, trusted: PublicKeyRing | None = None) -> BundleReport:
+def verify_bundle(
+    data: bytes, trusted: PublicKeyRing | None = None, *, policy: WitnessPolicy | None = None
+) -> BundleReport:
     """Verify a bundle offline; raise :class:`BundleError` naming the first failure.
 
     ``trusted`` is the auditor's own public-key file. The bundled key history must agree
@@ -165,6 +170,12 @@ def verify_bundle(data: bytes, trusted: PublicKeyRing | None = None) -> BundleRe
         checkpoint = open_hub_checkpoint(bundle.checkpoint, ring, origin=origin)
     except ValueError as exc:
         raise BundleError(f"checkpoint: {exc}") from None
+    witnessed = ""
+    if policy is not None:
+        result = policy.check(bundle.checkpoint)
+        if not result.met:
+            raise BundleError(f"checkpoint of size {checkpoint.size}: {result.describe()}")
+        witnessed = result.describe()
     if not bundle.events:
         raise BundleError("the bundle holds no events")
     previous = -1
@@ -195,6 +206,7 @@ def verify_bundle(data: bytes, trusted: PublicKeyRing | None = None) -> BundleRe
         checkpoint.key_id,
         origin,
         trusted is not None,
+        witnessed,
     )
 
 
