@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -31,7 +31,14 @@ from aggregates.identifiers import (
     case_id,
 )
 from aggregates.inquiry_receipt import InquiryTrackingCode
-from aggregates.service_record import Fee, InquiryKind, ProcessStep, ServiceRecordSpec
+from aggregates.service_record import (
+    DEFAULT_EVALUATION,
+    EvaluationMethod,
+    Fee,
+    InquiryKind,
+    ProcessStep,
+    ServiceRecordSpec,
+)
 from aggregates.stages import Stage
 
 __all__ = [
@@ -175,16 +182,25 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         required_inquiries: list[str]
         identity_level: int
         fee: dict[str, Any] | None
+        evaluation: dict[str, Any]
+        forms: dict[str, Any]
 
         # Version 2 keeps what the exchanges need from the record: its inquiries, identity
         # level and fee. Cases opened before (version 1) need none of them.
-        class_version = 2
+        # Version 3 keeps the record's evaluation method (what the applicant is asked, and
+        # for how long) and the e-form data submitted; older cases read the default method.
+        class_version = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state.setdefault("required_inquiries", [])
             state.setdefault("identity_level", 0)
             state.setdefault("fee", None)
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state.setdefault("evaluation", DEFAULT_EVALUATION.to_dict())
+            state.setdefault("forms", {})
 
         def apply(self, aggregate: ServiceCase) -> None:
             aggregate._note("opened", Stage.REQUEST, "", "", self.by, self.timestamp)
@@ -256,16 +272,40 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
             aggregate._note("cancelled", aggregate._stage, "", self.reason, self.by, self.timestamp)
 
     class Rated(Event):
-        """The applicant rated the delivered service (002 art. 8)."""
+        """The applicant rated the delivered service (002 art. 8): an answer per question of
+        the record's evaluation method; ``score`` is their mean on a 1-5 scale, rounded."""
 
         TOPIC = "tabadol.service_case.rated"
         score: int
         comment: str
         by: str
+        answers: dict[str, int]
+
+        class_version = 2  # version 1 had the score only
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("answers", {"overall": state["score"]})
 
         def apply(self, aggregate: ServiceCase) -> None:
             aggregate._satisfaction = (self.score, self.comment)
+            aggregate._answers = dict(self.answers)
             aggregate._note("rated", aggregate._stage, "", self.comment, self.by, self.timestamp)
+
+    class CorrectionRequested(Event):
+        """The agency sent the request back to the applicant to correct (rework): the case
+        returns to the request stage and its steps are done again."""
+
+        TOPIC = "tabadol.service_case.correction_requested"
+        reason: str
+        by: str
+
+        def apply(self, aggregate: ServiceCase) -> None:
+            stage = aggregate._stage
+            aggregate._stage = Stage.REQUEST
+            aggregate._recorded = []
+            aggregate._corrections += 1
+            aggregate._note("correction_requested", stage, "", self.reason, self.by, self.timestamp)
 
     class IdentityVerified(Event):
         """The applicant's identity was verified online at an assurance level (004 art. 12)."""
@@ -431,6 +471,8 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         required_inquiries: list[str] | None = None,
         identity_level: int = 0,
         fee: dict[str, Any] | None = None,
+        evaluation: dict[str, Any] | None = None,
+        forms: dict[str, Any] | None = None,
     ) -> None:
         # Runs when Opened is applied; use open() to open a case.
         self._tracking_code = tracking_code
@@ -458,6 +500,12 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         self._payment: CasePayment | None = None
         self._payment_attempts = 0
         self._failures: list[ExchangeFailure] = []
+        self._evaluation = (
+            DEFAULT_EVALUATION if evaluation is None else EvaluationMethod.from_dict(evaluation)
+        )
+        self._forms = dict(forms or {})
+        self._answers: dict[str, int] = {}
+        self._corrections = 0
 
     def _note(self, kind: str, stage: Stage, step: str, note: str, by: str, at: datetime) -> None:
         self._timeline.append(TimelineEntry(kind, stage, step, note, by, at))
@@ -475,10 +523,17 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         agency: str,
         channel: str,
         by: str,
+        forms: Mapping[str, Any] | None = None,
     ) -> ServiceCase:
         """Open a case for ``applicant`` under a CASE tracking code, following revision
-        ``record_revision`` of the service record ``record``."""
+        ``record_revision`` of the service record ``record``.
+
+        ``forms`` maps each required document's name to its e-form data, checked against
+        the document's JSON Schema; every problem is a violation under
+        ``forms[<name>]<path>``.
+        """
         v: list[Violation] = []
+        submitted = _checked_forms(v, record, forms or {})
         if not isinstance(tracking_code, TrackingCode):
             v.append(Violation("tracking_code", "tracking code must be parsed first"))
         elif tracking_code.kind is not TrackingKind.CASE:
@@ -517,6 +572,8 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
             required_inquiries=[kind.value for kind in record.required_inquiries],
             identity_level=record.identity_level,
             fee=None if record.fee is None else record.fee.to_dict(),
+            evaluation=record.evaluation.to_dict(),
+            forms=submitted,
         )
 
     def record_step(self, step: str, by: str, note: str = "") -> None:
@@ -607,21 +664,71 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         text, actor = self._reason_and_actor(reason, by)
         self.trigger_event(self.Cancelled, reason=text, by=actor)
 
-    def rate(self, score: int, comment: str, by: str) -> None:
-        """The applicant's satisfaction, 1 to 5, once, after delivery (002 art. 8)."""
+    def rate(
+        self,
+        answers: Mapping[str, int] | int,
+        comment: str,
+        by: str,
+        *,
+        now: datetime | None = None,
+    ) -> None:
+        """The applicant's answers to the record's questions, on its scale, once, in the
+        rating window: from delivery until ``window_days`` after it (002 art. 8:
+        immediately after delivery). A bare number answers a one-question method."""
         if self._status is not CaseStatus.DELIVERED:
             msg = f"only a delivered case can be rated; this case is {self._status.value}"
             raise TransitionRefused(msg, field="status")
         if self._satisfaction is not None:
             raise TransitionRefused("the case is already rated", field="score")
+        window = self.rating_window
+        assert window is not None
+        moment = now or datetime.now(UTC)
+        if moment >= window[1]:
+            msg = (
+                f"the rating window closed {self._evaluation.window_days} days after"
+                f" delivery, at {window[1].isoformat()} (002 art. 8)"
+            )
+            raise TransitionRefused(msg, field="window")
+        method = self._evaluation
         v: list[Violation] = []
-        value = check_int(v, "score", score, 1, 5, "score")
+        if isinstance(answers, Mapping):
+            given = dict(answers)
+            fields = {q.key: f"answers.{q.key}" for q in method.questions}
+        elif len(method.questions) == 1:  # a bare score answers the only question
+            given = {method.questions[0].key: answers}
+            fields = {method.questions[0].key: "score"}
+        else:
+            keys = ", ".join(q.key for q in method.questions)
+            raise InvalidInput.field("answers", f"answer each question: {keys}")
+        checked: dict[str, int] = {}
+        for question in method.questions:
+            field = fields[question.key]
+            if question.key not in given:
+                v.append(Violation(field, f"answer {question.text_en!r} / {question.text_fa}"))
+                continue
+            checked[question.key] = check_int(
+                v, field, given.pop(question.key), method.scale_min, method.scale_max, "answer"
+            )
+        for extra in sorted(given):
+            v.append(Violation(f"answers.{extra}", "not a question of this service"))
         text = check_text(
             v, "comment", comment, max_length=LONG_TEXT, required=False, what="comment"
         )
         actor = check_actor(v, by)
         raise_if_any(v)
-        self.trigger_event(self.Rated, score=value, comment=text, by=actor)
+        mean = sum(checked.values()) / len(checked)
+        score = max(1, min(5, round(method.normalized(mean))))
+        self.trigger_event(self.Rated, score=score, comment=text, by=actor, answers=checked)
+
+    def request_correction(self, reason: str, by: str) -> None:
+        """Send the request back to the applicant to correct (counted as rework, 002 art. 8);
+        only before delivery, from the request or production stage."""
+        self._require_open("request a correction")
+        text, actor = self._reason_and_actor(reason, by)
+        if self._stage is Stage.DELIVERY:
+            msg = "the case is in the delivery stage: it cannot go back for correction"
+            raise TransitionRefused(msg, field="stage")
+        self.trigger_event(self.CorrectionRequested, reason=text, by=actor)
 
     # --- exchanges with other agencies' systems ----------------------------------------
 
@@ -940,6 +1047,32 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         return self._satisfaction
 
     @property
+    def evaluation(self) -> EvaluationMethod:
+        """The record's evaluation method at the revision the case follows."""
+        return self._evaluation
+
+    @property
+    def rating_window(self) -> tuple[datetime, datetime] | None:
+        """[opens, closes): from delivery for the record's window days; None undelivered."""
+        if self._status is not CaseStatus.DELIVERED or self._closed_at is None:
+            return None
+        return self._closed_at, self._closed_at + timedelta(days=self._evaluation.window_days)
+
+    @property
+    def answers(self) -> dict[str, int]:
+        return dict(self._answers)
+
+    @property
+    def forms(self) -> dict[str, Any]:
+        """The e-form data submitted with the request, by document name."""
+        return dict(self._forms)
+
+    @property
+    def corrections(self) -> int:
+        """How many times the request went back to the applicant (rework)."""
+        return self._corrections
+
+    @property
     def opened_at(self) -> datetime:
         """When the case was opened (UTC)."""
         return self.created_on
@@ -1036,6 +1169,26 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
                 state = "not requested" if self._payment is None else self._payment.status.value
                 missing.append(f"the fee of {self._fee.tariff_rials:,} rials ({state})")
         return tuple(missing)
+
+
+def _checked_forms(
+    v: list[Violation], record: ServiceRecordSpec, forms: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Each required document's e-form data, valid against its schema (004 art. 2)."""
+    if not isinstance(forms, Mapping):
+        v.append(Violation("forms", "must map document names to e-form data"))
+        return {}
+    names = {doc.name for doc in record.required_documents}
+    for name in sorted(set(forms) - names):
+        v.append(Violation(f"forms[{name}]", "not a document this service asks for"))
+    checked: dict[str, Any] = {}
+    for doc in record.required_documents:
+        field = f"forms[{doc.name}]"
+        data = forms.get(doc.name, {})  # a form not sent is an empty one: its schema judges
+        for path, message in doc.problems(data):
+            v.append(Violation(field + path, message))
+        checked[doc.name] = data
+    return checked
 
 
 def _checked_facts(

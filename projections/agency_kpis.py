@@ -24,6 +24,7 @@ closed in the month (delivered, rejected, cancelled), rated in the month, inquir
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter, defaultdict
@@ -42,6 +43,7 @@ from aggregates.errors import InvalidInput
 from aggregates.identifiers import normalize_digits
 from aggregates.jalali import jalali_month, to_persian_digits
 from aggregates.service_case import CaseStatus, ServiceCase
+from aggregates.service_record import DEFAULT_EVALUATION, EvaluationMethod
 from projections._events import CASE_TOPICS, parse_utc, topic_of, utc_text
 from projections._sql import SQLProjection, SQLView, Statement
 
@@ -54,8 +56,11 @@ __all__ = [
     "InquiryFact",
     "Kpis",
     "MonthlyReport",
+    "QualityFacts",
+    "ServiceQuality",
     "compute_kpis",
     "compute_monthly",
+    "compute_quality",
     "parse_month",
     "percentile",
 ]
@@ -99,6 +104,85 @@ class CaseFacts:
 
     def overdue_at(self, now: datetime) -> bool:
         return self.status == CaseStatus.OPEN and now > self.due_at
+
+
+@dataclass(frozen=True)
+class QualityFacts:
+    """What the quality measures need of one case beyond its :class:`CaseFacts`: the
+    record's time limit and evaluation method, the rework count and the answers."""
+
+    case: CaseFacts
+    limit_hours: int
+    evaluation: EvaluationMethod
+    corrections: int
+    answers: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class ServiceQuality:
+    """کیفیت خدمت (002 art. 8): one service's quality, measured as its record says.
+
+    Every figure is computed; ``measures`` names the ones the record's evaluation method
+    selects (the others are for the reports' totals). None means "n/a".
+    """
+
+    agency: str
+    service_code: str
+    cases: int
+    delivered: int
+    measures: tuple[str, ...]
+    share_on_time: float | None  # delivered within the record's time limit / delivered
+    median_over_limit: float | None  # median hours to delivery / the record's limit
+    share_reworked: float | None  # cases sent back for correction at least once / cases
+    share_in_person: float | None  # deliveries that needed a visit / delivered
+    response_rate: float | None  # rated / delivered
+    mean_answers: Mapping[str, float]  # by question key, on the record's scale
+    scale: tuple[int, int]
+
+
+def compute_quality(facts: Iterable[QualityFacts]) -> list[ServiceQuality]:
+    """Each service's quality, by agency then service code; the evaluation method is the
+    one of the service's latest case (the record's current revision, as far as cases go)."""
+    grouped: dict[tuple[str, str], list[QualityFacts]] = defaultdict(list)
+    for fact in facts:
+        grouped[(fact.case.agency, fact.case.service_code)].append(fact)
+    result = []
+    for (agency, code), items in sorted(grouped.items()):
+        latest = max(items, key=lambda f: f.case.opened_at).evaluation
+        delivered = [f for f in items if f.case.status == CaseStatus.DELIVERED]
+        ratios = sorted(
+            h / f.limit_hours
+            for f in delivered
+            if (h := f.case.hours_to_delivery) is not None and f.limit_hours > 0
+        )
+        rated = [f for f in delivered if f.answers]
+        keys = [q.key for q in latest.questions]
+        means = {
+            key: fmean(values)
+            for key in keys
+            if (values := [f.answers[key] for f in rated if key in f.answers])
+        }
+        result.append(
+            ServiceQuality(
+                agency=agency,
+                service_code=code,
+                cases=len(items),
+                delivered=len(delivered),
+                measures=tuple(m.value for m in latest.measures),
+                share_on_time=_share(
+                    sum(1 for f in delivered if not f.case.delivered_late), len(delivered)
+                ),
+                median_over_limit=percentile(ratios, 0.5),
+                share_reworked=_share(sum(1 for f in items if f.corrections), len(items)),
+                share_in_person=_share(
+                    sum(1 for f in delivered if f.case.in_person), len(delivered)
+                ),
+                response_rate=_share(len(rated), len(delivered)),
+                mean_answers=means,
+                scale=(latest.scale_min, latest.scale_max),
+            )
+        )
+    return result
 
 
 @dataclass(frozen=True)
@@ -279,7 +363,7 @@ def compute_monthly(
 class AgencyKpisView(SQLView):
     """Per-case facts and inquiries; the figures are computed when asked."""
 
-    TABLES = ("kpi_case", "kpi_inquiry")
+    TABLES = ("kpi_case", "kpi_inquiry", "kpi_quality")
 
     def schema(self) -> Sequence[str]:
         return (
@@ -291,7 +375,44 @@ class AgencyKpisView(SQLView):
             "CREATE TABLE IF NOT EXISTS kpi_inquiry ("
             " position BIGINT PRIMARY KEY, case_id TEXT NOT NULL, agency TEXT NOT NULL,"
             " service_code TEXT NOT NULL, month TEXT NOT NULL)",
+            # Added with the quality measures; a view made before has no rows here (its
+            # cases read with the default method) until it is rebuilt.
+            "CREATE TABLE IF NOT EXISTS kpi_quality ("
+            " case_id TEXT PRIMARY KEY, limit_hours BIGINT NOT NULL, evaluation TEXT NOT NULL,"
+            " corrections BIGINT NOT NULL, answers TEXT NOT NULL)",
         )
+
+    def quality_facts(self, agency: str | None = None) -> list[QualityFacts]:
+        """Each case's facts with its quality facts (defaults for cases without them)."""
+        sql = (
+            "SELECT c.*, q.limit_hours, q.evaluation, q.corrections, q.answers"
+            " FROM kpi_case c LEFT JOIN kpi_quality q ON q.case_id = c.case_id"
+        )
+        rows = self.query(sql + " WHERE c.agency = ?", agency) if agency else self.query(sql)
+        facts = []
+        for row in rows:
+            case = _facts(row)
+            limit = row["limit_hours"]
+            if limit is None:
+                limit = round((case.due_at - case.opened_at).total_seconds() / 3600)
+            facts.append(
+                QualityFacts(
+                    case=case,
+                    limit_hours=int(limit),
+                    evaluation=DEFAULT_EVALUATION
+                    if row["evaluation"] is None
+                    else EvaluationMethod.from_dict(json.loads(row["evaluation"])),
+                    corrections=int(row["corrections"] or 0),
+                    answers={}
+                    if row["answers"] is None
+                    else {k: int(v) for k, v in json.loads(row["answers"]).items()},
+                )
+            )
+        return facts
+
+    def service_quality(self, agency: str | None = None) -> list[ServiceQuality]:
+        """Quality per service (002 art. 8), of one agency or all."""
+        return compute_quality(self.quality_facts(agency))
 
     def cases(self, agency: str | None = None) -> list[CaseFacts]:
         """The case facts, of one agency or all."""
@@ -367,7 +488,16 @@ class AgencyKpisProjection(SQLProjection[AgencyKpisView]):
     @changes.register
     def _opened(self, event: ServiceCase.Opened, position: int) -> list[Statement]:
         due = event.timestamp + timedelta(hours=event.time_limit_hours)
+        quality = Statement(
+            "INSERT INTO kpi_quality VALUES (?, ?, ?, 0, '{}')",
+            (
+                str(event.originator_id),
+                event.time_limit_hours,
+                json.dumps(event.evaluation, ensure_ascii=False, sort_keys=True),
+            ),
+        )
         return [
+            quality,
             Statement(
                 "INSERT INTO kpi_case VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL)",
                 (
@@ -378,7 +508,7 @@ class AgencyKpisProjection(SQLProjection[AgencyKpisView]):
                     utc_text(due),
                     CaseStatus.OPEN.value,
                 ),
-            )
+            ),
         ]
 
     @changes.register
@@ -398,9 +528,23 @@ class AgencyKpisProjection(SQLProjection[AgencyKpisView]):
 
     @changes.register
     def _rated(self, event: ServiceCase.Rated, position: int) -> list[Statement]:
+        case_id = str(event.originator_id)
         return [
             Statement(
                 "UPDATE kpi_case SET score = ?, rated_at = ? WHERE case_id = ?",
-                (event.score, utc_text(event.timestamp), str(event.originator_id)),
+                (event.score, utc_text(event.timestamp), case_id),
+            ),
+            Statement(
+                "UPDATE kpi_quality SET answers = ? WHERE case_id = ?",
+                (json.dumps(event.answers, sort_keys=True), case_id),
+            ),
+        ]
+
+    @changes.register
+    def _corrected(self, event: ServiceCase.CorrectionRequested, position: int) -> list[Statement]:
+        return [
+            Statement(
+                "UPDATE kpi_quality SET corrections = corrections + 1 WHERE case_id = ?",
+                (str(event.originator_id),),
             )
         ]

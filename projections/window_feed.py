@@ -72,7 +72,7 @@ PERSONAL_FIELDS = frozenset(
 )
 """Fields that are, or may hold, personal data: never in the feed."""
 
-CONTENT_FIELDS = frozenset({"note", "reason", "comment", "process"})
+CONTENT_FIELDS = frozenset({"note", "reason", "comment", "process", "forms", "answers"})
 """The content of the service and free text (which may quote personal data): never in the feed."""
 
 UNUSED_FIELDS = frozenset(
@@ -84,6 +84,7 @@ UNUSED_FIELDS = frozenset(
         "required_inquiries",
         "identity_level",
         "fee",  # the catalogue's tariff and revenue account
+        "evaluation",  # the catalogue's evaluation method
     }
 )
 """Neither personal nor content, but not part of the window's event contract."""

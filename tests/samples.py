@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
 
 from aggregates.identifiers import NationalCode, Sheba
@@ -9,6 +11,12 @@ from aggregates.identifiers import NationalCode, Sheba
 SERVICE_CODE = "13021000101"
 AGENCY = "MOJ"
 ACCOUNT = Sheba.from_bban("0170000000111222333444").value
+LEGAL_PERMIT = "قانون بودجه سال ۱۴۰۵ کل کشور، جدول تعرفه‌ها"
+REQUEST_FORM = {
+    "type": "object",
+    "properties": {"purpose": {"type": "string", "minLength": 1}},
+}
+"""The sample's e-form: nothing required, so a case opened without forms is valid."""
 
 
 def applicant(serial: int = 1234567) -> str:
@@ -24,10 +32,12 @@ def spec_proto(**changes: object) -> cat.ServiceRecordSpec:
         service_type=cat.SERVICE_TYPE_SOVEREIGN,
         owner_agency=AGENCY,
         stakeholders=["شهروندان"],
-        required_documents=["فرم درخواست"],
+        required_documents=[
+            cat.RequiredDocument(name="فرم درخواست", json_schema=json.dumps(REQUEST_FORM))
+        ],
         required_inquiries=[cat.INQUIRY_KIND_CIVIL_REGISTRATION],
         identity_level=2,
-        fee=cat.Fee(tariff_rials=1_200_000, revenue_account=ACCOUNT),
+        fee=cat.Fee(tariff_rials=1_200_000, revenue_account=ACCOUNT, legal_permit=LEGAL_PERMIT),
         in_person_required=False,
         process=[
             cat.ProcessStep(name="ثبت درخواست", stage=cat.STAGE_REQUEST, time_limit_hours=1),

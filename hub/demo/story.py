@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import grpc
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
@@ -44,6 +47,32 @@ __all__ = ["DEMO_RECORDS", "run_demo"]
 _STEP = cat.ProcessStep
 _REQ, _PROD, _DELIV = cat.STAGE_REQUEST, cat.STAGE_PRODUCTION, cat.STAGE_DELIVERY
 
+
+def _form(name: str, schema: Mapping[str, Any]) -> cat.RequiredDocument:
+    return cat.RequiredDocument(name=name, json_schema=json.dumps(schema, ensure_ascii=False))
+
+
+_PURPOSE_FORM = {
+    "type": "object",
+    "title": "فرم درخواست",
+    "properties": {"purpose": {"type": "string", "title": "مورد استفاده"}},
+}
+_TAX_FORM = {
+    "type": "object",
+    "title": "اظهارنامه مالیاتی",
+    "required": ["tax_year", "declaration_number"],
+    "properties": {
+        "tax_year": {"type": "integer", "minimum": 1390, "maximum": 1500},
+        "declaration_number": {"type": "string", "pattern": "^[0-9]{6,12}$"},
+    },
+}
+_CHAMBER_FORM = {
+    "type": "object",
+    "title": "گواهی عضویت اتاق",
+    "required": ["membership_number"],
+    "properties": {"membership_number": {"type": "string", "minLength": 4}},
+}
+
 DEMO_RECORDS: dict[str, cat.ServiceRecordSpec] = {
     "13021000101": cat.ServiceRecordSpec(
         title_fa="صدور گواهی عدم سوءپیشینه",
@@ -52,11 +81,13 @@ DEMO_RECORDS: dict[str, cat.ServiceRecordSpec] = {
         service_type=cat.SERVICE_TYPE_SOVEREIGN,
         owner_agency="MOJ",
         stakeholders=["شهروندان", "اتباع مقیم"],
-        required_documents=["فرم درخواست الکترونیکی"],
+        required_documents=[_form("فرم درخواست الکترونیکی", _PURPOSE_FORM)],
         required_inquiries=[cat.INQUIRY_KIND_CIVIL_REGISTRATION],
         identity_level=2,
         fee=cat.Fee(
-            tariff_rials=1_200_000, revenue_account=Sheba.from_bban("0170000000111222333444").value
+            tariff_rials=1_200_000,
+            revenue_account=Sheba.from_bban("0170000000111222333444").value,
+            legal_permit="قانون بودجه سال ۱۴۰۵ کل کشور، جدول ۱۴ (تعرفه خدمات قضایی)",
         ),
         in_person_required=False,
         process=[
@@ -76,11 +107,16 @@ DEMO_RECORDS: dict[str, cat.ServiceRecordSpec] = {
         service_type=cat.SERVICE_TYPE_SUPPORTIVE,
         owner_agency="MIMT",
         stakeholders=["بازرگانان", "شرکت‌های تجاری"],
-        required_documents=["اظهارنامه مالیاتی", "گواهی عضویت اتاق"],
+        required_documents=[
+            _form("اظهارنامه مالیاتی", _TAX_FORM),
+            _form("گواهی عضویت اتاق", _CHAMBER_FORM),
+        ],
         required_inquiries=[cat.INQUIRY_KIND_CIVIL_REGISTRATION, cat.INQUIRY_KIND_DEEDS_REGISTRY],
         identity_level=3,
         fee=cat.Fee(
-            tariff_rials=5_000_000, revenue_account=Sheba.from_bban("0100000000999888777666").value
+            tariff_rials=5_000_000,
+            revenue_account=Sheba.from_bban("0100000000999888777666").value,
+            legal_permit="آیین‌نامه اجرایی ماده ۱۲ قانون نظام صنفی، تعرفه کارت بازرگانی",
         ),
         in_person_required=False,
         process=[

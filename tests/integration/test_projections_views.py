@@ -17,6 +17,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from aggregates.errors import InvalidInput, NotFound
 from aggregates.identifiers import TrackingCode, TrackingKind
 from aggregates.service_case import ServiceCase
+from aggregates.service_record import DEFAULT_EVALUATION
 from hub.application.hub import TabadolHub
 from hub.config import APP_NAME, store_env
 from hub.ledger.log_reader import LogReader
@@ -102,6 +103,8 @@ class Case:
             required_inquiries=["civil_registration"],
             identity_level=2,
             fee=None,
+            evaluation=DEFAULT_EVALUATION.to_dict(),
+            forms={},
         )
         return self
 
@@ -132,7 +135,14 @@ class Case:
         return self
 
     def rated(self, at: datetime, score: int, comment: str = "") -> Case:
-        self._event(ServiceCase.Rated, at, score=score, comment=comment, by="MYGOV")
+        self._event(
+            ServiceCase.Rated,
+            at,
+            score=score,
+            comment=comment,
+            by="MYGOV",
+            answers={"overall": score},
+        )
         return self
 
     def rejected(self, at: datetime, reason: str) -> Case:

@@ -22,6 +22,8 @@ from aggregates.errors import DomainError, InvalidInput, TransitionRefused
 from aggregates.identifiers import NationalCode, Sheba, TrackingCode, TrackingKind
 from aggregates.service_case import CaseStatus, PaymentStatus, ServiceCase, TimelineEntry
 from aggregates.service_record import (
+    NonElectronicPlan,
+    RequiredDocument,
     Fee,
     InquiryKind,
     ProcessStep,
@@ -30,6 +32,8 @@ from aggregates.service_record import (
     Stage,
 )
 
+PERMIT = "قانون بودجه ۱۴۰۵، جدول ۱۴"
+FORM = {"type": "object", "properties": {"purpose": {"type": "string"}}}
 APPLICANT = NationalCode.from_serial("001234567")
 RECEIVE, VERIFY, ISSUE, HAND_OVER = "دریافت درخواست", "بررسی مدارک", "صدور پروانه", "تحویل پروانه"
 
@@ -40,11 +44,13 @@ SPEC = ServiceRecordSpec(
     service_type=ServiceType.SOVEREIGN,
     owner_agency="GUILDS",
     stakeholders=("کسب‌وکارها",),
-    required_documents=("کارت ملی",),
+    required_documents=(RequiredDocument("فرم درخواست", FORM),),
     required_inquiries=(InquiryKind.CIVIL_REGISTRATION, InquiryKind.POSTAL_CODE),
     identity_level=2,
-    fee=Fee(1_000_000, Sheba.from_bban("0170000000100324200001").value),
+    fee=Fee(1_000_000, Sheba.from_bban("0170000000100324200001").value, PERMIT),
     in_person_required=True,
+    in_person_reasons=("تطبیق اصل مدارک صنفی",),
+    non_electronic=NonElectronicPlan(electronic_by="1405/12/29"),
     process=(
         ProcessStep(RECEIVE, Stage.REQUEST, 4),
         ProcessStep(VERIFY, Stage.PRODUCTION, 24),
@@ -195,7 +201,13 @@ def test_open_starts_in_the_request_stage() -> None:
     [event] = case.collect_events()
     assert isinstance(event, ServiceCase.Opened)
     assert event.applicant_national_code == APPLICANT.value
-    assert event.process[1] == {"name": VERIFY, "stage": "production", "time_limit_hours": 24}
+    assert event.process[1] == {
+        "name": VERIFY,
+        "stage": "production",
+        "time_limit_hours": 24,
+        "electronic": True,
+        "automated": False,
+    }
     assert (event.time_limit_hours, event.in_person_required, event.by) == (72, True, "clerk-7")
 
 

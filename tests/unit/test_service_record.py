@@ -14,6 +14,8 @@ from eventsourcing.utils import get_topic
 from aggregates.errors import InvalidInput, TransitionRefused
 from aggregates.identifiers import ServiceCode, Sheba
 from aggregates.service_record import (
+    NonElectronicPlan,
+    RequiredDocument,
     Fee,
     InquiryKind,
     ProcessStep,
@@ -23,6 +25,8 @@ from aggregates.service_record import (
     Stage,
 )
 
+PERMIT = "قانون بودجه ۱۴۰۵، جدول ۱۴"
+FORM = {"type": "object", "properties": {"purpose": {"type": "string"}}}
 CODE = ServiceCode.parse("12345678")
 SHEBA = Sheba.from_bban("0170000000100324200001").value
 
@@ -35,10 +39,10 @@ def make_spec(**changes: Any) -> ServiceRecordSpec:
         service_type=ServiceType.SOVEREIGN,
         owner_agency="JUDICIARY",
         stakeholders=("شهروندان",),
-        required_documents=("کارت ملی",),
+        required_documents=(RequiredDocument("فرم درخواست", FORM),),
         required_inquiries=(InquiryKind.CIVIL_REGISTRATION,),
         identity_level=2,
-        fee=Fee(tariff_rials=500_000, revenue_account=SHEBA),
+        fee=Fee(tariff_rials=500_000, revenue_account=SHEBA, legal_permit=PERMIT),
         in_person_required=False,
         process=(
             ProcessStep("دریافت درخواست", Stage.REQUEST, 4),
@@ -74,13 +78,13 @@ def test_validated_normalizes_text_agency_and_sheba() -> None:
     spec = make_spec(
         title_en="  Certificate  ",
         owner_agency=" judiciary ",
-        fee=Fee(500_000, spaced),
+        fee=Fee(500_000, spaced, PERMIT),
         stakeholders=(" شهروندان ",),
         process=(step(" گام ", Stage.REQUEST, 2),),
     ).validated()
     assert spec.title_en == "Certificate"
     assert spec.owner_agency == "JUDICIARY"
-    assert spec.fee == Fee(500_000, SHEBA)
+    assert spec.fee == Fee(500_000, SHEBA, PERMIT)
     assert spec.stakeholders == ("شهروندان",)
     assert spec.process[0].name == "گام"
 
@@ -124,10 +128,10 @@ def test_a_spec_without_fee_is_fine() -> None:
         ({"identity_level": 0}, "spec.identity_level"),
         ({"identity_level": 5}, "spec.identity_level"),
         ({"identity_level": True}, "spec.identity_level"),
-        ({"fee": Fee(0, SHEBA)}, "spec.fee.tariff_rials"),
-        ({"fee": Fee(-1, SHEBA)}, "spec.fee.tariff_rials"),
-        ({"fee": Fee(1000, "IR000170000000100324200001")}, "spec.fee.revenue_account"),
-        ({"fee": Fee(1000, "")}, "spec.fee.revenue_account"),
+        ({"fee": Fee(0, SHEBA, PERMIT)}, "spec.fee.tariff_rials"),
+        ({"fee": Fee(-1, SHEBA, PERMIT)}, "spec.fee.tariff_rials"),
+        ({"fee": Fee(1000, "IR000170000000100324200001", PERMIT)}, "spec.fee.revenue_account"),
+        ({"fee": Fee(1000, "", PERMIT)}, "spec.fee.revenue_account"),
         ({"in_person_required": "yes"}, "spec.in_person_required"),
         ({"process": ()}, "spec.process"),
         ({"process": (step(""),)}, "spec.process[0].name"),
@@ -158,7 +162,7 @@ def test_all_violations_are_listed_at_once() -> None:
     spec = make_spec(
         title_en="",
         identity_level=9,
-        fee=Fee(0, "nope"),
+        fee=Fee(0, "nope", PERMIT),
         process=(step("a"), step("a", hours=0)),
     )
     with pytest.raises(InvalidInput) as error:
@@ -183,6 +187,8 @@ def test_to_dict_is_json_primitives_and_round_trips() -> None:
         "name": "دریافت درخواست",
         "stage": "request",
         "time_limit_hours": 4,
+        "electronic": True,
+        "automated": False,
     }
     assert ServiceRecordSpec.from_dict(data) == spec
     assert ServiceRecordSpec.from_dict(json.loads(json.dumps(make_spec(fee=None).to_dict()))) == (

@@ -55,6 +55,11 @@ class CatalogueServiceStub:
                 request_serializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.ListServiceRecordsRequest.SerializeToString,
                 response_deserializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.ListServiceRecordsResponse.FromString,
                 _registered_method=True)
+        self.ListCatalogue = channel.unary_unary(
+                '/tabadol.catalogue.v1.CatalogueService/ListCatalogue',
+                request_serializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.ListCatalogueRequest.SerializeToString,
+                response_deserializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.ListCatalogueResponse.FromString,
+                _registered_method=True)
 
 
 class CatalogueServiceServicer:
@@ -84,6 +89,16 @@ class CatalogueServiceServicer:
 
     def ListServiceRecords(self, request, context):
         """ListServiceRecords returns the latest revision of every record, ordered by service code.
+        Public: no agency needs to identify itself.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCatalogue(self, request, context):
+        """ListCatalogue lists electronic and non-electronic services separately, the latter with
+        the timetable to make them electronic or the Deputy's approval not to (004 art. 4 n1-n2).
+        Public.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -111,6 +126,11 @@ def add_CatalogueServiceServicer_to_server(servicer, server):
                     servicer.ListServiceRecords,
                     request_deserializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.ListServiceRecordsRequest.FromString,
                     response_serializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.ListServiceRecordsResponse.SerializeToString,
+            ),
+            'ListCatalogue': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCatalogue,
+                    request_deserializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.ListCatalogueRequest.FromString,
+                    response_serializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.ListCatalogueResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +242,203 @@ class CatalogueService:
             '/tabadol.catalogue.v1.CatalogueService/ListServiceRecords',
             tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.ListServiceRecordsRequest.SerializeToString,
             tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.ListServiceRecordsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCatalogue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.catalogue.v1.CatalogueService/ListCatalogue',
+            tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.ListCatalogueRequest.SerializeToString,
+            tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.ListCatalogueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class PermitRegistryServiceStub:
+    """PermitRegistryService is the permits database (بانک اطلاعاتی صدور مجوزها, 004 art. 5 n):
+    every kind of permit with its issuer, how it is issued, renewed, cancelled and
+    reinstated, its cost, time and process. Reads are public.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.DefinePermitKind = channel.unary_unary(
+                '/tabadol.catalogue.v1.PermitRegistryService/DefinePermitKind',
+                request_serializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.DefinePermitKindRequest.SerializeToString,
+                response_deserializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.DefinePermitKindResponse.FromString,
+                _registered_method=True)
+        self.GetPermitKind = channel.unary_unary(
+                '/tabadol.catalogue.v1.PermitRegistryService/GetPermitKind',
+                request_serializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.GetPermitKindRequest.SerializeToString,
+                response_deserializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.GetPermitKindResponse.FromString,
+                _registered_method=True)
+        self.ListPermitKinds = channel.unary_unary(
+                '/tabadol.catalogue.v1.PermitRegistryService/ListPermitKinds',
+                request_serializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.ListPermitKindsRequest.SerializeToString,
+                response_deserializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.ListPermitKindsResponse.FromString,
+                _registered_method=True)
+
+
+class PermitRegistryServiceServicer:
+    """PermitRegistryService is the permits database (بانک اطلاعاتی صدور مجوزها, 004 art. 5 n):
+    every kind of permit with its issuer, how it is issued, renewed, cancelled and
+    reinstated, its cost, time and process. Reads are public.
+    """
+
+    def DefinePermitKind(self, request, context):
+        """DefinePermitKind registers a permit kind, or revises it (the issuer only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPermitKind(self, request, context):
+        """GetPermitKind returns one permit kind. Public.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPermitKinds(self, request, context):
+        """ListPermitKinds returns every permit kind, by code. Public.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_PermitRegistryServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'DefinePermitKind': grpc.unary_unary_rpc_method_handler(
+                    servicer.DefinePermitKind,
+                    request_deserializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.DefinePermitKindRequest.FromString,
+                    response_serializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.DefinePermitKindResponse.SerializeToString,
+            ),
+            'GetPermitKind': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPermitKind,
+                    request_deserializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.GetPermitKindRequest.FromString,
+                    response_serializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.GetPermitKindResponse.SerializeToString,
+            ),
+            'ListPermitKinds': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPermitKinds,
+                    request_deserializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.ListPermitKindsRequest.FromString,
+                    response_serializer=tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.ListPermitKindsResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'tabadol.catalogue.v1.PermitRegistryService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('tabadol.catalogue.v1.PermitRegistryService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class PermitRegistryService:
+    """PermitRegistryService is the permits database (بانک اطلاعاتی صدور مجوزها, 004 art. 5 n):
+    every kind of permit with its issuer, how it is issued, renewed, cancelled and
+    reinstated, its cost, time and process. Reads are public.
+    """
+
+    @staticmethod
+    def DefinePermitKind(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.catalogue.v1.PermitRegistryService/DefinePermitKind',
+            tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.DefinePermitKindRequest.SerializeToString,
+            tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.DefinePermitKindResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPermitKind(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.catalogue.v1.PermitRegistryService/GetPermitKind',
+            tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.GetPermitKindRequest.SerializeToString,
+            tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.GetPermitKindResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPermitKinds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.catalogue.v1.PermitRegistryService/ListPermitKinds',
+            tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.ListPermitKindsRequest.SerializeToString,
+            tabadol_dot_catalogue_dot_v1_dot_catalogue__pb2.ListPermitKindsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -80,15 +80,24 @@ class TimelineEntry(_message.Message):
     def __init__(self, kind: _Optional[str] = ..., stage: _Optional[_Union[_catalogue_pb2.Stage, str]] = ..., step: _Optional[str] = ..., note: _Optional[str] = ..., by_agency: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., at_jalali: _Optional[str] = ...) -> None: ...
 
 class Satisfaction(_message.Message):
-    __slots__ = ("score", "comment")
+    __slots__ = ("score", "comment", "answers")
+    class AnswersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
     SCORE_FIELD_NUMBER: _ClassVar[int]
     COMMENT_FIELD_NUMBER: _ClassVar[int]
+    ANSWERS_FIELD_NUMBER: _ClassVar[int]
     score: int
     comment: str
-    def __init__(self, score: _Optional[int] = ..., comment: _Optional[str] = ...) -> None: ...
+    answers: _containers.ScalarMap[str, int]
+    def __init__(self, score: _Optional[int] = ..., comment: _Optional[str] = ..., answers: _Optional[_Mapping[str, int]] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("tracking_code", "service_code", "record_revision", "agency", "applicant_masked", "status", "stage", "timeline", "satisfaction", "channel", "identity_level", "required_identity_level", "required_inquiries", "inquiries", "payment", "missing_for_delivery", "fee_rials")
+    __slots__ = ("tracking_code", "service_code", "record_revision", "agency", "applicant_masked", "status", "stage", "timeline", "satisfaction", "channel", "identity_level", "required_identity_level", "required_inquiries", "inquiries", "payment", "missing_for_delivery", "fee_rials", "corrections")
     TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
     SERVICE_CODE_FIELD_NUMBER: _ClassVar[int]
     RECORD_REVISION_FIELD_NUMBER: _ClassVar[int]
@@ -106,6 +115,7 @@ class Case(_message.Message):
     PAYMENT_FIELD_NUMBER: _ClassVar[int]
     MISSING_FOR_DELIVERY_FIELD_NUMBER: _ClassVar[int]
     FEE_RIALS_FIELD_NUMBER: _ClassVar[int]
+    CORRECTIONS_FIELD_NUMBER: _ClassVar[int]
     tracking_code: str
     service_code: str
     record_revision: int
@@ -123,7 +133,8 @@ class Case(_message.Message):
     payment: Payment
     missing_for_delivery: _containers.RepeatedScalarFieldContainer[str]
     fee_rials: int
-    def __init__(self, tracking_code: _Optional[str] = ..., service_code: _Optional[str] = ..., record_revision: _Optional[int] = ..., agency: _Optional[str] = ..., applicant_masked: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., stage: _Optional[_Union[_catalogue_pb2.Stage, str]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., satisfaction: _Optional[_Union[Satisfaction, _Mapping]] = ..., channel: _Optional[str] = ..., identity_level: _Optional[int] = ..., required_identity_level: _Optional[int] = ..., required_inquiries: _Optional[_Iterable[_Union[_catalogue_pb2.InquiryKind, str]]] = ..., inquiries: _Optional[_Iterable[_Union[Inquiry, _Mapping]]] = ..., payment: _Optional[_Union[Payment, _Mapping]] = ..., missing_for_delivery: _Optional[_Iterable[str]] = ..., fee_rials: _Optional[int] = ...) -> None: ...
+    corrections: int
+    def __init__(self, tracking_code: _Optional[str] = ..., service_code: _Optional[str] = ..., record_revision: _Optional[int] = ..., agency: _Optional[str] = ..., applicant_masked: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., stage: _Optional[_Union[_catalogue_pb2.Stage, str]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., satisfaction: _Optional[_Union[Satisfaction, _Mapping]] = ..., channel: _Optional[str] = ..., identity_level: _Optional[int] = ..., required_identity_level: _Optional[int] = ..., required_inquiries: _Optional[_Iterable[_Union[_catalogue_pb2.InquiryKind, str]]] = ..., inquiries: _Optional[_Iterable[_Union[Inquiry, _Mapping]]] = ..., payment: _Optional[_Union[Payment, _Mapping]] = ..., missing_for_delivery: _Optional[_Iterable[str]] = ..., fee_rials: _Optional[int] = ..., corrections: _Optional[int] = ...) -> None: ...
 
 class Inquiry(_message.Message):
     __slots__ = ("kind", "inquiry_tracking_code", "issuing_agency", "inquired_at", "inquired_at_jalali", "facts")
@@ -171,14 +182,24 @@ class Payment(_message.Message):
     def __init__(self, status: _Optional[_Union[PaymentStatus, str]] = ..., idempotency_key: _Optional[str] = ..., amount_rials: _Optional[int] = ..., revenue_account: _Optional[str] = ..., payment_id: _Optional[str] = ..., settlement_reference: _Optional[str] = ..., settled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., settled_at_jalali: _Optional[str] = ..., failure_reason: _Optional[str] = ...) -> None: ...
 
 class OpenCaseRequest(_message.Message):
-    __slots__ = ("service_code", "applicant_national_code", "channel")
+    __slots__ = ("service_code", "applicant_national_code", "channel", "forms")
     SERVICE_CODE_FIELD_NUMBER: _ClassVar[int]
     APPLICANT_NATIONAL_CODE_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    FORMS_FIELD_NUMBER: _ClassVar[int]
     service_code: str
     applicant_national_code: str
     channel: str
-    def __init__(self, service_code: _Optional[str] = ..., applicant_national_code: _Optional[str] = ..., channel: _Optional[str] = ...) -> None: ...
+    forms: _containers.RepeatedCompositeFieldContainer[FormData]
+    def __init__(self, service_code: _Optional[str] = ..., applicant_national_code: _Optional[str] = ..., channel: _Optional[str] = ..., forms: _Optional[_Iterable[_Union[FormData, _Mapping]]] = ...) -> None: ...
+
+class FormData(_message.Message):
+    __slots__ = ("document", "json")
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    JSON_FIELD_NUMBER: _ClassVar[int]
+    document: str
+    json: str
+    def __init__(self, document: _Optional[str] = ..., json: _Optional[str] = ...) -> None: ...
 
 class OpenCaseResponse(_message.Message):
     __slots__ = ("case",)
@@ -261,14 +282,59 @@ class CancelCaseResponse(_message.Message):
     def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ...) -> None: ...
 
 class RateSatisfactionRequest(_message.Message):
-    __slots__ = ("tracking_code", "score", "comment")
+    __slots__ = ("tracking_code", "score", "comment", "answers")
+    class AnswersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
     TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     COMMENT_FIELD_NUMBER: _ClassVar[int]
+    ANSWERS_FIELD_NUMBER: _ClassVar[int]
     tracking_code: str
     score: int
     comment: str
-    def __init__(self, tracking_code: _Optional[str] = ..., score: _Optional[int] = ..., comment: _Optional[str] = ...) -> None: ...
+    answers: _containers.ScalarMap[str, int]
+    def __init__(self, tracking_code: _Optional[str] = ..., score: _Optional[int] = ..., comment: _Optional[str] = ..., answers: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
+class GetEvaluationRequest(_message.Message):
+    __slots__ = ("tracking_code",)
+    TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    tracking_code: str
+    def __init__(self, tracking_code: _Optional[str] = ...) -> None: ...
+
+class GetEvaluationResponse(_message.Message):
+    __slots__ = ("method", "open", "opens_at", "closes_at", "closes_at_jalali", "rated")
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    OPEN_FIELD_NUMBER: _ClassVar[int]
+    OPENS_AT_FIELD_NUMBER: _ClassVar[int]
+    CLOSES_AT_FIELD_NUMBER: _ClassVar[int]
+    CLOSES_AT_JALALI_FIELD_NUMBER: _ClassVar[int]
+    RATED_FIELD_NUMBER: _ClassVar[int]
+    method: _catalogue_pb2.EvaluationMethod
+    open: bool
+    opens_at: _timestamp_pb2.Timestamp
+    closes_at: _timestamp_pb2.Timestamp
+    closes_at_jalali: str
+    rated: bool
+    def __init__(self, method: _Optional[_Union[_catalogue_pb2.EvaluationMethod, _Mapping]] = ..., open: _Optional[bool] = ..., opens_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closes_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closes_at_jalali: _Optional[str] = ..., rated: _Optional[bool] = ...) -> None: ...
+
+class RequestCorrectionRequest(_message.Message):
+    __slots__ = ("tracking_code", "reason")
+    TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    tracking_code: str
+    reason: str
+    def __init__(self, tracking_code: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RequestCorrectionResponse(_message.Message):
+    __slots__ = ("case",)
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    case: Case
+    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ...) -> None: ...
 
 class RateSatisfactionResponse(_message.Message):
     __slots__ = ("case",)

@@ -72,6 +72,16 @@ class ServiceDeskServiceStub:
                 request_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.RateSatisfactionRequest.SerializeToString,
                 response_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.RateSatisfactionResponse.FromString,
                 _registered_method=True)
+        self.GetEvaluation = channel.unary_unary(
+                '/tabadol.servicedesk.v1.ServiceDeskService/GetEvaluation',
+                request_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetEvaluationRequest.SerializeToString,
+                response_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetEvaluationResponse.FromString,
+                _registered_method=True)
+        self.RequestCorrection = channel.unary_unary(
+                '/tabadol.servicedesk.v1.ServiceDeskService/RequestCorrection',
+                request_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.RequestCorrectionRequest.SerializeToString,
+                response_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.RequestCorrectionResponse.FromString,
+                _registered_method=True)
         self.GetCase = channel.unary_unary(
                 '/tabadol.servicedesk.v1.ServiceDeskService/GetCase',
                 request_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetCaseRequest.SerializeToString,
@@ -158,7 +168,24 @@ class ServiceDeskServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RateSatisfaction(self, request, context):
-        """RateSatisfaction records the applicant's satisfaction, once, after delivery (002 art. 8).
+        """RateSatisfaction records the applicant's answers to the record's evaluation questions,
+        once, in the rating window that opens at delivery (002 art. 8).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEvaluation(self, request, context):
+        """GetEvaluation says what the applicant is asked after delivery (the record's questions
+        and scale) and when the rating window opens and closes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestCorrection(self, request, context):
+        """RequestCorrection sends the request back to the applicant to correct (rework); the case
+        returns to the request stage.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -259,6 +286,16 @@ def add_ServiceDeskServiceServicer_to_server(servicer, server):
                     servicer.RateSatisfaction,
                     request_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.RateSatisfactionRequest.FromString,
                     response_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.RateSatisfactionResponse.SerializeToString,
+            ),
+            'GetEvaluation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEvaluation,
+                    request_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetEvaluationRequest.FromString,
+                    response_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetEvaluationResponse.SerializeToString,
+            ),
+            'RequestCorrection': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestCorrection,
+                    request_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.RequestCorrectionRequest.FromString,
+                    response_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.RequestCorrectionResponse.SerializeToString,
             ),
             'GetCase': grpc.unary_unary_rpc_method_handler(
                     servicer.GetCase,
@@ -488,6 +525,60 @@ class ServiceDeskService:
             '/tabadol.servicedesk.v1.ServiceDeskService/RateSatisfaction',
             tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.RateSatisfactionRequest.SerializeToString,
             tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.RateSatisfactionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEvaluation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.servicedesk.v1.ServiceDeskService/GetEvaluation',
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetEvaluationRequest.SerializeToString,
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetEvaluationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestCorrection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.servicedesk.v1.ServiceDeskService/RequestCorrection',
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.RequestCorrectionRequest.SerializeToString,
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.RequestCorrectionResponse.FromString,
             options,
             channel_credentials,
             insecure,
