@@ -22,11 +22,11 @@ from aggregates.errors import DomainError, InvalidInput, TransitionRefused
 from aggregates.identifiers import NationalCode, Sheba, TrackingCode, TrackingKind
 from aggregates.service_case import CaseStatus, PaymentStatus, ServiceCase, TimelineEntry
 from aggregates.service_record import (
-    NonElectronicPlan,
-    RequiredDocument,
     Fee,
     InquiryKind,
+    NonElectronicPlan,
     ProcessStep,
+    RequiredDocument,
     ServiceRecordSpec,
     ServiceType,
     Stage,

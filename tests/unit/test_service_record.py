@@ -14,11 +14,10 @@ from eventsourcing.utils import get_topic
 from aggregates.errors import InvalidInput, TransitionRefused
 from aggregates.identifiers import ServiceCode, Sheba
 from aggregates.service_record import (
-    NonElectronicPlan,
-    RequiredDocument,
     Fee,
     InquiryKind,
     ProcessStep,
+    RequiredDocument,
     ServiceRecord,
     ServiceRecordSpec,
     ServiceType,
