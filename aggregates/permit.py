@@ -167,6 +167,8 @@ class PermitKindSpec:
 class PermitKind(Aggregate, created_event_name="Defined"):
     """نوع مجوز: a kind of permit in the public permits database; revised by its issuer."""
 
+    TOPIC = "tabadol.permit_kind"
+
     class Event(Aggregate.Event):
         """Base of this aggregate's events."""
 

@@ -123,6 +123,8 @@ class ProgressEntry:
 class AgencyProgramme(Aggregate, created_event_name="Submitted"):
     """One agency's programme for one Jalali year, and its monthly progress reports."""
 
+    TOPIC = "tabadol.programme"
+
     class Event(Aggregate.Event):
         """Base of this aggregate's events."""
 

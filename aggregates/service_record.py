@@ -230,8 +230,14 @@ class RequiredDocument:
         found = []
         for error in validator.iter_errors(data):
             path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+            if error.validator == "required" and isinstance(error.instance, Mapping):
+                # one problem per missing property, under the property's own path
+                for name in error.validator_value:
+                    if name not in error.instance:
+                        found.append((f"{path}.{name}", f"{name!r} is required"))
+                continue
             found.append((path, error.message))
-        return sorted(found)
+        return sorted(set(found))
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ from hub.ledger.executor import Executor, Overloaded
 from hub.servicers.access import AccessRights
 from hub.servicers.audit import audit_registrar
 from hub.servicers.auth import AgencyInterceptor
-from hub.servicers.catalogue import CatalogueServicer
+from hub.servicers.catalogue import CatalogueServicer, PermitRegistryServicer
 from hub.servicers.consultation import register_consultation_service
 from hub.servicers.health import follow_health
 from hub.servicers.observe import ObservingInterceptor
@@ -83,6 +83,7 @@ PARTICIPATION: tuple[Registrar, ...] = (register_consultation_service, register_
 
 _SERVICES = (
     catalogue_pb2.DESCRIPTOR.services_by_name["CatalogueService"].full_name,
+    catalogue_pb2.DESCRIPTOR.services_by_name["PermitRegistryService"].full_name,
     servicedesk_pb2.DESCRIPTOR.services_by_name["ServiceDeskService"].full_name,
 )
 
@@ -257,6 +258,9 @@ async def create_server(
     )
     catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server(
         CatalogueServicer(hub, executor), server
+    )
+    catalogue_pb2_grpc.add_PermitRegistryServiceServicer_to_server(
+        PermitRegistryServicer(hub, executor), server
     )
     targets = settings.exchange_targets
     exchanges = (

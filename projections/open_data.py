@@ -27,6 +27,8 @@ __all__ = [
     "kpis_json",
     "monthly_csv",
     "monthly_json",
+    "rows_csv",
+    "rows_json",
 ]
 
 OPEN_DATA_FORMAT = "tabadol-open-data/1"
@@ -127,3 +129,17 @@ def monthly_csv(reports: Sequence[MonthlyReport]) -> str:
 def monthly_json(reports: Sequence[MonthlyReport], *, as_of: datetime, position: int) -> bytes:
     """Monthly progress reports as a JSON document."""
     return _json("monthly_reports", [_monthly_row(r) for r in reports], as_of, position)
+
+
+def rows_csv(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
+    """Any public dataset's rows as CSV, in ``columns`` order."""
+    return _csv(columns, [{c: _rounded(row.get(c)) for c in columns} for row in rows])
+
+
+def rows_json(
+    dataset: str, rows: Sequence[dict[str, Any]], *, as_of: datetime, position: int
+) -> bytes:
+    """Any public dataset's rows as a JSON document stamped with time and position."""
+    return _json(
+        dataset, [{k: _rounded(v) for k, v in row.items()} for row in rows], as_of, position
+    )

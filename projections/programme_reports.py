@@ -46,6 +46,7 @@ __all__ = [
     "ReportPeriod",
     "build_report",
     "catalogue_lines",
+    "jalali_month_fa",
     "late_agencies",
     "markdown",
     "month_end",
@@ -96,7 +97,8 @@ def _month_of(moment: datetime) -> tuple[int, int]:
     return int(j.year), int(j.month)
 
 
-def _month_fa(year: int, month: int) -> str:
+def jalali_month_fa(year: int, month: int) -> str:
+    """«خرداد ۱۴۰۵»."""
     name = jdatetime.date(year, month, 1, locale=jdatetime.FA_LOCALE).strftime("%B")
     return f"{name} {to_persian_digits(str(year))}"
 
@@ -250,7 +252,7 @@ def late_agencies(
             if month not in programme.reports:
                 reasons.append(
                     f"no progress report for {year}-{month:02d}"
-                    f" / گزارش پیشرفت {_month_fa(year, month)} ارسال نشده"
+                    f" / گزارش پیشرفت {jalali_month_fa(year, month)} ارسال نشده"
                 )
         for item in programme.items:
             level = maturity.get(item.service_code)
@@ -258,7 +260,7 @@ def late_agencies(
                 now_is = level.name.lower() if level else "not in the catalogue"
                 reasons.append(
                     f"{item.service_code} was due to be smart by {year}-{item.due_month:02d}"
-                    f" and is {now_is} / خدمت {item.service_code} تا {_month_fa(year, item.due_month)}"
+                    f" and is {now_is} / خدمت {item.service_code} تا {jalali_month_fa(year, item.due_month)}"
                     " باید هوشمند می‌شد"
                 )
         if reasons:

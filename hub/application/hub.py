@@ -6,10 +6,10 @@ aggregates. Domain errors (:mod:`aggregates.errors`) pass through for the edge t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TypeVar
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -19,7 +19,7 @@ from aggregates.access import DeniedCall
 from aggregates.errors import AlreadyExists, NotFound
 from aggregates.identifiers import NationalCode, ServiceCode, TrackingCode, TrackingKind
 from aggregates.service_case import CaseStatus, ServiceCase, TimelineEntry
-from aggregates.service_record import ServiceRecord, ServiceRecordSpec, Stage
+from aggregates.service_record import EvaluationMethod, ServiceRecord, ServiceRecordSpec, Stage
 from hub.application.errors import AccessDenied
 from hub.application.participation import ParticipationUseCases
 from hub.ledger.signing import LedgerApplication
@@ -56,6 +56,10 @@ class CaseView:
     stage: Stage
     timeline: tuple[TimelineEntry, ...]
     satisfaction: tuple[int, str] | None
+    answers: Mapping[str, int] | None = None
+    corrections: int = 0
+    rating_window: tuple[datetime, datetime] | None = None
+    evaluation: EvaluationMethod | None = None
 
 
 def _require_owner(spec: ServiceRecordSpec, by: str) -> None:
@@ -88,13 +92,23 @@ def case_view(case: ServiceCase) -> CaseView:
         stage=case.stage,
         timeline=tuple(case.timeline),
         satisfaction=case.satisfaction,
+        answers=case.answers if case.satisfaction else None,
+        corrections=case.corrections,
+        rating_window=case.rating_window,
+        evaluation=case.evaluation,
     )
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class TabadolHub(ParticipationUseCases, LedgerApplication):
     """The hub's application: the catalogue, the service desk and e-participation."""
 
     name = APP_NAME  # env prefix TABADOLHUB_, clear of the TABADOL_* settings
+    clock: Callable[[], datetime] = staticmethod(_utc_now)
+    """The time for rules that depend on it (the rating window); tests set a ManualClock."""
 
     # --- access control -------------------------------------------------------------
 
@@ -164,8 +178,15 @@ class TabadolHub(ParticipationUseCases, LedgerApplication):
     # --- service desk (پرونده خدمت) --------------------------------------------------
 
     def open_case(
-        self, service_code: str, applicant_national_code: str, *, channel: str, by: str
+        self,
+        service_code: str,
+        applicant_national_code: str,
+        *,
+        channel: str,
+        by: str,
+        forms: Mapping[str, Any] | None = None,
     ) -> CaseView:
+        """``forms``: each required document's e-form data, checked against its schema."""
         applicant = NationalCode.parse(applicant_national_code, field="applicant_national_code")
         record = self._get(
             self._record_id(service_code), ServiceRecord, "service record", service_code
@@ -180,6 +201,7 @@ class TabadolHub(ParticipationUseCases, LedgerApplication):
                 agency=by,
                 channel=channel,
                 by=by,
+                forms=forms,
             )
             try:
                 self.save(case)
@@ -208,11 +230,19 @@ class TabadolHub(ParticipationUseCases, LedgerApplication):
         return self._act(tracking_code, by, lambda c: c.cancel(reason, by=by))
 
     def rate_satisfaction(
-        self, tracking_code: str, *, score: int, comment: str = "", by: str
+        self,
+        tracking_code: str,
+        *,
+        score: int = 0,
+        comment: str = "",
+        by: str,
+        answers: Mapping[str, int] | None = None,
     ) -> CaseView:
         """The applicant's rating, carried by the national window or the case's own agency
         (its window); no other agency may rate, so the satisfaction figures stay the
-        applicants' own."""
+        applicants' own. ``answers`` answer the record's questions (002 art. 8); a bare
+        ``score`` answers a one-question method."""
+        now = self.clock()
         case_id = self._case_id(tracking_code)
 
         def rate(case: ServiceCase) -> None:
@@ -221,9 +251,13 @@ class TabadolHub(ParticipationUseCases, LedgerApplication):
                     f"only {case.agency} or the national window ({NATIONAL_WINDOW})"
                     f" may carry the rating of case {case.tracking_code}, not {by}"
                 )
-            case.rate(score, comment, by=by)
+            case.rate(dict(answers) if answers else score, comment, by=by, now=now)
 
         return case_view(self._update(case_id, rate, "case", tracking_code))
+
+    def request_correction(self, tracking_code: str, *, reason: str, by: str) -> CaseView:
+        """Send the request back to the applicant to correct (rework, 002 art. 8)."""
+        return self._act(tracking_code, by, lambda c: c.request_correction(reason, by=by))
 
     def get_case(self, tracking_code: str) -> CaseView:
         return case_view(

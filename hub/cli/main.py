@@ -48,6 +48,7 @@ async def _serve(settings: Settings) -> int:
         start_http,
     )
     from hub.servicers.monitoring import monitoring_registrar
+    from hub.servicers.programme import programme_registrar
     from hub.streams.projector import EmbeddedProjections, open_views
     from hub.streams.relay import run_relay, run_window_publisher
 
@@ -66,7 +67,9 @@ async def _serve(settings: Settings) -> int:
         )
         views = embedded.start() if embedded else open_views(projection_options(settings))
         started.callback(embedded.close if embedded else views.close)
-        running = await create_server(hub, settings, extra=[monitoring_registrar(views)])
+        running = await create_server(
+            hub, settings, extra=[monitoring_registrar(views), programme_registrar(views)]
+        )
         started.push_async_callback(running.stop)
         http = await start_http(running, settings)
         log.info(

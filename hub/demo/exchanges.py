@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import random
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -258,6 +259,7 @@ async def prepare_case(
             service_code=service_code,
             applicant_national_code=person.national_code,
             channel=rng.choice(["web", "mobile", "counter"]),
+            forms=demo_forms(spec, rng),
         ),
         metadata=md,
     )
@@ -297,6 +299,22 @@ async def prepare_case(
     )
     await _steps(stub, code, spec, _DELIV, md)
     return Prepared(code, service_code, spec, fate, person.national_code)
+
+
+def demo_forms(spec: cat.ServiceRecordSpec, rng: random.Random) -> list[desk.FormData]:
+    """The applicant's e-forms for a demo service: what each form's schema asks for."""
+    values: dict[str, object] = {
+        "purpose": "ارائه به کارفرما",
+        "tax_year": 1404,
+        "declaration_number": f"{rng.randrange(10**8, 10**9)}",
+        "membership_number": f"IR-{rng.randrange(10**4, 10**5)}",
+    }
+    forms = []
+    for doc in spec.required_documents:
+        schema = json.loads(doc.json_schema or "{}")
+        data = {k: values[k] for k in schema.get("properties", {}) if k in values}
+        forms.append(desk.FormData(document=doc.name, json=json.dumps(data, ensure_ascii=False)))
+    return forms
 
 
 async def _steps(

@@ -37,6 +37,7 @@ from hub.demo.consultation import run_consultation_demo
 from hub.demo.exchanges import SimulatorProcesses, run_exchange_demo
 from hub.servicers.auth import AGENCY_HEADER
 from hub.servicers.monitoring import monitoring_registrar
+from hub.servicers.programme import programme_registrar
 from hub.streams.projector import EmbeddedProjections
 from hub.testing import ManualClock
 from hub.trail.keys import PublicKeyRing, init_keys
@@ -269,7 +270,9 @@ async def _run_anchored_demo(
     projections = EmbeddedProjections(settings, projection_options(settings))
     views = projections.start()
     try:
-        running = await create_server(hub, settings, extra=[monitoring_registrar(views)])
+        running = await create_server(
+            hub, settings, extra=[monitoring_registrar(views), programme_registrar(views)]
+        )
     except BaseException:
         projections.close()
         hub.close()

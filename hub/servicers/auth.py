@@ -23,11 +23,36 @@ log = structlog.get_logger("tabadol.auth")
 DeniedCallback = Callable[[str, str, str], Awaitable[None]]
 """Records a refused call: (agency, method, reason)."""
 
-__all__ = ["AGENCY_HEADER", "SPIFFE_PREFIX", "AgencyInterceptor", "current_agency"]
+__all__ = [
+    "AGENCY_HEADER",
+    "PUBLIC_METHODS",
+    "SPIFFE_PREFIX",
+    "AgencyInterceptor",
+    "current_agency",
+]
 
 AGENCY_HEADER = "x-tabadol-agency"
 SPIFFE_PREFIX = "spiffe://tabadol.gov.ir/agency/"
 _OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+PUBLIC_METHODS = frozenset(
+    {
+        # the public catalogue and permits registry (004 art. 2, 4 n1, 5 n)
+        "tabadol.catalogue.v1.CatalogueService/GetServiceRecord",
+        "tabadol.catalogue.v1.CatalogueService/ListServiceRecords",
+        "tabadol.catalogue.v1.CatalogueService/ListCatalogue",
+        "tabadol.catalogue.v1.PermitRegistryService/GetPermitKind",
+        "tabadol.catalogue.v1.PermitRegistryService/ListPermitKinds",
+        # the public system of agencies' progress (002 art. 9) and its reports
+        "tabadol.programme.v1.ProgrammeService/GetProgramme",
+        "tabadol.programme.v1.ProgrammeService/GetReport",
+        "tabadol.programme.v1.ProgrammeService/ListLateAgencies",
+        "tabadol.programme.v1.ProgrammeService/GetServiceQuality",
+        # open data is public by definition (002 art. 9 n2)
+        "tabadol.monitoring.v1.MonitoringService/GetOpenData",
+    }
+)
+"""Methods anyone may call, identified or not, whatever the access-rights table says:
+their handlers never ask :func:`current_agency`."""
 _agency: contextvars.ContextVar[str] = contextvars.ContextVar("tabadol_agency")
 
 
@@ -99,6 +124,8 @@ class AgencyInterceptor(grpc.aio.ServerInterceptor):
 
     async def _authenticate(self, context: grpc.aio.ServicerContext, method: str) -> None:
         raw = self._identify(context)
+        if method in PUBLIC_METHODS:
+            return  # public reads: no agency, no rights
         if not raw:
             await context.abort(
                 grpc.StatusCode.UNAUTHENTICATED, f"identify your agency with {self._how}"

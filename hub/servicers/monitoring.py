@@ -16,19 +16,34 @@ from aggregates.identifiers import AgencyCode
 from aggregates.jalali import format_jalali
 from aggregates.service_case import CaseStatus
 from aggregates.stages import Stage
+from hub.application.programme import ProgrammeUseCases
 from hub.ledger.executor import Executor
+from hub.ledger.signing import LedgerApplication
 from hub.ledger.stores import APP_NAME
 from hub.servicers.convert import enum_to_proto, jalali, stage_to_proto, timestamp
 from hub.servicers.errors import domain_errors_as_status, status_for
 from projections.agency_kpis import Kpis, MonthlyReport, parse_month
 from projections.case_status import CaseProgress
 from projections.monitoring import MonitoringViews
-from projections.open_data import kpis_csv, kpis_json, monthly_csv, monthly_json
+from projections.open_data import (
+    kpis_csv,
+    kpis_json,
+    monthly_csv,
+    monthly_json,
+    rows_csv,
+    rows_json,
+)
 from projections.window_feed import FeedEntry
 
 __all__ = ["MonitoringServicer", "add_monitoring", "monitoring_registrar"]
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["MonitoringService"].full_name
+_PUBLIC_DATASETS = {
+    pb.OPEN_DATASET_CATALOGUE: "catalogue",
+    pb.OPEN_DATASET_PERMITS: "permits",
+    pb.OPEN_DATASET_PROGRAMMES: "programmes",
+    pb.OPEN_DATASET_REPORTS: "reports",
+}
 _CSV = "text/csv; charset=utf-8"
 _JSON = "application/json"
 
@@ -139,11 +154,13 @@ class MonitoringServicer(monitoring_pb2_grpc.MonitoringServiceServicer):
         *,
         poll_interval: float = 0.2,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        public: ProgrammeUseCases | None = None,
     ) -> None:
         self._views = views
         self._run = executor
         self._poll = poll_interval
         self._now = clock
+        self._public = public
 
     async def _position(self) -> int:
         return await self._run.read(self._views.position, APP_NAME)
@@ -207,8 +224,22 @@ class MonitoringServicer(monitoring_pb2_grpc.MonitoringServiceServicer):
                 if as_json
                 else monthly_csv(reports)
             )
+        elif request.dataset in _PUBLIC_DATASETS and self._public is not None:
+            name = _PUBLIC_DATASETS[request.dataset]
+            columns, rows, documents = await self._run.read(
+                self._public.open_dataset, name, self._views.kpis
+            )
+            data = (
+                rows_json(name, documents, as_of=now, position=position)
+                if as_json
+                else rows_csv(columns, rows)
+            )
         else:
-            raise InvalidInput.field("dataset", "must be set: agency_kpis or monthly_reports")
+            raise InvalidInput.field(
+                "dataset",
+                "must be set: agency_kpis, monthly_reports, catalogue, permits, programmes"
+                " or reports",
+            )
         return pb.GetOpenDataResponse(
             content_type=_JSON if as_json else _CSV,
             data=data if isinstance(data, bytes) else data.encode("utf-8"),
@@ -235,10 +266,16 @@ class MonitoringServicer(monitoring_pb2_grpc.MonitoringServiceServicer):
                 await asyncio.sleep(self._poll)
 
 
-def add_monitoring(server: grpc.aio.Server, views: MonitoringViews, executor: Executor) -> str:
-    """Add MonitoringService to ``server``; returns its full name for health and reflection."""
+def add_monitoring(
+    server: grpc.aio.Server,
+    views: MonitoringViews,
+    executor: Executor,
+    public: ProgrammeUseCases | None = None,
+) -> str:
+    """Add MonitoringService to ``server``; returns its full name for health and reflection.
+    With ``public``, open data includes the catalogue, permits, programmes and reports."""
     monitoring_pb2_grpc.add_MonitoringServiceServicer_to_server(
-        MonitoringServicer(views, executor), server
+        MonitoringServicer(views, executor, public=public), server
     )
     return str(SERVICE_NAME)
 
@@ -247,4 +284,9 @@ def monitoring_registrar(
     views: MonitoringViews,
 ) -> Callable[[grpc.aio.Server, object, Executor], str]:
     """:func:`add_monitoring` in the shape ``create_server(extra=…)`` takes."""
-    return lambda server, _hub, executor: add_monitoring(server, views, executor)
+
+    def register(server: grpc.aio.Server, hub: object, executor: Executor) -> str:
+        public = ProgrammeUseCases(hub) if isinstance(hub, LedgerApplication) else None
+        return add_monitoring(server, views, executor, public)
+
+    return register

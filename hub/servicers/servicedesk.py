@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from functools import wraps
 from typing import Any, TypeVar
@@ -14,7 +15,8 @@ from tabadol.catalogue.v1 import catalogue_pb2 as cat
 from tabadol.servicedesk.v1 import servicedesk_pb2 as pb
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
-from aggregates.service_record import InquiryKind
+from aggregates.errors import InvalidInput, Violation
+from aggregates.service_record import DEFAULT_EVALUATION, InquiryKind
 from hub.application.exchanges import (
     CaseDetails,
     CaseExchanges,
@@ -31,6 +33,7 @@ from hub.servicers.auth import current_agency
 from hub.servicers.convert import (
     enum_from_proto,
     enum_to_proto,
+    evaluation_to_proto,
     jalali,
     stage_from_proto,
     stage_to_proto,
@@ -204,10 +207,32 @@ def case_to_proto(
     )
     if view.satisfaction is not None:
         score, comment = view.satisfaction
-        case.satisfaction.CopyFrom(pb.Satisfaction(score=score, comment=comment))
+        case.satisfaction.CopyFrom(
+            pb.Satisfaction(score=score, comment=comment, answers=dict(view.answers or {}))
+        )
+    case.corrections = view.corrections
     if exchanges is not None:
         _add_exchanges(case, exchanges, persian_digits)
     return case
+
+
+def _forms_from_proto(forms: Any) -> dict[str, Any]:
+    """Each FormData's JSON parsed; a form that is not a JSON object is a field error."""
+    parsed: dict[str, Any] = {}
+    problems: list[Violation] = []
+    for form in forms:
+        field = f"forms[{form.document}]"
+        try:
+            data = json.loads(form.json) if form.json.strip() else {}
+        except json.JSONDecodeError as error:
+            problems.append(Violation(field, f"not JSON: {error.msg} at {error.pos}"))
+            continue
+        if form.document in parsed:
+            problems.append(Violation(field, "sent twice"))
+        parsed[form.document] = data
+    if problems:
+        raise InvalidInput(*problems)
+    return parsed
 
 
 class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
@@ -246,6 +271,7 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
             request.applicant_national_code,
             channel=request.channel,
             by=current_agency(),
+            forms=_forms_from_proto(request.forms),
         )
         return pb.OpenCaseResponse(case=case_to_proto(view))
 
@@ -313,8 +339,40 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
             score=request.score,
             comment=request.comment,
             by=current_agency(),
+            answers=dict(request.answers),
         )
         return pb.RateSatisfactionResponse(case=case_to_proto(view))
+
+    @domain_errors_as_status
+    async def GetEvaluation(  # noqa: N802
+        self, request: pb.GetEvaluationRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetEvaluationResponse:
+        """What the applicant is asked after delivery and when (002 art. 8)."""
+        view = await self._run.read(self._hub.get_case, request.tracking_code)
+        reply = pb.GetEvaluationResponse(
+            method=evaluation_to_proto(view.evaluation or DEFAULT_EVALUATION),
+            rated=view.satisfaction is not None,
+        )
+        if view.rating_window is not None:
+            opens, closes = view.rating_window
+            now = self._hub.clock()
+            reply.opens_at.CopyFrom(timestamp(opens))
+            reply.closes_at.CopyFrom(timestamp(closes))
+            reply.closes_at_jalali = jalali(closes)
+            reply.open = opens <= now < closes and view.satisfaction is None
+        return reply
+
+    @domain_errors_as_status
+    async def RequestCorrection(  # noqa: N802
+        self, request: pb.RequestCorrectionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RequestCorrectionResponse:
+        view = await self._run.write(
+            self._hub.request_correction,
+            request.tracking_code,
+            reason=request.reason,
+            by=current_agency(),
+        )
+        return pb.RequestCorrectionResponse(case=case_to_proto(view))
 
     @domain_errors_as_status
     async def GetCase(  # noqa: N802

@@ -163,7 +163,9 @@ async def test_a_certificate_without_an_agency_uri_is_unauthenticated(
     async with _channel(running, pki.client(None)) as channel:
         catalogue = catalogue_pb2_grpc.CatalogueServiceStub(channel)
         with pytest.raises(grpc.aio.AioRpcError) as raised:
-            await catalogue.ListServiceRecords(cat.ListServiceRecordsRequest())
+            await catalogue.RegisterServiceRecord(
+                cat.RegisterServiceRecordRequest(service_code=SERVICE_CODE, spec=spec_proto())
+            )
         assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
         assert "spiffe://tabadol.gov.ir/agency/" in (raised.value.details() or "")
 

@@ -100,8 +100,8 @@ async def test_metrics_show_each_rpc_and_the_writer(served: Hub) -> None:
             cat.GetServiceRecordRequest(service_code="13021000999"), metadata=META
         )
     assert missing.value.code() == grpc.StatusCode.NOT_FOUND
-    with pytest.raises(grpc.aio.AioRpcError) as anonymous:
-        await stub.GetServiceRecord(cat.GetServiceRecordRequest(service_code=SERVICE_CODE))
+    with pytest.raises(grpc.aio.AioRpcError) as anonymous:  # reading is public; writing is not
+        await stub.ReviseServiceRecord(cat.ReviseServiceRecordRequest(service_code=SERVICE_CODE))
     assert anonymous.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
     status, text = await get(f"{served.http.url}/metrics")
@@ -110,7 +110,7 @@ async def test_metrics_show_each_rpc_and_the_writer(served: Hub) -> None:
     for method, code in (
         ("RegisterServiceRecord", "OK"),
         ("GetServiceRecord", "NOT_FOUND"),
-        ("GetServiceRecord", "UNAUTHENTICATED"),
+        ("ReviseServiceRecord", "UNAUTHENTICATED"),
     ):
         labels = {"service": service, "method": method, "code": code}
         assert sample(text, "tabadol_rpc_handled_total", **labels) == (

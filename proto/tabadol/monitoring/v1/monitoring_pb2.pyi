@@ -34,6 +34,10 @@ class OpenDataset(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     OPEN_DATASET_UNSPECIFIED: _ClassVar[OpenDataset]
     OPEN_DATASET_AGENCY_KPIS: _ClassVar[OpenDataset]
     OPEN_DATASET_MONTHLY_REPORTS: _ClassVar[OpenDataset]
+    OPEN_DATASET_CATALOGUE: _ClassVar[OpenDataset]
+    OPEN_DATASET_PERMITS: _ClassVar[OpenDataset]
+    OPEN_DATASET_PROGRAMMES: _ClassVar[OpenDataset]
+    OPEN_DATASET_REPORTS: _ClassVar[OpenDataset]
 FEED_EVENT_KIND_UNSPECIFIED: FeedEventKind
 FEED_EVENT_KIND_STARTED: FeedEventKind
 FEED_EVENT_KIND_STEP_RECORDED: FeedEventKind
@@ -48,6 +52,10 @@ OPEN_DATA_FORMAT_JSON: OpenDataFormat
 OPEN_DATASET_UNSPECIFIED: OpenDataset
 OPEN_DATASET_AGENCY_KPIS: OpenDataset
 OPEN_DATASET_MONTHLY_REPORTS: OpenDataset
+OPEN_DATASET_CATALOGUE: OpenDataset
+OPEN_DATASET_PERMITS: OpenDataset
+OPEN_DATASET_PROGRAMMES: OpenDataset
+OPEN_DATASET_REPORTS: OpenDataset
 
 class CaseStep(_message.Message):
     __slots__ = ("kind", "stage", "step", "score", "at", "at_jalali")
