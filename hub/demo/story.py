@@ -35,6 +35,7 @@ from hub.config import Settings
 from hub.demo.anchors import AnchorProcesses
 from hub.demo.consultation import run_consultation_demo
 from hub.demo.exchanges import SimulatorProcesses, run_exchange_demo
+from hub.demo.programme import run_programme_demo
 from hub.servicers.auth import AGENCY_HEADER
 from hub.servicers.monitoring import monitoring_registrar
 from hub.servicers.programme import programme_registrar
@@ -335,6 +336,8 @@ async def _run_anchored_demo(
             for entry in one.case.timeline:
                 label = entry.step or entry.note
                 print(f"  {entry.at_jalali}  {entry.kind:<16} {label}  [{entry.by_agency}]")
+            delivered = next(c for c in done if c.status == desk.CASE_STATUS_DELIVERED)
+            await run_programme_demo(channel, delivered_code=delivered.tracking_code)
             await run_consultation_demo(channel, clock=clock)
         if running.audit_log is not None:  # a signed tree head over everything the demo did
             await asyncio.to_thread(Checkpointer(running.audit_log, hub.signer).sign)
