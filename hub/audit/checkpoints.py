@@ -50,8 +50,6 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from aggregates.errors import InvalidInput, NotFound, TransitionRefused
-from aggregates.identifiers import TrackingCode
-from aggregates.service_case import ServiceCase
 from hub.audit.export import events_from
 from hub.ledger.signing import LedgerApplication
 from hub.telemetry import metrics
@@ -60,6 +58,7 @@ from hub.trail.envelope import Envelope, EnvelopeError
 from hub.trail.keys import ORIGIN_PREFIX, PublicKeyRing, Signer, load_history, utc_text
 from hub.trail.merkle import MerkleTree, ProofError, verify_consistency
 from hub.trail.signed_note import Checkpoint, sign_note
+from hub.trail.subjects import code_subject, is_code
 from hub.trail.verify import KeyNotAllowed, TrailEvent, open_hub_checkpoint
 
 __all__ = [
@@ -415,8 +414,9 @@ class AuditLog:
     # -- finding events ---------------------------------------------------------------
 
     def select(self, subject: str, *, kind: SubjectKind = "subject") -> list[LoggedEvent]:
-        """The events a subject names: a tracking code (the case's events), an event id
-        ``<aggregate id>:<version>``, or a store position (digits).
+        """The events a subject names: a code (the events of the case, consultation,
+        petition or 16-digit inquiry code it names), an event id ``<aggregate id>:<version>``,
+        or a store position (other digits).
 
         With ``kind`` "subject" the form is guessed; otherwise it is required, and
         ``kind`` names the input field in errors.
@@ -428,14 +428,14 @@ class AuditLog:
             if not found:
                 raise NotFound("event", subject)
             return found
-        if kind == "position" or (kind == "subject" and subject.isdigit()):
+        if kind == "position" or (kind == "subject" and subject.isdigit() and not is_code(subject)):
             if not subject.isdigit():
                 raise InvalidInput.field(kind, f"{subject!r} is not a store position")
             return [self._at_position(int(subject))]
-        code = TrackingCode.parse(subject, field=kind)
-        events = self.aggregate_events(ServiceCase.create_id(code.value))
+        code = code_subject(subject, field=kind)
+        events = self.aggregate_events(code.aggregate_id)
         if not events:
-            raise NotFound("case", code.value)
+            raise NotFound(code.kind, code.code)
         return events
 
     def _at_position(self, position: int) -> LoggedEvent:

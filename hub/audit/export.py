@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -65,11 +65,28 @@ def read_trail(source: str) -> Iterator[TrailEvent]:
     return _from_store(url) if url else read_export(Path(source))
 
 
-def export_trail(source: str, out: IO[str], *, origin: str = "tabadol") -> int:
-    """Write the trail as JSON Lines: a header, then one event per line. Returns the count."""
+def export_trail(
+    source: str,
+    out: IO[str],
+    *,
+    origin: str = "tabadol",
+    checkpoints: Iterable[tuple[int, str, str, str | None]] = (),
+    limit: int | None = None,
+) -> int:
+    """Write the trail as JSON Lines (``tabadol-trail/2``): a header, one line per signed
+    checkpoint ``(tree size, signed at, note with cosignatures, time-stamp token or None)``,
+    then the first ``limit`` events (all when None), each with its log index. Returns how
+    many events were written."""
     out.write(json.dumps({"format": TRAIL_FORMAT, "origin": origin}) + "\n")
+    for size, signed_at, note, token in checkpoints:
+        record: dict[str, object] = {"tree_size": size, "signed_at": signed_at, "note": note}
+        if token:
+            record["timestamp"] = token
+        out.write(json.dumps({"checkpoint": record}, ensure_ascii=False) + "\n")
     count = 0
     for event in read_trail(source):
-        out.write(event.to_json() + "\n")
+        if count == limit:
+            break
+        out.write(event.export_line(count) + "\n")
         count += 1
     return count

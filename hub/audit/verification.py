@@ -1,10 +1,11 @@
-"""Verifying a trail file or a store, with the store's own checkpoints (and their witness
-cosignatures and timestamps), for a person."""
+"""Verifying a trail file or a store, with its checkpoints (their witness cosignatures and
+timestamps too), for a person."""
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from pathlib import Path
 
 from cryptography import x509
 
@@ -13,7 +14,7 @@ from hub.audit.export import read_trail, store_url
 from hub.trail.anchoring import CheckpointRecord, check_anchors
 from hub.trail.cosignature import WitnessPolicy
 from hub.trail.keys import PublicKeyRing
-from hub.trail.verify import verify_trail
+from hub.trail.verify import TRAIL_FORMAT, VerifyReport, read_export_header, verify_trail
 
 __all__ = ["verify_source"]
 
@@ -26,20 +27,29 @@ def verify_source(
     records: Sequence[CheckpointRecord] = (),
     policy: WitnessPolicy | None = None,
     tsa_roots: Sequence[x509.Certificate] = (),
+    allow_unanchored: bool = False,
 ) -> tuple[bool, list[str]]:
-    """Verify a trail file or a store (with the store's own checkpoints) for a person:
-    whether it verified, and the lines that say what was checked or the first bad event.
+    """Verify a trail file or a store for a person: whether it verified, and the lines
+    that say what was checked and proven, or the first bad event.
 
-    ``records`` are checkpoints with their anchors (from ``audit checkpoints`` files); with
-    a witness ``policy`` some checkpoint must carry its quorum of cosignatures, and with
-    ``tsa_roots`` every checkpoint's RFC 3161 token is verified and reported."""
+    The checkpoints are ``notes`` and ``records`` (from ``audit checkpoints`` files) plus
+    the store's own (a store) or the export's own (a file). With a witness ``policy``
+    some checkpoint must carry its quorum of cosignatures, and with ``tsa_roots`` every
+    checkpoint's RFC 3161 token is verified and reported. Unless ``allow_unanchored``,
+    the trail fails when no signed checkpoint covers its last event: nothing would prove
+    that the log was not cut there.
+    """
     records = [*records, *(CheckpointRecord(n) for n in notes)]
-    given = len(records)
     url = store_url(source)
+    indexed, legacy = False, False
     if url:
         records += store_records(url)
+    else:
+        header = read_export_header(Path(source))
+        records += [CheckpointRecord(note, token) for note, token in header.checkpoints]
+        indexed, legacy = header.indexed, header.format != TRAIL_FORMAT
     notes = [r.note for r in records]
-    report = verify_trail(read_trail(source), keys, checkpoints=notes)
+    report = verify_trail(read_trail(source), keys, checkpoints=notes, indexed=indexed)
     if report.problem:
         return False, [f"FAILED after {report.events} events", f"first bad {report.problem}"]
     anchors = check_anchors(records, policy=policy, tsa_roots=tsa_roots)
@@ -56,8 +66,49 @@ def verify_source(
     if report.checkpoints:
         lines.append(
             f"checkpoints: {report.checkpoints} signed checkpoints match the recomputed tree"
-            f" (largest covers {report.checkpoint_size} events)"
+            f" and aggregate map (largest covers {report.checkpoint_size} events)"
         )
-    elif not given and len(notes) == given:
-        lines.append("checkpoints: none given or stored; nothing proves the log was not cut short")
-    return True, lines + anchors.lines(report.events)
+    if legacy:
+        lines.append(
+            "format tabadol-trail/1: the store positions in this file are not signed (format 2"
+            " exports carry log indexes, which the tree pins); export again"
+        )
+    ok, lines = _anchoring(report, lines, allow_unanchored)
+    return ok, lines + anchors.lines(report.events)
+
+
+def _anchoring(
+    report: VerifyReport, lines: list[str], allow_unanchored: bool
+) -> tuple[bool, list[str]]:
+    covered, total = report.checkpoint_size, report.events
+    if covered == total:
+        if total:
+            lines.append(
+                f"anchored: the signed checkpoint of size {covered} covers every event, so no"
+                " event of the log's first"
+                f" {covered} was removed, added, reordered or changed. Not proven by this"
+                f" file: that the log ended at {covered}; compare with a checkpoint you hold"
+                " from elsewhere (a witness, the hub's /log/checkpoint)"
+            )
+        return True, lines
+    if covered:
+        gap = (
+            f"the last {total - covered} events (log index {covered}–{total - 1}) are covered"
+            f" by no signed checkpoint (the largest covers {covered})"
+        )
+    else:
+        gap = f"no signed checkpoint covers any of the {total} events"
+    if allow_unanchored:
+        lines.append(
+            f"NOT PROVEN: {gap}. Their signatures and chains verify, but nothing proves"
+            " that events were not cut after them, or that an aggregate of theirs was not"
+            " removed whole"
+        )
+        return True, lines
+    after = f" after log index {covered - 1}" if covered else ""
+    return False, [
+        *lines,
+        f"FAILED: {gap}: nothing proves the log was not cut{after}."
+        " Export again (tabadol audit export signs a checkpoint first), sign one with"
+        " tabadol audit checkpoint, or pass --allow-unanchored",
+    ]

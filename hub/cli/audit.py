@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from aggregates.errors import DomainError
-from hub.audit.anchors import anchor_store_for, witnessed_note, write_checkpoint_records
+from hub.audit.anchors import (
+    anchor_store_for,
+    store_records,
+    witnessed_note,
+    write_checkpoint_records,
+)
 from hub.audit.bundles import build_bundle
 from hub.audit.checkpoints import AuditLog, Checkpointer, LogInconsistent, checkpoint_store_for
 from hub.audit.export import export_trail, open_recorder, read_trail, store_url
@@ -47,9 +52,18 @@ def add_audit_parser(subparsers: Any) -> None:
     keys_help = "public-key file (default: TABADOL_PUBLIC_KEYS)"
     source_help = "store URL or SQLite file (default: the hub's store)"
 
-    export = audit.add_parser("export", help="write the trail as JSON Lines")
+    export = audit.add_parser(
+        "export",
+        help="write the trail and its signed checkpoints as JSON Lines, up to a checkpoint",
+    )
     export.add_argument("--source", help=source_help)
     export.add_argument("-o", "--output", default="-", help="file to write (default: stdout)")
+    export.add_argument(
+        "--include-unanchored",
+        action="store_true",
+        help="also write the events no signed checkpoint covers yet (verify then needs"
+        " --allow-unanchored)",
+    )
 
     verify = audit.add_parser(
         "verify", help="verify a trail offline: chains, signatures, and the tree vs checkpoints"
@@ -61,7 +75,14 @@ def add_audit_parser(subparsers: Any) -> None:
         type=Path,
         action="append",
         default=[],
-        help="file of checkpoint notes to compare with (repeatable); a store's own are read too",
+        help="file of checkpoint notes to compare with (repeatable); a store's or an"
+        " export's own are read too",
+    )
+    verify.add_argument(
+        "--allow-unanchored",
+        action="store_true",
+        help="pass even when no signed checkpoint covers the last events (and say what is"
+        " then not proven)",
     )
     add_anchor_options(verify)
 
@@ -85,7 +106,11 @@ def add_audit_parser(subparsers: Any) -> None:
     )
 
     bundle = audit.add_parser("bundle", help="write offline evidence for a case or an event")
-    bundle.add_argument("subject", help="tracking code, <aggregate id>:<version> or a position")
+    bundle.add_argument(
+        "subject",
+        help="case, consultation or petition tracking code, 16-digit inquiry code,"
+        " <aggregate id>:<version>, or a store position",
+    )
     bundle.add_argument("-o", "--output", required=True, help="bundle file to write")
     bundle.add_argument("--source", help=source_help)
     bundle.add_argument("--keys", type=Path, help=keys_help)
@@ -115,19 +140,54 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
     except DomainError as error:  # a bad subject, an unknown case, no checkpoint yet
         print(f"tabadol: {error}", file=sys.stderr)
         return 2
+    except LogInconsistent as error:
+        print(f"REFUSED: {error}", file=sys.stderr)
+        return 1
 
 
 # -- export and verify ----------------------------------------------------------------
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
+    """Sign a checkpoint of the whole log (with the hub's key, when it is here), then write
+    every checkpoint (with its witness cosignatures and time-stamp token) and the events
+    up to the largest one."""
     source = args.source or settings.event_store
+    log = _audit_log(source, settings, writes=True)
+    if settings.signing_key.exists():
+        try:
+            Checkpointer(log, load_signer(settings.signing_key)).sign()
+        except LogInconsistent as error:
+            print(f"REFUSED: {error}", file=sys.stderr)
+            return 1
+    stored = log.store.all()
+    covered = stored[-1].tree_size if stored else 0
+    total = log.sync()
+    limit = None if args.include_unanchored else covered
+    url = store_url(source)
+    records = store_records(url) if url else []  # the notes with their cosignatures, tokens
+    rows = [
+        (c.tree_size, c.signed_at, r.note, r.timestamp)
+        for c, r in zip(stored, records, strict=True)
+    ]
     if args.output == "-":
-        count = export_trail(source, sys.stdout)
+        count = export_trail(source, sys.stdout, origin=log.origin, checkpoints=rows, limit=limit)
     else:
         with Path(args.output).open("w", encoding="utf-8") as out:
-            count = export_trail(source, out)
-        print(f"exported {count} events to {args.output}", file=sys.stderr)
+            count = export_trail(source, out, origin=log.origin, checkpoints=rows, limit=limit)
+    where = "" if args.output == "-" else f" to {args.output}"
+    print(
+        f"exported {count} events and {len(rows)} signed checkpoints{where};"
+        f" the largest checkpoint covers {covered} events",
+        file=sys.stderr,
+    )
+    if total > count:
+        print(
+            f"  {total - count} newer events are not covered by a checkpoint yet and were left"
+            " out (the hub signs one within TABADOL_CHECKPOINT_SECONDS; this command signs one"
+            " when the hub's signing key is at hand)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -138,6 +198,7 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
         args.checkpoints,
         policy=policy_from(args),
         tsa_roots=tsa_roots_from(args),
+        allow_unanchored=args.allow_unanchored,
     )
 
 
@@ -148,8 +209,9 @@ def audit_verify(
     *,
     policy: WitnessPolicy | None = None,
     tsa_roots: Sequence[Any] = (),
+    allow_unanchored: bool = False,
 ) -> int:
-    """Verify a trail (and the store's checkpoints, when it is a store) and print the outcome.
+    """Verify a trail (with its own or the store's checkpoints) and print the outcome.
 
     With a witness ``policy``, some checkpoint must carry its quorum of cosignatures; with
     ``tsa_roots``, every checkpoint's RFC 3161 token is verified and reported.
@@ -160,6 +222,7 @@ def audit_verify(
         records=read_checkpoint_records(checkpoint_files),
         policy=policy,
         tsa_roots=tsa_roots,
+        allow_unanchored=allow_unanchored,
     )
     for line in lines:
         print(line)
@@ -313,6 +376,13 @@ def _verify_bundle(args: argparse.Namespace, settings: Settings) -> int:
     print(f"OK: {summary}")
     if report.witnesses:
         print(f"  witnesses: {report.witnesses}")
+    if report.complete:
+        print(
+            f"  complete: the checkpoint's aggregate map proves these are all the events of"
+            f" {report.kind} {report.subject} up to log size {report.tree_size}"
+        )
+    else:
+        print("  one event and its chain: not a claim that the record has no other events")
     return 0
 
 

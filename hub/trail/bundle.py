@@ -11,6 +11,17 @@ The file is canonical JSON (:meth:`EvidenceBundle.to_json`): verification re-ser
 what it parsed and refuses any other spelling, so a changed byte anywhere fails, even
 where it would not change a hash (white space, base64 padding bits, escapes).
 Store positions are left out: only log indexes, which the proofs pin, are carried.
+
+Complete records
+----------------
+A bundle for a code (a case, consultation, petition or 16-digit inquiry code; see
+:mod:`hub.trail.subjects`) also carries the record's *map proof*
+(:mod:`hub.trail.aggregate_map`): the checkpoint signs the latest version of every
+aggregate at its size, and the proof shows that version for this one. Verification
+then requires every version from 1 to that one, the last being exactly the event the map
+names, so a bundle missing its first, a middle or its last events fails and says which.
+A bundle for one event (``<aggregate id>:<version>``) proves that event and its chain
+only, and says so (``complete`` is False).
 """
 
 from __future__ import annotations
@@ -22,11 +33,19 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from aggregates.identifiers import TrackingCode, case_id
+from aggregates.errors import DomainError
+from hub.trail.aggregate_map import MapError, MapProof
 from hub.trail.cosignature import WitnessPolicy
 from hub.trail.keys import KeyFileError, KeyHistory, PublicKeyRing
 from hub.trail.merkle import ProofError, verify_inclusion
-from hub.trail.verify import TrailEvent, TrailProblem, open_hub_checkpoint, verify_events
+from hub.trail.subjects import CodeSubject, code_subject
+from hub.trail.verify import (
+    HubCheckpoint,
+    TrailEvent,
+    TrailProblem,
+    open_hub_checkpoint,
+    verify_events,
+)
 
 __all__ = [
     "BUNDLE_FORMAT",
@@ -37,7 +56,8 @@ __all__ = [
     "verify_bundle",
 ]
 
-BUNDLE_FORMAT = "tabadol-evidence/1"
+BUNDLE_FORMAT = "tabadol-evidence/2"
+_FIELDS = ["format", "subject", "checkpoint", "events", "aggregate_map", "keys"]
 
 
 class BundleError(ValueError):
@@ -66,6 +86,8 @@ class EvidenceBundle:
     subject: str
     checkpoint: str
     events: tuple[BundledEvent, ...]
+    aggregate_map: MapProof | None
+    """The subject record's map proof (code subjects; None for an event id)."""
     keys: KeyHistory
 
     def to_json(self) -> str:
@@ -75,6 +97,7 @@ class EvidenceBundle:
             "subject": self.subject,
             "checkpoint": self.checkpoint,
             "events": [e.to_json() for e in self.events],
+            "aggregate_map": self.aggregate_map.to_json() if self.aggregate_map else None,
             "keys": self.keys.to_document(),
         }
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -88,8 +111,8 @@ class EvidenceBundle:
             raise BundleError(f"not a JSON bundle: {exc}") from None
         if not isinstance(document, dict) or document.get("format") != BUNDLE_FORMAT:
             raise BundleError(f"not an evidence bundle (expected format {BUNDLE_FORMAT!r})")
-        if list(document) != ["format", "subject", "checkpoint", "events", "keys"]:
-            raise BundleError("unexpected, missing or reordered top-level fields")
+        if list(document) != _FIELDS:
+            raise BundleError(f"unexpected, missing or reordered top-level fields (want {_FIELDS})")
         subject, note, events = document["subject"], document["checkpoint"], document["events"]
         if not (isinstance(subject, str) and isinstance(note, str) and isinstance(events, list)):
             raise BundleError("subject, checkpoint and events have the wrong types")
@@ -98,7 +121,12 @@ class EvidenceBundle:
         except (KeyFileError, ValueError) as exc:
             raise BundleError(str(exc)) from None
         parsed = tuple(_parse_event(raw, i) for i, raw in enumerate(events, start=1))
-        bundle = cls(subject, note, parsed, keys)
+        try:
+            raw_map = document["aggregate_map"]
+            proof = None if raw_map is None else MapProof.from_json(raw_map, "aggregate_map")
+        except MapError as exc:
+            raise BundleError(str(exc)) from None
+        bundle = cls(subject, note, parsed, proof, keys)
         if bundle.to_json().encode("utf-8") != data:
             raise BundleError("the bundle is not in canonical form: it was edited")
         return bundle
@@ -152,6 +180,11 @@ class BundleReport:
     """True when the keys were checked against the auditor's own key file."""
     witnesses: str = ""
     """How the auditor's witness policy was met (empty without a policy)."""
+    complete: bool = False
+    """True when the aggregate map proved that every event of the record, up to the
+    checkpoint, is in the bundle (code subjects)."""
+    kind: str = "event"
+    """case, consultation, petition, inquiry, or event (an event-id bundle)."""
 
 
 def verify_bundle(
@@ -178,6 +211,7 @@ def verify_bundle(
         witnessed = result.describe()
     if not bundle.events:
         raise BundleError("the bundle holds no events")
+    record = _record_of(bundle.subject)
     previous = -1
     for item in bundle.events:
         name = f"event {item.event.event_id} (log index {item.log_index})"
@@ -190,6 +224,10 @@ def verify_bundle(
             )
         except ProofError as exc:
             raise BundleError(f"{name}: not in the checkpoint's tree: {exc}") from None
+    if record is not None:
+        _check_complete(bundle, record, checkpoint)
+    elif bundle.aggregate_map is not None:
+        raise BundleError("an event bundle carries no aggregate map proof")
     report = verify_events(((e.log_index, e.event) for e in bundle.events), ring)
     problem = report.problem
     if isinstance(problem, TrailProblem):  # bundled events carry log indexes as positions
@@ -207,7 +245,72 @@ def verify_bundle(
         origin,
         trusted is not None,
         witnessed,
+        complete=record is not None,
+        kind=record.kind if record is not None else "event",
     )
+
+
+def _record_of(subject: str) -> CodeSubject | None:
+    """The record a code subject names (None for an event id); BundleError if malformed."""
+    if ":" in subject:
+        return None
+    try:
+        record = code_subject(subject)
+    except (ValueError, DomainError):
+        raise BundleError(f"subject {subject!r} is not a code or an event id") from None
+    if record.code != subject:
+        raise BundleError(f"subject {subject!r} is not in canonical form ({record.code})")
+    return record
+
+
+def _check_complete(bundle: EvidenceBundle, record: CodeSubject, checkpoint: HubCheckpoint) -> None:
+    """Every event of the record up to the checkpoint is in the bundle: the map says so."""
+    name = f"{record.kind} {record.code}"
+    try:
+        head = checkpoint.aggregates
+    except MapError as exc:
+        raise BundleError(f"checkpoint: {exc}") from None
+    if head is None:
+        raise BundleError(
+            f"the checkpoint (size {checkpoint.size}) carries no aggregate map, so nothing"
+            f" proves the bundle holds every event of {name}: build it again on a newer"
+            " checkpoint"
+        )
+    proof = bundle.aggregate_map
+    if proof is None:
+        raise BundleError(f"the bundle carries no aggregate map proof for {name}")
+    entry = proof.entry
+    if entry.aggregate_id != str(record.aggregate_id):
+        raise BundleError(f"the aggregate map proof is for another aggregate than {name}")
+    try:
+        proof.verify(head)
+    except MapError as exc:
+        raise BundleError(f"aggregate map: {exc}") from None
+    mine = [e for e in bundle.events if e.event.aggregate_id == entry.aggregate_id]
+    if not mine:
+        raise BundleError(f"the bundle holds no event of {name}")
+    versions = [e.event.version for e in mine]
+    first, last = versions[0], versions[-1]
+    if first != 1:
+        raise BundleError(
+            f"{name}: the bundle starts at version {first}: versions 1–{first - 1} are"
+            " missing (the start of the record was cut)"
+        )
+    if last < entry.version:
+        missing = f"{last + 1}" if last + 1 == entry.version else f"{last + 1}–{entry.version}"
+        raise BundleError(
+            f"{name}: the bundle holds versions 1–{last}, but the checkpoint's aggregate map"
+            f" says the record had {entry.version} events at size {checkpoint.size}: version"
+            f" {missing} missing (the end of the record was cut)"
+        )
+    if last > entry.version or mine[-1].log_index != entry.log_index:
+        raise BundleError(
+            f"{name}: the bundle's last event (version {last}, log index {mine[-1].log_index})"
+            f" is not the record's head in the aggregate map (version {entry.version}, log"
+            f" index {entry.log_index})"
+        )
+    if mine[-1].event.leaf_hash() != entry.leaf_hash:
+        raise BundleError(f"{name}: the last event is not the one the aggregate map names")
 
 
 def _effective_keys(bundled: KeyHistory, trusted: PublicKeyRing | None) -> PublicKeyRing:
@@ -233,8 +336,7 @@ def _check_subject(bundle: EvidenceBundle) -> None:
         if wanted != (aggregate, int(version)) or wanted not in present:
             raise BundleError(f"the bundle does not hold its subject event {subject}")
         return
-    if not TrackingCode.is_valid(subject) or TrackingCode.parse(subject).value != subject:
-        raise BundleError(f"subject {subject!r} is not a canonical tracking code")
-    aggregate_id = str(case_id(subject))
-    if (aggregate_id, 1) not in present:
-        raise BundleError(f"the bundle does not hold the events of case {subject}")
+    record = _record_of(subject)
+    assert record is not None
+    if (str(record.aggregate_id), 1) not in present:
+        raise BundleError(f"the bundle does not hold the events of {record.kind} {subject}")

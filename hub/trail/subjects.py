@@ -67,8 +67,8 @@ def code_subject(text: str, field: str = "subject") -> CodeSubject:
     if found is None:
         raise InvalidInput.field(
             field,
-            f"{tracking.value} is a payment code: it names no record of its own, bundle its"
-            " case instead",
+            f"{tracking.value} is a {tracking.kind.name.lower()} code: it names no record of"
+            " its own, bundle its case instead",
         )
     kind, prefix = found
     return CodeSubject(tracking.value, kind, uuid5(NAMESPACE, prefix + tracking.value))

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from hub.trail.aggregate_map import AggregateMap, MapError, MapHead, map_head_of
 from hub.trail.envelope import (
     GENESIS,
     BatchVerifier,
@@ -56,7 +57,9 @@ __all__ = [
     "CHECKPOINTS_FORMAT",
     "LOG_ENTRY_DOMAIN",
     "TRAIL_FORMAT",
+    "TRAIL_FORMAT_V1",
     "CheckpointProblem",
+    "ExportHeader",
     "HubCheckpoint",
     "KeyNotAllowed",
     "TrailEvent",
@@ -66,12 +69,17 @@ __all__ = [
     "open_hub_checkpoint",
     "read_checkpoint_notes",
     "read_export",
+    "read_export_header",
     "verify_events",
     "verify_trail",
     "write_checkpoint_notes",
 ]
 
-TRAIL_FORMAT = "tabadol-trail/1"
+TRAIL_FORMAT = "tabadol-trail/2"
+"""An export: a header, every checkpoint, then one event per line by log index."""
+TRAIL_FORMAT_V1 = "tabadol-trail/1"
+"""Older exports: no checkpoints, and each line's unsigned store position."""
+_V2_FIELDS = ["index", "aggregate_id", "version", "topic", "state"]
 CHECKPOINTS_FORMAT = "tabadol-checkpoints/1"
 LOG_ENTRY_DOMAIN = b"tabadol/log-entry/v1\x00"
 _PAGE = 1000
@@ -108,6 +116,20 @@ class TrailEvent:
         return json.dumps(
             {
                 "position": self.position,
+                "aggregate_id": self.aggregate_id,
+                "version": self.version,
+                "topic": self.topic,
+                "state": base64.b64encode(self.state).decode(),
+            },
+            separators=(",", ":"),
+        )
+
+    def export_line(self, log_index: int) -> str:
+        """The event's line in a ``tabadol-trail/2`` export: its log index, not its store
+        position (the tree pins log indexes; positions are the store's, and unsigned)."""
+        return json.dumps(
+            {
+                "index": log_index,
                 "aggregate_id": self.aggregate_id,
                 "version": self.version,
                 "topic": self.topic,
@@ -193,18 +215,63 @@ def _json_object(path: Path, number: int, line: str) -> dict[str, Any]:
     return value
 
 
-def read_export(path: Path) -> Iterator[TrailEvent]:
+@dataclass(frozen=True)
+class ExportHeader:
+    """What an export says before its events: its format, origin and checkpoints."""
+
+    format: str
+    origin: str
+    checkpoints: tuple[tuple[str, str | None], ...]
+    """The signed checkpoint notes written into the export (format 2), smallest first,
+    each with its RFC 3161 time-stamp token (base64 DER) or None."""
+
+    @property
+    def indexed(self) -> bool:
+        """Whether each event line carries its log index (format 2) rather than a position."""
+        return self.format == TRAIL_FORMAT
+
+
+def read_export_header(path: Path) -> ExportHeader:
+    """The header and the checkpoint lines of an export."""
+    notes: list[tuple[str, str | None]] = []
     with path.open(encoding="utf-8") as lines:
         header = _json_object(path, 1, next(lines, "{}"))
-        if header.get("format") != TRAIL_FORMAT:
+        kind = header.get("format")
+        if kind not in (TRAIL_FORMAT, TRAIL_FORMAT_V1):
             raise ValueError(f"{path}: not a trail export (expected format {TRAIL_FORMAT!r})")
         for number, line in enumerate(lines, start=2):
-            if not line.strip():
+            if not line.startswith('{"checkpoint":'):
+                break
+            record = _json_object(path, number, line).get("checkpoint")
+            if not isinstance(record, dict) or not isinstance(record.get("note"), str):
+                raise ValueError(f"{path}: line {number}: malformed checkpoint line")
+            token = record.get("timestamp")
+            notes.append((record["note"], token if isinstance(token, str) else None))
+    return ExportHeader(str(kind), str(header.get("origin", "")), tuple(notes))
+
+
+def read_export(path: Path) -> Iterator[TrailEvent]:
+    """The events of an export, in file order. In format 2 an event's ``position`` is the
+    log index its line claims (:func:`verify_trail` with ``indexed=True`` checks it)."""
+    with path.open(encoding="utf-8") as lines:
+        header = _json_object(path, 1, next(lines, "{}"))
+        kind = header.get("format")
+        if kind not in (TRAIL_FORMAT, TRAIL_FORMAT_V1):
+            raise ValueError(f"{path}: not a trail export (expected format {TRAIL_FORMAT!r})")
+        for number, line in enumerate(lines, start=2):
+            if not line.strip() or line.startswith('{"checkpoint":'):
                 continue
             d = _json_object(path, number, line)
+            if kind == TRAIL_FORMAT and list(d) != _V2_FIELDS:
+                raise ValueError(
+                    f"{path}: line {number}: expected the fields {_V2_FIELDS}, got {list(d)}"
+                )
             try:
+                index = d["index" if kind == TRAIL_FORMAT else "position"]
+                if type(index) is not int:
+                    raise TypeError("the log index must be an integer")
                 event = TrailEvent(
-                    int(d["position"]),
+                    index,
                     str(d["aggregate_id"]),
                     int(d["version"]),
                     str(d["topic"]),
@@ -273,6 +340,14 @@ class HubCheckpoint:
     @property
     def root(self) -> bytes:
         return self.checkpoint.root_hash
+
+    @property
+    def aggregates(self) -> MapHead | None:
+        """The signed head of the aggregate map, if the checkpoint carries one.
+
+        :raises MapError: the map line is malformed.
+        """
+        return map_head_of(self.checkpoint.extensions)
 
 
 def open_hub_checkpoint(
@@ -420,13 +495,17 @@ def verify_trail(
     *,
     checkpoints: Iterable[str] = (),
     origin: str | None = None,
+    indexed: bool = False,
 ) -> VerifyReport:
     """Check every envelope, link and signature in order; stop at the first bad event.
 
     The trail must be the whole log, from its first event: its log indexes are counted.
-    Each checkpoint note is verified with ``keys`` and its root compared with the tree
-    of the trail's first ``size`` events; the first difference is reported with the
-    log index and position where the trees diverge, and removal, truncation or
+    With ``indexed`` each event's ``position`` is the log index its export line claims
+    (format 2): a gap, a repeat, a swap or an edited index is named at the first line
+    where the count and the claim differ. Each checkpoint note is verified with ``keys``
+    and its root compared with the tree of the trail's first ``size`` events, and its
+    aggregate map with the map recomputed from them; the first difference is reported
+    with the log index and position where the trees diverge, and removal, truncation or
     reordering is named when the positions show it.
     """
     report = VerifyReport()
@@ -436,22 +515,31 @@ def verify_trail(
         return report
     chains = _Chains(keys, report)
     tree = MerkleTree()
+    heads = AggregateMap()
     positions = array("q")
     matched_size = 0
-    trail = iter(events)
+    trail = _Peekable(events)
     for event in trail:
         log_index = report.events
         report.events += 1
+        if indexed and event.position != log_index:
+            report.problem = _misplaced(event, log_index, trail.peek())
+            return report
         report.problem = chains.check(event, log_index)
         if report.problem:
             return report
-        tree.append_leaf_hash(event.leaf_hash())
+        leaf = event.leaf_hash()
+        tree.append_leaf_hash(leaf)
+        heads.update(event.aggregate_id, event.version, log_index, leaf)
         positions.append(event.position)
         while pending and pending[-1].size == tree.size:
             checkpoint = pending.pop()
             if tree.root() != checkpoint.root:
                 positions.extend(e.position for e in trail)  # to tell a move from a loss
                 report.problem = _diverged(checkpoint, matched_size, positions, tree.size)
+                return report
+            report.problem = _check_map(checkpoint, heads)
+            if report.problem:
                 return report
             report.checkpoints += 1
             report.checkpoint_size = matched_size = checkpoint.size
@@ -461,6 +549,77 @@ def verify_trail(
     if report.problem is None and pending:
         report.problem = _diverged(pending[-1], matched_size, positions, tree.size)
     return report
+
+
+class _Peekable:
+    """An iterator that can look at its next item (to tell a swap from a removal)."""
+
+    def __init__(self, items: Iterable[TrailEvent]) -> None:
+        self._items = iter(items)
+        self._next: list[TrailEvent] = []
+
+    def __iter__(self) -> _Peekable:
+        return self
+
+    def __next__(self) -> TrailEvent:
+        return self._next.pop() if self._next else next(self._items)
+
+    def peek(self) -> TrailEvent | None:
+        if not self._next:
+            try:
+                self._next.append(next(self._items))
+            except StopIteration:
+                return None
+        return self._next[0]
+
+
+def _misplaced(event: TrailEvent, expected: int, following: TrailEvent | None) -> TrailProblem:
+    """Why the line claiming log index ``event.position`` came where ``expected`` belongs."""
+    claimed = event.position
+    after = following.position if following is not None else None
+    if claimed > expected and after == expected:
+        reason = (
+            f"lines are out of order: log index {claimed} comes where log index {expected}"
+            " belongs (events were swapped or moved)"
+        )
+    elif after == expected + 1 or (
+        after is None and claimed != expected + 1 and claimed < expected
+    ):
+        reason = (
+            f"the line says log index {claimed}, but it is log index {expected}: its index"
+            " was edited"
+        )
+    elif claimed > expected:
+        missing = f"{expected}" if claimed == expected + 1 else f"{expected}–{claimed - 1}"
+        reason = (
+            f"events were removed: log index {missing} is missing"
+            f" ({claimed - expected} event(s) between log index {expected - 1} and {claimed})"
+        )
+    else:
+        reason = (
+            f"log index {claimed} comes again after log index {expected - 1}: events were"
+            " duplicated or moved back"
+        )
+    return TrailProblem(claimed, event.aggregate_id, event.version, reason)
+
+
+def _check_map(checkpoint: HubCheckpoint, heads: AggregateMap) -> CheckpointProblem | None:
+    """Whether the checkpoint's signed aggregate map is the one the trail gives."""
+    try:
+        signed = checkpoint.aggregates
+    except MapError as exc:
+        return CheckpointProblem(checkpoint.size, f"malformed aggregate map line: {exc}")
+    if signed is None:
+        return None  # signed before checkpoints carried the map
+    computed = heads.head()
+    if computed != signed:
+        return CheckpointProblem(
+            checkpoint.size,
+            f"the signed aggregate map ({signed.count} aggregates) is not the map of the"
+            f" trail's first {checkpoint.size} events ({computed.count} aggregates): the hub"
+            " signed a false map of the latest versions",
+        )
+    return None
 
 
 def _open_all(
