@@ -29,6 +29,7 @@ an export alone.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import re
@@ -157,10 +158,12 @@ class TrailProblem:
     aggregate_id: str
     version: int
     reason: str
+    where: str = "position"
+    """What ``position`` counts: the store position, or the log index (format 2 exports)."""
 
     def __str__(self) -> str:
         return (
-            f"event at position {self.position}: aggregate {self.aggregate_id}"
+            f"event at {self.where} {self.position}: aggregate {self.aggregate_id}"
             f" version {self.version}: {self.reason}"
         )
 
@@ -527,6 +530,8 @@ def verify_trail(
             return report
         report.problem = chains.check(event, log_index)
         if report.problem:
+            if indexed:
+                report.problem = dataclasses.replace(report.problem, where="log index")
             return report
         leaf = event.leaf_hash()
         tree.append_leaf_hash(leaf)
@@ -545,6 +550,8 @@ def verify_trail(
             report.checkpoint_size = matched_size = checkpoint.size
     report.aggregates = len(chains.chains)
     report.problem = chains.uncovered()
+    if report.problem and indexed:
+        report.problem = dataclasses.replace(report.problem, where="log index")
     report.root = tree.root()
     if report.problem is None and pending:
         report.problem = _diverged(pending[-1], matched_size, positions, tree.size)
@@ -600,7 +607,7 @@ def _misplaced(event: TrailEvent, expected: int, following: TrailEvent | None) -
             f"log index {claimed} comes again after log index {expected - 1}: events were"
             " duplicated or moved back"
         )
-    return TrailProblem(claimed, event.aggregate_id, event.version, reason)
+    return TrailProblem(claimed, event.aggregate_id, event.version, reason, "log index")
 
 
 def _check_map(checkpoint: HubCheckpoint, heads: AggregateMap) -> CheckpointProblem | None:

@@ -60,7 +60,7 @@ def test_demo_drives_cases_and_verifies_its_trail_then_the_cli_catches_tampering
     export.write_text("\n".join(lines) + "\n")
     failed = tabadol("audit", "verify", str(export), "--keys", keys, data_dir=tmp_path)
     assert failed.returncode == 1
-    assert "first bad event at position" in failed.stdout and "missing" in failed.stdout
+    assert "first bad event at log index" in failed.stdout and "missing" in failed.stdout
 
 
 def test_verify_names_a_missing_file(tmp_path: Path) -> None:

@@ -67,7 +67,7 @@ def lines_of(store: str, tmp_path: Path) -> list[dict[str, object]]:
 def verify_lines(lines: list[dict[str, object]], tmp_path: Path, ring: PublicKeyRing) -> str:
     path = tmp_path / "tampered.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    report = verify_trail(read_trail(str(path)), ring)
+    report = verify_trail(read_trail(str(path)), ring, indexed=True)
     return str(report.problem) if report.problem else ""
 
 
@@ -89,7 +89,7 @@ def test_a_changed_byte_is_caught_at_that_event(
     state[-3] ^= 0x01
     lines[5]["state"] = base64.b64encode(bytes(state)).decode()
     problem = verify_lines(lines, tmp_path, ring)
-    assert f"position {lines[5]['position']}" in problem and "the record was altered" in problem
+    assert f"log index {lines[5]['index']}" in problem and "the record was altered" in problem
 
 
 def test_a_deleted_event_is_caught_at_the_next_event_of_its_aggregate(
@@ -97,9 +97,12 @@ def test_a_deleted_event_is_caught_at_the_next_event_of_its_aggregate(
 ) -> None:
     lines = lines_of(store, tmp_path)
     victim = next(i for i, line in enumerate(lines[1:], 1) if line["version"] == 2)
-    aggregate = lines[victim]["aggregate_id"]
+    aggregate, index = lines[victim]["aggregate_id"], lines[victim]["index"]
     del lines[victim]
     problem = verify_lines(lines, tmp_path, ring)
+    assert f"events were removed: log index {index} is missing" in problem
+    renumbered = [lines[0], *({**line, "index": i} for i, line in enumerate(lines[1:]))]
+    problem = verify_lines(renumbered, tmp_path, ring)  # the indexes hidden: the chain tells
     assert f"aggregate {aggregate} version 3" in problem and "version 2 is missing" in problem
 
 
@@ -114,7 +117,7 @@ def test_two_swapped_events_are_caught(store: str, tmp_path: Path, ring: PublicK
     lines[i]["state"], lines[j]["state"] = lines[j]["state"], lines[i]["state"]
     lines[i]["topic"], lines[j]["topic"] = lines[j]["topic"], lines[i]["topic"]
     problem = verify_lines(lines, tmp_path, ring)
-    assert f"position {lines[i]['position']}" in problem and "chain broken" in problem
+    assert f"log index {lines[i]['index']}" in problem and "chain broken" in problem
 
 
 def test_a_signature_from_an_unknown_key_is_named(
@@ -139,7 +142,7 @@ def test_a_signature_from_an_unknown_key_is_named(
     )
     line["state"] = base64.b64encode(forged.to_bytes()).decode()
     problem = verify_lines(lines, tmp_path, ring)
-    assert f"position {line['position']}" in problem and f"unknown key '{forger.key_id}'" in problem
+    assert f"log index {line['index']}" in problem and f"unknown key '{forger.key_id}'" in problem
     # and a trail checked against the wrong key file fails at its first event
     assert "unknown key" in verify_lines(
         lines_of(store, tmp_path), tmp_path, PublicKeyRing.of(forger.public_key)
@@ -174,7 +177,7 @@ def test_a_changed_payload_is_caught_at_exactly_that_event_wherever_it_sits(
         if Envelope.from_bytes(bytes(state)).signature is None:  # v1: found by its signer
             assert "the record was altered" in problem
             continue
-        assert f"position {lines[i]['position']}:" in problem, (i, problem)
+        assert f"log index {lines[i]['index']}:" in problem, (i, problem)
         assert "the record was altered" in problem
 
 
@@ -201,4 +204,4 @@ def test_a_changed_batch_path_is_caught_at_that_event(
         tampered = [dict(line) for line in lines]
         tampered[i]["state"] = base64.b64encode(forged.to_bytes()).decode()
         problem = verify_lines(tampered, tmp_path, ring)
-        assert f"position {lines[i]['position']}:" in problem and "altered" in problem, problem
+        assert f"log index {lines[i]['index']}:" in problem and "altered" in problem, problem
