@@ -35,7 +35,7 @@ import json
 import re
 import struct
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -526,7 +526,7 @@ def verify_trail(
         log_index = report.events
         report.events += 1
         if indexed and event.position != log_index:
-            report.problem = _misplaced(event, log_index, trail.peek())
+            report.problem = _misplaced(event, log_index, trail)
             return report
         report.problem = chains.check(event, log_index)
         if report.problem:
@@ -558,40 +558,56 @@ def verify_trail(
     return report
 
 
+_LOOKAHEAD = 100_000
+"""How many lines past a misplaced one are read to tell a move from a loss."""
+
+
 class _Peekable:
-    """An iterator that can look at its next item (to tell a swap from a removal)."""
+    """An iterator that can look ahead (to tell a swap from a removal or an edit)."""
 
     def __init__(self, items: Iterable[TrailEvent]) -> None:
         self._items = iter(items)
-        self._next: list[TrailEvent] = []
+        self._ahead: deque[TrailEvent] = deque()
 
     def __iter__(self) -> _Peekable:
         return self
 
     def __next__(self) -> TrailEvent:
-        return self._next.pop() if self._next else next(self._items)
+        return self._ahead.popleft() if self._ahead else next(self._items)
 
-    def peek(self) -> TrailEvent | None:
-        if not self._next:
+    def ahead(self, n: int) -> TrailEvent | None:
+        """The ``n``-th next item (1: the next one), or None past the end."""
+        while len(self._ahead) < n:
             try:
-                self._next.append(next(self._items))
+                self._ahead.append(next(self._items))
             except StopIteration:
                 return None
-        return self._next[0]
+        return self._ahead[n - 1]
+
+    def find(self, index: int) -> int | None:
+        """How many lines ahead the line claiming ``index`` is (within the look-ahead)."""
+        for n in range(1, _LOOKAHEAD + 1):
+            item = self.ahead(n)
+            if item is None:
+                return None
+            if item.position == index:
+                return n
+        return None
 
 
-def _misplaced(event: TrailEvent, expected: int, following: TrailEvent | None) -> TrailProblem:
+def _misplaced(event: TrailEvent, expected: int, trail: _Peekable) -> TrailProblem:
     """Why the line claiming log index ``event.position`` came where ``expected`` belongs."""
     claimed = event.position
+    following = trail.ahead(1)
     after = following.position if following is not None else None
-    if claimed > expected and after == expected:
+    later = trail.find(expected)
+    if later is not None:
         reason = (
             f"lines are out of order: log index {claimed} comes where log index {expected}"
-            " belongs (events were swapped or moved)"
+            f" belongs, and log index {expected} comes {later} line(s) later (events were"
+            " swapped or moved)"
         )
-    elif after == expected + 1 or (
-        after is None and claimed != expected + 1 and claimed < expected
-    ):
+    elif after == expected + 1 or (after is None and claimed < expected):
         reason = (
             f"the line says log index {claimed}, but it is log index {expected}: its index"
             " was edited"

@@ -171,8 +171,13 @@ def test_an_export_with_two_lines_swapped_is_caught(store: Store, tmp_path: Path
     report = verify_trail(read_trail(str(export)), store.ring, checkpoints=store.notes())
     problem = report.problem
     assert isinstance(problem, CheckpointProblem) and problem.size == 4
-    moved = json.loads(lines[4])["position"]
+    moved = json.loads(lines[4])["index"]
     assert problem.position == moved and "events were reordered" in problem.reason
+    indexed = verify_trail(read_trail(str(export)), store.ring, indexed=True)  # format 2
+    assert indexed.problem is not None
+    assert "log index 7 comes where log index 3 belongs, and log index 3 comes 4 line" in str(
+        indexed.problem
+    )
 
 
 def test_sparse_checkpoints_still_bound_where_the_trees_diverge(store: Store) -> None:
