@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PROTOS := $(shell find proto/tabadol -name '*.proto' | sort)
 
-.PHONY: demo test lint typecheck proto proto-check buf-lint unit integration bench clean services
+.PHONY: demo screenshots test lint typecheck proto proto-check buf-lint unit integration bench clean services
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,9 +14,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-## demo: start the hub with the reference simulators, run real cases and a consultation, verify the trail
+## demo: start the hub with the reference simulators, run real cases and a consultation, then
+## serve the dashboard (its address is printed) until Ctrl-C, and verify the trail.
+## `make demo SERVE=` runs the story and exits.
+SERVE ?= --serve
 demo: $(STAMP)
-	$(BIN)/tabadol demo
+	$(BIN)/tabadol demo $(SERVE)
+
+## screenshots: the browser tests, keeping their screenshots in docs/screenshots/
+screenshots: $(STAMP)
+	TABADOL_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/browser
 
 ## test: lint, type-check, contract checks and the whole test suite (PostgreSQL and NATS included)
 test: $(STAMP) lint typecheck buf-lint proto-check

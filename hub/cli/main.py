@@ -15,7 +15,7 @@ import structlog
 from hub.cli.anchors import add_witness_parser, run_witness
 from hub.cli.audit import add_audit_parser, run_audit
 from hub.cli.keys import add_keys_parser, run_keys
-from hub.config import ConfigError, Settings
+from hub.config import APP_NAME, ConfigError, Settings
 from hub.logs import configure_logging
 from hub.trail.keys import KeyFileError
 
@@ -71,7 +71,18 @@ async def _serve(settings: Settings) -> int:
             hub, settings, extra=[monitoring_registrar(views), programme_registrar(views)]
         )
         started.push_async_callback(running.stop)
-        http = await start_http(running, settings)
+        from hub.web.dashboard import dashboard_routes
+        from hub.web.dashboard.wiring import hub_sources
+
+        sources = hub_sources(
+            hub,
+            views,
+            application_name=APP_NAME,
+            audit_log=running.audit_log,
+            public_keys=settings.public_keys,
+            tsa_roots=settings.tsa_roots,
+        )
+        http = await start_http(running, settings, extra_routes=dashboard_routes(sources))
         log.info(
             "serving",
             address=settings.listen,
@@ -180,6 +191,17 @@ def _parser() -> argparse.ArgumentParser:
         "--cases", type=_positive_int, default=24, help="how many cases to drive (default 24)"
     )
     demo.add_argument("--data-dir", type=Path, help="keep the demo's store here (default: temp)")
+    demo.add_argument(
+        "--serve",
+        action="store_true",
+        help="after the story, serve the dashboard and keep the hub running until Ctrl-C",
+    )
+    demo.add_argument(
+        "--http-port",
+        type=int,
+        help="with --serve, the dashboard's port on 127.0.0.1 (default: TABADOL_HTTP_LISTEN,"
+        " 127.0.0.1:8080; 0: any free port)",
+    )
 
     sub.add_parser(
         "simulate",
@@ -211,9 +233,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             return asyncio.run(_serve(settings))
         if args.command == "demo":
-            from hub.demo.story import run_demo
+            from hub.demo.story import ServeOptions, run_demo
 
-            return asyncio.run(run_demo(cases=args.cases, data_dir=args.data_dir))
+            address = (
+                f"127.0.0.1:{args.http_port}"
+                if args.http_port is not None
+                else settings.http_listen or "127.0.0.1:8080"
+            )
+            serve = ServeOptions(address=address) if args.serve else None
+            return asyncio.run(run_demo(cases=args.cases, data_dir=args.data_dir, serve=serve))
         if args.command in ("relay", "project"):
             return _scale_out(args, settings)
         if args.command == "keys":

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import signal
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +21,7 @@ from tabadol.monitoring.v1 import monitoring_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
-from aggregates.identifiers import Sheba
+from aggregates.identifiers import NationalCode, Sheba
 from hub.application.participation import TokenlessDevVerifier
 from hub.audit.anchors import anchor_store_for, timestamp_of, witnessed_note
 from hub.audit.checkpoints import Checkpointer
@@ -31,7 +34,7 @@ from hub.bootstrap import (
     projection_options,
     start_http,
 )
-from hub.config import Settings
+from hub.config import APP_NAME, Settings
 from hub.demo.anchors import AnchorProcesses
 from hub.demo.consultation import run_consultation_demo
 from hub.demo.exchanges import SimulatorProcesses, run_exchange_demo
@@ -43,8 +46,10 @@ from hub.streams.projector import EmbeddedProjections
 from hub.testing import ManualClock
 from hub.trail.keys import PublicKeyRing, init_keys
 from hub.trail.timestamps import load_tsa_roots, verify_timestamp
+from hub.web.dashboard import dashboard_routes
+from hub.web.dashboard.wiring import hub_sources
 
-__all__ = ["DEMO_RECORDS", "run_demo"]
+__all__ = ["DEMO_RECORDS", "ServeOptions", "Serving", "run_demo"]
 
 _STEP = cat.ProcessStep
 _REQ, _PROD, _DELIV = cat.STAGE_REQUEST, cat.STAGE_PRODUCTION, cat.STAGE_DELIVERY
@@ -155,14 +160,65 @@ def _print_cases(cases: list[desk.Case]) -> None:
         )
 
 
-async def run_demo(*, cases: int = 24, data_dir: Path | None = None) -> int:
+@dataclass(frozen=True)
+class Serving:
+    """Where the demo's hub answers while it serves."""
+
+    dashboard_url: str
+    grpc_target: str
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """``tabadol demo --serve``: after the story, serve the dashboard until ``until`` ends
+    (default: Ctrl-C or SIGTERM). ``clock`` is the time the dashboard judges open cases
+    against (tests look at the hub "days later")."""
+
+    address: str = "127.0.0.1:8080"
+    until: Callable[[Serving], Awaitable[None]] | None = None
+    clock: Callable[[], datetime] | None = None
+
+
+async def run_demo(
+    *, cases: int = 24, data_dir: Path | None = None, serve: ServeOptions | None = None
+) -> int:
     """Run the whole demo; returns the exit code of the final trail verification."""
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="tabadol-demo-"))
     simulators = SimulatorProcesses(data_dir / "simulators")
     try:
-        return await _run_demo(cases, data_dir, simulators)
+        return await _run_demo(cases, data_dir, simulators, serve)
     finally:
         await simulators.stop_all()
+
+
+async def _until_interrupted(serving: Serving) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+async def _leave_one_open(stub: servicedesk_pb2_grpc.ServiceDeskServiceStub) -> str:
+    """A commercial-card renewal whose documents are still under review: it stays open."""
+    opened = await stub.OpenCase(
+        desk.OpenCaseRequest(
+            service_code="13021000202",
+            applicant_national_code=str(NationalCode.from_serial("001234567")),
+            channel="counter",
+        ),
+        metadata=_meta("MIMT"),
+    )
+    code = str(opened.case.tracking_code)
+    await stub.RecordStep(
+        desk.RecordStepRequest(tracking_code=code, step="ثبت درخواست"), metadata=_meta("MIMT")
+    )
+    print(f"\none case stays open, its documents under review: {code}")
+    return code
 
 
 async def _print_monitoring(
@@ -239,7 +295,9 @@ async def _print_monitoring(
         print(f"  {line}")
 
 
-async def _run_demo(cases: int, data_dir: Path, simulators: SimulatorProcesses) -> int:
+async def _run_demo(
+    cases: int, data_dir: Path, simulators: SimulatorProcesses, serve: ServeOptions | None
+) -> int:
     targets = await simulators.start_all()
     print("reference simulators: " + ", ".join(f"{n} {t}" for n, t in targets.items()))
     settings = Settings.from_env({"TABADOL_DATA_DIR": str(data_dir)})
@@ -249,13 +307,17 @@ async def _run_demo(cases: int, data_dir: Path, simulators: SimulatorProcesses) 
     try:
         await anchors.start_all()
         print(f"witnesses: {', '.join(anchors.urls)}; TSA: {anchors.tsa_url}")
-        return await _run_anchored_demo(cases, data_dir, simulators, anchors)
+        return await _run_anchored_demo(cases, data_dir, simulators, anchors, serve)
     finally:
         await anchors.stop_all()
 
 
 async def _run_anchored_demo(
-    cases: int, data_dir: Path, simulators: SimulatorProcesses, anchors: AnchorProcesses
+    cases: int,
+    data_dir: Path,
+    simulators: SimulatorProcesses,
+    anchors: AnchorProcesses,
+    serve: ServeOptions | None,
 ) -> int:
     settings = Settings.from_env(
         {
@@ -281,9 +343,26 @@ async def _run_anchored_demo(
     print(f"Tabadol hub listening on 127.0.0.1:{running.port} (store: {settings.event_store})")
     rng = random.Random(1405)  # noqa: S311 - reproducible fixtures, not secrets
     try:
-        http = await start_http(running, settings, address="127.0.0.1:0")
+        sources = hub_sources(
+            hub,
+            views,
+            application_name=APP_NAME,
+            audit_log=running.audit_log,
+            public_keys=settings.public_keys,
+            tsa_roots=settings.tsa_roots,
+            clock=serve.clock if serve else None,
+        )
+        http = await start_http(
+            running,
+            settings,
+            address=serve.address if serve else "127.0.0.1:0",
+            extra_routes=dashboard_routes(sources),
+        )
         if http is not None:
-            print(f"metrics and health on {http.url}/metrics and {http.url}/readyz")
+            print(
+                f"dashboard on {http.url}/ (live while the story runs);"
+                f" metrics and health on {http.url}/metrics and {http.url}/readyz"
+            )
         async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
             catalogue = catalogue_pb2_grpc.CatalogueServiceStub(channel)
             stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(channel)
@@ -322,6 +401,7 @@ async def _run_anchored_demo(
                 stub, DEMO_RECORDS, simulators, cases=cases, fates=fates, rng=rng
             )
             _print_cases(done)
+            await _leave_one_open(stub)
             await asyncio.to_thread(projections.wait, hub.recorder.max_notification_id() or 0)
             await _print_monitoring(
                 monitoring_pb2_grpc.MonitoringServiceStub(channel), done[0].tracking_code
@@ -342,6 +422,11 @@ async def _run_anchored_demo(
         if running.audit_log is not None:  # a signed tree head over everything the demo did
             await asyncio.to_thread(Checkpointer(running.audit_log, hub.signer).sign)
             await _show_anchored_checkpoint(running, anchors)
+        if serve is not None and http is not None:
+            print(f"\ndashboard: {http.url}/  (the hub keeps running; Ctrl-C stops it)")
+            await (serve.until or _until_interrupted)(
+                Serving(f"{http.url}/", f"127.0.0.1:{running.port}")
+            )
     finally:
         await running.stop()
         projections.close()

@@ -1,0 +1,45 @@
+"""Putting the dashboard's sources together from a running hub (mount the routes with
+``hub.bootstrap.start_http(..., extra_routes=dashboard_routes(sources))``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from hub.audit.checkpoints import AuditLog
+from hub.trail.keys import load_history
+from projections.monitoring import MonitoringViews
+
+from .audit import TrailAudit
+from .sources import AgencySection, DashboardSources
+
+__all__ = ["hub_sources"]
+
+
+def hub_sources(
+    hub: Any,
+    views: MonitoringViews,
+    *,
+    application_name: str,
+    audit_log: AuditLog | None = None,
+    public_keys: Path | None = None,
+    tsa_roots: Sequence[Path] = (),
+    clock: Callable[[], datetime] | None = None,
+    agency_sections: Sequence[AgencySection] = (),
+) -> DashboardSources:
+    """The sources of a hub: its views, its catalogue and participation use cases, and its
+    audit log checked against the published public-key file."""
+    audit = None
+    if audit_log is not None and public_keys is not None and public_keys.exists():
+        audit = TrailAudit(audit_log, load_history(public_keys), tsa_roots)
+    return DashboardSources(
+        views=views,
+        catalogue=hub,
+        participation=hub,
+        audit=audit,
+        agency_sections=agency_sections,
+        clock=clock or (lambda: datetime.now(UTC)),
+        application_name=application_name,
+    )
