@@ -37,7 +37,7 @@ from hub.bootstrap import (
 from hub.config import APP_NAME, Settings
 from hub.demo.anchors import AnchorProcesses
 from hub.demo.consultation import run_consultation_demo
-from hub.demo.exchanges import SimulatorProcesses, run_exchange_demo
+from hub.demo.exchanges import SimulatorProcesses, demo_forms, run_exchange_demo
 from hub.demo.programme import run_programme_demo
 from hub.servicers.auth import AGENCY_HEADER
 from hub.servicers.monitoring import monitoring_registrar
@@ -203,13 +203,16 @@ async def _until_interrupted(serving: Serving) -> None:
             loop.remove_signal_handler(sig)
 
 
-async def _leave_one_open(stub: servicedesk_pb2_grpc.ServiceDeskServiceStub) -> str:
+async def _leave_one_open(
+    stub: servicedesk_pb2_grpc.ServiceDeskServiceStub, rng: random.Random
+) -> str:
     """A commercial-card renewal whose documents are still under review: it stays open."""
     opened = await stub.OpenCase(
         desk.OpenCaseRequest(
             service_code="13021000202",
             applicant_national_code=str(NationalCode.from_serial("001234567")),
             channel="counter",
+            forms=demo_forms(DEMO_RECORDS["13021000202"], rng),
         ),
         metadata=_meta("MIMT"),
     )
@@ -401,7 +404,7 @@ async def _run_anchored_demo(
                 stub, DEMO_RECORDS, simulators, cases=cases, fates=fates, rng=rng
             )
             _print_cases(done)
-            await _leave_one_open(stub)
+            await _leave_one_open(stub, rng)
             await asyncio.to_thread(projections.wait, hub.recorder.max_notification_id() or 0)
             await _print_monitoring(
                 monitoring_pb2_grpc.MonitoringServiceStub(channel), done[0].tracking_code
