@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import grpc
 import psycopg
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
 from tabadol.catalogue.v1 import catalogue_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
@@ -36,15 +36,10 @@ from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.identifiers import Sheba
 from connectors import identity, synthetic, treasury
-from hub.application.exchanges import CaseExchanges, CaseExchangeUseCases
 from hub.application.hub import TabadolHub
-from hub.bootstrap import connect_clients
+from hub.bootstrap import connect_clients, create_server
 from hub.config import Settings
 from hub.demo.exchanges import SimulatorProcesses
-from hub.ledger.executor import Executor
-from hub.servicers.auth import AgencyInterceptor
-from hub.servicers.catalogue import CatalogueServicer
-from hub.servicers.servicedesk import ServiceDeskServicer
 from hub.trail.keys import init_keys
 
 T = TypeVar("T")
@@ -106,24 +101,6 @@ async def _store(kind: str, tmp: Path) -> tuple[str, Callable[[], None]]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return f"postgresql://postgres@127.0.0.1:5432/{name}", drop
-
-
-async def _serve(hub: TabadolHub, exchanges: CaseExchanges, executor: Executor) -> Any:
-    server = grpc.aio.server(
-        interceptors=[AgencyInterceptor(mtls=False)], options=[("grpc.so_reuseport", 0)]
-    )
-    catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server(
-        CatalogueServicer(hub, executor), server
-    )
-    servicedesk_pb2_grpc.add_ServiceDeskServiceServicer_to_server(
-        ServiceDeskServicer(hub, executor, exchanges), server
-    )
-    health_servicer = health.aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    await health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
-    return server, port
 
 
 async def _case(
@@ -218,17 +195,18 @@ async def run(cases: int, concurrency: int, store: str) -> None:
         targets = await sims.start_all()
         url, drop = await _store(store, tmp)
         settings = Settings.from_env(
-            {"TABADOL_DATA_DIR": str(tmp / "data"), "TABADOL_EVENT_STORE": url}
+            {
+                "TABADOL_DATA_DIR": str(tmp / "data"),
+                "TABADOL_EVENT_STORE": url,
+                "TABADOL_LISTEN": "127.0.0.1:0",
+            }
         )
         hub = TabadolHub(
             init_keys(settings.signing_key, settings.public_keys),
             env=settings.eventsourcing_env(),
         )
-        executor = Executor(hub)
-        clients = connect_clients(targets)
-        exchanges = CaseExchanges(CaseExchangeUseCases(hub), executor, clients)
-        server, port = await _serve(hub, exchanges, executor)
-        channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+        running = await create_server(hub, settings, clients=connect_clients(targets))
+        channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
         idp = await identity.connect(targets["identity"], agency="MYGOV")
         gateway = await treasury.connect(targets["treasury"], agency="MYGOV")
         try:
@@ -274,9 +252,7 @@ async def run(cases: int, concurrency: int, store: str) -> None:
             await idp.close()
             await gateway.close()
             await channel.close()
-            await server.stop(0)
-            await exchanges.close()
-            executor.close()
+            await running.stop(grace=0)
             hub.close()
             await sims.stop_all()
             drop()

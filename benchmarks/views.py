@@ -36,7 +36,6 @@ from tabadol.catalogue.v1 import catalogue_pb2 as cat
 
 from aggregates.identifiers import NationalCode
 from aggregates.service_record import Stage
-from hub.application.exchanges import CaseExchangeUseCases
 from hub.application.hub import TabadolHub
 from hub.config import APP_NAME, Settings
 from hub.ledger.log_reader import LogReader
@@ -77,31 +76,31 @@ def _record(hub: TabadolHub) -> None:
         evaluation_method="نظرسنجی",
         time_limit_hours=24,
     )
-    hub.register_service_record(SERVICE, spec_from_proto(spec), by=AGENCY)
+    hub.catalogue.register_service_record(SERVICE, spec_from_proto(spec), by=AGENCY)
 
 
 def _commands(hub: TabadolHub, serial: int) -> list[Callable[[], object]]:
     """One case from opening to rating: nine commands, one event each (no fee, no
     inquiry: the record asks for neither)."""
-    exchanges = CaseExchangeUseCases(hub)
+    exchanges = hub.exchange_records
     code = NationalCode.from_serial(f"{serial:09d}").value
     box: dict[str, str] = {}
 
     def opened() -> None:
-        box["c"] = hub.open_case(SERVICE, code, channel="web", by=AGENCY).tracking_code
+        box["c"] = hub.cases.open_case(SERVICE, code, channel="web", by=AGENCY).tracking_code
 
     return [
         opened,
         lambda: exchanges.record_identity(
             box["c"], active=True, national_code=code, level=1, by=AGENCY
         ),
-        lambda: hub.record_step(box["c"], "ثبت", by=AGENCY),
-        lambda: hub.complete_stage(box["c"], Stage.REQUEST, by=AGENCY),
-        lambda: hub.record_step(box["c"], "تولید", by=AGENCY),
-        lambda: hub.complete_stage(box["c"], Stage.PRODUCTION, by=AGENCY),
-        lambda: hub.record_step(box["c"], "ارسال", by=AGENCY),
-        lambda: hub.deliver(box["c"], by=AGENCY),
-        lambda: hub.rate_satisfaction(box["c"], score=4, by="MYGOV"),
+        lambda: hub.cases.record_step(box["c"], "ثبت", by=AGENCY),
+        lambda: hub.cases.complete_stage(box["c"], Stage.REQUEST, by=AGENCY),
+        lambda: hub.cases.record_step(box["c"], "تولید", by=AGENCY),
+        lambda: hub.cases.complete_stage(box["c"], Stage.PRODUCTION, by=AGENCY),
+        lambda: hub.cases.record_step(box["c"], "ارسال", by=AGENCY),
+        lambda: hub.cases.deliver(box["c"], by=AGENCY),
+        lambda: hub.cases.rate_satisfaction(box["c"], score=4, by="MYGOV"),
     ]
 
 

@@ -14,26 +14,22 @@ import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from starlette.routing import BaseRoute, Mount
-from tabadol.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
-from tabadol.servicedesk.v1 import servicedesk_pb2, servicedesk_pb2_grpc
 
 from connectors import civil_registry, deeds_registry, identity, postal_code, treasury
 from connectors._resilience import ConnectOptions
 from connectors.errors import ConnectorError
 from hub.application.exchanges import (
     CaseExchanges,
-    CaseExchangeUseCases,
     ExchangeClients,
     PerAgency,
     ReconcileReport,
     reconcile_in_background,
 )
 from hub.application.hub import TabadolHub
-from hub.application.participation import (
+from hub.application.participants import (
     IdentityVerifier,
     IntrospectingVerifier,
     TokenlessDevVerifier,
-    load_pseudonym_key,
 )
 from hub.audit.anchors import anchor_store_for
 from hub.audit.checkpoints import AuditLog, CheckpointCallback, run_checkpointer
@@ -41,23 +37,30 @@ from hub.audit.timestamping import Timestamper
 from hub.audit.witnessing import WitnessSender, parse_witnesses
 from hub.config import Settings
 from hub.ledger.executor import Executor, Overloaded
+from hub.servicers import (
+    audit,
+    catalogue,
+    consultation,
+    monitoring,
+    petition,
+    programme,
+    servicedesk,
+)
 from hub.servicers.access import AccessRights
-from hub.servicers.audit import audit_registrar
 from hub.servicers.auth import AgencyInterceptor
-from hub.servicers.catalogue import CatalogueServicer, PermitRegistryServicer
-from hub.servicers.consultation import register_consultation_service
+from hub.servicers.edge import Edge, Registrar
 from hub.servicers.health import follow_health
 from hub.servicers.observe import ObservingInterceptor
-from hub.servicers.petition import register_petition_service
-from hub.servicers.servicedesk import ServiceDeskServicer
 from hub.streams.projector import ProjectionOptions
 from hub.streams.relay import NatsOptions
 from hub.telemetry import metrics
 from hub.telemetry.health import Health
 from hub.trail.keys import load_signer
+from hub.trail.pseudonyms import load_pseudonym_key
 from hub.web.app import create_http_app
 from hub.web.server import HttpServer
 from hub.web.tiles import AuditLogTiles, tile_routes
+from projections.monitoring import MonitoringViews
 
 log = structlog.get_logger("tabadol")
 
@@ -65,7 +68,7 @@ HUB_AGENCY = "TABADOL"
 """The agency code the hub uses when it calls on its own behalf (e.g. token introspection)."""
 
 __all__ = [
-    "Registrar",
+    "SERVICES",
     "Running",
     "build_hub",
     "configure_participation",
@@ -76,16 +79,17 @@ __all__ = [
     "start_http",
 ]
 
-Registrar = Callable[[grpc.aio.Server, TabadolHub, Executor], str]
-"""Adds one servicer to a server and returns its service's full name."""
-
-PARTICIPATION: tuple[Registrar, ...] = (register_consultation_service, register_petition_service)
-
-_SERVICES = (
-    catalogue_pb2.DESCRIPTOR.services_by_name["CatalogueService"].full_name,
-    catalogue_pb2.DESCRIPTOR.services_by_name["PermitRegistryService"].full_name,
-    servicedesk_pb2.DESCRIPTOR.services_by_name["ServiceDeskService"].full_name,
+SERVICES: tuple[Registrar, ...] = (
+    catalogue.register,
+    catalogue.register_permits,
+    servicedesk.register,
+    consultation.register,
+    petition.register,
+    audit.register,
+    monitoring.register,
+    programme.register,
 )
+"""Every gRPC service of the hub, registered the same way (health and reflection follow)."""
 
 
 def connect_clients(
@@ -160,7 +164,7 @@ async def connect_identity_verifier(
     from connectors.errors import ConnectorError
 
     client = await identity.connect(settings.identity_url, agency=HUB_AGENCY)
-    verifier = IntrospectingVerifier(client, asyncio.get_running_loop(), failure=ConnectorError)
+    verifier = IntrospectingVerifier(client, failure=ConnectorError)
     return verifier, client.close
 
 
@@ -228,14 +232,20 @@ def _credentials(settings: Settings) -> grpc.ServerCredentials | None:
 async def create_server(
     hub: TabadolHub,
     settings: Settings,
+    *,
     address: str | None = None,
+    clients: ExchangeClients | None = None,
+    views: MonitoringViews | None = None,
     extra: Sequence[Registrar] = (),
     on_checkpoint: Sequence[CheckpointCallback] = (),
 ) -> Running:
-    """Build and start the gRPC server; bind port 0 in tests and read ``Running.port``.
+    """Build and start the hub's gRPC server: the one place servers and clients are wired
+    (``tabadol serve``, the demo, the integration tests and the benchmarks all call it).
 
-    Also starts the checkpointer (signed Merkle tree heads over the log) and, with the
-    other agencies' systems configured, reconciles payments left without an outcome.
+    ``clients`` replaces the connector clients the settings name (tests wrap or fake
+    them); ``views`` adds MonitoringService; ``address`` overrides TABADOL_LISTEN (port 0
+    in tests: read ``Running.port``). Also starts the checkpointer (signed Merkle tree
+    heads over the log) and, with exchanges, reconciles payments left without an outcome.
     """
     executor = Executor(hub)
     audit_log = await asyncio.to_thread(AuditLog.open, hub, settings)
@@ -256,31 +266,17 @@ async def create_server(
         ],
         options=[("grpc.so_reuseport", 0)],
     )
-    catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server(
-        CatalogueServicer(hub, executor), server
-    )
-    catalogue_pb2_grpc.add_PermitRegistryServiceServicer_to_server(
-        PermitRegistryServicer(hub, executor), server
-    )
     targets = settings.exchange_targets
-    exchanges = (
-        CaseExchanges(CaseExchangeUseCases(hub), executor, connect_clients(targets))
-        if targets
-        else None
-    )
+    if clients is None and targets:
+        clients = connect_clients(targets)
+    exchanges = CaseExchanges(hub.exchange_records, executor, clients) if clients else None
     if exchanges is None:
         log.warning(
             "no TABADOL_*_URL of other agencies' systems: exchange RPCs answer UNIMPLEMENTED"
         )
-    servicedesk_pb2_grpc.add_ServiceDeskServiceServicer_to_server(
-        ServiceDeskServicer(hub, executor, exchanges), server
-    )
-    services = (
-        *_SERVICES,
-        *(
-            register(server, hub, executor)
-            for register in (*PARTICIPATION, audit_registrar(audit_log), *extra)
-        ),
+    edge = Edge(hub, executor, audit_log, exchanges, views)
+    services = tuple(
+        name for register in (*SERVICES, *extra) if (name := register(server, edge)) is not None
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

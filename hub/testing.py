@@ -11,7 +11,7 @@ import socket
 from datetime import UTC, datetime, timedelta
 
 from aggregates.identifiers import NationalCode
-from hub.application.participation import inactive_token
+from hub.application.participants import inactive_token
 
 __all__ = ["InMemoryIdentityVerifier", "ManualClock", "free_port"]
 
@@ -41,7 +41,7 @@ class InMemoryIdentityVerifier:
         """The token stops verifying."""
         self._tokens.pop(token, None)
 
-    def verify(self, token: str) -> str:
+    async def verify(self, token: str) -> str:
         """See :meth:`IdentityVerifier.verify`."""
         code = self._tokens.get(token)
         if code is None:

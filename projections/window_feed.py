@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 Pseudonymize = Callable[[str], str]
-"""National code → stable keyed pseudonym (see :class:`hub.application.pseudonyms.Pseudonymizer`)."""
+"""National code → stable keyed pseudonym (see :class:`hub.trail.pseudonyms.Pseudonymiser`)."""
 
 FEED_FIELDS = frozenset(
     {"tracking_code", "service_code", "agency", "stage", "step", "score", "in_person"}

@@ -23,21 +23,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
-from uuid import UUID
 
 import jdatetime
 import structlog
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 
-from aggregates.errors import InvalidInput, NotFound, TransitionRefused, Violation
-from aggregates.identifiers import NationalId, PostalCode, TrackingCode, TrackingKind
-from aggregates.inquiry_receipt import InquiryReceipt, InquiryTrackingCode
+from aggregates.errors import InvalidInput, TransitionRefused, Violation
+from aggregates.identifiers import NationalId, PostalCode, TrackingCode, case_id
+from aggregates.inquiry_receipt import InquiryReceipt
 from aggregates.jalali import parse_jalali_date
 from aggregates.service_case import (
     EXCHANGE_FAILURE_KINDS,
@@ -47,8 +43,8 @@ from aggregates.service_case import (
     ServiceCase,
 )
 from aggregates.service_record import InquiryKind
+from hub.application.cases import Cases, CaseView, case_view
 from hub.application.errors import AccessDenied
-from hub.application.hub import CaseView, TabadolHub, case_view
 from hub.application.ports import (
     CivilRegistry,
     Closable,
@@ -59,6 +55,7 @@ from hub.application.ports import (
     PostalCodeService,
     Treasury,
 )
+from hub.application.store import Companions, Store
 from hub.ledger.executor import Executor
 from hub.telemetry import metrics
 
@@ -78,7 +75,6 @@ __all__ = [
     "PaymentView",
     "PerAgency",
     "ReconcileReport",
-    "TrackingCodeCheck",
     "reconcile_in_background",
 ]
 
@@ -113,10 +109,8 @@ _SUBJECT_FIELDS: Mapping[InquiryKind, str] = {
     InquiryKind.DEEDS_REGISTRY: "legal_person_national_id",
     InquiryKind.POSTAL_CODE: "postal_code",
 }
-_CONFLICT_RETRIES = 5
 _REASON_LENGTH = 1000
 _MAX_TOKEN_LENGTH = 4096
-_PAGE = 500
 
 _C = TypeVar("_C", bound=Closable)
 _T = TypeVar("_T")
@@ -220,18 +214,6 @@ class CaseDetails:
 
     case: CaseView
     exchanges: ExchangeState
-
-
-@dataclass(frozen=True)
-class TrackingCodeCheck:
-    """Whether a tracking code is authentic, who issued it and when; no content."""
-
-    tracking_code: str
-    kind: TrackingKind
-    authentic: bool
-    inquiry_kind: InquiryKind | None = None
-    issuing_agency: str = ""
-    issued_at: datetime | None = None
 
 
 @dataclass
@@ -343,14 +325,15 @@ class CaseExchangeUseCases:
     (:data:`RECONCILER` stands for the hub itself when it reconciles payments).
     """
 
-    def __init__(self, hub: TabadolHub) -> None:
-        self._hub = hub
+    def __init__(self, store: Store, cases: Cases) -> None:
+        self._store = store
+        self._cases = cases
 
     # --- reads -----------------------------------------------------------------------
 
     def case_details(self, tracking_code: str) -> CaseDetails:
         """The case and where its exchanges stand (anyone may read, as GetCase)."""
-        return _details(self._load(self._case_id(tracking_code), tracking_code))
+        return _details(self._cases.load(tracking_code))
 
     def check_identity_possible(self, tracking_code: str, *, by: str) -> None:
         """Refuse, before the identity provider is asked, what the case would refuse."""
@@ -370,60 +353,15 @@ class CaseExchangeUseCases:
     def outstanding_payments(self, agency: str | None = None) -> list[_PaymentPlan]:
         """Every case (of ``agency``, or all) whose current payment awaits the treasury's
         final word: requested with no recorded answer, or pending."""
-        case_ids: dict[UUID, None] = {}
-        start = 1
-        while True:
-            page = self._hub.recorder.select_notifications(
-                start, _PAGE, topics=[ServiceCase.PaymentRequested.TOPIC]
-            )
-            case_ids.update((UUID(str(n.originator_id)), None) for n in page)
-            if len(page) < _PAGE:
-                break
-            start = page[-1].id + 1
+        aggregate_ids = self._store.ids_with(ServiceCase.PaymentRequested.TOPIC)
         plans = []
-        for case_id in case_ids:
-            case = self._find(case_id, ServiceCase)
+        for aggregate_id in aggregate_ids:
+            case = self._store.find(aggregate_id, ServiceCase)
             if case is None or case.payment is None:
                 continue
             if case.payment.outstanding and agency in (None, case.agency):
                 plans.append(_plan(case))
         return plans
-
-    def verify_tracking_code(self, text: str) -> TrackingCodeCheck:
-        """Whether a case code (checked by its check character first) or a registry's
-        inquiry code (checked by its Luhn digit first) was issued, by whom and when."""
-        if not isinstance(text, str) or not text.strip():
-            raise InvalidInput.field("tracking_code", "a tracking code is required")
-        if InquiryTrackingCode.looks_like(text):
-            inquiry = InquiryTrackingCode.parse(text, field="tracking_code").value
-            receipt = self._find(InquiryReceipt.create_id(inquiry), InquiryReceipt)
-            if receipt is None:
-                return TrackingCodeCheck(inquiry, TrackingKind.INQUIRY, authentic=False)
-            return TrackingCodeCheck(
-                inquiry,
-                TrackingKind.INQUIRY,
-                authentic=True,
-                inquiry_kind=receipt.kind,
-                issuing_agency=receipt.issuing_agency,
-                issued_at=receipt.inquired_at,
-            )
-        code = TrackingCode.parse(text)
-        if code.kind is not TrackingKind.CASE:
-            msg = (
-                f"this checks case codes ({TrackingKind.CASE.value}-…) and registries' inquiry"
-                f" codes (16 digits); {code.value} is a {code.kind.name.lower()} code"
-            )
-            raise InvalidInput.field("tracking_code", msg)
-        case = self._find(ServiceCase.create_id(code.value), ServiceCase)
-        if case is None:
-            return TrackingCodeCheck(code.value, code.kind, authentic=False)
-        return TrackingCodeCheck(
-            code.value,
-            code.kind,
-            authentic=True,
-            issuing_agency=case.agency,
-            issued_at=case.opened_at,
-        )
 
     # --- writes ----------------------------------------------------------------------
 
@@ -441,7 +379,7 @@ class CaseExchangeUseCases:
         and the refusal raised."""
         refusal: TransitionRefused | None = None
 
-        def verify(case: ServiceCase) -> Sequence[Aggregate]:
+        def verify(case: ServiceCase) -> None:
             nonlocal refusal
             refusal = None
             if not active:
@@ -459,7 +397,7 @@ class CaseExchangeUseCases:
                 case.record_exchange_failure(
                     IDENTITY_SYSTEM, "IntrospectToken", "refused", refusal.message, by=by
                 )
-            return ()
+            return None
 
         case = self._change(tracking_code, by, verify)
         if refusal is not None:
@@ -486,9 +424,9 @@ class CaseExchangeUseCases:
         receipt_id = InquiryReceipt.create_id(inquiry_tracking_code)
         duplicate = False
 
-        def record(case: ServiceCase) -> Sequence[Aggregate]:
+        def record(case: ServiceCase) -> Companions | None:
             nonlocal duplicate
-            duplicate = receipt_id in self._hub.repository
+            duplicate = self._store.contains(receipt_id)
             if duplicate:
                 case.record_exchange_failure(
                     system,
@@ -498,7 +436,7 @@ class CaseExchangeUseCases:
                     " which it had already issued for another inquiry",
                     by=by,
                 )
-                return ()
+                return None
             case.record_inquiry(
                 kind, inquiry_tracking_code, system, issuing_agency, facts, inquired_at, by=by
             )
@@ -510,7 +448,7 @@ class CaseExchangeUseCases:
                 requested_by=case.agency,
                 inquired_at=inquired_at,
             )
-            return (receipt,)
+            return Companions((receipt,))
 
         case = self._change(tracking_code, by, record)
         if duplicate:
@@ -528,11 +466,11 @@ class CaseExchangeUseCases:
         """The payment to ask the treasury about: the one under way or settled, else a new
         intent (PaymentRequested, before any call) with the next derived key."""
 
-        def start(case: ServiceCase) -> Sequence[Aggregate]:
+        def start(case: ServiceCase) -> None:
             payment = case.payment
             if payment is None or payment.status is PaymentStatus.DECLINED:
                 case.request_payment(by=by)
-            return ()
+            return None
 
         return _plan(self._change(tracking_code, by, start))
 
@@ -550,7 +488,7 @@ class CaseExchangeUseCases:
     ) -> CaseDetails:
         """Record the treasury's answer about the payment under ``idempotency_key``."""
 
-        def record(case: ServiceCase) -> Sequence[Aggregate]:
+        def record(case: ServiceCase) -> Companions | None:
             case.record_payment(
                 idempotency_key,
                 payment_id,
@@ -560,7 +498,7 @@ class CaseExchangeUseCases:
                 settled_at=settled_at,
                 failure_reason=failure_reason,
             )
-            return ()
+            return None
 
         return _details(self._change(tracking_code, by, record))
 
@@ -569,59 +507,34 @@ class CaseExchangeUseCases:
     ) -> None:
         """Record that an exchange failed, so the case's timeline tells it."""
 
-        def record(case: ServiceCase) -> Sequence[Aggregate]:
+        def record(case: ServiceCase) -> Companions | None:
             case.record_exchange_failure(system, operation, kind, reason, by=by)
-            return ()
+            return None
 
         self._change(tracking_code, by, record)
 
     # --- plumbing ----------------------------------------------------------------------
 
-    @staticmethod
-    def _case_id(tracking_code: str) -> UUID:
-        return ServiceCase.create_id(TrackingCode.parse(tracking_code).value)
-
-    def _load(self, case_id: UUID, tracking_code: str) -> ServiceCase:
-        case = self._find(case_id, ServiceCase)
-        if case is None:
-            raise NotFound("case", tracking_code)
-        return case
-
-    def _find(self, aggregate_id: UUID, kind: type[_A]) -> _A | None:
-        try:
-            aggregate: object = self._hub.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-        return aggregate if isinstance(aggregate, kind) else None
-
     def _guarded(self, tracking_code: str, by: str) -> ServiceCase:
-        case = self._load(self._case_id(tracking_code), tracking_code)
+        case = self._cases.load(tracking_code)
         _require_agency(case, by)
         return case
 
     def _change(
-        self,
-        tracking_code: str,
-        by: str,
-        command: Callable[[ServiceCase], Sequence[Aggregate]],
+        self, tracking_code: str, by: str, command: Callable[[ServiceCase], Companions | None]
     ) -> ServiceCase:
-        """Load, check the agency, run the command, save the case with what the command
-        returns in one transaction; on a concurrent write, reload and run it again."""
-        case_id = self._case_id(tracking_code)
-        for attempt in range(_CONFLICT_RETRIES):
-            case = self._load(case_id, tracking_code)
+        """Load, check the agency, run the command, save the case with the companions the
+        command returns in one transaction; on a concurrent write, run it again."""
+
+        def guarded(case: ServiceCase) -> Companions | None:
             _require_agency(case, by)
-            others = command(case)
-            if not (case.pending_events or others):
-                return case  # nothing new to record
-            try:
-                self._hub.save(case, *others)
-            except IntegrityError:
-                if attempt == _CONFLICT_RETRIES - 1:
-                    raise
-                continue
-            return case
-        raise AssertionError("unreachable")  # pragma: no cover
+            return command(case)
+
+        code = TrackingCode.parse(tracking_code)
+        case, _ = self._store.change(
+            case_id(code.value), ServiceCase, "case", tracking_code, guarded
+        )
+        return case
 
 
 def _require_agency(case: ServiceCase, by: str) -> None:

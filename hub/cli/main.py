@@ -47,8 +47,6 @@ async def _serve(settings: Settings) -> int:
         projection_options,
         start_http,
     )
-    from hub.servicers.monitoring import monitoring_registrar
-    from hub.servicers.programme import programme_registrar
     from hub.streams.projector import EmbeddedProjections, open_views
     from hub.streams.relay import run_relay, run_window_publisher
 
@@ -67,9 +65,7 @@ async def _serve(settings: Settings) -> int:
         )
         views = embedded.start() if embedded else open_views(projection_options(settings))
         started.callback(embedded.close if embedded else views.close)
-        running = await create_server(
-            hub, settings, extra=[monitoring_registrar(views), programme_registrar(views)]
-        )
+        running = await create_server(hub, settings, views=views)
         started.push_async_callback(running.stop)
         from hub.web.dashboard import dashboard_routes
         from hub.web.dashboard.wiring import hub_sources

@@ -22,7 +22,7 @@ from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.identifiers import NationalCode, Sheba
-from hub.application.participation import TokenlessDevVerifier
+from hub.application.participants import TokenlessDevVerifier
 from hub.audit.anchors import anchor_store_for, timestamp_of, witnessed_note
 from hub.audit.checkpoints import Checkpointer
 from hub.audit.verification import verify_source
@@ -40,8 +40,6 @@ from hub.demo.consultation import run_consultation_demo
 from hub.demo.exchanges import SimulatorProcesses, demo_forms, run_exchange_demo
 from hub.demo.programme import run_programme_demo
 from hub.servicers.auth import AGENCY_HEADER
-from hub.servicers.monitoring import monitoring_registrar
-from hub.servicers.programme import programme_registrar
 from hub.streams.projector import EmbeddedProjections
 from hub.testing import ManualClock
 from hub.trail.keys import PublicKeyRing, init_keys
@@ -336,9 +334,7 @@ async def _run_anchored_demo(
     projections = EmbeddedProjections(settings, projection_options(settings))
     views = projections.start()
     try:
-        running = await create_server(
-            hub, settings, extra=[monitoring_registrar(views), programme_registrar(views)]
-        )
+        running = await create_server(hub, settings, views=views)
     except BaseException:
         projections.close()
         hub.close()

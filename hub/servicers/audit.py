@@ -21,10 +21,11 @@ from hub.audit.checkpoints import (
 )
 from hub.ledger.executor import Executor
 from hub.servicers.convert import timestamp
+from hub.servicers.edge import Edge
 from hub.servicers.errors import domain_errors_as_status, status_for
 from hub.trail.keys import parse_utc
 
-__all__ = ["AuditServicer", "add_audit", "audit_registrar"]
+__all__ = ["AuditServicer", "register"]
 
 SERVICE_NAME: str = pb.DESCRIPTOR.services_by_name["AuditService"].full_name
 _PAGE = 500
@@ -150,13 +151,9 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
             start = page[-1].event.position + 1
 
 
-def add_audit(server: grpc.aio.Server, log: AuditLog, executor: Executor) -> str:
-    """Register the AuditService on ``server``; return its full service name."""
-    audit_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(log, executor), server)
+def register(server: grpc.aio.Server, edge: Edge) -> str:
+    """A :data:`~hub.servicers.edge.Registrar`: AuditService over the edge's audit log."""
+    audit_pb2_grpc.add_AuditServiceServicer_to_server(
+        AuditServicer(edge.audit_log, edge.executor), server
+    )
     return SERVICE_NAME
-
-
-def audit_registrar(log: AuditLog) -> Callable[[grpc.aio.Server, Any, Executor], str]:
-    """A ``hub.bootstrap.Registrar`` (server, hub, executor) -> service name, for
-    ``create_server(..., extra=[...])``. (Typed here, not imported: bootstrap imports us.)"""
-    return lambda server, _hub, executor: add_audit(server, log, executor)

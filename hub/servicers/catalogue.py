@@ -11,8 +11,9 @@ from tabadol.catalogue.v1 import catalogue_pb2_grpc
 
 from aggregates.permit import PermitKindSpec, PermitProcedure
 from aggregates.service_record import review_due
-from hub.application.hub import RecordView, TabadolHub
-from hub.application.programme import PermitView, ProgrammeUseCases
+from hub.application.catalogue import RecordView
+from hub.application.hub import TabadolHub
+from hub.application.programme import PermitView
 from hub.ledger.executor import Executor
 from hub.servicers.auth import current_agency
 from hub.servicers.convert import (
@@ -23,10 +24,17 @@ from hub.servicers.convert import (
     spec_to_proto,
     timestamp,
 )
+from hub.servicers.edge import Edge
 from hub.servicers.errors import domain_errors_as_status
 from projections.programme_reports import CatalogueLine
 
-__all__ = ["CatalogueServicer", "PermitRegistryServicer", "record_to_proto"]
+__all__ = [
+    "CatalogueServicer",
+    "PermitRegistryServicer",
+    "record_to_proto",
+    "register",
+    "register_permits",
+]
 
 
 def record_to_proto(view: RecordView, now: datetime | None = None) -> pb.ServiceRecord:
@@ -68,11 +76,27 @@ def _line_to_proto(line: CatalogueLine) -> pb.CatalogueEntry:
     return entry
 
 
+def register(server: grpc.aio.Server, edge: Edge) -> str:
+    """A :data:`~hub.servicers.edge.Registrar`: CatalogueService."""
+    catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server(
+        CatalogueServicer(edge.hub, edge.executor), server
+    )
+    return str(pb.DESCRIPTOR.services_by_name["CatalogueService"].full_name)
+
+
+def register_permits(server: grpc.aio.Server, edge: Edge) -> str:
+    """A :data:`~hub.servicers.edge.Registrar`: PermitRegistryService (004 art. 5)."""
+    catalogue_pb2_grpc.add_PermitRegistryServiceServicer_to_server(
+        PermitRegistryServicer(edge.hub, edge.executor), server
+    )
+    return str(pb.DESCRIPTOR.services_by_name["PermitRegistryService"].full_name)
+
+
 class CatalogueServicer(catalogue_pb2_grpc.CatalogueServiceServicer):
     def __init__(self, hub: TabadolHub, executor: Executor) -> None:
         self._hub = hub
         self._run = executor
-        self._public = ProgrammeUseCases(hub)
+        self._public = hub.programme
 
     def _now(self) -> datetime:
         return self._hub.clock()
@@ -83,7 +107,10 @@ class CatalogueServicer(catalogue_pb2_grpc.CatalogueServiceServicer):
     ) -> pb.RegisterServiceRecordResponse:
         spec = spec_from_proto(request.spec)
         view = await self._run.write(
-            self._hub.register_service_record, request.service_code, spec, by=current_agency()
+            self._hub.catalogue.register_service_record,
+            request.service_code,
+            spec,
+            by=current_agency(),
         )
         return pb.RegisterServiceRecordResponse(record=record_to_proto(view, self._now()))
 
@@ -93,7 +120,7 @@ class CatalogueServicer(catalogue_pb2_grpc.CatalogueServiceServicer):
     ) -> pb.ReviseServiceRecordResponse:
         spec = spec_from_proto(request.spec)
         view = await self._run.write(
-            self._hub.revise_service_record,
+            self._hub.catalogue.revise_service_record,
             request.service_code,
             spec,
             reason=request.reason,
@@ -107,7 +134,7 @@ class CatalogueServicer(catalogue_pb2_grpc.CatalogueServiceServicer):
         self, request: pb.GetServiceRecordRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetServiceRecordResponse:
         view = await self._run.read(
-            self._hub.get_service_record, request.service_code, request.revision or None
+            self._hub.catalogue.get_service_record, request.service_code, request.revision or None
         )
         return pb.GetServiceRecordResponse(record=record_to_proto(view, self._now()))
 
@@ -115,7 +142,9 @@ class CatalogueServicer(catalogue_pb2_grpc.CatalogueServiceServicer):
     async def ListServiceRecords(  # noqa: N802
         self, request: pb.ListServiceRecordsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListServiceRecordsResponse:
-        views = await self._run.read(self._hub.list_service_records, request.owner_agency or None)
+        views = await self._run.read(
+            self._hub.catalogue.list_service_records, request.owner_agency or None
+        )
         now = self._now()
         return pb.ListServiceRecordsResponse(records=[record_to_proto(v, now) for v in views])
 
@@ -183,7 +212,7 @@ class PermitRegistryServicer(catalogue_pb2_grpc.PermitRegistryServiceServicer):
     """The permits database (004 art. 5 n); reads are public."""
 
     def __init__(self, hub: TabadolHub, executor: Executor) -> None:
-        self._use = ProgrammeUseCases(hub)
+        self._use = hub.programme
         self._run = executor
 
     @domain_errors_as_status

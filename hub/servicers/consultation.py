@@ -21,10 +21,12 @@ from aggregates.consultation import (
     VoteChoice,
 )
 from aggregates.errors import InvalidInput, Violation
-from hub.application.participation import ConsultationView, ParticipationUseCases
+from hub.application.consultations import ConsultationView
+from hub.application.hub import TabadolHub
 from hub.ledger.executor import Executor
 from hub.servicers.auth import current_agency
 from hub.servicers.convert import enum_from_proto, enum_to_proto, jalali, timestamp
+from hub.servicers.edge import Edge
 from hub.servicers.errors import domain_errors_as_status
 from projections.citizen_score import ScoreRow
 from projections.consultation_report import ConsultationReport, SuggestionOutcome
@@ -33,7 +35,7 @@ from projections.participation_table import TableRow, table_markdown
 __all__ = [
     "ConsultationServicer",
     "consultation_to_proto",
-    "register_consultation_service",
+    "register",
     "report_to_proto",
 ]
 
@@ -200,18 +202,16 @@ def _score(row: ScoreRow) -> pb.CitizenScore:
     )
 
 
-def register_consultation_service(
-    server: grpc.aio.Server, hub: ParticipationUseCases, executor: Executor
-) -> str:
-    """A :data:`hub.bootstrap.Registrar`: adds ConsultationService, returns its full name."""
+def register(server: grpc.aio.Server, edge: Edge) -> str:
+    """A :data:`~hub.servicers.edge.Registrar`: ConsultationService."""
     consultation_pb2_grpc.add_ConsultationServiceServicer_to_server(
-        ConsultationServicer(hub, executor), server
+        ConsultationServicer(edge.hub, edge.executor), server
     )
     return str(pb.DESCRIPTOR.services_by_name["ConsultationService"].full_name)
 
 
 class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
-    def __init__(self, hub: ParticipationUseCases, executor: Executor) -> None:
+    def __init__(self, hub: TabadolHub, executor: Executor) -> None:
         self._hub = hub
         self._run = executor
 
@@ -221,7 +221,7 @@ class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
     ) -> pb.RequestConsultationResponse:
         kind, type_ = _kind_and_type(request)
         view = await self._run.write(
-            self._hub.request_consultation,
+            self._hub.consultations.request_consultation,
             unit=request.unit,
             kind=kind,
             participation_type=type_,
@@ -234,7 +234,7 @@ class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
         self, request: pb.PublishDraftRequest, context: grpc.aio.ServicerContext
     ) -> pb.PublishDraftResponse:
         view = await self._run.write(
-            self._hub.publish_draft,
+            self._hub.consultations.publish_draft,
             request.tracking_code,
             title_fa=request.title_fa,
             title_en=request.title_en,
@@ -253,11 +253,10 @@ class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
         self, request: pb.SubmitCommentRequest, context: grpc.aio.ServicerContext
     ) -> pb.SubmitCommentResponse:
         demographics = _demographics(request.demographics, request.HasField("demographics"))
-        participant = await self._run.read(self._hub.participant_of, request.identity_token)
+        participant = await self._hub.participants.pseudonym_of(request.identity_token)
         receipt = await self._run.write(
-            self._hub.submit_comment,
+            self._hub.consultations.submit_comment,
             request.tracking_code,
-            identity_token=request.identity_token,
             participant=participant,
             text=request.text,
             article=request.article,
@@ -278,11 +277,10 @@ class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
             VoteChoice, pb.VoteChoice, "VOTE_CHOICE_", request.choice, "choice"
         )
         demographics = _demographics(request.demographics, request.HasField("demographics"))
-        participant = await self._run.read(self._hub.participant_of, request.identity_token)
+        participant = await self._hub.participants.pseudonym_of(request.identity_token)
         receipt = await self._run.write(
-            self._hub.cast_vote,
+            self._hub.consultations.cast_vote,
             request.tracking_code,
-            identity_token=request.identity_token,
             participant=participant,
             choice=choice,
             demographics=demographics,
@@ -297,7 +295,7 @@ class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
         self, request: pb.DecideSuggestionRequest, context: grpc.aio.ServicerContext
     ) -> pb.DecideSuggestionResponse:
         view = await self._run.write(
-            self._hub.decide_suggestion,
+            self._hub.consultations.decide_suggestion,
             request.tracking_code,
             request.number,
             accepted=request.accepted,
@@ -312,7 +310,10 @@ class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
     ) -> pb.RecordKeyConcernsResponse:
         concerns = [KeyConcern(c.fa, c.en) for c in request.key_concerns]
         view = await self._run.write(
-            self._hub.record_key_concerns, request.tracking_code, concerns, by=current_agency()
+            self._hub.consultations.record_key_concerns,
+            request.tracking_code,
+            concerns,
+            by=current_agency(),
         )
         return pb.RecordKeyConcernsResponse(consultation=consultation_to_proto(view))
 
@@ -321,7 +322,7 @@ class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
         self, request: pb.PublishFinalVersionRequest, context: grpc.aio.ServicerContext
     ) -> pb.PublishFinalVersionResponse:
         view = await self._run.write(
-            self._hub.publish_final_version,
+            self._hub.consultations.publish_final_version,
             request.tracking_code,
             document_sha256=request.document.sha256,
             document_url=request.document.url,
@@ -333,14 +334,16 @@ class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
     async def GetConsultation(  # noqa: N802
         self, request: pb.GetConsultationRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetConsultationResponse:
-        view = await self._run.read(self._hub.get_consultation, request.tracking_code)
+        view = await self._run.read(self._hub.consultations.get_consultation, request.tracking_code)
         return pb.GetConsultationResponse(consultation=consultation_to_proto(view))
 
     @domain_errors_as_status
     async def ListConsultations(  # noqa: N802
         self, request: pb.ListConsultationsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListConsultationsResponse:
-        rows = await self._run.read(self._hub.list_consultations, request.agency or None)
+        rows = await self._run.read(
+            self._hub.consultations.list_consultations, request.agency or None
+        )
         return pb.ListConsultationsResponse(
             rows=[_row(r) for r in rows], markdown=table_markdown(rows)
         )
@@ -349,17 +352,20 @@ class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
     async def GetConsultationReport(  # noqa: N802
         self, request: pb.GetConsultationReportRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetConsultationReportResponse:
-        report = await self._run.read(self._hub.consultation_report, request.tracking_code)
+        report = await self._run.read(
+            self._hub.consultations.consultation_report, request.tracking_code
+        )
         return pb.GetConsultationReportResponse(report=report_to_proto(report))
 
     @domain_errors_as_status
     async def IssueCertificate(  # noqa: N802
         self, request: pb.IssueCertificateRequest, context: grpc.aio.ServicerContext
     ) -> pb.IssueCertificateResponse:
+        participant = await self._hub.participants.pseudonym_of(request.identity_token)
         issued = await self._run.read(
-            self._hub.issue_certificate,
+            self._hub.consultations.issue_certificate,
             request.tracking_code,
-            identity_token=request.identity_token,
+            participant=participant,
         )
         return pb.IssueCertificateResponse(
             certificate=issued.document,
@@ -371,8 +377,11 @@ class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
     async def GetCitizenRanking(  # noqa: N802
         self, request: pb.GetCitizenRankingRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetCitizenRankingResponse:
+        participant = await self._hub.participants.optional_pseudonym_of(request.identity_token)
         ranking = await self._run.read(
-            self._hub.citizen_ranking, request.limit, identity_token=request.identity_token
+            self._hub.consultations.citizen_ranking,
+            request.limit,
+            participant=participant,
         )
         return pb.GetCitizenRankingResponse(
             top=[_score(r) for r in ranking.top],

@@ -18,9 +18,9 @@ from aggregates.service_case import CaseStatus
 from aggregates.stages import Stage
 from hub.application.programme import ProgrammeUseCases
 from hub.ledger.executor import Executor
-from hub.ledger.signing import LedgerApplication
 from hub.ledger.stores import APP_NAME
 from hub.servicers.convert import enum_to_proto, jalali, stage_to_proto, timestamp
+from hub.servicers.edge import Edge
 from hub.servicers.errors import domain_errors_as_status, status_for
 from projections.agency_kpis import Kpis, MonthlyReport, parse_month
 from projections.case_status import CaseProgress
@@ -35,7 +35,7 @@ from projections.open_data import (
 )
 from projections.window_feed import FeedEntry
 
-__all__ = ["MonitoringServicer", "add_monitoring", "monitoring_registrar"]
+__all__ = ["MonitoringServicer", "register"]
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["MonitoringService"].full_name
 _PUBLIC_DATASETS = {
@@ -266,27 +266,13 @@ class MonitoringServicer(monitoring_pb2_grpc.MonitoringServiceServicer):
                 await asyncio.sleep(self._poll)
 
 
-def add_monitoring(
-    server: grpc.aio.Server,
-    views: MonitoringViews,
-    executor: Executor,
-    public: ProgrammeUseCases | None = None,
-) -> str:
-    """Add MonitoringService to ``server``; returns its full name for health and reflection.
-    With ``public``, open data includes the catalogue, permits, programmes and reports."""
+def register(server: grpc.aio.Server, edge: Edge) -> str | None:
+    """A :data:`~hub.servicers.edge.Registrar`: MonitoringService over the edge's views
+    (None without views: projections run as workers elsewhere); open data includes the
+    catalogue, permits, programmes and reports."""
+    if edge.views is None:
+        return None
     monitoring_pb2_grpc.add_MonitoringServiceServicer_to_server(
-        MonitoringServicer(views, executor, public=public), server
+        MonitoringServicer(edge.views, edge.executor, public=edge.hub.programme), server
     )
     return str(SERVICE_NAME)
-
-
-def monitoring_registrar(
-    views: MonitoringViews,
-) -> Callable[[grpc.aio.Server, object, Executor], str]:
-    """:func:`add_monitoring` in the shape ``create_server(extra=…)`` takes."""
-
-    def register(server: grpc.aio.Server, hub: object, executor: Executor) -> str:
-        public = ProgrammeUseCases(hub) if isinstance(hub, LedgerApplication) else None
-        return add_monitoring(server, views, executor, public)
-
-    return register

@@ -7,13 +7,15 @@ from tabadol.participation.v1 import petition_pb2 as pb
 from tabadol.participation.v1 import petition_pb2_grpc
 
 from aggregates.petition import PetitionKind
-from hub.application.participation import ParticipationUseCases, PetitionView
+from hub.application.hub import TabadolHub
+from hub.application.petitions import PetitionView
 from hub.ledger.executor import Executor
 from hub.servicers.auth import current_agency
 from hub.servicers.convert import enum_from_proto, enum_to_proto, jalali, timestamp
+from hub.servicers.edge import Edge
 from hub.servicers.errors import domain_errors_as_status
 
-__all__ = ["PetitionServicer", "petition_to_proto", "register_petition_service"]
+__all__ = ["PetitionServicer", "petition_to_proto", "register"]
 
 
 def petition_to_proto(view: PetitionView) -> pb.Petition:
@@ -37,16 +39,16 @@ def petition_to_proto(view: PetitionView) -> pb.Petition:
     )
 
 
-def register_petition_service(
-    server: grpc.aio.Server, hub: ParticipationUseCases, executor: Executor
-) -> str:
-    """A :data:`hub.bootstrap.Registrar`: adds PetitionService, returns its full name."""
-    petition_pb2_grpc.add_PetitionServiceServicer_to_server(PetitionServicer(hub, executor), server)
+def register(server: grpc.aio.Server, edge: Edge) -> str:
+    """A :data:`~hub.servicers.edge.Registrar`: PetitionService."""
+    petition_pb2_grpc.add_PetitionServiceServicer_to_server(
+        PetitionServicer(edge.hub, edge.executor), server
+    )
     return str(pb.DESCRIPTOR.services_by_name["PetitionService"].full_name)
 
 
 class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
-    def __init__(self, hub: ParticipationUseCases, executor: Executor) -> None:
+    def __init__(self, hub: TabadolHub, executor: Executor) -> None:
         self._hub = hub
         self._run = executor
 
@@ -57,19 +59,14 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
         kind = enum_from_proto(
             PetitionKind, pb.PetitionKind, "PETITION_KIND_", request.kind, "kind"
         )
-        participant = (
-            await self._run.read(self._hub.participant_of, request.identity_token)
-            if request.identity_token.strip()
-            else None
-        )
+        participant = await self._hub.participants.optional_pseudonym_of(request.identity_token)
         view = await self._run.write(
-            self._hub.submit_petition,
+            self._hub.petitions.submit_petition,
             participant=participant,
             kind=kind,
             topic=request.topic,
             subject=request.subject,
             body=request.body,
-            identity_token=request.identity_token,
             by=current_agency(),
         )
         return pb.SubmitPetitionResponse(petition=petition_to_proto(view))
@@ -79,7 +76,7 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
         self, request: pb.AnswerPetitionRequest, context: grpc.aio.ServicerContext
     ) -> pb.AnswerPetitionResponse:
         view = await self._run.write(
-            self._hub.answer_petition,
+            self._hub.petitions.answer_petition,
             request.tracking_code,
             answer=request.answer,
             by=current_agency(),
@@ -90,5 +87,5 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
     async def GetPetition(  # noqa: N802
         self, request: pb.GetPetitionRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetPetitionResponse:
-        view = await self._run.read(self._hub.get_petition, request.tracking_code)
+        view = await self._run.read(self._hub.petitions.get_petition, request.tracking_code)
         return pb.GetPetitionResponse(petition=petition_to_proto(view))

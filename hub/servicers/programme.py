@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import grpc
@@ -14,16 +14,16 @@ from tabadol.programme.v1 import programme_pb2_grpc
 from aggregates.errors import InvalidInput
 from aggregates.programme import PriorityAxis, ProgrammeItem, ProgressEntry, ProgressStatus
 from hub.application.hub import TabadolHub
-from hub.application.programme import ProgrammeUseCases, ProgrammeView
+from hub.application.programme import ProgrammeView
 from hub.ledger.executor import Executor
 from hub.servicers.auth import current_agency
 from hub.servicers.convert import enum_from_proto, enum_to_proto, maturity_to_proto
+from hub.servicers.edge import Edge
 from hub.servicers.errors import domain_errors_as_status
 from projections.agency_kpis import AgencyKpisView, ServiceQuality
-from projections.monitoring import MonitoringViews
 from projections.programme_reports import LateAgency, jalali_month_fa, markdown
 
-__all__ = ["SERVICE_NAME", "ProgrammeServicer", "add_programme", "programme_registrar"]
+__all__ = ["SERVICE_NAME", "ProgrammeServicer", "register"]
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["ProgrammeService"].full_name
 
@@ -134,7 +134,7 @@ def quality_to_proto(q: ServiceQuality) -> pb.ServiceQuality:
 
 class ProgrammeServicer(programme_pb2_grpc.ProgrammeServiceServicer):
     def __init__(self, hub: TabadolHub, executor: Executor, kpis: AgencyKpisView | None) -> None:
-        self._use = ProgrammeUseCases(hub)
+        self._use = hub.programme
         self._run = executor
         self._kpis = kpis
 
@@ -206,18 +206,11 @@ class ProgrammeServicer(programme_pb2_grpc.ProgrammeServiceServicer):
         return pb.GetServiceQualityResponse(services=[quality_to_proto(q) for q in quality])
 
 
-def add_programme(
-    server: grpc.aio.Server, hub: TabadolHub, executor: Executor, kpis: AgencyKpisView | None
-) -> str:
+def register(server: grpc.aio.Server, edge: Edge) -> str:
+    """A :data:`~hub.servicers.edge.Registrar`: ProgrammeService (with the KPI view for
+    service quality, when the projections run here)."""
+    kpis = edge.views.kpis if edge.views else None
     programme_pb2_grpc.add_ProgrammeServiceServicer_to_server(
-        ProgrammeServicer(hub, executor, kpis), server
+        ProgrammeServicer(edge.hub, edge.executor, kpis), server
     )
     return str(SERVICE_NAME)
-
-
-def programme_registrar(
-    views: MonitoringViews | None,
-) -> Callable[[grpc.aio.Server, TabadolHub, Executor], str]:
-    """:func:`add_programme` in the shape ``create_server(extra=…)`` takes."""
-    kpis = views.kpis if views else None
-    return lambda server, hub, executor: add_programme(server, hub, executor, kpis)

@@ -4,30 +4,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Mapping
-from functools import wraps
 from typing import Any, TypeVar
 
 import grpc
-from google.protobuf import any_pb2, duration_pb2
-from google.rpc import code_pb2, error_details_pb2, status_pb2
-from grpc_status import rpc_status
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
 from tabadol.servicedesk.v1 import servicedesk_pb2 as pb
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.errors import InvalidInput, Violation
 from aggregates.service_record import DEFAULT_EVALUATION, InquiryKind
+from hub.application.cases import CaseView, TrackingCodeCheck
 from hub.application.exchanges import (
     CaseDetails,
     CaseExchanges,
-    CaseExchangeUseCases,
-    ExchangeFailedError,
     ExchangeState,
     InquiryView,
     PaymentView,
-    TrackingCodeCheck,
 )
-from hub.application.hub import CaseView, TabadolHub
+from hub.application.hub import TabadolHub
 from hub.ledger.executor import Executor
 from hub.servicers.auth import current_agency
 from hub.servicers.convert import (
@@ -39,72 +33,12 @@ from hub.servicers.convert import (
     stage_to_proto,
     timestamp,
 )
+from hub.servicers.edge import Edge
 from hub.servicers.errors import domain_errors_as_status
 
-__all__ = ["ServiceDeskServicer", "case_to_proto", "exchange_failure_status"]
-
-# How a failed exchange with another agency's system answers the caller.
-_EXCHANGE_CODES = {
-    "unavailable": code_pb2.UNAVAILABLE,
-    "circuit_open": code_pb2.UNAVAILABLE,
-    "invalid_answer": code_pb2.UNAVAILABLE,
-    "timeout": code_pb2.DEADLINE_EXCEEDED,
-    "refused": code_pb2.FAILED_PRECONDITION,
-}
-_ERROR_DOMAIN = "tabadol.gov.ir"
-_RETRY_AFTER_SECONDS = 1
-
-
-def exchange_failure_status(error: ExchangeFailedError) -> grpc.Status:
-    """The rich status of a failed exchange: its code, ErrorInfo naming the system and the
-    operation, and RetryInfo when trying again later may succeed (else PreconditionFailure)."""
-    details = [
-        error_details_pb2.ErrorInfo(
-            reason=error.kind.upper(),
-            domain=_ERROR_DOMAIN,
-            metadata={
-                "system": error.system,
-                "operation": error.operation,
-                "tracking_code": error.tracking_code,
-            },
-        )
-    ]
-    if error.retryable:
-        delay = duration_pb2.Duration(seconds=_RETRY_AFTER_SECONDS)
-        details.append(error_details_pb2.RetryInfo(retry_delay=delay))
-    else:
-        details.append(
-            error_details_pb2.PreconditionFailure(
-                violations=[
-                    error_details_pb2.PreconditionFailure.Violation(
-                        type="EXCHANGE", subject=error.system, description=error.reason
-                    )
-                ]
-            )
-        )
-    packed = []
-    for detail in details:
-        holder = any_pb2.Any()
-        holder.Pack(detail)
-        packed.append(holder)
-    code = _EXCHANGE_CODES.get(error.kind, code_pb2.UNAVAILABLE)
-    return rpc_status.to_status(status_pb2.Status(code=code, message=error.message, details=packed))
-
+__all__ = ["ServiceDeskServicer", "case_to_proto", "register"]
 
 _F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
-
-
-def _exchange_failures_as_status(method: _F) -> _F:
-    """Turn a failed exchange (already recorded on the case) into its gRPC status."""
-
-    @wraps(method)
-    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        try:
-            return await method(self, request, context)
-        except ExchangeFailedError as error:
-            await context.abort_with_status(exchange_failure_status(error))
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _inquiry_kind_to_proto(kind: InquiryKind) -> int:
@@ -235,6 +169,15 @@ def _forms_from_proto(forms: Any) -> dict[str, Any]:
     return parsed
 
 
+def register(server: grpc.aio.Server, edge: Edge) -> str:
+    """A :data:`~hub.servicers.edge.Registrar`: ServiceDeskService (with the edge's
+    exchanges, when the hub is connected to the other agencies' systems)."""
+    servicedesk_pb2_grpc.add_ServiceDeskServiceServicer_to_server(
+        ServiceDeskServicer(edge.hub, edge.executor, edge.exchanges), server
+    )
+    return str(pb.DESCRIPTOR.services_by_name["ServiceDeskService"].full_name)
+
+
 class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
     """Thin: each RPC translates proto ⇄ primitives and calls one use case.
 
@@ -248,7 +191,7 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
         self._hub = hub
         self._run = executor
         self._exchanges = exchanges
-        self._desk = exchanges.use_cases if exchanges else CaseExchangeUseCases(hub)
+        self._desk = hub.exchange_records
 
     async def _connected(self, context: grpc.aio.ServicerContext) -> CaseExchanges:
         if self._exchanges is None:
@@ -266,7 +209,7 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
         self, request: pb.OpenCaseRequest, context: grpc.aio.ServicerContext
     ) -> pb.OpenCaseResponse:
         view = await self._run.write(
-            self._hub.open_case,
+            self._hub.cases.open_case,
             request.service_code,
             request.applicant_national_code,
             channel=request.channel,
@@ -280,7 +223,7 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
         self, request: pb.RecordStepRequest, context: grpc.aio.ServicerContext
     ) -> pb.RecordStepResponse:
         view = await self._run.write(
-            self._hub.record_step,
+            self._hub.cases.record_step,
             request.tracking_code,
             request.step,
             note=request.note,
@@ -294,7 +237,7 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
     ) -> pb.CompleteStageResponse:
         stage = stage_from_proto(request.stage)
         view = await self._run.write(
-            self._hub.complete_stage, request.tracking_code, stage, by=current_agency()
+            self._hub.cases.complete_stage, request.tracking_code, stage, by=current_agency()
         )
         return pb.CompleteStageResponse(case=case_to_proto(view))
 
@@ -303,7 +246,7 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
         self, request: pb.DeliverCaseRequest, context: grpc.aio.ServicerContext
     ) -> pb.DeliverCaseResponse:
         view = await self._run.write(
-            self._hub.deliver,
+            self._hub.cases.deliver,
             request.tracking_code,
             in_person=request.in_person,
             note=request.note,
@@ -316,7 +259,10 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
         self, request: pb.RejectCaseRequest, context: grpc.aio.ServicerContext
     ) -> pb.RejectCaseResponse:
         view = await self._run.write(
-            self._hub.reject, request.tracking_code, reason=request.reason, by=current_agency()
+            self._hub.cases.reject,
+            request.tracking_code,
+            reason=request.reason,
+            by=current_agency(),
         )
         return pb.RejectCaseResponse(case=case_to_proto(view))
 
@@ -325,7 +271,10 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
         self, request: pb.CancelCaseRequest, context: grpc.aio.ServicerContext
     ) -> pb.CancelCaseResponse:
         view = await self._run.write(
-            self._hub.cancel, request.tracking_code, reason=request.reason, by=current_agency()
+            self._hub.cases.cancel,
+            request.tracking_code,
+            reason=request.reason,
+            by=current_agency(),
         )
         return pb.CancelCaseResponse(case=case_to_proto(view))
 
@@ -334,7 +283,7 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
         self, request: pb.RateSatisfactionRequest, context: grpc.aio.ServicerContext
     ) -> pb.RateSatisfactionResponse:
         view = await self._run.write(
-            self._hub.rate_satisfaction,
+            self._hub.cases.rate_satisfaction,
             request.tracking_code,
             score=request.score,
             comment=request.comment,
@@ -348,7 +297,7 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
         self, request: pb.GetEvaluationRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetEvaluationResponse:
         """What the applicant is asked after delivery and when (002 art. 8)."""
-        view = await self._run.read(self._hub.get_case, request.tracking_code)
+        view = await self._run.read(self._hub.cases.get_case, request.tracking_code)
         reply = pb.GetEvaluationResponse(
             method=evaluation_to_proto(view.evaluation or DEFAULT_EVALUATION),
             rated=view.satisfaction is not None,
@@ -367,7 +316,7 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
         self, request: pb.RequestCorrectionRequest, context: grpc.aio.ServicerContext
     ) -> pb.RequestCorrectionResponse:
         view = await self._run.write(
-            self._hub.request_correction,
+            self._hub.cases.request_correction,
             request.tracking_code,
             reason=request.reason,
             by=current_agency(),
@@ -385,7 +334,6 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
     # --- exchanges with other agencies' systems ---------------------------------------
 
     @domain_errors_as_status
-    @_exchange_failures_as_status
     async def VerifyApplicantIdentity(  # noqa: N802
         self, request: pb.VerifyApplicantIdentityRequest, context: grpc.aio.ServicerContext
     ) -> pb.VerifyApplicantIdentityResponse:
@@ -398,7 +346,6 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
         )
 
     @domain_errors_as_status
-    @_exchange_failures_as_status
     async def MakeInquiry(  # noqa: N802
         self, request: pb.MakeInquiryRequest, context: grpc.aio.ServicerContext
     ) -> pb.MakeInquiryResponse:
@@ -417,7 +364,6 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
         )
 
     @domain_errors_as_status
-    @_exchange_failures_as_status
     async def PayFee(  # noqa: N802
         self, request: pb.PayFeeRequest, context: grpc.aio.ServicerContext
     ) -> pb.PayFeeResponse:
@@ -429,7 +375,6 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
         return reply
 
     @domain_errors_as_status
-    @_exchange_failures_as_status
     async def GetPaymentStatus(  # noqa: N802
         self, request: pb.GetPaymentStatusRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetPaymentStatusResponse:
@@ -459,6 +404,6 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
     async def VerifyTrackingCode(  # noqa: N802
         self, request: pb.VerifyTrackingCodeRequest, context: grpc.aio.ServicerContext
     ) -> pb.VerifyTrackingCodeResponse:
-        check = await self._run.read(self._desk.verify_tracking_code, request.tracking_code)
+        check = await self._run.read(self._hub.cases.verify_tracking_code, request.tracking_code)
         persian = request.digits == pb.DIGITS_PERSIAN
         return tracking_check_to_proto(check, persian_digits=persian)

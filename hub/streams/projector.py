@@ -33,7 +33,6 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from hub.application.pseudonyms import Pseudonymizer, load_pseudonym_key
 from hub.config import ConfigError, Settings
 from hub.ledger.log_reader import LogReader, reader_env
 from hub.ledger.stores import APP_NAME, store_env
@@ -47,6 +46,7 @@ from hub.streams.relay import (
     ensure_streams,
     follow_window,
 )
+from hub.trail.pseudonyms import WINDOW_SUBJECT, Pseudonymiser, load_pseudonym_key
 from projections._sql import SQLProjection, SQLView, catch_up, open_view, view_class
 from projections.monitoring import MONITORING, MonitoringViews
 from projections.window_feed import WindowFeedProjection, WindowFeedView
@@ -99,7 +99,9 @@ class ProjectionOptions:
 
     def projection_classes(self) -> list[tuple[type[SQLProjection[Any]], type[SQLView]]]:
         """The monitoring projections, the feed bound to the pseudonym secret."""
-        pseudonymize = Pseudonymizer(load_pseudonym_key(self.pseudonym_key, create=True))
+        pseudonymize = Pseudonymiser(
+            load_pseudonym_key(self.pseudonym_key, create=True), WINDOW_SUBJECT
+        )
         return [
             (
                 projection.keyed(pseudonymize)

@@ -48,11 +48,13 @@ def add_cases(data_dir: Path, serials: range, *, register: bool = False) -> list
     settings = Settings.from_env({"TABADOL_DATA_DIR": str(data_dir)})
     hub = TabadolHub(load_signer(settings.signing_key), env=settings.eventsourcing_env())
     if register:
-        hub.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
+        hub.catalogue.register_service_record(
+            SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY
+        )
     codes = []
     for serial in serials:
-        case = hub.open_case(SERVICE_CODE, applicant(serial), channel="web", by=AGENCY)
-        hub.record_step(case.tracking_code, STEP, by=AGENCY)
+        case = hub.cases.open_case(SERVICE_CODE, applicant(serial), channel="web", by=AGENCY)
+        hub.cases.record_step(case.tracking_code, STEP, by=AGENCY)
         codes.append(case.tracking_code)
     hub.close()
     return codes
@@ -159,7 +161,7 @@ def test_a_bundle_checked_without_the_hubs_keys_is_unpinned_not_ok(tmp_path: Pat
         load_signer(data / "keys" / "hub-signing.pem"),
         env=store_env(f"sqlite:///{data / 'events.sqlite'}"),
     )
-    hub.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
+    hub.catalogue.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
     hub.close()
     ok("audit", "checkpoint", data_dir=data)
     bundle = tmp_path / "bundle.json"

@@ -111,7 +111,7 @@ async def test_kill_9_under_load_loses_no_acknowledged_event(tmp_path: Path) -> 
     reopened = TabadolHub(signer, env=store_env(store))
     try:
         for code, entries in acknowledged.items():
-            assert len(reopened.get_case(code).timeline) >= entries, code
+            assert len(reopened.cases.get_case(code).timeline) >= entries, code
     finally:
         reopened.close()
     report = verify_trail(read_trail(store), PublicKeyRing.load(keys / "public-keys.json"))

@@ -145,11 +145,11 @@ async def anchored(store_url: str, tmp_path: Path) -> AsyncIterator[Anchored]:
 async def write(anchored: Anchored, cases: int, first: int = 21) -> None:
     def run() -> None:
         if first == 21:
-            anchored.hub.register_service_record(
+            anchored.hub.catalogue.register_service_record(
                 SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY
             )
         for serial in range(first, first + cases):
-            anchored.hub.open_case(SERVICE_CODE, applicant(serial), channel="web", by=AGENCY)
+            anchored.hub.cases.open_case(SERVICE_CODE, applicant(serial), channel="web", by=AGENCY)
 
     await asyncio.to_thread(run)
 

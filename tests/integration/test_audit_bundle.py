@@ -81,11 +81,11 @@ def hub(store_url: str, tmp_path: Path, envelope_version: int) -> Iterator[Hub]:
     signer = init_keys(private, public)
     env = {**store_env(store_url), "ENVELOPE_VERSION": str(envelope_version)}
     app = TabadolHub(signer, env=env)
-    app.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
+    app.catalogue.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
     codes = []
     for serial in (31, 32):
-        case = app.open_case(SERVICE_CODE, applicant(serial), channel="web", by=AGENCY)
-        app.record_step(case.tracking_code, STEP, by=AGENCY)
+        case = app.cases.open_case(SERVICE_CODE, applicant(serial), channel="web", by=AGENCY)
+        app.cases.record_step(case.tracking_code, STEP, by=AGENCY)
         codes.append(case.tracking_code)
     result = Hub(app, open_log(store_url, public), public, private, codes)
     result.checkpoint()
@@ -162,7 +162,7 @@ def test_a_bundle_across_a_key_rotation(hub: Hub, store_url: str) -> None:
     _, new, _ = rotate_keys(hub.private, hub.keys, from_size=hub.log.sync())
     hub.hub.close()
     restarted = TabadolHub(new, env=store_env(store_url))
-    restarted.cancel(hub.codes[0], reason="انصراف", by=AGENCY)
+    restarted.cases.cancel(hub.codes[0], reason="انصراف", by=AGENCY)
     restarted.close()
     log = open_log(store_url, hub.keys)
     assert Checkpointer(log, new).sign() is not None
@@ -182,7 +182,7 @@ def test_a_bundle_from_another_hub_is_refused(hub: Hub, tmp_path: Path) -> None:
 
 
 def test_bundles_wait_for_a_checkpoint(hub: Hub) -> None:
-    case = hub.hub.open_case(SERVICE_CODE, applicant(33), channel="web", by=AGENCY)
+    case = hub.hub.cases.open_case(SERVICE_CODE, applicant(33), channel="web", by=AGENCY)
     with pytest.raises(InvalidInput, match="newer than the latest signed checkpoint"):
         build_bundle(hub.log, case.tracking_code, hub.history)
     memo = Memo()

@@ -78,14 +78,14 @@ def store(store_url: str, tmp_path: Path) -> Iterator[Store]:
     result = Store(store_url, public, private, [])
     log = result.log()
     checkpointer = Checkpointer(log, signer, every=1)
-    hub.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
+    hub.catalogue.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
     checkpointer.tick()
     for serial in range(21, 27):
-        case = hub.open_case(SERVICE_CODE, applicant(serial), channel="web", by=AGENCY)
+        case = hub.cases.open_case(SERVICE_CODE, applicant(serial), channel="web", by=AGENCY)
         result.codes.append(case.tracking_code)
         checkpointer.tick()
     for code in result.codes:
-        hub.record_step(code, STEP, by=AGENCY)
+        hub.cases.record_step(code, STEP, by=AGENCY)
         checkpointer.tick()
     hub.close()
     assert [c.tree_size for c in log.store.all()] == list(range(1, 14))
@@ -201,7 +201,7 @@ def test_a_forged_or_split_checkpoint_is_named(store: Store) -> None:
 def test_the_next_hub_key_extends_the_log_after_a_rotation(store: Store) -> None:
     retired, new, _ = rotate_keys(store.private, store.keys, from_size=13)
     hub = TabadolHub(new, env=store_env(store.url))
-    hub.cancel(store.codes[0], reason="انصراف متقاضی", by=AGENCY)
+    hub.cases.cancel(store.codes[0], reason="انصراف متقاضی", by=AGENCY)
     hub.close()
     log = store.log()
     stored = Checkpointer(log, new).sign()

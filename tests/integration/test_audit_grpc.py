@@ -24,8 +24,9 @@ from hub.audit.checkpoints import AuditLog, StoredCheckpoint, run_checkpointer, 
 from hub.audit.export import read_trail
 from hub.config import Settings
 from hub.ledger.executor import Executor
-from hub.servicers.audit import SERVICE_NAME, add_audit
+from hub.servicers.audit import SERVICE_NAME, register
 from hub.servicers.convert import spec_from_proto
+from hub.servicers.edge import Edge
 from hub.trail.keys import PublicKeyRing, init_keys
 from hub.trail.merkle import verify_consistency, verify_inclusion
 from hub.trail.verify import TrailEvent, open_hub_checkpoint
@@ -74,7 +75,7 @@ async def audit_hub(store_url: str, tmp_path: Path) -> AsyncIterator[AuditHub]:
     log = AuditLog.open(hub, settings)
     executor = Executor(hub)
     server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
-    service = add_audit(server, log, executor)
+    service = register(server, Edge(hub, executor, log))
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     published: list[str] = []
@@ -104,7 +105,7 @@ async def drive(live: AuditHub, cases: int = 2, *, first: int = 41) -> list[str]
     write = live.executor.write
     if first == 41:
         await write(
-            live.hub.register_service_record,
+            live.hub.catalogue.register_service_record,
             SERVICE_CODE,
             spec_from_proto(spec_proto()),
             by=AGENCY,
@@ -112,9 +113,9 @@ async def drive(live: AuditHub, cases: int = 2, *, first: int = 41) -> list[str]
     codes = []
     for serial in range(first, first + cases):
         case = await write(
-            live.hub.open_case, SERVICE_CODE, applicant(serial), channel="web", by=AGENCY
+            live.hub.cases.open_case, SERVICE_CODE, applicant(serial), channel="web", by=AGENCY
         )
-        await write(live.hub.record_step, case.tracking_code, STEP, by=AGENCY)
+        await write(live.hub.cases.record_step, case.tracking_code, STEP, by=AGENCY)
         codes.append(case.tracking_code)
     return codes
 
@@ -232,5 +233,5 @@ async def test_errors_are_clear_statuses(audit_hub: AuditHub) -> None:
     assert too_far.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
-async def test_add_audit_names_the_service(audit_hub: AuditHub) -> None:
+async def test_register_names_the_service(audit_hub: AuditHub) -> None:
     assert audit_hub.service == SERVICE_NAME == "tabadol.audit.v1.AuditService"

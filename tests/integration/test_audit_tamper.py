@@ -31,28 +31,28 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, signer: Signer) -> str
 
     version = "1" if request.param == "v1" else "2"
     hub = TabadolHub(signer, env={**store_env(url), "ENVELOPE_VERSION": version})
-    hub.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
+    hub.catalogue.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
     if request.param == "v2-grouped":
         serials = (11, 12, 13)
         opened = hub.run_group(
             [
-                partial(hub.open_case, SERVICE_CODE, applicant(s), channel="web", by=AGENCY)
+                partial(hub.cases.open_case, SERVICE_CODE, applicant(s), channel="web", by=AGENCY)
                 for s in serials
             ]
         )
         codes = [o.value.tracking_code for o in opened if isinstance(o, Succeeded)]
         assert len(codes) == 3
         for step in (
-            partial(hub.record_step, step="ثبت درخواست", by=AGENCY),
-            partial(hub.cancel, reason="انصراف متقاضی", by=AGENCY),
+            partial(hub.cases.record_step, step="ثبت درخواست", by=AGENCY),
+            partial(hub.cases.cancel, reason="انصراف متقاضی", by=AGENCY),
         ):
             outcomes = hub.run_group([partial(step, code) for code in codes])
             assert all(isinstance(o, Succeeded) for o in outcomes)
     else:
         for serial in (11, 12, 13):
-            case = hub.open_case(SERVICE_CODE, applicant(serial), channel="web", by=AGENCY)
-            hub.record_step(case.tracking_code, "ثبت درخواست", by=AGENCY)
-            hub.cancel(case.tracking_code, reason="انصراف متقاضی", by=AGENCY)
+            case = hub.cases.open_case(SERVICE_CODE, applicant(serial), channel="web", by=AGENCY)
+            hub.cases.record_step(case.tracking_code, "ثبت درخواست", by=AGENCY)
+            hub.cases.cancel(case.tracking_code, reason="انصراف متقاضی", by=AGENCY)
     hub.close()
     return url
 

@@ -18,7 +18,6 @@ from typing import Any
 import grpc
 import pytest
 from google.rpc import error_details_pb2
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
 from tabadol.catalogue.v1 import catalogue_pb2_grpc
@@ -34,20 +33,12 @@ from connectors.deeds_registry import simulator as deeds_sim
 from connectors.identity import simulator as identity_sim
 from connectors.postal_code import simulator as postal_sim
 from connectors.treasury import simulator as treasury_sim
-from hub.application.exchanges import (
-    CaseExchanges,
-    CaseExchangeUseCases,
-    ExchangeClients,
-    PerAgency,
-)
+from hub.application.exchanges import CaseExchanges, ExchangeClients, PerAgency
 from hub.application.hub import TabadolHub
 from hub.audit.export import read_trail
-from hub.bootstrap import connect_clients
+from hub.bootstrap import connect_clients, create_server
 from hub.config import Settings
 from hub.ledger.executor import Executor
-from hub.servicers.auth import AgencyInterceptor
-from hub.servicers.catalogue import CatalogueServicer
-from hub.servicers.servicedesk import ServiceDeskServicer
 from hub.trail.keys import PublicKeyRing, init_keys, load_signer
 from hub.trail.verify import verify_trail
 from tests.samples import ACCOUNT, AGENCY, SERVICE_CODE, spec_proto
@@ -196,31 +187,18 @@ class ExchangeHub:
         return int(self.hub.recorder.max_notification_id() or 0)
 
 
-async def serve(hub: TabadolHub, exchanges: CaseExchanges, executor: Executor) -> Any:
-    """The hub's gRPC server as the composition root builds it, with exchanges wired."""
-    server = grpc.aio.server(
-        interceptors=[AgencyInterceptor(mtls=False)], options=[("grpc.so_reuseport", 0)]
-    )
-    catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server(
-        CatalogueServicer(hub, executor), server
-    )
-    servicedesk_pb2_grpc.add_ServiceDeskServiceServicer_to_server(
-        ServiceDeskServicer(hub, executor, exchanges), server
-    )
-    health_servicer = health.aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    await health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
-    return server, port
-
-
 @asynccontextmanager
 async def exchange_hub_on(
     store_url: str, data: Path, sims: Simulators, **options: Any
 ) -> AsyncIterator[ExchangeHub]:
     """A hub over ``store_url`` whose exchanges call ``sims``; reuses keys in ``data``."""
-    settings = Settings.from_env({"TABADOL_DATA_DIR": str(data), "TABADOL_EVENT_STORE": store_url})
+    settings = Settings.from_env(
+        {
+            "TABADOL_DATA_DIR": str(data),
+            "TABADOL_EVENT_STORE": store_url,
+            "TABADOL_LISTEN": "127.0.0.1:0",
+        }
+    )
     if settings.signing_key.exists():
         signer = load_signer(settings.signing_key)
     else:
@@ -228,18 +206,17 @@ async def exchange_hub_on(
     hub = TabadolHub(signer, env=settings.eventsourcing_env())
     calls: Counter[str] = Counter()
     real = connect_clients(sims.targets, **{**FAST, **options})
-    executor = Executor(hub)
-    exchanges = CaseExchanges(CaseExchangeUseCases(hub), executor, counting(real, calls))
-    server, port = await serve(hub, exchanges, executor)
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    running = await create_server(hub, settings, clients=counting(real, calls))
+    assert running.exchanges is not None
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
     try:
-        yield ExchangeHub(hub, channel, settings, exchanges, executor, sims, calls, real)
+        yield ExchangeHub(
+            hub, channel, settings, running.exchanges, running.executor, sims, calls, real
+        )
     finally:
         await channel.close()
-        await server.stop(0)
-        await exchanges.close()
+        await running.stop(grace=0)
         await real.close()
-        executor.close()
         hub.close()
 
 
@@ -763,10 +740,16 @@ async def test_a_declined_payment_is_recorded_and_a_new_attempt_takes_a_new_key(
 async def test_without_connectors_the_exchange_rpcs_say_so_and_get_case_still_works(
     xhub: ExchangeHub,
 ) -> None:
-    executor = Executor()
-    server, port = await serve(xhub.hub, None, executor)  # type: ignore[arg-type]
+    unconnected = Settings.from_env(
+        {
+            "TABADOL_DATA_DIR": str(xhub.settings.data_dir),
+            "TABADOL_EVENT_STORE": xhub.settings.event_store,
+            "TABADOL_LISTEN": "127.0.0.1:0",
+        }
+    )
+    running = await create_server(xhub.hub, unconnected)  # no TABADOL_*_URL: no exchanges
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
             stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(channel)
             await register(xhub)
             code = await open_case(xhub)
@@ -776,5 +759,4 @@ async def test_without_connectors_the_exchange_rpcs_say_so_and_get_case_still_wo
             got = await stub.GetCase(desk.GetCaseRequest(tracking_code=code), metadata=MD)
             assert got.case.required_identity_level == 2
     finally:
-        await server.stop(0)
-        executor.close()
+        await running.stop(grace=0)

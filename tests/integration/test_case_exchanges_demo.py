@@ -12,17 +12,14 @@ from tabadol.catalogue.v1 import catalogue_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
-from hub.application.exchanges import CaseExchanges, CaseExchangeUseCases
 from hub.application.hub import TabadolHub
 from hub.audit.export import read_trail
-from hub.bootstrap import connect_clients
+from hub.bootstrap import connect_clients, create_server
 from hub.config import Settings
 from hub.demo.exchanges import SimulatorProcesses, run_exchange_demo
 from hub.demo.story import DEMO_RECORDS
-from hub.ledger.executor import Executor
 from hub.trail.keys import PublicKeyRing, init_keys
 from hub.trail.verify import verify_trail
-from tests.integration.test_case_exchanges import serve
 
 FATES = ["rated", "delivered", "rejected", "rated", "cancelled", "rated"]
 
@@ -46,16 +43,16 @@ async def test_the_demo_survives_a_treasury_outage_and_reconciles_a_crashed_paym
         "TABADOL_POSTAL_CODE_URL",
         "TABADOL_TREASURY_URL",
     }
-    settings = Settings.from_env({"TABADOL_DATA_DIR": str(tmp_path / "data")})
+    settings = Settings.from_env(
+        {"TABADOL_DATA_DIR": str(tmp_path / "data"), "TABADOL_LISTEN": "127.0.0.1:0"}
+    )
     hub = TabadolHub(
         init_keys(settings.signing_key, settings.public_keys), env=settings.eventsourcing_env()
     )
-    executor = Executor(hub)
-    exchanges = CaseExchanges(CaseExchangeUseCases(hub), executor, connect_clients(targets))
-    server, port = await serve(hub, exchanges, executor)
+    running = await create_server(hub, settings, clients=connect_clients(targets))
     lines: list[str] = []
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
             catalogue = catalogue_pb2_grpc.CatalogueServiceStub(channel)
             for code, spec in DEMO_RECORDS.items():
                 await catalogue.RegisterServiceRecord(
@@ -73,9 +70,7 @@ async def test_the_demo_survives_a_treasury_outage_and_reconciles_a_crashed_paym
                 out=lines.append,
             )
     finally:
-        await server.stop(0)
-        await exchanges.close()
-        executor.close()
+        await running.stop(grace=0)
         hub.close()
         await simulators.stop_all()
 

@@ -45,14 +45,16 @@ def spec() -> object:
 @pytest.fixture
 def hub(store_url: str, signer: Signer) -> Iterator[TabadolHub]:
     app = TabadolHub(signer, env=store_env(store_url))
-    app.register_service_record(SERVICE_CODE, spec(), by=AGENCY)
+    app.catalogue.register_service_record(SERVICE_CODE, spec(), by=AGENCY)
     yield app
     app.close()
 
 
 def open_cases(hub: TabadolHub, n: int) -> list[str]:
     return [
-        hub.open_case(SERVICE_CODE, applicant(100 + i), channel="web", by=AGENCY).tracking_code
+        hub.cases.open_case(
+            SERVICE_CODE, applicant(100 + i), channel="web", by=AGENCY
+        ).tracking_code
         for i in range(n)
     ]
 
@@ -75,7 +77,7 @@ def test_a_group_is_one_transaction_under_one_signature(
 ) -> None:
     codes = open_cases(hub, 4)
     before = len(batches_of(store_url))
-    outcomes = hub.run_group([partial(hub.record_step, c, STEP, by=AGENCY) for c in codes])
+    outcomes = hub.run_group([partial(hub.cases.record_step, c, STEP, by=AGENCY) for c in codes])
     assert all(isinstance(o, Succeeded) for o in outcomes)
     runs = batches_of(store_url)
     assert len(runs) == before + 1 and runs[-1] == [2, 2, 2, 2]
@@ -90,14 +92,14 @@ def test_commands_on_one_aggregate_keep_their_order_in_one_group(
     """Three steps, a cancellation, then a step the cancellation must refuse."""
     (code,) = open_cases(hub, 1)
     commands = [
-        *(partial(hub.record_step, code, step, by=AGENCY) for step in REQUEST_STEPS),
-        partial(hub.cancel, code, reason="انصراف متقاضی", by=AGENCY),
-        partial(hub.record_step, code, STEP, by=AGENCY),
+        *(partial(hub.cases.record_step, code, step, by=AGENCY) for step in REQUEST_STEPS),
+        partial(hub.cases.cancel, code, reason="انصراف متقاضی", by=AGENCY),
+        partial(hub.cases.record_step, code, STEP, by=AGENCY),
     ]
     outcomes = hub.run_group(commands)
     assert [type(o) for o in outcomes] == [Succeeded] * 4 + [Failed], outcomes
     assert batches_of(store_url)[-1] == [2, 3, 4, 5]
-    timeline = hub.get_case(code).timeline
+    timeline = hub.cases.get_case(code).timeline
     assert [(e.kind, e.step) for e in timeline[1:4]] == [
         ("step_recorded", s) for s in REQUEST_STEPS
     ]
@@ -115,10 +117,10 @@ def test_one_commands_error_fails_only_that_command(
 
     outcomes = hub.run_group(
         [
-            partial(hub.record_step, codes[0], STEP, by=AGENCY),
+            partial(hub.cases.record_step, codes[0], STEP, by=AGENCY),
             broken,
-            partial(hub.record_step, codes[0], STEP, by="OTHER"),  # refused: not its case
-            partial(hub.record_step, codes[1], STEP, by=AGENCY),
+            partial(hub.cases.record_step, codes[0], STEP, by="OTHER"),  # refused: not its case
+            partial(hub.cases.record_step, codes[1], STEP, by=AGENCY),
         ]
     )
     assert isinstance(outcomes[0], Succeeded) and isinstance(outcomes[3], Succeeded)
@@ -134,19 +136,19 @@ def test_a_uniqueness_conflict_fails_only_the_conflicting_command(
     codes = open_cases(hub, 2)
     outcomes = hub.run_group(
         [
-            partial(hub.record_step, codes[0], STEP, by=AGENCY),
+            partial(hub.cases.record_step, codes[0], STEP, by=AGENCY),
             partial(
-                hub.register_service_record,
+                hub.catalogue.register_service_record,
                 SERVICE_CODE,
                 spec(),
                 by=AGENCY,
             ),
-            partial(hub.record_step, codes[1], STEP, by=AGENCY),
+            partial(hub.cases.record_step, codes[1], STEP, by=AGENCY),
         ]
     )
     assert isinstance(outcomes[0], Succeeded) and isinstance(outcomes[2], Succeeded)
     assert isinstance(outcomes[1], Failed) and isinstance(outcomes[1].error, AlreadyExists)
-    assert [len(hub.get_case(c).timeline) for c in codes] == [2, 2]
+    assert [len(hub.cases.get_case(c).timeline) for c in codes] == [2, 2]
 
 
 def test_a_version_conflict_with_another_replica_is_retried_alone(
@@ -156,33 +158,33 @@ def test_a_version_conflict_with_another_replica_is_retried_alone(
     it: the group's transaction fails, each command runs again alone, and nothing is lost."""
     codes = open_cases(hub, 2)
     for code in codes:  # both replicas have the case cached
-        hub.get_case(code)
+        hub.cases.get_case(code)
     replica = TabadolHub(signer, env=store_env(store_url))
     try:
-        replica.get_case(codes[0])
+        replica.cases.get_case(codes[0])
         interloped: list[bool] = []
 
         def interloper() -> str:
             if not interloped:  # once: the replica's own write, outside this group
-                replica.record_step(codes[0], STEP, by=AGENCY)
+                replica.cases.record_step(codes[0], STEP, by=AGENCY)
                 interloped.append(True)
             return "done"
 
         outcomes = hub.run_group(
             [
-                partial(hub.record_step, codes[0], REQUEST_STEPS[1], by=AGENCY),  # reads v1
+                partial(hub.cases.record_step, codes[0], REQUEST_STEPS[1], by=AGENCY),  # reads v1
                 interloper,  # the replica writes v2 of the same case
-                partial(hub.record_step, codes[0], REQUEST_STEPS[2], by=AGENCY),
-                partial(hub.record_step, codes[1], STEP, by=AGENCY),
+                partial(hub.cases.record_step, codes[0], REQUEST_STEPS[2], by=AGENCY),
+                partial(hub.cases.record_step, codes[1], STEP, by=AGENCY),
             ]
         )
         assert all(isinstance(o, Succeeded) for o in outcomes), outcomes
         assert interloped == [True]
-        steps = [e.step for e in hub.get_case(codes[0]).timeline[1:]]
+        steps = [e.step for e in hub.cases.get_case(codes[0]).timeline[1:]]
         assert steps == list(REQUEST_STEPS)  # the replica's first, then the group's, in order
-        assert len(hub.get_case(codes[1]).timeline) == 2
+        assert len(hub.cases.get_case(codes[1]).timeline) == 2
         # the replica's cached case fast-forwards to what the first hub wrote
-        assert [e.step for e in replica.get_case(codes[0]).timeline[1:]] == steps
+        assert [e.step for e in replica.cases.get_case(codes[0]).timeline[1:]] == steps
     finally:
         replica.close()
     assert verify_trail(read_trail(store_url), ring).ok
@@ -192,8 +194,8 @@ def test_a_command_replays_only_what_its_cached_aggregate_has_not_seen(
     hub: TabadolHub,
 ) -> None:
     (code,) = open_cases(hub, 1)
-    hub.record_step(code, STEP, by=AGENCY)
-    hub.record_step(code, REQUEST_STEPS[1], by=AGENCY)
+    hub.cases.record_step(code, STEP, by=AGENCY)
+    hub.cases.record_step(code, REQUEST_STEPS[1], by=AGENCY)
     decoded: list[int] = []
     mapper = hub.mapper
     original = mapper.to_domain_event
@@ -204,11 +206,11 @@ def test_a_command_replays_only_what_its_cached_aggregate_has_not_seen(
 
     mapper.to_domain_event = counting  # type: ignore[method-assign,assignment]
     try:
-        hub.record_step(code, REQUEST_STEPS[2], by=AGENCY)
+        hub.cases.record_step(code, REQUEST_STEPS[2], by=AGENCY)
         # three stored events: only the last one, which the cached case had not seen yet,
         # is read again (the fast-forward that keeps replicas on one store correct)
         assert decoded == [1]
-        hub.get_case(code)
+        hub.cases.get_case(code)
         assert decoded == [1, 1]
     finally:
         mapper.to_domain_event = original  # type: ignore[method-assign]
@@ -224,7 +226,7 @@ async def test_the_writer_groups_queued_commands(
         blocker = asyncio.ensure_future(executor.write(gate.wait, 10))
         await asyncio.sleep(0.05)  # the writer is now busy: the next commands queue up
         steps = [
-            asyncio.ensure_future(executor.write(hub.record_step, c, STEP, by=AGENCY))
+            asyncio.ensure_future(executor.write(hub.cases.record_step, c, STEP, by=AGENCY))
             for c in codes
         ]
         await asyncio.sleep(0.05)
@@ -247,7 +249,7 @@ async def test_the_batch_is_capped_by_time(hub: TabadolHub, store_url: str) -> N
 
     def slow_step(code: str) -> str:
         threading.Event().wait(0.02)
-        return hub.record_step(code, STEP, by=AGENCY).tracking_code
+        return hub.cases.record_step(code, STEP, by=AGENCY).tracking_code
 
     try:
         blocker = asyncio.ensure_future(executor.write(gate.wait, 10))
@@ -273,17 +275,22 @@ async def test_a_full_queue_answers_resource_exhausted_with_a_retry_delay(
         blocker = asyncio.ensure_future(executor.write(gate.wait, 10))
         await asyncio.sleep(0.05)
         queued = [
-            asyncio.wrap_future(executor.submit(partial(hub.record_step, code, STEP, by=AGENCY)))
+            asyncio.wrap_future(
+                executor.submit(partial(hub.cases.record_step, code, STEP, by=AGENCY))
+            )
             for code in codes
         ]
         with pytest.raises(Overloaded) as refused:
-            await executor.write(hub.record_step, codes[0], REQUEST_STEPS[1], by=AGENCY)
+            await executor.write(hub.cases.record_step, codes[0], REQUEST_STEPS[1], by=AGENCY)
         gate.set()
         await blocker
         await asyncio.gather(*queued)
     finally:
         executor.close()
-    assert [len(hub.get_case(c).timeline) for c in codes] == [2, 2]  # the refused changed nothing
+    assert [len(hub.cases.get_case(c).timeline) for c in codes] == [
+        2,
+        2,
+    ]  # the refused changed nothing
     grpc_status = status_for(refused.value)
     assert grpc_status.code.value[0] == code_pb2.RESOURCE_EXHAUSTED
     details = rpc_status.status_pb2.Status.FromString(

@@ -51,7 +51,7 @@ def sample(text: str, name: str, **labels: str) -> float:
     return 0.0
 
 
-def _boom(server: grpc.aio.Server, hub: TabadolHub, executor: object) -> str:
+def _boom(server: grpc.aio.Server, edge: object) -> str:
     """A service whose one method fails with an exception no hub code expects."""
 
     async def explode(request: bytes, context: grpc.aio.ServicerContext) -> bytes:

@@ -22,7 +22,7 @@ from aggregates.jalali import jalali_month, to_persian_digits
 from hub.application.hub import TabadolHub
 from hub.bootstrap import Running, create_server
 from hub.config import Settings
-from hub.servicers.monitoring import SERVICE_NAME, monitoring_registrar
+from hub.servicers.monitoring import SERVICE_NAME
 from hub.streams.projector import EmbeddedProjections
 from hub.trail.keys import init_keys
 from tests.integration.test_projections_cases import CaseFactory, Outcome
@@ -60,7 +60,7 @@ async def monitored(tmp_path: Path) -> AsyncIterator[Monitored]:
     outcomes = factory.many(8)
     embedded = EmbeddedProjections(settings)
     views = embedded.start()
-    running = await create_server(hub, settings, extra=[monitoring_registrar(views)])
+    running = await create_server(hub, settings, views=views)
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
     monitored = Monitored(
         hub,

@@ -33,17 +33,16 @@ from aggregates.identifiers import NationalCode, TrackingCode, TrackingKind
 from aggregates.jalali import TEHRAN
 from aggregates.petition import Route, RoutingTable
 from hub.application.hub import TabadolHub
-from hub.application.participation import TokenlessDevVerifier
+from hub.application.participants import TokenlessDevVerifier
 from hub.audit.export import read_trail
 from hub.bootstrap import create_server
 from hub.config import Settings, store_env
 from hub.demo.consultation import run_consultation_demo
 from hub.servicers.auth import AGENCY_HEADER
-from hub.servicers.consultation import register_consultation_service
-from hub.servicers.petition import register_petition_service
 from hub.testing import InMemoryIdentityVerifier, ManualClock
 from hub.trail.certificates import CertificateError, verify_certificate
 from hub.trail.keys import PublicKeyRing, Signer
+from hub.trail.pseudonyms import Pseudonymiser
 from hub.trail.verify import verify_trail
 
 START = datetime(2026, 4, 21, 6, 30, tzinfo=UTC)  # 1405-02-01 10:00 in Tehran
@@ -115,9 +114,7 @@ async def live(
     hub = _Hub(signer, env=settings.eventsourcing_env())
     clock, ids = ManualClock(START), InMemoryIdentityVerifier()
     _configure(hub, ids, clock)
-    running = await create_server(
-        hub, settings, extra=(register_consultation_service, register_petition_service)
-    )
+    running = await create_server(hub, settings)
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
     try:
         yield Live(hub, channel, clock, ids, store_url, ring)
@@ -399,6 +396,10 @@ async def test_two_hubs_on_one_store_count_a_racing_vote_once(live: Live, signer
     code = await new_call(live, type_=pb.PARTICIPATION_TYPE_VOTE)
     other = _Hub(signer, env=store_env(live.store_url))
     _configure(other, live.ids, live.clock)
+
+    def participant_of(token: str) -> str:
+        return Pseudonymiser(KEY)(live.people[token])
+
     try:
         for serial in range(8):
             token = live.person(3000 + serial)
@@ -407,7 +408,9 @@ async def test_two_hubs_on_one_store_count_a_racing_vote_once(live: Live, signer
             def vote(hub: _Hub, token: str = token, barrier: threading.Barrier = barrier) -> str:
                 barrier.wait()
                 try:
-                    hub.cast_vote(code, identity_token=token, choice="agree", by="MYGOV")
+                    hub.consultations.cast_vote(
+                        code, participant=participant_of(token), choice="agree", by="MYGOV"
+                    )
                 except AlreadyExists:
                     return "refused"
                 return "counted"
@@ -417,7 +420,7 @@ async def test_two_hubs_on_one_store_count_a_racing_vote_once(live: Live, signer
             assert results == ["counted", "refused"]
     finally:
         other.close()
-    view = await asyncio.to_thread(live.hub.get_consultation, code)
+    view = await asyncio.to_thread(live.hub.consultations.get_consultation, code)
     assert view.votes == 8
     verified = verify_trail(read_trail(live.store_url), live.ring)
     assert verified.ok, verified.problem
@@ -1001,9 +1004,11 @@ async def test_bad_calls_are_refused_with_status_field_and_message_and_store_not
 async def test_participation_is_refused_until_configured(store_url: str, signer: Signer) -> None:
     hub = _Hub(signer, env=store_env(store_url))
     try:
-        view = hub.request_consultation(unit="u", kind="bill", participation_type="vote", by="MSRT")
+        hub.consultations.request_consultation(
+            unit="u", kind="bill", participation_type="vote", by="MSRT"
+        )
         with pytest.raises(Exception, match="not configured") as refused:
-            hub.cast_vote(view.tracking_code, identity_token="x", choice="agree", by="MYGOV")
+            await hub.participants.pseudonym_of("x")
         assert refused.type.__name__ == "TransitionRefused"
     finally:
         hub.close()

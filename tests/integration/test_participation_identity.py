@@ -12,7 +12,7 @@ from connectors import identity
 from connectors.errors import ConnectorError
 from connectors.identity.simulator import create_server
 from hub.application.errors import IdentityProviderUnavailable
-from hub.application.participation import IntrospectingVerifier
+from hub.application.participants import IntrospectingVerifier
 from hub.servicers.errors import status_for
 from tests.samples import applicant
 

@@ -34,8 +34,6 @@ from hub.application.hub import TabadolHub
 from hub.application.programme import jalali_today
 from hub.bootstrap import Running, create_server
 from hub.config import Settings
-from hub.servicers.monitoring import monitoring_registrar
-from hub.servicers.programme import programme_registrar
 from hub.streams.projector import EmbeddedProjections
 from hub.trail.keys import init_keys
 from tests.samples import ACCOUNT, LEGAL_PERMIT, applicant, spec_proto
@@ -172,9 +170,7 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
     hub.clock = clock
     embedded = EmbeddedProjections(settings)
     views = embedded.start()
-    running = await create_server(
-        hub, settings, extra=[monitoring_registrar(views), programme_registrar(views)]
-    )
+    running = await create_server(hub, settings, views=views)
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
     api = Api(hub, clock, running, channel, embedded)
     for code, (spec, meta) in records().items():

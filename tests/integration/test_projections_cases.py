@@ -16,7 +16,6 @@ import pytest
 
 from aggregates.jalali import jalali_month
 from aggregates.service_record import InquiryKind, Stage
-from hub.application.exchanges import CaseExchangeUseCases
 from hub.application.hub import TabadolHub
 from hub.config import APP_NAME, store_env
 from hub.servicers.convert import spec_from_proto
@@ -58,7 +57,7 @@ class CaseFactory:
 
     def __init__(self, hub: TabadolHub, seed: int = 1405) -> None:
         self.hub = hub
-        self.exchanges = CaseExchangeUseCases(hub)
+        self.exchanges = hub.exchange_records
         self.rng = random.Random(seed)
         self._inquiries = 0
         for code, (agency, *stages) in SERVICES.items():
@@ -75,7 +74,7 @@ class CaseFactory:
             for name, stage in steps:
                 step = proto.process.add(name=name, time_limit_hours=24)
                 step.stage = {"request": 1, "production": 2, "delivery": 3}[stage.value]
-            hub.register_service_record(code, spec_from_proto(proto), by=agency)
+            hub.catalogue.register_service_record(code, spec_from_proto(proto), by=agency)
 
     def run(
         self,
@@ -90,7 +89,9 @@ class CaseFactory:
         """One case, from opening to ``fate``: open, rejected, cancelled, delivered, rated."""
         agency, *stages = SERVICES[service_code]
         hub, code = self.hub, ""
-        code = hub.open_case(service_code, national_code, channel="web", by=agency).tracking_code
+        code = hub.cases.open_case(
+            service_code, national_code, channel="web", by=agency
+        ).tracking_code
         self.exchanges.record_identity(
             code, active=True, national_code=national_code, level=2, by=agency
         )
@@ -99,9 +100,9 @@ class CaseFactory:
         ):
             if fate in ("rejected", "cancelled", "open") and stage is Stage.PRODUCTION:
                 if fate == "rejected":
-                    hub.reject(code, reason=note or "مدارک ناقص", by=agency)
+                    hub.cases.reject(code, reason=note or "مدارک ناقص", by=agency)
                 elif fate == "cancelled":
-                    hub.cancel(code, reason=note or "انصراف", by=agency)
+                    hub.cases.cancel(code, reason=note or "انصراف", by=agency)
                 return Outcome(code, agency, service_code, national_code, fate, False, None)
             if stage is Stage.PRODUCTION:
                 self._inquiries += 1
@@ -115,13 +116,13 @@ class CaseFactory:
                     by=agency,
                 )
             for name in names:
-                hub.record_step(code, name, note=note, by=agency)
+                hub.cases.record_step(code, name, note=note, by=agency)
             if stage is not Stage.DELIVERY:
-                hub.complete_stage(code, stage, by=agency)
-        hub.deliver(code, in_person=in_person, note=note, by=agency)
+                hub.cases.complete_stage(code, stage, by=agency)
+        hub.cases.deliver(code, in_person=in_person, note=note, by=agency)
         if fate == "rated":
             score = score if score is not None else self.rng.randint(1, 5)
-            hub.rate_satisfaction(code, score=score, comment=note, by="MYGOV")
+            hub.cases.rate_satisfaction(code, score=score, comment=note, by="MYGOV")
         else:
             score = None
         return Outcome(code, agency, service_code, national_code, fate, in_person, score)
@@ -157,7 +158,7 @@ def test_kpi_figures_match_the_cases_they_come_from(tmp_path: Path, signer: Sign
     for (agency, service), kpis in figures.items():
         mine = [o for o in outcomes if o.agency == agency and service in ("", o.service_code)]
         delivered = [o for o in mine if o.fate in ("delivered", "rated")]
-        cases = [hub.get_case(o.tracking_code) for o in delivered]
+        cases = [hub.cases.get_case(o.tracking_code) for o in delivered]
         hours = sorted(
             (c.timeline[-1 if c.satisfaction is None else -2].at - c.timeline[0].at).total_seconds()
             / 3600

@@ -30,8 +30,8 @@ def test_a_failed_projection_is_reported_and_close_still_closes(
         raise sql.IntegrityError("simulated: the read-model connection was lost")
 
     monkeypatch.setattr(sql.SQLView, "apply", lost_connection)
-    hub.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
-    hub.open_case(SERVICE_CODE, applicant(), channel="web", by=AGENCY)
+    hub.catalogue.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
+    hub.cases.open_case(SERVICE_CODE, applicant(), channel="web", by=AGENCY)
     deadline = time.monotonic() + 10
     while embedded.failure() is None:
         assert time.monotonic() < deadline, "the failed projection was never reported"

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from aggregates.identifiers import NationalCode
 from hub.application.hub import TabadolHub
-from hub.application.pseudonyms import Pseudonymizer
 from hub.config import APP_NAME
 from hub.trail.keys import Signer
+from hub.trail.pseudonyms import WINDOW_SUBJECT, Pseudonymiser
 from projections._sql import catch_up, open_view
 from projections.window_feed import PERSONAL_FIELDS, WindowFeedProjection, WindowFeedView
 from tests.integration.test_projections_cases import FATES, SERVICES, CaseFactory
@@ -57,7 +57,7 @@ def test_the_feed_never_carries_personal_data(cases: list[dict[str, object]]) ->
             in_person=bool(person["in_person"]),
             note=f"متقاضی {person['name']} متولد {person['birth_date']} کد ملی {person['national_code']}",
         )
-    pseudonymize = Pseudonymizer(b"k" * 32)
+    pseudonymize = Pseudonymiser(b"k" * 32, WINDOW_SUBJECT)
     view = open_view(
         WindowFeedView,
         "window_feed",

@@ -19,7 +19,6 @@ from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.service_record import InquiryKind
-from hub.application.exchanges import CaseExchangeUseCases
 from hub.audit.export import read_trail
 from hub.trail.verify import verify_trail
 from tests.conftest import LiveHub
@@ -56,7 +55,7 @@ async def open_case(live: LiveHub) -> str:
 async def record_exchanges(live: LiveHub, code: str, *, identity: bool) -> None:
     """Record what the other agencies' systems answered, through the hub's use cases (the
     exchanges over gRPC, against the simulators, are in test_case_exchanges*.py)."""
-    use_cases = CaseExchangeUseCases(live.hub)
+    use_cases = live.hub.exchange_records
 
     def record() -> None:
         if identity:

@@ -10,8 +10,7 @@ import pytest
 from eventsourcing.utils import resolve_topic
 
 from aggregates.jalali import to_persian_digits
-from hub.application.participation import Pseudonymiser
-from hub.application.pseudonyms import Pseudonymizer, load_pseudonym_key
+from hub.trail.pseudonyms import WINDOW_SUBJECT, Pseudonymiser, load_pseudonym_key
 from projections.window_feed import (
     CONTENT_FIELDS,
     FEED_FIELDS,
@@ -49,13 +48,13 @@ def test_no_field_is_in_two_groups() -> None:
 
 def test_a_pseudonym_is_stable_keyed_and_reveals_nothing() -> None:
     code = applicant(1234)
-    one, other = Pseudonymizer(b"a" * 32), Pseudonymizer(b"b" * 32)
+    one, other = Pseudonymiser(b"a" * 32, WINDOW_SUBJECT), Pseudonymiser(b"b" * 32, WINDOW_SUBJECT)
     assert one(code) == one(to_persian_digits(code)) == one(f" {code} ")
     assert one(code) != other(code) and one(code) != one(applicant(1235))
     assert len(one(code)) == 32 and int(one(code), 16) >= 0
     assert code not in one(code) and "a" * 32 not in repr(one)
     with pytest.raises(ValueError, match="32 bytes"):
-        Pseudonymizer(b"short")
+        Pseudonymiser(b"short", WINDOW_SUBJECT)
 
 
 def test_the_window_subject_cannot_be_linked_to_the_participant_pseudonym(
@@ -63,4 +62,4 @@ def test_the_window_subject_cannot_be_linked_to_the_participant_pseudonym(
 ) -> None:
     key = load_pseudonym_key(tmp_path / "pseudonym.key", create=True)  # one hub secret
     code = applicant(1234)
-    assert Pseudonymizer(key)(code) != Pseudonymiser(key)(code)
+    assert Pseudonymiser(key, WINDOW_SUBJECT)(code) != Pseudonymiser(key)(code)

@@ -1,0 +1,218 @@
+"""Service cases (پرونده خدمت, 002 def. 11; 004 art. 6): from request to delivery, read
+back by tracking code, and tracking codes checked for authenticity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aggregates.errors import InvalidInput
+from aggregates.identifiers import NationalCode, TrackingCode, TrackingKind, case_id
+from aggregates.inquiry_receipt import InquiryReceipt, InquiryTrackingCode
+from aggregates.service_case import CaseStatus, ServiceCase, TimelineEntry
+from aggregates.service_record import EvaluationMethod, InquiryKind, Stage
+from hub.application.catalogue import Catalogue
+from hub.application.errors import AccessDenied
+from hub.application.store import Store
+
+__all__ = ["NATIONAL_WINDOW", "CaseView", "Cases", "TrackingCodeCheck", "case_view"]
+
+NATIONAL_WINDOW = "MYGOV"
+"""The national window's agency code: it carries applicants' ratings (002 art. 8)."""
+
+
+@dataclass(frozen=True)
+class CaseView:
+    tracking_code: str
+    service_code: str
+    record_revision: int
+    agency: str
+    applicant_masked: str
+    channel: str
+    status: CaseStatus
+    stage: Stage
+    timeline: tuple[TimelineEntry, ...]
+    satisfaction: tuple[int, str] | None
+    answers: Mapping[str, int] | None = None
+    corrections: int = 0
+    rating_window: tuple[datetime, datetime] | None = None
+    evaluation: EvaluationMethod | None = None
+
+
+@dataclass(frozen=True)
+class TrackingCodeCheck:
+    """Whether a tracking code is authentic, who issued it and when; no content."""
+
+    tracking_code: str
+    kind: TrackingKind
+    authentic: bool
+    inquiry_kind: InquiryKind | None = None
+    issuing_agency: str = ""
+    issued_at: datetime | None = None
+
+
+def case_view(case: ServiceCase) -> CaseView:
+    return CaseView(
+        tracking_code=case.tracking_code,
+        service_code=case.service_code,
+        record_revision=case.record_revision,
+        agency=case.agency,
+        applicant_masked=NationalCode.parse(case.applicant_national_code).masked(),
+        channel=case.channel,
+        status=case.status,
+        stage=case.stage,
+        timeline=tuple(case.timeline),
+        satisfaction=case.satisfaction,
+        answers=case.answers if case.satisfaction else None,
+        corrections=case.corrections,
+        rating_window=case.rating_window,
+        evaluation=case.evaluation,
+    )
+
+
+class Cases:
+    """Open a case of a catalogued service and move it on, as its main agency."""
+
+    def __init__(self, store: Store, catalogue: Catalogue, now: Callable[[], datetime]) -> None:
+        self._store = store
+        self._catalogue = catalogue
+        self._now = now
+
+    def open_case(
+        self,
+        service_code: str,
+        applicant_national_code: str,
+        *,
+        channel: str,
+        by: str,
+        forms: Mapping[str, Any] | None = None,
+    ) -> CaseView:
+        """``forms``: each required document's e-form data, checked against its schema."""
+        applicant = NationalCode.parse(applicant_national_code, field="applicant_national_code")
+        record = self._catalogue.record(service_code)
+        case = self._store.create(
+            TrackingKind.CASE,
+            lambda code: ServiceCase.open(
+                code,
+                service_code=record.service_code,
+                record_revision=record.revision,
+                record=record.spec,
+                applicant=applicant,
+                agency=by,
+                channel=channel,
+                by=by,
+                forms=forms,
+            ),
+        )
+        return case_view(case)
+
+    def record_step(self, tracking_code: str, step: str, *, note: str = "", by: str) -> CaseView:
+        return self._act(tracking_code, by, lambda c: c.record_step(step, by=by, note=note))
+
+    def complete_stage(self, tracking_code: str, stage: Stage, *, by: str) -> CaseView:
+        return self._act(tracking_code, by, lambda c: c.complete_stage(stage, by=by))
+
+    def deliver(
+        self, tracking_code: str, *, in_person: bool = False, note: str = "", by: str
+    ) -> CaseView:
+        return self._act(
+            tracking_code, by, lambda c: c.deliver(by=by, in_person=in_person, note=note)
+        )
+
+    def reject(self, tracking_code: str, *, reason: str, by: str) -> CaseView:
+        return self._act(tracking_code, by, lambda c: c.reject(reason, by=by))
+
+    def cancel(self, tracking_code: str, *, reason: str, by: str) -> CaseView:
+        return self._act(tracking_code, by, lambda c: c.cancel(reason, by=by))
+
+    def rate_satisfaction(
+        self,
+        tracking_code: str,
+        *,
+        score: int = 0,
+        comment: str = "",
+        by: str,
+        answers: Mapping[str, int] | None = None,
+    ) -> CaseView:
+        """The applicant's rating, carried by the national window or the case's own agency
+        (its window); no other agency may rate, so the satisfaction figures stay the
+        applicants' own. ``answers`` answer the record's questions (002 art. 8); a bare
+        ``score`` answers a one-question method."""
+        now = self._now()
+
+        def rate(case: ServiceCase) -> None:
+            if by not in (case.agency, NATIONAL_WINDOW):
+                raise AccessDenied(
+                    f"only {case.agency} or the national window ({NATIONAL_WINDOW})"
+                    f" may carry the rating of case {case.tracking_code}, not {by}"
+                )
+            case.rate(dict(answers) if answers else score, comment, by=by, now=now)
+
+        return case_view(self._change(tracking_code, rate))
+
+    def request_correction(self, tracking_code: str, *, reason: str, by: str) -> CaseView:
+        """Send the request back to the applicant to correct (rework, 002 art. 8)."""
+        return self._act(tracking_code, by, lambda c: c.request_correction(reason, by=by))
+
+    def get_case(self, tracking_code: str) -> CaseView:
+        return case_view(self.load(tracking_code))
+
+    def load(self, tracking_code: str) -> ServiceCase:
+        """The case aggregate, for the other use-case rooms (never the edge)."""
+        code = TrackingCode.parse(tracking_code)
+        return self._store.get(case_id(code.value), ServiceCase, "case", tracking_code)
+
+    def verify_tracking_code(self, text: str) -> TrackingCodeCheck:
+        """Whether a case code (checked by its check character first) or a registry's
+        inquiry code (checked by its Luhn digit first) was issued, by whom and when."""
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidInput.field("tracking_code", "a tracking code is required")
+        if InquiryTrackingCode.looks_like(text):
+            inquiry = InquiryTrackingCode.parse(text, field="tracking_code").value
+            receipt = self._store.find(InquiryReceipt.create_id(inquiry), InquiryReceipt)
+            if receipt is None:
+                return TrackingCodeCheck(inquiry, TrackingKind.INQUIRY, authentic=False)
+            return TrackingCodeCheck(
+                inquiry,
+                TrackingKind.INQUIRY,
+                authentic=True,
+                inquiry_kind=receipt.kind,
+                issuing_agency=receipt.issuing_agency,
+                issued_at=receipt.inquired_at,
+            )
+        code = TrackingCode.parse(text)
+        if code.kind is not TrackingKind.CASE:
+            msg = (
+                f"this checks case codes ({TrackingKind.CASE.value}-…) and registries' inquiry"
+                f" codes (16 digits); {code.value} is a {code.kind.name.lower()} code"
+            )
+            raise InvalidInput.field("tracking_code", msg)
+        case = self._store.find(case_id(code.value), ServiceCase)
+        if case is None:
+            return TrackingCodeCheck(code.value, code.kind, authentic=False)
+        return TrackingCodeCheck(
+            code.value,
+            code.kind,
+            authentic=True,
+            issuing_agency=case.agency,
+            issued_at=case.opened_at,
+        )
+
+    def _act(self, tracking_code: str, by: str, command: Callable[[ServiceCase], None]) -> CaseView:
+        """Run a command on a case as its main agency."""
+
+        def guarded(case: ServiceCase) -> None:
+            if case.agency != by:
+                raise AccessDenied(f"case {case.tracking_code} belongs to {case.agency}, not {by}")
+            command(case)
+
+        return case_view(self._change(tracking_code, guarded))
+
+    def _change(self, tracking_code: str, command: Callable[[ServiceCase], None]) -> ServiceCase:
+        code = TrackingCode.parse(tracking_code)
+        case, _ = self._store.change(
+            case_id(code.value), ServiceCase, "case", tracking_code, command
+        )
+        return case
