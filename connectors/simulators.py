@@ -11,7 +11,6 @@ import contextlib
 import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal, get_args
 
 import grpc
 import structlog
@@ -21,12 +20,11 @@ from connectors.civil_registry import simulator as civil_registry
 from connectors.deeds_registry import simulator as deeds_registry
 from connectors.identity import simulator as identity
 from connectors.postal_code import simulator as postal_code
+from connectors.systems import SYSTEMS, System
 from connectors.treasury import simulator as treasury
 
 __all__ = ["DEFAULT_SEED", "SYSTEMS", "Faults", "System", "create_server", "main", "run_simulator"]
 
-System = Literal["civil-registry", "deeds-registry", "postal-code", "identity", "treasury"]
-SYSTEMS: tuple[System, ...] = get_args(System)
 
 _log = structlog.get_logger("connectors.simulators")
 

@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from connectors.simulators import SYSTEMS
+from connectors.systems import SYSTEMS
 from hub.ledger.stores import APP_NAME, ConfigError, store_env
 
 __all__ = ["APP_NAME", "EXCHANGE_SETTINGS", "ConfigError", "Settings", "store_env"]

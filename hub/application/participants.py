@@ -20,6 +20,7 @@ from aggregates.errors import InvalidInput, TransitionRefused
 from aggregates.identifiers import NationalCode
 from aggregates.petition import Route, RoutingTable
 from hub.application.errors import IdentityProviderUnavailable
+from hub.application.ports import TokenAnswer
 from hub.trail.pseudonyms import Pseudonymiser
 
 __all__ = [
@@ -67,21 +68,10 @@ class TokenlessDevVerifier:
         return NationalCode.parse(token, field=_TOKEN_FIELD).value
 
 
-class _Introspection(Protocol):
-    @property
-    def active(self) -> bool: ...
-
-    @property
-    def national_code(self) -> str | None: ...
-
-    @property
-    def assurance_level(self) -> int | None: ...
-
-
 class TokenIntrospector(Protocol):
     """What :class:`IntrospectingVerifier` needs of the identity provider's client."""
 
-    async def introspect_token(self, token: str) -> _Introspection: ...
+    async def introspect_token(self, token: str) -> TokenAnswer: ...
 
 
 class IntrospectingVerifier:

@@ -54,8 +54,9 @@ from hub.audit.export import events_from
 from hub.ledger.signing import LedgerApplication
 from hub.telemetry import metrics
 from hub.trail.aggregate_map import AggregateMap, MapHead
+from hub.trail.encoding import utc_text
 from hub.trail.envelope import Envelope, EnvelopeError
-from hub.trail.keys import ORIGIN_PREFIX, PublicKeyRing, Signer, load_history, utc_text
+from hub.trail.keys import ORIGIN_PREFIX, PublicKeyRing, Signer, load_history
 from hub.trail.merkle import MerkleTree, ProofError, verify_consistency
 from hub.trail.signed_note import Checkpoint, sign_note
 from hub.trail.subjects import code_subject, is_code

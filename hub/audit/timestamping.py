@@ -28,7 +28,7 @@ from cryptography import x509
 
 from hub.audit.anchors import Anchor, AnchorStore
 from hub.audit.checkpoints import CheckpointStore, StoredCheckpoint
-from hub.trail.keys import utc_text
+from hub.trail.encoding import utc_text
 from hub.trail.timestamps import TimestampError, timestamp_message, tsa_name, verify_timestamp
 
 __all__ = ["TimestampSource", "Timestamper", "TimestamperStatus"]

@@ -36,7 +36,7 @@ from hub.trail.cosignature import (
     merge_signature_lines,
     parse_cosigner_vkey,
 )
-from hub.trail.keys import utc_text
+from hub.trail.encoding import utc_text
 
 __all__ = ["WitnessEndpoint", "WitnessSender", "WitnessStatus", "parse_witnesses"]
 

@@ -12,7 +12,8 @@ from typing import Any
 from hub.audit.checkpoints import checkpoint_store_for, count_events
 from hub.audit.export import open_recorder
 from hub.config import Settings
-from hub.trail.keys import init_keys, load_history, parse_utc, revoke_key, rotate_keys, utc_text
+from hub.trail.encoding import parse_utc, utc_text
+from hub.trail.keys import init_keys, load_history, revoke_key, rotate_keys
 
 __all__ = ["add_keys_parser", "run_keys"]
 

@@ -35,7 +35,7 @@ from connectors.civil_registry import Person
 from connectors.deeds_registry.records import LegalPerson
 from connectors.identity.client import IdentityProviderClient
 from connectors.postal_code.records import PostalAddress
-from connectors.simulators import SYSTEMS
+from connectors.systems import SYSTEMS
 from connectors.treasury.client import TreasuryClient
 from hub.config import EXCHANGE_SETTINGS as SYSTEM_SETTINGS
 from hub.servicers.auth import AGENCY_HEADER

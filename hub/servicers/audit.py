@@ -23,7 +23,7 @@ from hub.ledger.executor import Executor
 from hub.servicers.convert import timestamp
 from hub.servicers.edge import Edge
 from hub.servicers.errors import domain_errors_as_status, status_for
-from hub.trail.keys import parse_utc
+from hub.trail.encoding import parse_utc
 
 __all__ = ["AuditServicer", "register"]
 

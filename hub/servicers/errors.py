@@ -1,4 +1,6 @@
-"""One table from domain errors to gRPC status codes, with field-level details."""
+"""The one table from the hub's errors to gRPC status: domain errors (with field-level
+details), a full write queue (RetryInfo) and failed exchanges with other agencies' systems
+(ErrorInfo naming the system; RetryInfo when trying again may succeed)."""
 
 from __future__ import annotations
 
@@ -20,9 +22,10 @@ from aggregates.errors import (
     TransitionRefused,
 )
 from hub.application.errors import AccessDenied, IdentityProviderUnavailable
+from hub.application.exchanges import ExchangeFailedError
 from hub.ledger.executor import Overloaded
 
-__all__ = ["domain_errors_as_status", "status_for"]
+__all__ = ["domain_errors_as_status", "exchange_failure_status", "status_for"]
 
 _CODES: list[tuple[type[DomainError] | type[Overloaded], int]] = [
     (InvalidInput, code_pb2.INVALID_ARGUMENT),
@@ -76,11 +79,60 @@ def _pack(message: Any) -> any_pb2.Any:
     return packed
 
 
+# How a failed exchange with another agency's system answers the caller.
+_EXCHANGE_CODES = {
+    "unavailable": code_pb2.UNAVAILABLE,
+    "circuit_open": code_pb2.UNAVAILABLE,
+    "invalid_answer": code_pb2.UNAVAILABLE,
+    "timeout": code_pb2.DEADLINE_EXCEEDED,
+    "refused": code_pb2.FAILED_PRECONDITION,
+}
+_ERROR_DOMAIN = "tabadol.gov.ir"
+_RETRY_AFTER_SECONDS = 1
+
+
+def exchange_failure_status(error: ExchangeFailedError) -> grpc.Status:
+    """The rich status of a failed exchange: its code, ErrorInfo naming the system and the
+    operation, and RetryInfo when trying again later may succeed (else PreconditionFailure)."""
+    details = [
+        error_details_pb2.ErrorInfo(
+            reason=error.kind.upper(),
+            domain=_ERROR_DOMAIN,
+            metadata={
+                "system": error.system,
+                "operation": error.operation,
+                "tracking_code": error.tracking_code,
+            },
+        )
+    ]
+    if error.retryable:
+        delay = duration_pb2.Duration(seconds=_RETRY_AFTER_SECONDS)
+        details.append(error_details_pb2.RetryInfo(retry_delay=delay))
+    else:
+        details.append(
+            error_details_pb2.PreconditionFailure(
+                violations=[
+                    error_details_pb2.PreconditionFailure.Violation(
+                        type="EXCHANGE", subject=error.system, description=error.reason
+                    )
+                ]
+            )
+        )
+    packed = []
+    for detail in details:
+        holder = any_pb2.Any()
+        holder.Pack(detail)
+        packed.append(holder)
+    code = _EXCHANGE_CODES.get(error.kind, code_pb2.UNAVAILABLE)
+    return rpc_status.to_status(status_pb2.Status(code=code, message=error.message, details=packed))
+
+
 _F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
 
 
 def domain_errors_as_status(method: _F) -> _F:
-    """Turn a domain error raised by a servicer method into its gRPC status."""
+    """Turn an error a servicer method raises (domain, overload, failed exchange) into its
+    gRPC status, from the one table above."""
 
     @wraps(method)
     async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
@@ -88,5 +140,7 @@ def domain_errors_as_status(method: _F) -> _F:
             return await method(self, request, context)
         except (DomainError, Overloaded) as error:
             await context.abort_with_status(status_for(error))
+        except ExchangeFailedError as error:  # already recorded on the case
+            await context.abort_with_status(exchange_failure_status(error))
 
     return wrapper  # type: ignore[return-value]

@@ -47,14 +47,13 @@ checkpoint, by recomputing the map from the trail.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from hub.trail.encoding import b64, unb64
 from hub.trail.merkle import HASH_SIZE, MerkleTree, ProofError, verify_inclusion
 
 __all__ = [
@@ -108,7 +107,7 @@ class MapEntry:
             "aggregate_id": self.aggregate_id,
             "version": self.version,
             "log_index": self.log_index,
-            "leaf_hash": _b64(self.leaf_hash),
+            "leaf_hash": b64(self.leaf_hash),
         }
 
     @classmethod
@@ -123,7 +122,7 @@ class MapEntry:
             raise MapError(f"{where}: version and log_index must be integers")
         if version < 1 or log_index < 0:
             raise MapError(f"{where}: version must be ≥ 1 and log_index ≥ 0")
-        leaf = _unb64(raw["leaf_hash"], f"{where} leaf_hash")
+        leaf = _decode(raw["leaf_hash"], f"{where} leaf_hash")
         if len(leaf) != HASH_SIZE:
             raise MapError(f"{where}: leaf_hash must be {HASH_SIZE} bytes")
         return cls(aggregate_id, version, log_index, leaf)
@@ -138,7 +137,7 @@ class MapHead:
 
     def extension(self) -> str:
         """The checkpoint extension line."""
-        return f"{MAP_EXTENSION} {self.count} {_b64(self.root)}"
+        return f"{MAP_EXTENSION} {self.count} {b64(self.root)}"
 
     @classmethod
     def parse(cls, line: str) -> MapHead:
@@ -148,8 +147,8 @@ class MapHead:
         count = parts[1]
         if not count.isdigit() or (count != "0" and count.startswith("0")):
             raise MapError(f"aggregate-map count {count!r} is not a decimal number")
-        root = _unb64(parts[2], "aggregate-map root")
-        if len(root) != HASH_SIZE or _b64(root) != parts[2]:
+        root = _decode(parts[2], "aggregate-map root")
+        if len(root) != HASH_SIZE or b64(root) != parts[2]:
             raise MapError("aggregate-map root is not a canonical base64 SHA-256 hash")
         return cls(int(count), root)
 
@@ -171,7 +170,7 @@ class MapNeighbour:
     proof: tuple[bytes, ...]
 
     def to_json(self) -> dict[str, Any]:
-        return {"entry": self.entry.to_json(), "proof": [_b64(h) for h in self.proof]}
+        return {"entry": self.entry.to_json(), "proof": [b64(h) for h in self.proof]}
 
 
 @dataclass(frozen=True)
@@ -228,7 +227,7 @@ class MapProof:
             "entry": self.entry.to_json(),
             "index": self.index,
             "size": self.size,
-            "proof": [_b64(h) for h in self.proof],
+            "proof": [b64(h) for h in self.proof],
             "left": self.left.to_json() if self.left else None,
             "right": self.right.to_json() if self.right else None,
         }
@@ -264,7 +263,7 @@ def _neighbour(raw: object, where: str) -> MapNeighbour | None:
 def _hashes(raw: object, where: str) -> tuple[bytes, ...]:
     if not isinstance(raw, list):
         raise MapError(f"{where} must be a list of base64 hashes")
-    return tuple(_unb64(h, f"{where} hash {i}") for i, h in enumerate(raw, start=1))
+    return tuple(_decode(h, f"{where} hash {i}") for i, h in enumerate(raw, start=1))
 
 
 class AggregateMap:
@@ -332,14 +331,5 @@ class AggregateMap:
         )
 
 
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
-
-
-def _unb64(value: object, where: str) -> bytes:
-    if not isinstance(value, str):
-        raise MapError(f"{where} is not a base64 string")
-    try:
-        return base64.b64decode(value.encode("ascii"), validate=True)
-    except (UnicodeEncodeError, binascii.Error):
-        raise MapError(f"{where} is not base64") from None
+def _decode(value: object, where: str) -> bytes:
+    return unb64(value, where, MapError, canonical=False)

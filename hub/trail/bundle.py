@@ -26,8 +26,6 @@ only, and says so (``complete`` is False).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +34,7 @@ from uuid import UUID
 from aggregates.errors import DomainError
 from hub.trail.aggregate_map import MapError, MapProof
 from hub.trail.cosignature import WitnessPolicy
+from hub.trail.encoding import b64, unb64
 from hub.trail.keys import KeyFileError, KeyHistory, PublicKeyRing
 from hub.trail.merkle import ProofError, verify_inclusion
 from hub.trail.subjects import CodeSubject, code_subject
@@ -76,8 +75,8 @@ class BundledEvent:
             "aggregate_id": self.event.aggregate_id,
             "version": self.event.version,
             "topic": self.event.topic,
-            "state": _b64(self.event.state),
-            "inclusion_proof": [_b64(h) for h in self.proof],
+            "state": b64(self.event.state),
+            "inclusion_proof": [b64(h) for h in self.proof],
         }
 
 
@@ -132,19 +131,6 @@ class EvidenceBundle:
         return bundle
 
 
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
-
-
-def _unb64(value: object, where: str) -> bytes:
-    if not isinstance(value, str):
-        raise BundleError(f"{where} is not a base64 string")
-    try:
-        return base64.b64decode(value.encode("ascii"), validate=True)
-    except (UnicodeEncodeError, binascii.Error):
-        raise BundleError(f"{where} is not base64") from None
-
-
 def _parse_event(raw: object, number: int) -> BundledEvent:
     where = f"event {number}"
     fields = ["log_index", "aggregate_id", "version", "topic", "state", "inclusion_proof"]
@@ -158,8 +144,8 @@ def _parse_event(raw: object, number: int) -> BundledEvent:
     proof = raw["inclusion_proof"]
     if not isinstance(proof, list):
         raise BundleError(f"{where}: inclusion_proof must be a list")
-    state = _unb64(raw["state"], f"{where} state")
-    hashes = tuple(_unb64(h, f"{where} proof hash {i}") for i, h in enumerate(proof, start=1))
+    state = _decode(raw["state"], f"{where} state")
+    hashes = tuple(_decode(h, f"{where} proof hash {i}") for i, h in enumerate(proof, start=1))
     return BundledEvent(index, TrailEvent(index, aggregate_id, version, topic, state), hashes)
 
 
@@ -340,3 +326,7 @@ def _check_subject(bundle: EvidenceBundle) -> None:
     assert record is not None
     if (str(record.aggregate_id), 1) not in present:
         raise BundleError(f"the bundle does not hold the events of {record.kind} {subject}")
+
+
+def _decode(value: object, where: str) -> bytes:
+    return unb64(value, where, BundleError, canonical=False)

@@ -21,8 +21,6 @@ a witness keeps its secret as ``PRIVATE+KEY+<name>+<key ID>+<base64(0x04 || seed
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import struct
 from collections.abc import Iterable, Sequence
@@ -41,6 +39,8 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     PublicFormat,
 )
+
+from hub.trail.encoding import b64, unb64
 
 __all__ = [
     "COSIGNATURE_TYPE",
@@ -71,20 +71,6 @@ _SIGNATURE_SIZE: Final = 4 + 8 + 64
 
 class CosignatureError(ValueError):
     """A cosigner key, a cosignature line or a note is malformed, or a cosignature is forged."""
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
-
-
-def _unb64(text: str, what: str) -> bytes:
-    try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
-    except (UnicodeEncodeError, binascii.Error):
-        raise CosignatureError(f"{what} is not standard base64") from None
-    if _b64(raw) != text:
-        raise CosignatureError(f"{what} is not canonical base64")
-    return raw
 
 
 def _check_name(name: str) -> None:
@@ -119,7 +105,7 @@ class CosignerKey:
     @property
     def vkey(self) -> str:
         """``<name>+<hex key ID>+<base64(0x04 || public key)>``."""
-        encoded = _b64(bytes([COSIGNATURE_TYPE]) + _raw(self.public_key))
+        encoded = b64(bytes([COSIGNATURE_TYPE]) + _raw(self.public_key))
         return f"{self.name}+{self.key_id.hex()}+{encoded}"
 
 
@@ -130,7 +116,7 @@ def parse_cosigner_vkey(vkey: str) -> CosignerKey:
         raise CosignatureError(f"malformed witness key {vkey!r}: expected <name>+<key ID>+<key>")
     name, hex_id, encoded = parts
     _check_name(name)
-    data = _unb64(encoded, f"witness key {name}")
+    data = _decode(encoded, f"witness key {name}")
     if len(data) != 1 + _KEY_SIZE or data[0] != COSIGNATURE_TYPE:
         raise CosignatureError(
             f"witness key {name}: expected 0x04 (Ed25519 cosignature/v1) and a 32-byte key"
@@ -145,7 +131,7 @@ def cosigner_secret(name: str, private_key: Ed25519PrivateKey) -> str:
     """The witness's secret key string ``PRIVATE+KEY+<name>+<key ID>+<base64(0x04 || seed)>``."""
     seed = private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     kid = cosigner_key_id(name, private_key.public_key())
-    return f"PRIVATE+KEY+{name}+{kid.hex()}+{_b64(bytes([COSIGNATURE_TYPE]) + seed)}"
+    return f"PRIVATE+KEY+{name}+{kid.hex()}+{b64(bytes([COSIGNATURE_TYPE]) + seed)}"
 
 
 def parse_cosigner_secret(text: str) -> tuple[str, Ed25519PrivateKey]:
@@ -154,7 +140,7 @@ def parse_cosigner_secret(text: str) -> tuple[str, Ed25519PrivateKey]:
     if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
         raise CosignatureError("malformed witness secret: expected PRIVATE+KEY+<name>+<id>+<key>")
     _, _, name, hex_id, encoded = parts
-    data = _unb64(encoded, "witness secret")
+    data = _decode(encoded, "witness secret")
     if len(data) != 1 + _KEY_SIZE or data[0] != COSIGNATURE_TYPE:
         raise CosignatureError("witness secret: expected 0x04 and a 32-byte seed")
     private_key = Ed25519PrivateKey.from_private_bytes(data[1:])
@@ -203,7 +189,7 @@ def cosign(body: str, name: str, private_key: Ed25519PrivateKey, timestamp: int)
     """The cosignature line (without newline) of ``name`` on a checkpoint ``body``."""
     kid = cosigner_key_id(name, private_key.public_key())
     signature = private_key.sign(cosigned_message(body, timestamp))
-    return f"{_SIG_PREFIX}{name} {_b64(kid + struct.pack('>Q', timestamp) + signature)}"
+    return f"{_SIG_PREFIX}{name} {b64(kid + struct.pack('>Q', timestamp) + signature)}"
 
 
 @dataclass(frozen=True)
@@ -229,7 +215,7 @@ def cosignatures(note: str, witnesses: Iterable[CosignerKey]) -> list[Cosignatur
             raise CosignatureError(f"malformed signature line {line!r}")
         name, _, encoded = line[len(_SIG_PREFIX) :].partition(" ")
         try:
-            raw = _unb64(encoded, "signature")
+            raw = _decode(encoded, "signature")
         except CosignatureError:
             continue  # not ours to judge: the note's own parser names malformed lines
         witness = table.get((name, raw[:4]))
@@ -311,3 +297,7 @@ class WitnessPolicy:
             found,
             f"witness policy not met: no cosignature by {', '.join(missing)}",
         )
+
+
+def _decode(text: str, what: str) -> bytes:
+    return unb64(text, what, CosignatureError)

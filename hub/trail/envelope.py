@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from hub.trail.encoding import length_prefixed
 from hub.trail.merkle import MerkleTree
 
 __all__ = [
@@ -69,10 +70,6 @@ class EnvelopeError(ValueError):
     """The stored bytes are not a well-formed Tabadol envelope."""
 
 
-def _field(data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + data
-
-
 def event_hash(
     prev_hash: bytes, originator_id: UUID | str, version: int, topic: str, payload: bytes
 ) -> bytes:
@@ -80,21 +77,21 @@ def event_hash(
     return hashlib.sha256(
         _HASH_DOMAIN
         + prev_hash
-        + _field(str(originator_id).encode())
+        + length_prefixed(str(originator_id).encode())
         + struct.pack(">Q", version)
-        + _field(topic.encode())
-        + _field(payload)
+        + length_prefixed(topic.encode())
+        + length_prefixed(payload)
     ).digest()
 
 
 def signed_message(key_id: str, digest: bytes) -> bytes:
     """The exact bytes an Ed25519 signature covers."""
-    return _SIG_DOMAIN + _field(key_id.encode()) + digest
+    return _SIG_DOMAIN + length_prefixed(key_id.encode()) + digest
 
 
 def batch_message(key_id: str, size: int, root: bytes) -> bytes:
     """The exact bytes a version-2 (batch) signature covers."""
-    return _BATCH_DOMAIN + _field(key_id.encode()) + struct.pack(">Q", size) + root
+    return _BATCH_DOMAIN + length_prefixed(key_id.encode()) + struct.pack(">Q", size) + root
 
 
 def split_envelope(data: bytes) -> tuple[bytes, bytes]:

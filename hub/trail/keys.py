@@ -47,8 +47,6 @@ auditor recomputes by counting a whole trail (or reads from an inclusion proof).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import os
@@ -62,6 +60,8 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from hub.trail.encoding import b64, length_prefixed, parse_utc, unb64, utc_text
 
 __all__ = [
     "KEY_HISTORY_FORMAT",
@@ -77,10 +77,8 @@ __all__ = [
     "key_id_for",
     "load_history",
     "load_signer",
-    "parse_utc",
     "revoke_key",
     "rotate_keys",
-    "utc_text",
 ]
 
 PUBLIC_KEYS_FORMAT = "tabadol-public-keys/1"
@@ -102,45 +100,6 @@ def _raw_public(public_key: Ed25519PublicKey) -> bytes:
 
 def key_id_for(public_key: Ed25519PublicKey) -> str:
     return "hub-" + hashlib.sha256(_raw_public(public_key)).hexdigest()[:16]
-
-
-def utc_text(moment: datetime) -> str:
-    """The canonical RFC 3339 text of an aware time, in UTC to the second: ``…T…Z``."""
-    if moment.tzinfo is None:
-        raise ValueError("a key-history time must be timezone-aware")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_utc(text: str) -> datetime:
-    """Parse an RFC 3339 / ISO 8601 time with an offset (``Z`` allowed) into UTC."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"not an ISO 8601 time: {text!r}") from None
-    if moment.tzinfo is None:
-        raise ValueError(f"time {text!r} has no UTC offset (add Z or +03:30)")
-    return moment.astimezone(UTC)
-
-
-def _field(data: bytes | str) -> bytes:
-    raw = data.encode() if isinstance(data, str) else data
-    return struct.pack(">I", len(raw)) + raw
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
-
-
-def _unb64(text: object, what: str) -> bytes:
-    if not isinstance(text, str):
-        raise KeyFileError(f"{what} must be a base64 string")
-    try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
-    except (UnicodeEncodeError, binascii.Error):
-        raise KeyFileError(f"{what} is not base64") from None
-    if _b64(raw) != text:
-        raise KeyFileError(f"{what} is not canonical base64")
-    return raw
 
 
 @dataclass(frozen=True)
@@ -186,12 +145,12 @@ class Revocation:
     def message(self, origin: str) -> bytes:
         return (
             _REVOCATION_DOMAIN
-            + _field(origin)
-            + _field(self.key_id)
-            + _field(self.revoked_at)
+            + length_prefixed(origin)
+            + length_prefixed(self.key_id)
+            + length_prefixed(self.revoked_at)
             + struct.pack(">Q", self.trusted_size)
-            + _field(self.reason)
-            + _field(self.by)
+            + length_prefixed(self.reason)
+            + length_prefixed(self.by)
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -201,7 +160,7 @@ class Revocation:
             "trusted_size": self.trusted_size,
             "reason": self.reason,
             "by": self.by,
-            "signature": _b64(self.signature),
+            "signature": b64(self.signature),
         }
 
 
@@ -223,11 +182,11 @@ class KeyEntry:
         return (
             _ENTRY_DOMAIN
             + previous
-            + _field(origin)
-            + _field(self.key_id)
-            + _field(_ALGORITHM)
-            + _field(_raw_public(self.public_key))
-            + _field(self.valid_from or "")
+            + length_prefixed(origin)
+            + length_prefixed(self.key_id)
+            + length_prefixed(_ALGORITHM)
+            + length_prefixed(_raw_public(self.public_key))
+            + length_prefixed(self.valid_from or "")
             + struct.pack(">Q", self.valid_from_size)
         )
 
@@ -235,13 +194,13 @@ class KeyEntry:
         return {
             "key_id": self.key_id,
             "algorithm": _ALGORITHM,
-            "public_key": _b64(_raw_public(self.public_key)),
+            "public_key": b64(_raw_public(self.public_key)),
             "valid_from": self.valid_from,
             "valid_from_size": self.valid_from_size,
             "valid_until": self.valid_until,
             "revoked_at": self.revocation.revoked_at if self.revocation else None,
             "endorsed_by": self.endorsed_by,
-            "endorsement": _b64(self.endorsement) if self.endorsement else None,
+            "endorsement": b64(self.endorsement) if self.endorsement else None,
         }
 
 
@@ -405,7 +364,7 @@ class KeyHistory:
                     {
                         "key_id": e.key_id,
                         "algorithm": _ALGORITHM,
-                        "public_key": _b64(_raw_public(e.public_key)),
+                        "public_key": b64(_raw_public(e.public_key)),
                     }
                     for e in self.entries
                 ],
@@ -705,7 +664,7 @@ def init_keys(
         {
             "key_id": signer.key_id,
             "algorithm": _ALGORITHM,
-            "public_key": _b64(_raw_public(signer.public_key)),
+            "public_key": b64(_raw_public(signer.public_key)),
             "created_at": moment.isoformat(),
         }
     )
@@ -756,3 +715,7 @@ def revoke_key(
     entry = history.entry(key_id)
     assert entry is not None and entry.revocation is not None
     return entry.revocation
+
+
+def _unb64(text: object, what: str) -> bytes:
+    return unb64(text, what, KeyFileError)

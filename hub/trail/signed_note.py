@@ -42,6 +42,8 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
+from hub.trail.encoding import b64
+
 __all__ = [
     "ED25519_SIGNATURE_TYPE",
     "MAX_SIGNATURES",
@@ -94,10 +96,6 @@ def _b64decode_strict(text: str) -> bytes:
     if base64.b64encode(raw).decode("ascii") != text:
         raise ValueError("not canonical standard base64")
     return raw
-
-
-def _b64encode(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
 
 
 def _is_valid_key_name(name: str) -> bool:
@@ -161,7 +159,7 @@ class NoteVerifier:
     def vkey(self) -> str:
         """The verifier key string ``<name>+<hex key ID>+<base64(0x01 || key)>``."""
         raw = self.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
-        encoded = _b64encode(bytes([ED25519_SIGNATURE_TYPE]) + raw)
+        encoded = b64(bytes([ED25519_SIGNATURE_TYPE]) + raw)
         return f"{self.name}+{self.key_id.hex()}+{encoded}"
 
     def verify(self, message: bytes, signature: bytes) -> bool:
@@ -213,7 +211,7 @@ def signer_key(name: str, private_key: Ed25519PrivateKey) -> str:
     """Return the secret signer key string ``PRIVATE+KEY+<name>+<hex key ID>+<base64>``."""
     seed = private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     kid = key_id(name, private_key.public_key())
-    encoded = _b64encode(bytes([ED25519_SIGNATURE_TYPE]) + seed)
+    encoded = b64(bytes([ED25519_SIGNATURE_TYPE]) + seed)
     return f"PRIVATE+KEY+{name}+{kid.hex()}+{encoded}"
 
 
@@ -256,7 +254,7 @@ def sign_note(body: str, name: str, private_key: Ed25519PrivateKey) -> str:
         raise NoteError(f"invalid key name {name!r}: empty, or has a space or '+'")
     kid = key_id(name, private_key.public_key())
     signature = private_key.sign(body.encode("utf-8"))
-    return f"{body}\n{_SIG_PREFIX}{name} {_b64encode(kid + signature)}\n"
+    return f"{body}\n{_SIG_PREFIX}{name} {b64(kid + signature)}\n"
 
 
 VerifierSpec: TypeAlias = str | tuple[str, Ed25519PublicKey | bytes] | NoteVerifier
@@ -389,7 +387,7 @@ class Checkpoint:
 
     def body(self) -> str:
         """Return the note text: origin, size and base64 root hash lines, then extensions."""
-        lines = [self.origin, str(self.size), _b64encode(self.root_hash), *self.extensions]
+        lines = [self.origin, str(self.size), b64(self.root_hash), *self.extensions]
         return "".join(line + "\n" for line in lines)
 
     @classmethod

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from hub.application.hub import TabadolHub
-from hub.application.pseudonyms import Pseudonymizer
 from hub.audit.checkpoints import AuditLog, Checkpointer, checkpoint_store_for
 from hub.audit.export import open_recorder
 from hub.config import APP_NAME, store_env
 from hub.trail.feed import FEED_TOPICS, FeedEntryForged, FeedEvidence, verify_feed_entry
 from hub.trail.keys import PublicKeyRing, init_keys, load_history
+from hub.trail.pseudonyms import WINDOW_SUBJECT, Pseudonymiser
 from projections._sql import catch_up, open_view
 from projections.window_feed import WindowFeedProjection, WindowFeedView
 from tests.integration.test_projections_cases import CaseFactory
@@ -59,7 +59,7 @@ def window(tmp_path: Path) -> Iterator[Window]:
         "window_feed",
         {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "v.db")},
     )
-    projection = WindowFeedProjection.keyed(Pseudonymizer(b"k" * 32))(view)
+    projection = WindowFeedProjection.keyed(Pseudonymiser(b"k" * 32, WINDOW_SUBJECT))(view)
     catch_up(projection, hub.recorder, hub.mapper, APP_NAME)
     history = load_history(tmp_path / "public-keys.json")
     recorder = open_recorder(url)

@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 from hub.audit.export import events_from
 from hub.config import store_env
 from hub.ledger.signing import LedgerApplication
+from hub.trail.encoding import parse_utc, utc_text
 from hub.trail.keys import (
     KEY_HISTORY_FORMAT,
     PUBLIC_KEYS_FORMAT,
@@ -25,10 +26,8 @@ from hub.trail.keys import (
     init_keys,
     load_history,
     load_signer,
-    parse_utc,
     revoke_key,
     rotate_keys,
-    utc_text,
 )
 from hub.trail.verify import verify_trail
 

@@ -247,10 +247,8 @@ def test_the_annex_table_lists_published_calls_in_order() -> None:
         participation_type="survey",
         by="MSRT",
     )
-    first.consultations.record_key_concerns([KeyConcern("الف", "A")], now=AFTER, by="MSRT")
-    first.consultations.publish_final_version(
-        document_sha256=SHA, document_url=URL + "?final", now=AFTER, by="M"
-    )
+    first.record_key_concerns([KeyConcern("الف", "A")], now=AFTER, by="MSRT")
+    first.publish_final_version(document_sha256=SHA, document_url=URL + "?final", now=AFTER, by="M")
     table = replay(ParticipationTable(), first, unpublished, second, times=2)
     rows = table.rows()
     assert [(r.row, r.tracking_code) for r in rows] == [
