@@ -29,7 +29,6 @@ from tabadol.programme.v1 import programme_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
-from hub.application.exchanges import CaseExchangeUseCases
 from hub.application.hub import TabadolHub
 from hub.application.programme import jalali_today
 from hub.bootstrap import Running, create_server
@@ -329,7 +328,7 @@ async def deliver(
         await api.catalogue.GetServiceRecord(cat.GetServiceRecordRequest(service_code=service))
     ).record
     # the applicant signed in (the identity exchange over gRPC is in test_case_exchanges*.py)
-    CaseExchangeUseCases(api.hub).record_identity(
+    api.hub.exchange_records.record_identity(
         code, active=True, national_code=applicant(), level=4, by=meta[0][1]
     )
     for stage in (cat.STAGE_REQUEST, cat.STAGE_PRODUCTION, cat.STAGE_DELIVERY):
