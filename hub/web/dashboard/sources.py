@@ -41,7 +41,7 @@ class Participation(Protocol):
 
     def consultation_report(self, tracking_code: str) -> ConsultationReport: ...
 
-    def citizen_ranking(self, limit: int = 10, *, identity_token: str = "") -> Any:
+    def citizen_ranking(self, limit: int = 10, *, participant: str = "") -> Any:
         """A ranking view whose ``top`` holds score rows."""
         ...
 

@@ -36,8 +36,8 @@ def hub_sources(
         audit = TrailAudit(audit_log, load_history(public_keys), tsa_roots)
     return DashboardSources(
         views=views,
-        catalogue=hub,
-        participation=hub,
+        catalogue=hub.catalogue,
+        participation=hub.consultations,
         audit=audit,
         agency_sections=agency_sections,
         clock=clock or (lambda: datetime.now(UTC)),
