@@ -63,6 +63,12 @@ _KINDS = {
         "Quarterly report to the Cabinet",
         "002 art. 9 n1",
     ),
+    "semiannual": (
+        6,
+        "پایش شش‌ماهه هوشمندسازی دستگاه‌ها",
+        "Six-monthly assessment of the agencies' smart services",
+        "002 art. 9",
+    ),
     "four_monthly": (
         4,
         "گزارش چهارماهه اجرای آیین‌نامه توسعه خدمات الکترونیکی",
@@ -105,8 +111,8 @@ def jalali_month_fa(year: int, month: int) -> str:
 
 @dataclass(frozen=True)
 class ReportPeriod:
-    """A Jalali span of whole months: ``kind`` quarterly (1-4), four_monthly (1-3) or
-    annual (1)."""
+    """A Jalali span of whole months: ``kind`` quarterly (1-4), four_monthly (1-3),
+    semiannual (1-2) or annual (1)."""
 
     kind: str
     year: int

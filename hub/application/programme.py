@@ -402,6 +402,9 @@ class ProgrammeUseCases:
         reports += [
             self.report("four_monthly", year, f, kpis) for f in range(1, (month - 1) // 4 + 2)
         ]
+        reports += [
+            self.report("semiannual", year, h, kpis) for h in range(1, (month - 1) // 6 + 2)
+        ]
         reports.append(self.report("annual", year, 1, kpis))
         return reports
 

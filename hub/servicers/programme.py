@@ -31,6 +31,7 @@ _KINDS = {
     pb.REPORT_KIND_QUARTERLY: "quarterly",
     pb.REPORT_KIND_FOUR_MONTHLY: "four_monthly",
     pb.REPORT_KIND_ANNUAL: "annual",
+    pb.REPORT_KIND_SEMIANNUAL: "semiannual",
 }
 
 
@@ -171,7 +172,9 @@ class ProgrammeServicer(programme_pb2_grpc.ProgrammeServiceServicer):
     ) -> pb.GetReportResponse:
         kind = _KINDS.get(request.kind)
         if kind is None:
-            raise InvalidInput.field("kind", "must be set: quarterly, four_monthly or annual")
+            raise InvalidInput.field(
+                "kind", "must be set: quarterly, four_monthly, semiannual or annual"
+            )
         report = await self._run.read(
             self._use.report, kind, request.year, request.period, self._kpis
         )

@@ -480,6 +480,10 @@ async def test_programmes_reports_and_late_agencies(api: Api) -> None:
         prog.GetReportRequest(kind=prog.REPORT_KIND_FOUR_MONTHLY, year=last, period=3)
     )
     assert "004 preamble item 2" in four.markdown
+    half = await api.programme.GetReport(
+        prog.GetReportRequest(kind=prog.REPORT_KIND_SEMIANNUAL, year=last, period=2)
+    )
+    assert half.period_jalali.startswith(f"{last}-07-01") and "002 art. 9" in half.markdown
     annual = await api.programme.GetReport(
         prog.GetReportRequest(kind=prog.REPORT_KIND_ANNUAL, year=last)
     )
@@ -576,7 +580,7 @@ async def test_open_datasets_are_public(api: Api) -> None:
         mon.GetOpenDataRequest(dataset=mon.OPEN_DATASET_REPORTS, format=mon.OPEN_DATA_FORMAT_JSON)
     )
     kinds = {r["kind"] for r in json.loads(reports.data)["rows"]}
-    assert kinds == {"quarterly", "four_monthly", "annual"}
+    assert kinds == {"quarterly", "four_monthly", "semiannual", "annual"}
     rows = list(
         csv.DictReader(
             io.StringIO(

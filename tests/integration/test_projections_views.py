@@ -149,6 +149,10 @@ class Case:
         self._event(ServiceCase.Rejected, at, reason=reason, by=self.agency)
         return self
 
+    def corrected(self, at: datetime) -> Case:
+        self._event(ServiceCase.CorrectionRequested, at, reason="نقص مدارک", by=self.agency)
+        return self
+
     def full(self, at: datetime, hours: float, *, in_person: bool = False) -> Case:
         """Opened at ``at``, delivered ``hours`` later, through every stage."""
         done = at + timedelta(hours=hours)
@@ -257,6 +261,27 @@ def test_kpis_and_monthly_reports_from_known_times(view_env: Any) -> None:
     assert farvardin.ratings == 1 and farvardin.month_fa == "فروردین ۱۴۰۵"
     assert [r.month for r in view.monthly_reports(agency="MIMT")] == ["1405-01"]
     assert view.monthly_reports(month="1404-11") == []
+
+
+def test_quality_per_service_from_known_cases(view_env: Any) -> None:
+    """Rework, visits, time against the limit and the answers, through the SQL view."""
+    view = open_(AgencyKpisView, "agency_kpis", view_env)
+    log = Log()
+    reworked = Case(log).opened(NOWRUZ).corrected(NOWRUZ)
+    done = NOWRUZ + timedelta(hours=10)
+    reworked.step(NOWRUZ, "request", "ثبت درخواست").completed(NOWRUZ, "request")
+    reworked.step(done, "production", "استعلام سوابق").completed(done, "production")
+    reworked.step(done, "delivery", "ارسال").delivered(done).rated(done, 4)
+    Case(log).full(NOWRUZ, 60, in_person=True)  # past the 48-hour limit
+    Case(log).opened(NOWRUZ)
+    AgencyKpisProjection(view).process_batch(log.events)
+    [quality] = view.service_quality("MOJ")
+    assert (quality.cases, quality.delivered) == (3, 2)
+    assert quality.share_on_time == 0.5 and quality.share_in_person == 0.5
+    assert quality.share_reworked == pytest.approx(1 / 3)
+    assert quality.median_over_limit == pytest.approx((10 / 48 + 60 / 48) / 2)
+    assert quality.response_rate == 0.5 and quality.mean_answers == {"overall": 4}
+    assert quality.measures == ("time_to_delivery", "rework", "in_person_visits", "response_rate")
 
 
 def test_an_event_is_applied_once_whatever_is_replayed(view_env: Any) -> None:

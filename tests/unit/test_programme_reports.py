@@ -282,6 +282,7 @@ def test_a_report_of_a_running_period_is_as_at_now() -> None:
 def test_four_monthly_and_annual_periods() -> None:
     assert ReportPeriod("four_monthly", 1405, 2).jalali == "1405-05-01 .. 1405-08-30"
     assert ReportPeriod("annual", 1403, 1).jalali == "1403-01-01 .. 1403-12-30"  # leap year
+    assert ReportPeriod("semiannual", 1405, 2).jalali == "1405-07-01 .. 1405-12-29"
     with pytest.raises(ValueError):
         ReportPeriod("four_monthly", 1405, 4)
 

@@ -29,6 +29,7 @@ class ReportKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REPORT_KIND_QUARTERLY: _ClassVar[ReportKind]
     REPORT_KIND_FOUR_MONTHLY: _ClassVar[ReportKind]
     REPORT_KIND_ANNUAL: _ClassVar[ReportKind]
+    REPORT_KIND_SEMIANNUAL: _ClassVar[ReportKind]
 PRIORITY_AXIS_UNSPECIFIED: PriorityAxis
 PRIORITY_AXIS_WIDE_USE: PriorityAxis
 PRIORITY_AXIS_PIONEERING_PROJECT: PriorityAxis
@@ -42,6 +43,7 @@ REPORT_KIND_UNSPECIFIED: ReportKind
 REPORT_KIND_QUARTERLY: ReportKind
 REPORT_KIND_FOUR_MONTHLY: ReportKind
 REPORT_KIND_ANNUAL: ReportKind
+REPORT_KIND_SEMIANNUAL: ReportKind
 
 class ProgrammeItem(_message.Message):
     __slots__ = ("service_code", "priority", "axes", "depends_on", "due_month", "maturity")
