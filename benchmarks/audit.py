@@ -22,16 +22,13 @@ import statistics
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from eventsourcing.domain import Aggregate, event
 
+from benchmarks._support import Counter, temporary_store
 from hub.audit.checkpoints import AuditLog, Checkpointer, checkpoint_store_for, sign_checkpoint
 from hub.audit.export import read_trail
 from hub.config import store_env
@@ -42,37 +39,8 @@ from hub.trail.merkle import MerkleTree, verify_consistency, verify_inclusion
 from hub.trail.verify import TrailEvent, verify_trail
 
 
-class Counter(Aggregate):
-    TOPIC = "bench.counter"
-
-    class Created(Aggregate.Created):
-        TOPIC = "bench.counter.created"
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    @event("Incremented", topic="bench.counter.incremented")
-    def increment(self, by: str, note: str) -> None:
-        self.count += 1
-
-
 class Signed(LedgerApplication):
     name = "TabadolHub"
-
-
-def _store(kind: str, tmp: Path) -> tuple[str, Callable[[], None]]:
-    if kind == "sqlite":
-        return f"sqlite:///{tmp / f'{uuid.uuid4().hex}.sqlite'}", lambda: None
-    name = f"tabadol_bench_{uuid.uuid4().hex[:8]}"
-    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return f"postgresql://postgres@127.0.0.1:5432/{name}", drop
 
 
 def _appends(app: Signed, seconds: float, per_save: int) -> float:
@@ -137,7 +105,7 @@ def bench_appends(kind: str, seconds: float, tmp: Path, rounds: int) -> None:
             signed = 0
             for _ in range(rounds):  # interleave, so drift hits both sides
                 for side in ("off", "on"):
-                    url, drop = _store(kind, tmp)
+                    url, drop = temporary_store(kind, tmp)
                     app = Signed(signer, env=store_env(url))
                     if side == "off":
                         off.append(_appends(app, seconds, per_save))
@@ -156,7 +124,7 @@ def bench_appends(kind: str, seconds: float, tmp: Path, rounds: int) -> None:
 
 def _checkpoint_work(kind: str, tmp: Path, signer: Signer, events: int = 5000) -> None:
     """The checkpointer's own work, timed alone: tail and hash N events, then sign once."""
-    url, drop = _store(kind, tmp)
+    url, drop = temporary_store(kind, tmp)
     app = Signed(signer, env=store_env(url))
     for _ in range(events // 10):
         counter = Counter()

@@ -20,14 +20,12 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import grpc
-import psycopg
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
 from tabadol.catalogue.v1 import catalogue_pb2_grpc
@@ -35,6 +33,7 @@ from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.identifiers import Sheba
+from benchmarks._support import temporary_store
 from connectors import identity, synthetic, treasury
 from hub.application.hub import TabadolHub
 from hub.bootstrap import connect_clients, create_server
@@ -54,7 +53,7 @@ SPEC = cat.ServiceRecordSpec(
     service_type=cat.SERVICE_TYPE_SUPPORTIVE,
     owner_agency=AGENCY,
     stakeholders=["بازرگانان"],
-    required_documents=["اظهارنامه"],
+    required_documents=[cat.RequiredDocument(name="اظهارنامه")],
     required_inquiries=[cat.INQUIRY_KIND_CIVIL_REGISTRATION, cat.INQUIRY_KIND_DEEDS_REGISTRY],
     identity_level=2,
     fee=cat.Fee(
@@ -86,21 +85,6 @@ class Timings:
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
-
-
-async def _store(kind: str, tmp: Path) -> tuple[str, Callable[[], None]]:
-    if kind == "sqlite":
-        return f"sqlite:///{tmp / 'events.sqlite'}", lambda: None
-    name = f"tabadol_bench_{uuid.uuid4().hex[:8]}"
-    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return f"postgresql://postgres@127.0.0.1:5432/{name}", drop
 
 
 async def _case(
@@ -193,7 +177,7 @@ async def run(cases: int, concurrency: int, store: str) -> None:
         tmp = Path(tmp_dir)
         sims = SimulatorProcesses(tmp / "simulators")
         targets = await sims.start_all()
-        url, drop = await _store(store, tmp)
+        url, drop = temporary_store(store, tmp)
         settings = Settings.from_env(
             {
                 "TABADOL_DATA_DIR": str(tmp / "data"),

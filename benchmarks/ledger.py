@@ -13,14 +13,12 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
-import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate, event
 
+from benchmarks._support import Counter, temporary_store
 from hub.audit.export import read_trail
 from hub.config import store_env
 from hub.ledger.signing import LedgerApplication
@@ -29,41 +27,12 @@ from hub.trail.keys import PublicKeyRing, Signer
 from hub.trail.verify import TrailEvent, verify_trail
 
 
-class Counter(Aggregate):
-    TOPIC = "bench.counter"
-
-    class Created(Aggregate.Created):
-        TOPIC = "bench.counter.created"
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    @event("Incremented", topic="bench.counter.incremented")
-    def increment(self, by: str, note: str) -> None:
-        self.count += 1
-
-
 class Plain(Application):
     name = "TabadolHub"
 
 
 class Signed(LedgerApplication):
     name = "TabadolHub"
-
-
-def _store(kind: str, tmp: Path) -> tuple[str, Callable[[], None]]:
-    if kind == "sqlite":
-        return f"sqlite:///{tmp / f'{uuid.uuid4().hex}.sqlite'}", lambda: None
-    name = f"tabadol_bench_{uuid.uuid4().hex[:8]}"
-    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return f"postgresql://postgres@127.0.0.1:5432/{name}", drop
 
 
 def _appends(app: Application, events: int, per_save: int) -> float:
@@ -108,7 +77,7 @@ def bench_appends(kind: str, events: int, tmp: Path, rounds: int) -> None:
         results: dict[str, list[float]] = {"plain": [], "signed": []}
         for _ in range(rounds):  # interleave, so drift hits both sides
             for side in ("plain", "signed"):
-                url, drop = _store(kind, tmp)
+                url, drop = temporary_store(kind, tmp)
                 env = store_env(url)
                 app = Plain(env=env) if side == "plain" else Signed(signer, env=env)
                 results[side].append(run(app))

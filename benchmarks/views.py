@@ -31,11 +31,11 @@ from pathlib import Path
 from typing import Any
 
 import nats as nats_client
-import psycopg
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
 
 from aggregates.identifiers import NationalCode
 from aggregates.service_record import Stage
+from benchmarks._support import temporary_store
 from hub.application.hub import TabadolHub
 from hub.config import APP_NAME, Settings
 from hub.ledger.log_reader import LogReader
@@ -242,19 +242,6 @@ def _rebuild_speed(settings: Settings, options: ProjectionOptions) -> dict[str, 
     return speeds
 
 
-def _postgres() -> tuple[str, Callable[[], None]]:
-    name = f"tabadol_bench_{uuid.uuid4().hex[:8]}"
-    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return f"postgresql://postgres@127.0.0.1:5432/{name}", drop
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
@@ -267,7 +254,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="tabadol-bench-"))
     store, drop = (f"sqlite:///{tmp / 'events.sqlite'}", lambda: None)
     if args.store == "postgres":
-        store, drop = _postgres()
+        store, drop = temporary_store("postgres", Path("."))
     settings = Settings.from_env(
         {
             "TABADOL_DATA_DIR": str(tmp),
