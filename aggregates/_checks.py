@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -14,6 +15,16 @@ NAMESPACE = UUID("5d8fe1e4-93c8-5f06-8c65-aff601227109")
 
 SHORT_TEXT = 200
 LONG_TEXT = 1000
+
+
+def visible(text: str) -> str:
+    """``text`` without what does not show: format characters (RLM, LRM, ZWJ, ZWNJ, BOM,
+    word joiner, bidi controls), other control characters and spaces of any kind. A
+    required field that is empty after this is empty (ZWNJ inside a word is kept by the
+    caller: only the emptiness is judged here)."""
+    return "".join(
+        ch for ch in text if not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc")
+    )
 
 
 def check_text(
@@ -31,7 +42,7 @@ def check_text(
         violations.append(Violation(field, f"{label} must be text"))
         return ""
     text = value.strip()
-    if required and not text:
+    if required and not visible(text):
         violations.append(Violation(field, f"{label} is required"))
     elif len(text) > max_length:
         violations.append(

@@ -49,7 +49,14 @@ from aggregates._checks import (
     check_text,
     raise_if_any,
 )
-from aggregates.errors import AlreadyExists, InvalidInput, NotFound, TransitionRefused, Violation
+from aggregates.errors import (
+    AlreadyExists,
+    InvalidInput,
+    NotFound,
+    TransitionRefused,
+    Violation,
+    shown,
+)
 from aggregates.identifiers import AgencyCode, TrackingCode, TrackingKind
 from aggregates.jalali import TEHRAN, JalaliPeriod, format_jalali, parse_jalali_date
 
@@ -289,7 +296,7 @@ def check_choice(
         if text == member.value:
             return member
     allowed = ", ".join(m.value for m in kind)
-    v.append(Violation(field, f"{what} must be one of {allowed}, got {value!r}"))
+    v.append(Violation(field, f"{what} must be one of {allowed}, got {shown(value)}"))
     return None
 
 
@@ -332,7 +339,7 @@ class Demographics:
                 v.append(
                     Violation(
                         f"{field}.province",
-                        f"province {province!r} is not one of Iran's 31 provinces"
+                        f"province {shown(province)} is not one of Iran's 31 provinces"
                         " (use its key, e.g. tehran, razavi_khorasan, or its Persian name)",
                     )
                 )
@@ -403,7 +410,7 @@ def _url_problem(url: str) -> str | None:
     except ValueError as error:
         return f"document url is malformed: {error}"
     if parts.scheme != "https" or not parts.hostname:
-        return f"document url must be an https:// address with a host, got {url!r}"
+        return f"document url must be an https:// address with a host, got {shown(url)}"
     return None
 
 

@@ -15,7 +15,27 @@ __all__ = [
     "NotFound",
     "TransitionRefused",
     "Violation",
+    "shown",
 ]
+
+SHOWN_LIMIT = 100
+"""At most this many characters of a rejected value appear in an error."""
+
+_DESCRIPTION_LIMIT = 240
+
+
+def shown(value: object, limit: int = SHOWN_LIMIT) -> str:
+    """``repr(value)`` for an error message, cut to ``limit`` characters (saying how long
+    the whole was): a 5,000-character value must not make a 15 KB status."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    length = f" ({len(value)} characters)" if isinstance(value, str | bytes) else ""
+    return f"{text[:limit]}…{length}"
+
+
+def _clamp(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -24,6 +44,10 @@ class Violation:
 
     field: str
     description: str
+
+    def __post_init__(self) -> None:  # values quoted in a description stay short
+        object.__setattr__(self, "field", _clamp(self.field, SHOWN_LIMIT))
+        object.__setattr__(self, "description", _clamp(self.description, _DESCRIPTION_LIMIT))
 
     def __str__(self) -> str:
         return f"{self.field}: {self.description}" if self.field else self.description
@@ -64,9 +88,9 @@ class TransitionRefused(DomainError):
     """
 
     def __init__(self, message: str, field: str = "") -> None:
-        self.message = message
-        self.field = field
-        super().__init__(message)
+        self.message = _clamp(message, _DESCRIPTION_LIMIT)
+        self.field = _clamp(field, SHOWN_LIMIT)
+        super().__init__(self.message)
 
 
 class NotFound(DomainError):
@@ -74,8 +98,8 @@ class NotFound(DomainError):
 
     def __init__(self, what: str, key: str) -> None:
         self.what = what
-        self.key = key
-        self.message = f"{what} {key} not found"
+        self.key = _clamp(key, SHOWN_LIMIT)
+        self.message = f"{what} {self.key} not found"
         super().__init__(self.message)
 
 
@@ -84,6 +108,6 @@ class AlreadyExists(DomainError):
 
     def __init__(self, what: str, key: str) -> None:
         self.what = what
-        self.key = key
-        self.message = f"{what} {key} already exists"
+        self.key = _clamp(key, SHOWN_LIMIT)
+        self.message = f"{what} {self.key} already exists"
         super().__init__(self.message)

@@ -17,7 +17,7 @@ from typing import ClassVar
 from uuid import UUID, uuid5
 
 from aggregates._checks import NAMESPACE
-from aggregates.errors import InvalidInput
+from aggregates.errors import InvalidInput, shown
 
 __all__ = [
     "CROCKFORD_ALPHABET",
@@ -424,7 +424,7 @@ def _tracking_code_canonical(text: str) -> tuple[str | None, str]:
     kinds = [k.value for k in TrackingKind]
     if kind_letter not in kinds:
         return (
-            f"tracking code kind {kind_letter!r} is unknown; it must be one of {', '.join(kinds)}",
+            f"tracking code kind {shown(kind_letter)} is unknown; it must be one of {', '.join(kinds)}",
             "",
         )
     values = [_CROCKFORD_VALUE[kind_letter]]
@@ -432,7 +432,7 @@ def _tracking_code_canonical(text: str) -> tuple[str | None, str]:
         value = _CROCKFORD_VALUE.get(ch)
         if value is None:
             return (
-                f"tracking code character {ch!r} at position {position} is not allowed"
+                f"tracking code character {shown(ch)} at position {position} is not allowed"
                 " (only digits and the letters A-Z except U)",
                 "",
             )

@@ -14,7 +14,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from aggregates._checks import NAMESPACE, check_actor, check_parsed, raise_if_any
-from aggregates.errors import Violation
+from aggregates.errors import Violation, shown
 from aggregates.identifiers import AgencyCode, InquiryTrackingCode, TrackingCode
 from aggregates.service_record import InquiryKind
 
@@ -86,7 +86,7 @@ class InquiryReceipt(Aggregate, created_event_name="Recorded"):
             v, InquiryTrackingCode.parse, inquiry_tracking_code, "inquiry_tracking_code"
         )
         if not isinstance(kind, InquiryKind):
-            v.append(Violation("kind", f"unknown inquiry kind {kind!r}"))
+            v.append(Violation("kind", f"unknown inquiry kind {shown(kind)}"))
         issuer = check_parsed(v, AgencyCode.parse, issuing_agency, "issuing_agency")
         case_code = check_parsed(v, TrackingCode.parse, case_tracking_code, "tracking_code")
         requester = check_actor(v, requested_by)

@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 import jdatetime
 
-from aggregates.errors import InvalidInput
+from aggregates.errors import InvalidInput, shown
 from aggregates.identifiers import normalize_digits
 
 __all__ = [
+    "JALALI_YEARS",
     "TEHRAN",
     "JalaliPeriod",
     "format_jalali",
@@ -92,15 +93,35 @@ def _days_in_month(year: int, month: int) -> int:
     return 30 if jdatetime.date(year, 1, 1).isleap() else 29
 
 
-def parse_jalali_date(text: str, field: str) -> date:
+JALALI_YEARS = (1300, 1500)
+"""The Jalali years a date of this hub may fall in (1921–2122 in the Gregorian calendar)."""
+
+
+def _year_out_of_range(year: int, month: int, day: int) -> str:
+    reason = f"year {year} is outside the Jalali years {JALALI_YEARS[0]}–{JALALI_YEARS[1]}"
+    if 1900 <= year <= 2200:  # typed in the Gregorian calendar?
+        try:
+            as_jalali = jdatetime.date.fromgregorian(date=date(year, month, day))
+        except ValueError:
+            return reason + "; this looks like a Gregorian date: give the Jalali one"
+        return (
+            reason + f"; {year:04d}-{month:02d}-{day:02d} looks like a Gregorian date,"
+            f" which is {as_jalali.year:04d}/{as_jalali.month:02d}/{as_jalali.day:02d} in Jalali"
+        )
+    return reason
+
+
+def parse_jalali_date(text: str, field: str, *, latest: date | None = None) -> date:
     """A Jalali date as typed (``1403/12/30`` or ``1403-12-30``, Persian digits too) to
-    its Gregorian :class:`datetime.date`; a date that does not exist is refused."""
+    its Gregorian :class:`datetime.date`; a date that does not exist, one outside the
+    years 1300–1500 (with a hint when it looks Gregorian) and one after ``latest`` (a
+    birth date, say) are refused."""
     match = _JALALI_DATE.fullmatch(normalize_digits(text))
     if match is None:
-        raise InvalidInput.field(field, f"{text!r} is not a Jalali date like 1403/12/30")
+        raise InvalidInput.field(field, f"{shown(text)} is not a Jalali date like 1403/12/30")
     year, month, day = (int(part) for part in match.groups())
-    if not jdatetime.MINYEAR <= year <= jdatetime.MAXYEAR:
-        raise InvalidInput.field(field, f"year {year} is out of range")
+    if not JALALI_YEARS[0] <= year <= JALALI_YEARS[1]:
+        raise InvalidInput.field(field, _year_out_of_range(year, month, day))
     if not 1 <= month <= 12:
         raise InvalidInput.field(field, f"month {month} does not exist: months run 1 to 12")
     last = _days_in_month(year, month)
@@ -110,7 +131,10 @@ def parse_jalali_date(text: str, field: str) -> date:
             reason += f" ({year} is not a leap year)"
         raise InvalidInput.field(field, reason)
     gregorian = jdatetime.date(year, month, day).togregorian()
-    return date(gregorian.year, gregorian.month, gregorian.day)
+    day_ = date(gregorian.year, gregorian.month, gregorian.day)
+    if latest is not None and day_ > latest:
+        raise InvalidInput.field(field, f"{year:04d}/{month:02d}/{day:02d} is in the future")
+    return day_
 
 
 @dataclass(frozen=True)

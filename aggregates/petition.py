@@ -24,7 +24,7 @@ from aggregates._checks import (
     raise_if_any,
 )
 from aggregates.consultation import check_choice, check_pseudonym
-from aggregates.errors import TransitionRefused, Violation
+from aggregates.errors import TransitionRefused, Violation, shown
 from aggregates.identifiers import AgencyCode, TrackingCode, TrackingKind
 
 __all__ = [
@@ -64,7 +64,7 @@ def _topic_problem(topic: str) -> str | None:
     if _TOPIC.fullmatch(topic) is None:
         return (
             "topic must be a key of 1 to 64 characters: lowercase letters a-z, digits,"
-            f" '_' and '-', starting with a letter or digit; got {topic!r}"
+            f" '_' and '-', starting with a letter or digit; got {shown(topic)}"
         )
     return None
 
@@ -92,13 +92,13 @@ class RoutingTable:
         """A checked table: topics are keys (see :class:`Petition`), agencies valid codes."""
         v: list[Violation] = []
         checked = {
-            topic.strip().lower(): _checked_route(v, f"routes[{topic!r}]", route)
+            topic.strip().lower(): _checked_route(v, f"routes[{shown(topic)}]", route)
             for topic, route in (routes or {}).items()
         }
         for topic in checked:
             problem = _topic_problem(topic)
             if problem:
-                v.append(Violation(f"routes[{topic!r}]", problem))
+                v.append(Violation(f"routes[{shown(topic)}]", problem))
         default_route = _checked_route(v, "default", default)
         raise_if_any(v)
         return cls(default_route, checked)

@@ -21,7 +21,7 @@ from aggregates._checks import (
     check_text,
     raise_if_any,
 )
-from aggregates.errors import InvalidInput, TransitionRefused, Violation
+from aggregates.errors import InvalidInput, TransitionRefused, Violation, shown
 from aggregates.identifiers import (
     AgencyCode,
     NationalCode,
@@ -553,7 +553,7 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         if chosen not in CHANNELS:
             v.append(
                 Violation(
-                    "channel", f"channel must be one of {', '.join(CHANNELS)}, got {channel!r}"
+                    "channel", f"channel must be one of {', '.join(CHANNELS)}, got {shown(channel)}"
                 )
             )
         actor = check_actor(v, by)
@@ -595,7 +595,8 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
             )
             v.append(
                 Violation(
-                    "step", f"{name!r} is not a step of the {self._stage.value} stage; {expected}"
+                    "step",
+                    f"{shown(name)} is not a step of the {self._stage.value} stage; {expected}",
                 )
             )
         raise_if_any(v)
@@ -614,7 +615,7 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         ending = next((s for s in Stage if s == stage), None)
         if ending is None:
             allowed = ", ".join(s.value for s in Stage)
-            v.append(Violation("stage", f"stage must be one of {allowed}, got {stage!r}"))
+            v.append(Violation("stage", f"stage must be one of {allowed}, got {shown(stage)}"))
         raise_if_any(v)
         assert ending is not None  # raise_if_any raised otherwise
         if ending is not self._stage:
@@ -763,7 +764,7 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         is closed, the record does not call for it, or it was made already."""
         self._require_open("make an inquiry")
         if not isinstance(kind, InquiryKind):
-            raise InvalidInput.field("kind", f"unknown inquiry kind {kind!r}")
+            raise InvalidInput.field("kind", f"unknown inquiry kind {shown(kind)}")
         if kind not in self._required_inquiries:
             needed = ", ".join(k.value for k in self._required_inquiries) or "none"
             msg = (
@@ -879,7 +880,9 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         actor = check_actor(v, by)
         if status not in ("pending", "settled", "failed"):
             v.append(
-                Violation("status", f"status must be pending, settled or failed, got {status!r}")
+                Violation(
+                    "status", f"status must be pending, settled or failed, got {shown(status)}"
+                )
             )
         if status == "settled":
             check_text(
@@ -946,7 +949,7 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         op = check_text(v, "operation", operation, max_length=_SYSTEM_TEXT, what="operation")
         if kind not in EXCHANGE_FAILURE_KINDS:
             allowed = ", ".join(EXCHANGE_FAILURE_KINDS)
-            v.append(Violation("kind", f"failure kind must be one of {allowed}, got {kind!r}"))
+            v.append(Violation("kind", f"failure kind must be one of {allowed}, got {shown(kind)}"))
         text = check_text(v, "reason", reason, max_length=LONG_TEXT, what="reason")
         actor = check_actor(v, by)
         raise_if_any(v)

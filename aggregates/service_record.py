@@ -24,7 +24,7 @@ from aggregates._checks import (
     check_text,
     raise_if_any,
 )
-from aggregates.errors import InvalidInput, TransitionRefused, Violation
+from aggregates.errors import InvalidInput, TransitionRefused, Violation, shown
 from aggregates.id_copies import IDENTITY_COPY_RULE, mentions_identity_copy
 from aggregates.identifiers import AgencyCode, ServiceCode, Sheba, normalize_digits
 from aggregates.jalali import TEHRAN, parse_jalali_date
@@ -644,7 +644,7 @@ class ServiceRecordSpec:
                 v, f"{prefix}.name", step.name, max_length=SHORT_TEXT, what="step name"
             )
             if name and name in names:
-                v.append(Violation(f"{prefix}.name", f"step name {name!r} is used twice"))
+                v.append(Violation(f"{prefix}.name", f"step name {shown(name)} is used twice"))
             names.add(name)
             stage = _check_enum(v, f"{prefix}.stage", Stage, step.stage)
             hours = check_int(
@@ -746,7 +746,7 @@ def _check_enum(v: list[Violation], field: str, enum: type[_E], raw: Any) -> _E:
     except ValueError:
         allowed = ", ".join(str(m.value) for m in enum)
         what = field.rsplit(".", 1)[-1].split("[")[0].replace("_", " ")
-        v.append(Violation(field, f"{what} must be one of {allowed}, got {raw!r}"))
+        v.append(Violation(field, f"{what} must be one of {allowed}, got {shown(raw)}"))
         return next(iter(enum))
 
 

@@ -1,4 +1,9 @@
-"""structlog set-up: JSON lines in production, pretty output in a terminal."""
+"""structlog set-up: JSON lines in production, pretty output in a terminal.
+
+The standard library's loggers (grpc's, uvicorn's, asyncio's, psycopg's) go through the
+same renderer, so the hub's log is one stream of one format; tracebacks are kept (one
+``exception`` field in JSON).
+"""
 
 from __future__ import annotations
 
@@ -18,14 +23,27 @@ def configure_logging(*, json: bool | None = None, level: int = logging.INFO) ->
         if as_json
         else structlog.dev.ConsoleRenderer()
     )
+    shared: list[structlog.typing.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    if as_json:  # the console renderer prints tracebacks itself
+        shared.append(structlog.processors.format_exc_info)
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            renderer,
-        ],
+        processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("uvicorn.error").setLevel(logging.WARNING)  # "Started server process"

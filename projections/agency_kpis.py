@@ -39,7 +39,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
-from aggregates.errors import InvalidInput
+from aggregates.errors import InvalidInput, shown
 from aggregates.identifiers import normalize_digits
 from aggregates.jalali import jalali_month, to_persian_digits
 from aggregates.service_case import CaseStatus, ServiceCase
@@ -73,7 +73,7 @@ def parse_month(text: str, field: str = "month") -> str:
     """A Jalali month as typed (``1405-1``, ``۱۴۰۵-۰۱``) in its key form ``1405-01``."""
     match = _MONTH.fullmatch(normalize_digits(text).strip())
     if match is None or not 1 <= int(match[2]) <= 12:
-        raise InvalidInput.field(field, f"{text!r} is not a Jalali month like 1405-01")
+        raise InvalidInput.field(field, f"{shown(text)} is not a Jalali month like 1405-01")
     return f"{int(match[1]):04d}-{int(match[2]):02d}"
 
 
