@@ -69,7 +69,49 @@ def status_for(error: DomainError | Overloaded) -> grpc.Status:
         details.append(
             _pack(error_details_pb2.ResourceInfo(resource_type=error.what, resource_name=error.key))
         )
-    message = str(error)
+    return _within_budget(code, str(error), details)
+
+
+MESSAGE_LIMIT = 220
+"""Bytes of the message on the wire, where it is percent-encoded (a Persian letter costs 6)."""
+DETAILS_BUDGET = 300
+"""Bytes of serialized details. ``grpc-status-details-bin`` carries them and the message
+again, in base64: with these limits a status stays under 1 KB of trailers (a default client
+refuses ~8 KB of them as RESOURCE_EXHAUSTED)."""
+
+
+def _wire(ch: str) -> int:
+    return 1 if " " <= ch <= "~" and ch != "%" else 3 * len(ch.encode())
+
+
+def _cut(message: str) -> str:
+    """``message`` cut so that its percent-encoded form fits in :data:`MESSAGE_LIMIT`."""
+    if sum(map(_wire, message)) <= MESSAGE_LIMIT:
+        return message
+    used, end = 0, 0
+    for end, ch in enumerate(message):  # noqa: B007 - ``end`` is where the budget ran out
+        used += _wire(ch)
+        if used > MESSAGE_LIMIT - 3 * 3 - 16:  # room for "…" and "(+N more)"
+            break
+    return message[:end] + "…"
+
+
+def _within_budget(code: int, message: str, details: list[any_pb2.Any]) -> grpc.Status:
+    """The status, its message cut to :data:`MESSAGE_LIMIT` bytes and its field
+    violations to :data:`DETAILS_BUDGET` bytes (the message says how many were left out)."""
+    left_out = 0
+    for packed in details:
+        if not packed.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            continue
+        bad = error_details_pb2.BadRequest()
+        packed.Unpack(bad)
+        while len(bad.field_violations) > 1 and bad.ByteSize() > DETAILS_BUDGET:
+            bad.field_violations.pop()
+            left_out += 1
+        packed.Pack(bad)
+    message = _cut(message)
+    if left_out:
+        message += f" (+{left_out} more)"
     return rpc_status.to_status(status_pb2.Status(code=code, message=message, details=details))
 
 

@@ -1,5 +1,6 @@
 """The outermost gRPC interceptor: metrics for every call, and no error left unanswered.
 
+- Every request: uint64 fields above what the store holds → ``INVALID_ARGUMENT``.
 - Per call: ``tabadol_rpc_handled{service,method,code}``, its duration, the request and
   response sizes, and the calls in flight (:mod:`hub.telemetry.metrics`).
 - The store unreachable (eventsourcing's ``OperationalError``/``InterfaceError``, or no
@@ -22,6 +23,9 @@ from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from aggregates.errors import InvalidInput
+from hub.servicers.errors import status_for
+from hub.servicers.limits import check_integer_ranges
 from hub.telemetry import metrics
 
 __all__ = ["ObservingInterceptor", "StoreUnavailable", "unavailable_status"]
@@ -93,6 +97,12 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
             )
         return handler
 
+    async def _check(self, request: Any, context: grpc.aio.ServicerContext) -> None:
+        try:
+            check_integer_ranges(request)
+        except InvalidInput as error:
+            await context.abort_with_status(status_for(error))
+
     async def _fail(
         self, error: Exception, context: grpc.aio.ServicerContext, service: str, method: str
     ) -> None:
@@ -120,6 +130,7 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
             in_flight.inc()
             try:
                 try:
+                    await self._check(request, context)
                     response = await behaviour(request, context)
                 except grpc.aio.AbortError:
                     raise
@@ -152,6 +163,7 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
             in_flight.inc()
             try:
                 try:
+                    await self._check(request, context)
                     async for item in behaviour(request, context):
                         size = _size(item)
                         if size is not None:
