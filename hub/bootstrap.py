@@ -36,6 +36,7 @@ from hub.audit.checkpoints import AuditLog, CheckpointCallback, run_checkpointer
 from hub.audit.timestamping import Timestamper
 from hub.audit.witnessing import WitnessSender, parse_witnesses
 from hub.config import Settings
+from hub.ledger.availability import Availability, StoreProbe
 from hub.ledger.executor import Executor, Overloaded
 from hub.servicers import (
     audit,
@@ -47,6 +48,7 @@ from hub.servicers import (
     servicedesk,
 )
 from hub.servicers.access import AccessRights
+from hub.servicers.audit import SERVICE_NAME as AUDIT_SERVICE
 from hub.servicers.auth import AgencyInterceptor
 from hub.servicers.edge import Edge, Registrar
 from hub.servicers.health import follow_health
@@ -200,20 +202,26 @@ class Running:
     witnessing: WitnessSender | None = None
     timestamping: Timestamper | None = None
     anchoring: list[asyncio.Task[None]] = field(default_factory=list)
+    background: list[asyncio.Task[None]] = field(default_factory=list)
+    stop_background: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def stop(self, grace: float = 2.0) -> None:
+        """A graceful stop: NOT_SERVING, no new calls, the calls in flight and the writes
+        queued finish (``grace`` seconds at most), then one last checkpoint is signed."""
+        await self.health.enter_graceful_shutdown()
+        if self.reconciling is not None:
+            self.reconciling.cancel()
+        await self.server.stop(grace)
+        await asyncio.to_thread(self.executor.close)  # the queued writes are done
         self.stop_checkpointer.set()
         if self.checkpointer is not None:
             await self.checkpointer
         for task in self.anchoring:
             await task
-        await self.health.enter_graceful_shutdown()
-        if self.reconciling is not None:
-            self.reconciling.cancel()
-        await self.server.stop(grace)
         if self.exchanges is not None:
             await self.exchanges.close()
-        self.executor.close()
+        self.stop_background.set()
+        await asyncio.gather(*self.background, return_exceptions=True)
         if self.http is not None:
             await self.http.stop()
 
@@ -247,7 +255,8 @@ async def create_server(
     in tests: read ``Running.port``). Also starts the checkpointer (signed Merkle tree
     heads over the log) and, with exchanges, reconciles payments left without an outcome.
     """
-    executor = Executor(hub)
+    availability = Availability()
+    executor = Executor(hub, availability=availability)
     audit_log = await asyncio.to_thread(AuditLog.open, hub, settings)
     rights = AccessRights.load(settings.access_rights) if settings.access_rights else None
     if rights is None:
@@ -298,12 +307,28 @@ async def create_server(
     await server.start()
     readiness = Health()
     await follow_health(readiness, health_servicer, services)
+    availability.listeners.append(lambda reason: readiness.report("store", reason))
+    stop_background = asyncio.Event()
+    probe = StoreProbe(settings.eventsourcing_env(), timeout=settings.store_timeout / 2)
+    background = [
+        asyncio.create_task(
+            availability.watch(probe, stop_background, interval=settings.store_timeout / 4),
+            name="tabadol-store-probe",
+        )
+    ]
     # A crash between a payment and its recording is repaired from the treasury, by key.
     reconciling = reconcile_in_background(exchanges) if exchanges else None
     stop_checkpointer = asyncio.Event()
+    audit_service = (AUDIT_SERVICE,)
     checkpointer = asyncio.create_task(
         run_checkpointer(
-            audit_log, hub.signer, settings, stop_checkpointer, on_checkpoint=on_checkpoint
+            audit_log,
+            hub.signer,
+            settings,
+            stop_checkpointer,
+            on_checkpoint=on_checkpoint,
+            report=lambda problem: readiness.report("checkpoints", problem, affects=audit_service),
+            final=True,
         ),
         name="tabadol-checkpointer",
     )
@@ -327,6 +352,8 @@ async def create_server(
             for name, task in (("witnessing", witnessing), ("timestamping", timestamping))
             if task is not None
         ],
+        background=background,
+        stop_background=stop_background,
     )
 
 

@@ -27,6 +27,11 @@
 | TABADOL_TSA_URL | an RFC 3161 time-stamping authority (HTTP) for each checkpoint | unset: none |
 | TABADOL_TSA_ROOTS | PEM files (comma-separated) of the TSA roots the hub checks tokens against | unset |
 | TABADOL_HTTP_LISTEN | host:port of the HTTP port (/metrics, /healthz, /readyz), or off | 127.0.0.1:8080 |
+| TABADOL_STORE_TIMEOUT | seconds within which an RPC answers UNAVAILABLE when the store does not answer | 2 |
+| TABADOL_PROJECTION_STUCK_SECONDS | a view behind the log and not moving this long makes the hub NOT_SERVING | 30 |
+| TABADOL_OPMON_STORE | operational records (sqlite:///file or postgresql://…), outside the trail | sqlite:///<data>/opmon.sqlite |
+| TABADOL_OPMON_RETENTION_DAYS | operational records are deleted after this many days | 7 |
+| TABADOL_OPMON_OPEN_DATA_DELAY_HOURS | operational open data covers only hours at least this old | 24 |
 """
 
 from __future__ import annotations
@@ -122,6 +127,12 @@ class Settings:
     """(submission URL, witness vkey) of each witness (TABADOL_WITNESSES)."""
     tsa_url: str | None = None
     tsa_roots: tuple[Path, ...] = ()
+    # operability (issue 11)
+    store_timeout: float = 2.0
+    projection_stuck_seconds: float = 30.0
+    opmon_store: str = ""
+    opmon_retention_days: float = 7.0
+    opmon_open_data_delay_hours: float = 24.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -182,6 +193,15 @@ class Settings:
                 Path(p.strip())
                 for p in (env.get("TABADOL_TSA_ROOTS") or "").split(",")
                 if p.strip()
+            ),
+            store_timeout=_positive(env, "TABADOL_STORE_TIMEOUT", "2", float),
+            projection_stuck_seconds=_positive(
+                env, "TABADOL_PROJECTION_STUCK_SECONDS", "30", float
+            ),
+            opmon_store=env.get("TABADOL_OPMON_STORE") or f"sqlite:///{data_dir / 'opmon.sqlite'}",
+            opmon_retention_days=_positive(env, "TABADOL_OPMON_RETENTION_DAYS", "7", float),
+            opmon_open_data_delay_hours=_positive(
+                env, "TABADOL_OPMON_OPEN_DATA_DELAY_HOURS", "24", float
             ),
         )
 

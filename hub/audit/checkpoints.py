@@ -695,28 +695,54 @@ class Checkpointer:
                 f" changed ({exc})"
             ) from exc
 
-    async def run(self, stop: asyncio.Event, *, poll: float | None = None) -> None:
-        """Tick until ``stop`` is set; publish each new checkpoint to the callbacks."""
+    async def run(
+        self,
+        stop: asyncio.Event,
+        *,
+        poll: float | None = None,
+        report: Callable[[str | None], None] | None = None,
+        final: bool = False,
+    ) -> None:
+        """Tick until ``stop`` is set; publish each new checkpoint to the callbacks.
+
+        ``report`` hears why checkpointing fails (a refused, inconsistent log; a store that
+        cannot be read) and None when a tick works again; ``final`` signs one last
+        checkpoint over everything written once ``stop`` is set (a graceful stop).
+        """
         interval = poll if poll is not None else min(1.0, self.seconds / 4)
         while not stop.is_set():
-            try:
-                stored = await asyncio.to_thread(self.tick)
-            except LogInconsistent as exc:
-                metrics.checkpoint_failed("inconsistent")
-                if str(exc) != self._refusal:
-                    self._refusal = str(exc)
-                    log.error("checkpoint refused", reason=str(exc))
-                stored = None
-            except PersistenceError as exc:  # the store is down: try again next tick
-                metrics.checkpoint_failed("store")
-                log.warning("checkpointer cannot read the store", error=str(exc))
-                stored = None
-            if stored is not None:
-                log.info("checkpoint signed", size=stored.tree_size, key_id=stored.key_id)
-                metrics.checkpoint_signed(stored.tree_size)
-                await self._publish(stored.note)
+            await self._tick(self.tick, report)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
+        if final:
+            await self._tick(self.sign, report)
+
+    async def _tick(
+        self,
+        step: Callable[[], StoredCheckpoint | None],
+        report: Callable[[str | None], None] | None,
+    ) -> None:
+        problem: str | None = None
+        try:
+            stored = await asyncio.to_thread(step)
+        except LogInconsistent as exc:
+            metrics.checkpoint_failed("inconsistent")
+            problem = f"checkpoint refused: {exc}"
+            if str(exc) != self._refusal:
+                self._refusal = str(exc)
+                log.error("checkpoint refused", reason=str(exc))
+            stored = None
+        except PersistenceError as exc:  # the store is down: try again next tick
+            metrics.checkpoint_failed("store")
+            problem = f"cannot read the store: {exc}"
+            log.warning("checkpointer cannot read the store", error=str(exc)[:300])
+            stored = None
+        if report is not None:
+            report(problem)
+        if stored is not None:
+            log.info("checkpoint signed", size=stored.tree_size, key_id=stored.key_id)
+            metrics.checkpoint_signed(stored.tree_size)
+            await self._publish(stored.note)
 
     async def _publish(self, note: str) -> None:
         for callback in self.callbacks:
@@ -733,8 +759,11 @@ async def run_checkpointer(
     stop: asyncio.Event,
     *,
     on_checkpoint: Iterable[CheckpointCallback] = (),
+    report: Callable[[str | None], None] | None = None,
+    final: bool = False,
 ) -> None:
-    """Run a :class:`Checkpointer` until ``stop`` is set (an asyncio task of ``serve``).
+    """Run a :class:`Checkpointer` until ``stop`` is set (an asyncio task of ``serve``);
+    ``report`` and ``final`` as in :meth:`Checkpointer.run`.
 
     The schedule is ``settings.checkpoint_every`` events / ``settings.checkpoint_seconds``
     seconds (TABADOL_CHECKPOINT_EVERY, TABADOL_CHECKPOINT_SECONDS; 1000 and 60 when the
@@ -749,4 +778,4 @@ async def run_checkpointer(
         on_checkpoint=on_checkpoint,
     )
     await asyncio.to_thread(audit_log.sync)  # rebuild the tree from the store first
-    await checkpointer.run(stop)
+    await checkpointer.run(stop, report=report, final=final)

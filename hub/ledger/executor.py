@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, ParamSpec, Protocol, TypeVar
 
+from hub.ledger.availability import Availability
 from hub.ledger.signing import Failed, Outcome, Succeeded
 from hub.telemetry import metrics
 
@@ -63,8 +64,12 @@ class Executor:
         max_batch_seconds: float = 0.02,
         max_queue: int = 1024,
         retry_after: float = 0.05,
+        availability: Availability | None = None,
     ) -> None:
         self._ledger = ledger
+        self.availability = availability or Availability()
+        """While the store is down (hub/ledger/availability.py), calls raise
+        ``StoreUnavailable`` at once instead of waiting on the driver's retries."""
         self._max_batch = max_batch if ledger is not None else 1
         self._max_batch_seconds = max_batch_seconds
         self._retry_after = retry_after
@@ -80,8 +85,8 @@ class Executor:
 
     async def write(self, fn: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         """Run ``fn`` on the writer thread, grouped with other queued commands."""
-        future = self.submit(partial(fn, *args, **kwargs))
-        result: _R = await asyncio.wrap_future(future)
+        call = partial(fn, *args, **kwargs)
+        result: _R = await self.availability.call(lambda: asyncio.wrap_future(self.submit(call)))
         return result
 
     def submit(self, call: Callable[[], _R]) -> Future[_R]:
@@ -99,7 +104,7 @@ class Executor:
         return future
 
     async def read(self, fn: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        return await asyncio.to_thread(fn, *args, **kwargs)
+        return await self.availability.call(lambda: asyncio.to_thread(fn, *args, **kwargs))
 
     def close(self) -> None:
         """Finish every queued command, then stop the writer."""

@@ -24,17 +24,14 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from aggregates.errors import InvalidInput
+from hub.ledger.availability import StoreUnavailable
 from hub.servicers.errors import status_for
 from hub.servicers.limits import check_integer_ranges
 from hub.telemetry import metrics
 
-__all__ = ["ObservingInterceptor", "StoreUnavailable", "unavailable_status"]
+__all__ = ["ObservingInterceptor", "unavailable_status"]
 
 log = structlog.get_logger("tabadol.rpc")
-
-
-class StoreUnavailable(Exception):
-    """The event store did not answer within the bound (``TABADOL_STORE_TIMEOUT``)."""
 
 
 _UNAVAILABLE = (OperationalError, InterfaceError, StoreUnavailable)

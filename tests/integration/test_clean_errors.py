@@ -16,10 +16,10 @@ from tabadol.catalogue.v1 import catalogue_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
-from hub.application import TabadolHub
+from hub.application.hub import TabadolHub
 from hub.bootstrap import create_server
 from hub.config import Settings
-from hub.keys import init_keys
+from hub.trail.keys import init_keys
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
 
 META = (("x-tabadol-agency", AGENCY),)
