@@ -52,9 +52,11 @@ from hub.servicers.audit import SERVICE_NAME as AUDIT_SERVICE
 from hub.servicers.auth import AgencyInterceptor
 from hub.servicers.edge import Edge, Registrar
 from hub.servicers.health import follow_health
+from hub.servicers.monitoring import SERVICE_NAME as MONITORING_SERVICE
 from hub.servicers.observe import ObservingInterceptor
-from hub.streams.projector import ProjectionOptions
+from hub.streams.projector import EmbeddedProjections, ProjectionOptions
 from hub.streams.relay import NatsOptions
+from hub.streams.supervision import supervise_projections
 from hub.telemetry import metrics
 from hub.telemetry.health import Health
 from hub.trail.keys import load_signer
@@ -79,6 +81,7 @@ __all__ = [
     "nats_options",
     "projection_options",
     "start_http",
+    "supervise_embedded",
 ]
 
 SERVICES: tuple[Registrar, ...] = (
@@ -423,3 +426,21 @@ async def start_http(
     await http.start()
     running.http = http
     return http
+
+
+def supervise_embedded(running: Running, embedded: EmbeddedProjections, settings: Settings) -> None:
+    """Restart the embedded projections when they stop and report their lag and health
+    (TABADOL_PROJECTION_STUCK_SECONDS), until ``running`` stops."""
+    running.background.append(
+        asyncio.create_task(
+            supervise_projections(
+                embedded,
+                running.readiness,
+                running.stop_background,
+                stuck_after=settings.projection_stuck_seconds,
+                affects=(MONITORING_SERVICE,),
+                store_down=lambda: running.executor.availability.reason is not None,
+            ),
+            name="tabadol-projections",
+        )
+    )

@@ -46,6 +46,7 @@ async def _serve(settings: Settings) -> int:
         nats_options,
         projection_options,
         start_http,
+        supervise_embedded,
     )
     from hub.streams.projector import EmbeddedProjections, open_views
     from hub.streams.relay import run_relay, run_window_publisher
@@ -67,6 +68,8 @@ async def _serve(settings: Settings) -> int:
         started.callback(embedded.close if embedded else views.close)
         running = await create_server(hub, settings, views=views)
         started.push_async_callback(running.stop)
+        if embedded is not None:  # restarted when they stop, watched for lag
+            supervise_embedded(running, embedded, settings)
         from hub.web.dashboard import dashboard_routes
         from hub.web.dashboard.wiring import hub_sources
 
@@ -91,25 +94,8 @@ async def _serve(settings: Settings) -> int:
             key_id=hub.signer.key_id,
         )
 
-        failed: list[str] = []
-
-        async def watch_projections(stop: asyncio.Event) -> None:
-            """A stopped projection serves stale views: stop the hub, loudly, so its
-            supervisor restarts it (the views resume from their tracked positions)."""
-            while embedded is not None and not stop.is_set():
-                reason = embedded.failure()
-                if reason is not None:
-                    log.error("a projection stopped; stopping the hub", reason=reason)
-                    failed.append(reason)
-                    stop.set()
-                    return
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=1.0)
-
         async def run(stop: asyncio.Event) -> None:
-            background: list[asyncio.Task[None]] = [
-                asyncio.create_task(watch_projections(stop), name="projection-watch")
-            ]
+            background: list[asyncio.Task[None]] = []
             if settings.nats_url:
                 options = nats_options(settings)
                 background.append(
@@ -129,7 +115,7 @@ async def _serve(settings: Settings) -> int:
             await asyncio.gather(*background, return_exceptions=True)
 
         await _until_signal(run)
-        return 1 if failed else 0
+        return 0
 
 
 def _scale_out(args: argparse.Namespace, settings: Settings) -> int:

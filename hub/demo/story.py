@@ -33,6 +33,7 @@ from hub.bootstrap import (
     create_server,
     projection_options,
     start_http,
+    supervise_embedded,
 )
 from hub.config import APP_NAME, Settings
 from hub.demo.anchors import AnchorProcesses
@@ -342,6 +343,7 @@ async def _run_anchored_demo(
     print(f"Tabadol hub listening on 127.0.0.1:{running.port} (store: {settings.event_store})")
     rng = random.Random(1405)  # noqa: S311 - reproducible fixtures, not secrets
     try:
+        supervise_embedded(running, projections, settings)
         sources = hub_sources(
             hub,
             views,

@@ -184,6 +184,8 @@ class EmbeddedProjections:
         self._options = options or ProjectionOptions.for_settings(settings)
         self._runners: list[ProjectionRunner[LogReader, Any]] = []
         self._failures: dict[str, str] = {}
+        self._specs: list[tuple[type[SQLProjection[Any]], type[SQLView], dict[str, str]]] = []
+        self._retired: list[SQLView] = []  # views of restarted runners: readers may hold them
 
     def start(self) -> MonitoringViews:
         """Catch up in batches, then follow the log; returns the views to read."""
@@ -192,17 +194,49 @@ class EmbeddedProjections:
         env = reader_env(self._settings.eventsourcing_env())
         for projection_class, interface in self._options.projection_classes():
             view_env = self._options.view_env(projection_class.name)
-            runner: ProjectionRunner[LogReader, Any] = ProjectionRunner(
-                application_class=LogReader,
-                projection_class=projection_class,
-                view_class=view_class(interface, _module(view_env, projection_class.name)),
-                env={**env, **view_env},
-            )
-            self._runners.append(runner.__enter__())
+            self._specs.append((projection_class, interface, {**env, **view_env}))
+            self._runners.append(self._runner(len(self._specs) - 1))
         log.info(
             "projections following the log", caught_up=caught, seconds=time.monotonic() - started
         )
         return self.views
+
+    def _runner(self, index: int) -> ProjectionRunner[LogReader, Any]:
+        projection_class, interface, env = self._specs[index]
+        runner: ProjectionRunner[LogReader, Any] = ProjectionRunner(
+            application_class=LogReader,
+            projection_class=projection_class,
+            view_class=view_class(interface, _module(env, projection_class.name)),
+            env=env,
+        )
+        return runner.__enter__()
+
+    def restart_failed(self) -> list[str]:
+        """Start again each projection that stopped (from its tracked position); returns
+        their names. Raises when one cannot start yet (the store still down): try later."""
+        restarted = []
+        for index, runner in enumerate(self._runners):
+            if not runner.is_interrupted.is_set():
+                continue
+            name = runner.projection.name
+            with contextlib.suppress(Exception):  # its error was reported by failure()
+                runner.__exit__(None, None, None)
+            self._runners[index] = self._runner(index)
+            self._retired.append(runner.view)
+            self._failures.pop(name, None)
+            restarted.append(name)
+        return restarted
+
+    def positions(self) -> dict[str, tuple[int, int]]:
+        """View name → (the log position it has applied, events of its topics after it)."""
+        found = {}
+        for runner in self._runners:
+            tracked = runner.view.max_tracking_id(APP_NAME) or 0
+            pending = runner.app.recorder.select_notifications(
+                tracked, 1000, topics=runner.projection.topics, inclusive_of_start=False
+            )
+            found[runner.projection.name] = (tracked, len(pending))
+        return found
 
     @property
     def views(self) -> MonitoringViews:
@@ -252,6 +286,9 @@ class EmbeddedProjections:
                 log.error("projection runner failed", runner=runner.app_name, error=repr(error))
             finally:
                 runner.view.datastore.close()
+        while self._retired:
+            with contextlib.suppress(Exception):
+                self._retired.pop().datastore.close()
 
 
 # --- scale-out: projection workers fed by JetStream ---------------------------------------
