@@ -104,7 +104,8 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
         self, error: Exception, context: grpc.aio.ServicerContext, service: str, method: str
     ) -> None:
         if isinstance(error, _UNAVAILABLE):
-            log.warning("store unavailable", rpc=f"{service}/{method}", error=repr(error)[:300])
+            # expected while the store is down: the store's own log line says so, once
+            log.debug("store unavailable", rpc=f"{service}/{method}", error=repr(error)[:300])
             await context.abort_with_status(
                 unavailable_status(
                     "the event store is unavailable; try again later", self._retry_after
