@@ -30,7 +30,6 @@ from hub.bootstrap import (
     supervise_embedded,
 )
 from hub.config import Settings
-from hub.servicers.monitoring import monitoring_registrar
 from hub.streams.projector import EmbeddedProjections
 from hub.trail.keys import init_keys
 from tests.integration.test_http_port import get
@@ -88,7 +87,7 @@ async def on_private_postgres(tmp_path: Path) -> AsyncIterator[Hub]:
         hub = build_hub(settings)
         embedded = EmbeddedProjections(settings, projection_options(settings))
         views = embedded.start()
-        running = await create_server(hub, settings, extra=[monitoring_registrar(views)])
+        running = await create_server(hub, settings, views=views)
         supervise_embedded(running, embedded, settings)
         http = await start_http(running, settings, address="127.0.0.1:0")
         assert http is not None
