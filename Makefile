@@ -14,8 +14,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-## demo: start the hub with the reference simulators, run real cases and a consultation, then
-## serve the dashboard (its address is printed) until Ctrl-C, and verify the trail.
+## demo: start the hub with the reference simulators, run real cases and a consultation, verify
+## the trail, then serve the dashboard (its address is printed) until Ctrl-C.
 ## `make demo SERVE=` runs the story and exits.
 SERVE ?= --serve
 demo: $(STAMP)

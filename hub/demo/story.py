@@ -423,6 +423,8 @@ async def _run_anchored_demo(
         if running.audit_log is not None:  # a signed tree head over everything the demo did
             await asyncio.to_thread(Checkpointer(running.audit_log, hub.signer).sign)
             await _show_anchored_checkpoint(running, anchors)
+        # The trail is verified as an auditor would, offline, before the dashboard is served.
+        ok = await asyncio.to_thread(_verify_trail, settings, anchors)
         if serve is not None and http is not None:
             print(f"\ndashboard: {http.url}/  (the hub keeps running; Ctrl-C stops it)")
             await (serve.until or _until_interrupted)(
@@ -432,9 +434,14 @@ async def _run_anchored_demo(
         await running.stop()
         projections.close()
         hub.close()
+    return 0 if ok else 1
+
+
+def _verify_trail(settings: Settings, anchors: AnchorProcesses) -> bool:
+    """``tabadol audit verify`` over the demo's store, printed as the CLI prints it."""
     witnesses = " ".join(f"--witness {v}" for v in anchors.vkeys)
     print(
-        f"audit verify {settings.event_store} --keys {settings.public_keys} {witnesses}"
+        f"\naudit verify {settings.event_store} --keys {settings.public_keys} {witnesses}"
         f" --tsa-root {anchors.tsa_root}"
     )
     ok, lines = verify_source(
@@ -444,7 +451,7 @@ async def _run_anchored_demo(
         tsa_roots=load_tsa_roots([anchors.tsa_root]),
     )
     print("\n".join(lines))
-    return 0 if ok else 1
+    return ok
 
 
 async def _show_anchored_checkpoint(running: Running, anchors: AnchorProcesses) -> None:
