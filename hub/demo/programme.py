@@ -199,6 +199,28 @@ async def run_programme_demo(
         print(f"OpenCase with a wrong tax form: {error.code().name}:")
         for problem in (error.details() or "").split("; "):
             print(f"  {problem}")
+    forms = [
+        desk.FormData(
+            document="اظهارنامه مالیاتی",
+            json=json.dumps({"tax_year": 1404, "declaration_number": "140412345"}),
+        ),
+        desk.FormData(
+            document="گواهی عضویت اتاق", json=json.dumps({"membership_number": "IR-20417"})
+        ),
+    ]
+    opened = await desk_stub.OpenCase(
+        desk.OpenCaseRequest(
+            service_code="13021000202",
+            applicant_national_code="0012345679",
+            channel="web",
+            forms=forms,
+        ),
+        metadata=_meta("MIMT"),
+    )
+    print(
+        f"the same request with valid e-forms opens case {opened.case.tracking_code}"
+        f" ({', '.join(f.document for f in forms)} checked against their JSON Schemas)"
+    )
     asked = await desk_stub.GetEvaluation(
         desk.GetEvaluationRequest(tracking_code=delivered_code), metadata=_meta("MYGOV")
     )
