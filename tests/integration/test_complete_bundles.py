@@ -117,7 +117,7 @@ def test_the_map_entry_cannot_be_edited_or_dropped(store: Store) -> None:
 def test_a_bundle_is_complete_up_to_its_checkpoint(store: Store) -> None:
     code = _open(store)
     store.checkpoint()
-    store.hub.record_step(code, "ثبت درخواست", by="MOJ")  # after the checkpoint
+    store.hub.cases.record_step(code, "ثبت درخواست", by="MOJ")  # after the checkpoint
     bundle = store.bundle(code)
     assert [e.event.version for e in bundle.events] == [1]
     report = verify_bundle(bundle.to_json().encode(), store.ring)
@@ -125,14 +125,16 @@ def test_a_bundle_is_complete_up_to_its_checkpoint(store: Store) -> None:
 
 
 def _open(store: Store) -> str:
-    return store.hub.open_case("13021000101", applicant(53), channel="web", by="MOJ").tracking_code
+    return store.hub.cases.open_case(
+        "13021000101", applicant(53), channel="web", by="MOJ"
+    ).tracking_code
 
 
 def test_inquiry_consultation_and_petition_codes_are_records_not_positions(store: Store) -> None:
-    consultation = store.hub.request_consultation(
+    consultation = store.hub.consultations.request_consultation(
         unit="دفتر حقوقی", kind="bill", participation_type="survey", by="MOJ"
     ).tracking_code
-    petition = store.hub.submit_petition(
+    petition = store.hub.petitions.submit_petition(
         kind="request", topic="tax", subject="درخواست", body="متن", by="MYGOV"
     ).tracking_code
     store.checkpoint()
