@@ -17,6 +17,7 @@ import grpc
 import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import settings as hypothesis_settings
 
 from hub.application.hub import TabadolHub
 from hub.bootstrap import Running, create_server
@@ -25,6 +26,11 @@ from hub.trail.keys import PublicKeyRing, Signer, init_keys
 
 PG_ADMIN = os.environ.get("TABADOL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 RUN_ID = uuid.uuid4().hex[:8]
+
+# Properties are about behaviour, not speed: no per-example deadline (a loaded CI machine
+# made a 35 ms example take 370 ms). Speed goals live in benchmarks/.
+hypothesis_settings.register_profile("tabadol", deadline=None)
+hypothesis_settings.load_profile("tabadol")
 
 
 @pytest.fixture
