@@ -86,8 +86,8 @@ def _anchoring(
             lines.append(
                 f"anchored: the signed checkpoint of size {covered} covers every event, so no"
                 " event of the log's first"
-                f" {covered} was removed, added, reordered or changed. Not proven by this"
-                f" file: that the log ended at {covered}; compare with a checkpoint you hold"
+                f" {covered} was removed, added, reordered or changed. Not proven by the"
+                f" trail itself: that the log ended at {covered}; compare with a checkpoint you hold"
                 " from elsewhere (a witness, the hub's /log/checkpoint)"
             )
         return True, lines

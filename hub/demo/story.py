@@ -24,6 +24,7 @@ from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 from aggregates.identifiers import NationalCode, Sheba
 from hub.application.participants import TokenlessDevVerifier
 from hub.audit.anchors import anchor_store_for, timestamp_of, witnessed_note
+from hub.audit.bundles import build_bundle
 from hub.audit.checkpoints import Checkpointer
 from hub.audit.verification import verify_source
 from hub.bootstrap import (
@@ -43,7 +44,8 @@ from hub.demo.programme import run_programme_demo
 from hub.servicers.auth import AGENCY_HEADER
 from hub.streams.projector import EmbeddedProjections
 from hub.testing import ManualClock
-from hub.trail.keys import PublicKeyRing, init_keys
+from hub.trail.bundle import verify_bundle
+from hub.trail.keys import PublicKeyRing, init_keys, load_history
 from hub.trail.timestamps import load_tsa_roots, verify_timestamp
 from hub.web.dashboard import dashboard_routes
 from hub.web.dashboard.wiring import hub_sources
@@ -423,6 +425,9 @@ async def _run_anchored_demo(
         if running.audit_log is not None:  # a signed tree head over everything the demo did
             await asyncio.to_thread(Checkpointer(running.audit_log, hub.signer).sign)
             await _show_anchored_checkpoint(running, anchors)
+            await asyncio.to_thread(
+                _show_complete_bundle, running, settings, delivered.tracking_code
+            )
         # The trail is verified as an auditor would, offline, before the dashboard is served.
         ok = await asyncio.to_thread(_verify_trail, settings, anchors)
         if serve is not None and http is not None:
@@ -452,6 +457,21 @@ def _verify_trail(settings: Settings, anchors: AnchorProcesses) -> bool:
     )
     print("\n".join(lines))
     return ok
+
+
+def _show_complete_bundle(running: Running, settings: Settings, code: str) -> None:
+    """Build a delivered case's evidence bundle and verify it offline, as an auditor would."""
+    assert running.audit_log is not None
+    bundle = build_bundle(running.audit_log, code, load_history(settings.public_keys))
+    path = settings.data_dir / "evidence.json"
+    path.write_text(bundle.to_json(), encoding="utf-8")
+    report = verify_bundle(path.read_bytes(), PublicKeyRing.load(settings.public_keys))
+    print(f"\naudit verify-bundle {path} --keys {settings.public_keys}")
+    print(
+        f"OK: {report.subject}: {report.events} events in the checkpoint of size"
+        f" {report.tree_size}; complete: the checkpoint's aggregate map proves these are all"
+        f" the events of {report.kind} {report.subject}"
+    )
 
 
 async def _show_anchored_checkpoint(running: Running, anchors: AnchorProcesses) -> None:

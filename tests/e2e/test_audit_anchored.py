@@ -75,7 +75,7 @@ def test_the_export_carries_its_checkpoints_and_verifies(
     assert code == 0, out
     assert "OK: 24 events" in out and "2 signed checkpoints match" in out
     assert "anchored: the signed checkpoint of size 24 covers every event" in out
-    assert "Not proven by this file: that the log ended at 24" in out
+    assert "Not proven by the trail itself: that the log ended at 24" in out
 
 
 @pytest.mark.parametrize("cut", [1, 5, 10])
@@ -146,7 +146,7 @@ def test_a_tail_no_checkpoint_covers_fails_unless_allowed(
     assert code == 1 and "no signed checkpoint covers any of the 24 events" in out
     # and cut to the older checkpoint, with the newer one removed: what a file cannot prove
     code, out = verify(data, [lines[0], lines[1], *lines[3:14]], capsys)
-    assert code == 0 and "Not proven by this file: that the log ended at 11" in out
+    assert code == 0 and "Not proven by the trail itself: that the log ended at 11" in out
 
 
 def test_export_leaves_out_what_no_checkpoint_covers(tmp_path: Path) -> None:
