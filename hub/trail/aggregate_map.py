@@ -18,11 +18,12 @@ that event's RFC 9162 leaf hash (the log leaf, see :func:`hub.trail.verify.log_e
     ‖ u64 log index               (of that version's event)
     ‖ 32 bytes                    (that event's log leaf hash)
 
-big-endian integers. The entries are sorted by aggregate id (byte order of the UTF-8
-text) and the map root is the RFC 9162 Merkle tree hash over their leaf hashes
-``SHA-256(0x00 ‖ entry)``: an ordinary RFC 9162 tree, so any RFC 9162 library checks a
-map proof. The leaf hash rather than an envelope field names the head, so the map does
-not depend on how envelopes sign (one signature per event or per batch).
+big-endian integers. Entry ``k`` is the aggregate whose first event comes ``k``-th in the
+log (order of first appearance, so a new aggregate appends a leaf and a new version
+rewrites one), and the map root is the RFC 9162 Merkle tree hash over the entries' leaf
+hashes ``SHA-256(0x00 ‖ entry)``: an ordinary RFC 9162 tree, so any RFC 9162 library
+checks a map proof. The leaf hash rather than an envelope field names the head, so the
+map does not depend on how envelopes sign (one signature per event or per batch).
 
 The commitment is one extension line of the C2SP checkpoint (c2sp.org/tlog-checkpoint),
 after the root hash line and before any other extension::
@@ -36,25 +37,28 @@ Signature lines stay C2SP signed-note lines, so witnesses add cosignatures as us
 
 Map proofs
 ----------
-A :class:`MapProof` for one aggregate is its entry, its index in the sorted map, the
-inclusion proof of its leaf in the map tree, and the entries right before and after it
-with their inclusion proofs. The neighbours prove that the entry is the only one for its
-aggregate (in a sorted map, the id sits strictly between its neighbours), so a bundle
-cannot be checked against an older entry of the same aggregate. That the map is sorted,
-complete and true to the log is what ``tabadol audit verify`` checks, at every
-checkpoint, by recomputing the map from the trail.
+A :class:`MapProof` for one aggregate is its entry, its index in the map and the
+inclusion proof of its leaf in the map tree: against the signed map root it proves the
+aggregate's latest version at the checkpoint's size. This is a log-derived map (Trillian's
+"verifiable log-derived map"): the map is a function of the log, so that it is complete,
+has one entry per aggregate and is true to the log is what anyone who replays the log
+checks, and ``tabadol audit verify`` does, at every checkpoint.
+
+Cost: an update is O(1) (the leaf is rewritten when the head is next taken), taking the
+head rehashes O(log A) nodes per aggregate changed since the last head, so a checkpoint
+costs what changed, not what exists.
 """
 
 from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from hub.trail.encoding import b64, unb64
-from hub.trail.merkle import HASH_SIZE, MerkleTree, ProofError, verify_inclusion
+from hub.trail.merkle import EMPTY_ROOT, HASH_SIZE, ProofError, node_hash, verify_inclusion
 
 __all__ = [
     "MAP_DOMAIN",
@@ -165,24 +169,13 @@ def map_head_of(extensions: Sequence[str]) -> MapHead | None:
 
 
 @dataclass(frozen=True)
-class MapNeighbour:
-    entry: MapEntry
-    proof: tuple[bytes, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"entry": self.entry.to_json(), "proof": [b64(h) for h in self.proof]}
-
-
-@dataclass(frozen=True)
 class MapProof:
-    """Proof that ``entry`` is *the* entry of its aggregate in a map of ``size`` entries."""
+    """Proof that ``entry`` is in the aggregate map of ``size`` entries, at ``index``."""
 
     entry: MapEntry
     index: int
     size: int
     proof: tuple[bytes, ...]
-    left: MapNeighbour | None
-    right: MapNeighbour | None
 
     def verify(self, head: MapHead) -> None:
         """Check the proof against a signed map head; raise :class:`MapError`."""
@@ -198,29 +191,6 @@ class MapProof:
                 f"the map entry of aggregate {self.entry.aggregate_id} is not in the"
                 f" checkpoint's aggregate map ({exc}): the entry or its proof was altered"
             ) from None
-        key = self.entry.aggregate_id.encode("utf-8")
-        for side, neighbour, index in (
-            ("left", self.left, self.index - 1),
-            ("right", self.right, self.index + 1),
-        ):
-            if not 0 <= index < self.size:
-                if neighbour is not None:
-                    raise MapError(f"the map proof has a {side} neighbour where there is none")
-                continue
-            if neighbour is None:
-                raise MapError(f"the map proof lacks its {side} neighbour (map index {index})")
-            other = neighbour.entry.aggregate_id.encode("utf-8")
-            if (other >= key) if side == "left" else (other <= key):
-                raise MapError(
-                    f"the map's {side} neighbour {neighbour.entry.aggregate_id} is out of order:"
-                    " the aggregate may have another entry in the map"
-                )
-            try:
-                verify_inclusion(
-                    neighbour.entry.map_leaf(), index, self.size, neighbour.proof, head.root
-                )
-            except ProofError as exc:
-                raise MapError(f"the map's {side} neighbour is not in the map ({exc})") from None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -228,13 +198,11 @@ class MapProof:
             "index": self.index,
             "size": self.size,
             "proof": [b64(h) for h in self.proof],
-            "left": self.left.to_json() if self.left else None,
-            "right": self.right.to_json() if self.right else None,
         }
 
     @classmethod
     def from_json(cls, raw: object, where: str = "map proof") -> MapProof:
-        fields = ["entry", "index", "size", "proof", "left", "right"]
+        fields = ["entry", "index", "size", "proof"]
         if not isinstance(raw, dict) or list(raw) != fields:
             raise MapError(f"{where}: expected the fields {fields}")
         index, size = raw["index"], raw["size"]
@@ -245,19 +213,7 @@ class MapProof:
             index,
             size,
             _hashes(raw["proof"], f"{where} proof"),
-            _neighbour(raw["left"], f"{where} left neighbour"),
-            _neighbour(raw["right"], f"{where} right neighbour"),
         )
-
-
-def _neighbour(raw: object, where: str) -> MapNeighbour | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, dict) or list(raw) != ["entry", "proof"]:
-        raise MapError(f"{where}: expected the fields ['entry', 'proof']")
-    return MapNeighbour(
-        MapEntry.from_json(raw["entry"], f"{where} entry"), _hashes(raw["proof"], where)
-    )
 
 
 def _hashes(raw: object, where: str) -> tuple[bytes, ...]:
@@ -266,69 +222,135 @@ def _hashes(raw: object, where: str) -> tuple[bytes, ...]:
     return tuple(_decode(h, f"{where} hash {i}") for i, h in enumerate(raw, start=1))
 
 
+class _Tree:
+    """An RFC 9162 tree whose leaves can be rewritten: the hashes of every complete
+    aligned subtree, per level (as :class:`hub.trail.merkle.MerkleTree` keeps them)."""
+
+    __slots__ = ("levels", "size")
+
+    def __init__(self) -> None:
+        self.levels: list[bytearray] = [bytearray()]
+        self.size = 0
+
+    def node(self, level: int, index: int) -> bytes:
+        return bytes(self.levels[level][index * HASH_SIZE : (index + 1) * HASH_SIZE])
+
+    def append(self, leaf: bytes) -> int:
+        index, levels = self.size, self.levels
+        levels[0] += leaf
+        self.size = count = index + 1
+        level, cur = 0, leaf
+        while count & 1 == 0:
+            cur = node_hash(bytes(levels[level][-64:-32]), cur)
+            level += 1
+            if level == len(levels):
+                levels.append(bytearray())
+            levels[level] += cur
+            count >>= 1
+        return index
+
+    def set(self, index: int, leaf: bytes) -> None:
+        """Rewrite leaf ``index`` and every complete subtree above it."""
+        levels, cur, level = self.levels, leaf, 0
+        while True:
+            levels[level][index * HASH_SIZE : (index + 1) * HASH_SIZE] = cur
+            parent = index >> 1
+            if level + 1 == len(levels) or parent >= len(levels[level + 1]) // HASH_SIZE:
+                return
+            sibling = self.node(level, index ^ 1)
+            cur = node_hash(cur, sibling) if index % 2 == 0 else node_hash(sibling, cur)
+            index, level = parent, level + 1
+
+    def mth(self, lo: int, hi: int) -> bytes:
+        parts: list[bytes] = []
+        while True:
+            n = hi - lo
+            if n & (n - 1) == 0 and lo % n == 0:
+                parts.append(self.node(n.bit_length() - 1, lo // n))
+                break
+            k = 1 << ((n - 1).bit_length() - 1)
+            parts.append(self.mth(lo, lo + k))
+            lo += k
+        result = parts.pop()
+        while parts:
+            result = node_hash(parts.pop(), result)
+        return result
+
+    def root(self) -> bytes:
+        return self.mth(0, self.size) if self.size else EMPTY_ROOT
+
+    def inclusion_proof(self, index: int) -> list[bytes]:
+        path: list[bytes] = []
+        lo, hi = 0, self.size
+        while hi - lo > 1:
+            k = 1 << ((hi - lo - 1).bit_length() - 1)
+            if index < lo + k:
+                path.append(self.mth(lo + k, hi))
+                hi = lo + k
+            else:
+                path.append(self.mth(lo, lo + k))
+                lo += k
+        path.reverse()
+        return path
+
+
 class AggregateMap:
     """The heads of all aggregates seen so far, kept as events are appended in log order.
 
-    :meth:`update` is O(1); :meth:`head` and :meth:`proof` sort the ids and hash the map
-    (O(A log A) for A aggregates), once per checkpoint or per bundle. The heads are
-    kept in memory (an id, two integers and two hashes per aggregate).
+    :meth:`update` is O(1); :meth:`head` and :meth:`proof` first write the changed leaves
+    into the tree (O(log A) each), then read the root or a path. Kept in memory: an id,
+    two integers, two hashes per aggregate and the tree (about 64 bytes per aggregate).
     """
 
-    __slots__ = ("_heads",)
+    __slots__ = ("_dirty", "_entries", "_index", "_tree")
 
     def __init__(self) -> None:
-        self._heads: dict[str, tuple[MapEntry, bytes]] = {}
+        self._entries: dict[str, MapEntry] = {}
+        self._index: dict[str, int] = {}
+        self._dirty: dict[str, None] = {}  # changed since the last flush, in log order
+        self._tree = _Tree()
 
     def __len__(self) -> int:
-        return len(self._heads)
+        return len(self._entries)
 
     def update(self, aggregate_id: str, version: int, log_index: int, leaf_hash: bytes) -> None:
         """Record that ``log_index`` holds version ``version`` of ``aggregate_id``."""
-        entry = MapEntry(aggregate_id, version, log_index, leaf_hash)
-        self._heads[aggregate_id] = (entry, entry.map_leaf())
+        self._entries[aggregate_id] = MapEntry(aggregate_id, version, log_index, leaf_hash)
+        self._dirty[aggregate_id] = None
 
     def get(self, aggregate_id: str) -> MapEntry | None:
-        found = self._heads.get(aggregate_id)
-        return found[0] if found else None
+        return self._entries.get(aggregate_id)
 
     def copy(self) -> AggregateMap:
+        self._flush()
         other = AggregateMap()
-        other._heads = dict(self._heads)
+        other._entries = dict(self._entries)
+        other._index = dict(self._index)
+        other._tree.levels = [bytearray(level) for level in self._tree.levels]
+        other._tree.size = self._tree.size
         return other
 
-    def _sorted(self) -> list[str]:
-        return sorted(self._heads, key=lambda a: a.encode("utf-8"))
-
-    def _tree(self, ids: Iterable[str]) -> MerkleTree:
-        tree = MerkleTree()
-        for aggregate_id in ids:
-            tree.append_leaf_hash(self._heads[aggregate_id][1])
-        return tree
+    def _flush(self) -> None:
+        tree, index = self._tree, self._index
+        for aggregate_id in self._dirty:
+            leaf = self._entries[aggregate_id].map_leaf()
+            at = index.get(aggregate_id)
+            if at is None:
+                index[aggregate_id] = tree.append(leaf)
+            else:
+                tree.set(at, leaf)
+        self._dirty.clear()
 
     def head(self) -> MapHead:
         """The map head to sign into a checkpoint."""
-        return MapHead(len(self._heads), self._tree(self._sorted()).root())
+        self._flush()
+        return MapHead(self._tree.size, self._tree.root())
 
     def proof(self, aggregate_id: str) -> MapProof:
         """The map proof of one aggregate; KeyError if the map does not hold it."""
-        ids = self._sorted()
-        entry = self._heads[aggregate_id][0]
-        tree = self._tree(ids)
-        index = ids.index(aggregate_id)
-
-        def neighbour(i: int) -> MapNeighbour | None:
-            if not 0 <= i < len(ids):
-                return None
-            return MapNeighbour(self._heads[ids[i]][0], tuple(tree.inclusion_proof(i, tree.size)))
-
-        return MapProof(
-            entry,
-            index,
-            tree.size,
-            tuple(tree.inclusion_proof(index, tree.size)),
-            neighbour(index - 1),
-            neighbour(index + 1),
-        )
+        self._flush()
+        entry, at = self._entries[aggregate_id], self._index[aggregate_id]
+        return MapProof(entry, at, self._tree.size, tuple(self._tree.inclusion_proof(at)))
 
 
 def _decode(value: object, where: str) -> bytes:
