@@ -39,6 +39,7 @@ from hub.application.hub import TabadolHub
 from hub.bootstrap import connect_clients, create_server
 from hub.config import Settings
 from hub.demo.exchanges import SimulatorProcesses
+from hub.testing import dev_env
 from hub.trail.keys import init_keys
 
 T = TypeVar("T")
@@ -183,6 +184,7 @@ async def run(cases: int, concurrency: int, store: str) -> None:
                 "TABADOL_DATA_DIR": str(tmp / "data"),
                 "TABADOL_EVENT_STORE": url,
                 "TABADOL_LISTEN": "127.0.0.1:0",
+                **dev_env(tmp),
             }
         )
         hub = TabadolHub(

@@ -8,6 +8,11 @@ reflection on. :class:`SimulatorInterceptor` wraps every ``/tabadol.…`` RPC:
 3. refuses a call without the ``x-tabadol-agency`` metadata (UNAUTHENTICATED) and, where
    the contract demands it, without a well-formed ``x-tabadol-tracking-code``
    (INVALID_ARGUMENT), 004 art. 6.
+4. served with :class:`ServerTls`, requires a client certificate from the configured CA
+   (004 art. 13) naming exactly one principal by a URI SAN under
+   ``spiffe://tabadol.gov.ir/``: the hub (``hub/<CODE>``, calling on behalf of the agency
+   in ``x-tabadol-agency``) or that agency itself (``agency/<CODE>``); anyone else is
+   PERMISSION_DENIED.
 
 :class:`Faults` is mutable: a test may start an outage and end it on a running server.
 """
@@ -19,9 +24,11 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
 import grpc
+from cryptography import x509
 from google.protobuf import any_pb2, timestamp_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -38,6 +45,7 @@ __all__ = [
     "Faults",
     "InquiryCodes",
     "IssuedInquiry",
+    "ServerTls",
     "SimulatorInterceptor",
     "abort",
     "caller_of",
@@ -46,6 +54,43 @@ __all__ = [
 ]
 
 DEFAULT_SEED = 1405
+_URI_PREFIX = "spiffe://tabadol.gov.ir/"
+
+
+@dataclass(frozen=True)
+class ServerTls:
+    """PEM files of a simulator served over TLS: its certificate and key, and the CA whose
+    client certificates it accepts (required: mutual TLS)."""
+
+    cert: Path
+    key: Path
+    client_ca: Path
+
+    def credentials(self) -> grpc.ServerCredentials:
+        return grpc.ssl_server_credentials(
+            [(self.key.read_bytes(), self.cert.read_bytes())],
+            root_certificates=self.client_ca.read_bytes(),
+            require_client_auth=True,
+        )
+
+
+def peer_uri(context: grpc.aio.ServicerContext) -> str | None:
+    """The one ``spiffe://tabadol.gov.ir/`` URI SAN of the client certificate (URI SANs
+    only), or None when there is none or more than one."""
+    pems = context.auth_context().get("x509_pem_cert") or []
+    if not pems:
+        return None
+    try:
+        cert = x509.load_pem_x509_certificate(pems[0])
+        sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except (ValueError, x509.ExtensionNotFound):
+        return None
+    ours = [
+        uri
+        for uri in sans.get_values_for_type(x509.UniformResourceIdentifier)
+        if uri.startswith(_URI_PREFIX)
+    ]
+    return ours[0] if len(ours) == 1 else None
 
 
 @dataclass
@@ -134,10 +179,18 @@ Behaviour = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
 class SimulatorInterceptor(grpc.aio.ServerInterceptor):
     """Latency, simulated outages and the metadata contract, for ``/tabadol.`` RPCs only."""
 
-    def __init__(self, faults: Faults, rng: random.Random, *, tracking_required: bool) -> None:
+    def __init__(
+        self,
+        faults: Faults,
+        rng: random.Random,
+        *,
+        tracking_required: bool,
+        mtls: bool = False,
+    ) -> None:
         self._faults = faults
         self._rng = rng
         self._tracking_required = tracking_required
+        self._mtls = mtls
 
     async def intercept_service(
         self,
@@ -167,6 +220,19 @@ class SimulatorInterceptor(grpc.aio.ServerInterceptor):
                     grpc.StatusCode.UNAUTHENTICATED,
                     f"metadata {AGENCY_KEY} must name the calling agency",
                 )
+            if self._mtls:
+                uri = peer_uri(context)
+                allowed = uri is not None and (
+                    uri.startswith(_URI_PREFIX + "hub/")
+                    or uri == f"{_URI_PREFIX}agency/{caller.agency}"
+                )
+                if not allowed:
+                    await abort(
+                        context,
+                        grpc.StatusCode.PERMISSION_DENIED,
+                        f"the client certificate ({uri or 'no principal URI'}) may not call"
+                        f" for agency {caller.agency}: only the hub or that agency may",
+                    )
             checks = Checks()
             checks.require(
                 _codes.is_case_tracking_code(caller.tracking_code)
@@ -232,12 +298,19 @@ async def start_server(
     faults: Faults,
     seed: int,
     tracking_required: bool = True,
+    tls: ServerTls | None = None,
 ) -> tuple[grpc.aio.Server, int]:
-    """Build, bind and start a simulator server; returns it with its bound port."""
+    """Build, bind and start a simulator server; returns it with its bound port.
+
+    With ``tls`` it serves mutual TLS only."""
     # Outages are drawn from the seed too, so a fault run can be replayed.
     rng = random.Random(f"{seed}/faults")  # noqa: S311
     server = grpc.aio.server(
-        interceptors=[SimulatorInterceptor(faults, rng, tracking_required=tracking_required)],
+        interceptors=[
+            SimulatorInterceptor(
+                faults, rng, tracking_required=tracking_required, mtls=tls is not None
+            )
+        ],
         options=[("grpc.so_reuseport", 0)],
     )
     register(server)
@@ -248,6 +321,10 @@ async def start_server(
     reflection.enable_server_reflection(
         (*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
-    port: int = server.add_insecure_port(address)
+    port: int = (
+        server.add_secure_port(address, tls.credentials())
+        if tls is not None
+        else server.add_insecure_port(address)
+    )
     await server.start()
     return server, port

@@ -15,7 +15,7 @@ from pathlib import Path
 import grpc
 import structlog
 
-from connectors._simulation import DEFAULT_SEED, Faults
+from connectors._simulation import DEFAULT_SEED, Faults, ServerTls
 from connectors.civil_registry import simulator as civil_registry
 from connectors.deeds_registry import simulator as deeds_registry
 from connectors.identity import simulator as identity
@@ -23,7 +23,16 @@ from connectors.postal_code import simulator as postal_code
 from connectors.systems import SYSTEMS, System
 from connectors.treasury import simulator as treasury
 
-__all__ = ["DEFAULT_SEED", "SYSTEMS", "Faults", "System", "create_server", "main", "run_simulator"]
+__all__ = [
+    "DEFAULT_SEED",
+    "SYSTEMS",
+    "Faults",
+    "ServerTls",
+    "System",
+    "create_server",
+    "main",
+    "run_simulator",
+]
 
 
 _log = structlog.get_logger("connectors.simulators")
@@ -38,10 +47,11 @@ async def create_server(
     seed: int = DEFAULT_SEED,
     state_file: str | Path | None = None,
     faults: Faults | None = None,
+    tls: ServerTls | None = None,
 ) -> tuple[grpc.aio.Server, int]:
     """Start the simulator of ``system`` on ``address``; returns it and its bound port.
 
-    ``state_file`` (treasury only) keeps payments across restarts.
+    ``state_file`` (treasury only) keeps payments across restarts; ``tls`` serves mutual TLS.
     """
     if system not in SYSTEMS:
         raise ValueError(f"unknown system {system!r}; expected one of {', '.join(SYSTEMS)}")
@@ -49,14 +59,16 @@ async def create_server(
         raise ValueError("state_file is for the treasury simulator only")
     faults = faults or Faults(latency=latency, error_rate=error_rate)
     if system == "civil-registry":
-        return await civil_registry.create_server(address, seed=seed, faults=faults)
+        return await civil_registry.create_server(address, seed=seed, faults=faults, tls=tls)
     if system == "deeds-registry":
-        return await deeds_registry.create_server(address, seed=seed, faults=faults)
+        return await deeds_registry.create_server(address, seed=seed, faults=faults, tls=tls)
     if system == "postal-code":
-        return await postal_code.create_server(address, seed=seed, faults=faults)
+        return await postal_code.create_server(address, seed=seed, faults=faults, tls=tls)
     if system == "identity":
-        return await identity.create_server(address, seed=seed, faults=faults)
-    return await treasury.create_server(address, seed=seed, faults=faults, state_file=state_file)
+        return await identity.create_server(address, seed=seed, faults=faults, tls=tls)
+    return await treasury.create_server(
+        address, seed=seed, faults=faults, state_file=state_file, tls=tls
+    )
 
 
 async def run_simulator(
@@ -69,6 +81,7 @@ async def run_simulator(
     seed: int = DEFAULT_SEED,
     state_file: str | Path | None = None,
     on_ready: Callable[[int], None] | None = None,
+    tls: ServerTls | None = None,
 ) -> None:
     """Serve the simulator of ``system`` until cancelled or sent SIGTERM, then stop gracefully.
 
@@ -82,6 +95,7 @@ async def run_simulator(
         error_rate=error_rate,
         seed=seed,
         state_file=state_file,
+        tls=tls,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -90,7 +104,13 @@ async def run_simulator(
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
         loop.add_signal_handler(signal.SIGTERM, stop.set)
         handles_sigterm = True
-    _log.info("simulator serving", system=system, address=f"{host}:{bound}", seed=seed)
+    _log.info(
+        "simulator serving",
+        system=system,
+        address=f"{host}:{bound}",
+        seed=seed,
+        transport="mtls" if tls else "plaintext",
+    )
     try:
         if on_ready is not None:
             on_ready(bound)
@@ -118,7 +138,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--error-rate", type=float, default=0.0, help="share answered UNAVAILABLE")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--state-file", type=Path, help="treasury only: keep payments here")
+    parser.add_argument("--tls-cert", type=Path, help="serve mutual TLS with this certificate")
+    parser.add_argument("--tls-key", type=Path, help="…its private key")
+    parser.add_argument("--client-ca", type=Path, help="…and accept client certificates of this CA")
     args = parser.parse_args(argv)
+    tls_args = (args.tls_cert, args.tls_key, args.client_ca)
+    if any(tls_args) and not all(tls_args):
+        parser.error("--tls-cert, --tls-key and --client-ca go together")
+    tls = ServerTls(args.tls_cert, args.tls_key, args.client_ca) if all(tls_args) else None
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(
             run_simulator(
@@ -129,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 error_rate=args.error_rate,
                 seed=args.seed,
                 state_file=args.state_file,
+                tls=tls,
             )
         )
 

@@ -7,13 +7,14 @@ import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Unpack
+from typing import Any, Unpack
 
 import grpc
 import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from starlette.routing import BaseRoute, Mount
+from tabadol.access.v1 import access_pb2, access_pb2_grpc
 
 from connectors import civil_registry, deeds_registry, identity, postal_code, treasury
 from connectors._resilience import ConnectOptions
@@ -31,13 +32,14 @@ from hub.application.participants import (
     IntrospectingVerifier,
     TokenlessDevVerifier,
 )
+from hub.application.rights import AccessRightsUseCases
 from hub.audit.anchors import anchor_store_for
 from hub.audit.checkpoints import AuditLog, CheckpointCallback, run_checkpointer
 from hub.audit.timestamping import Timestamper
 from hub.audit.witnessing import WitnessSender, parse_witnesses
-from hub.config import Settings
+from hub.config import ConfigError, Settings
 from hub.ledger.availability import Availability, StoreProbe
-from hub.ledger.executor import Executor, Overloaded
+from hub.ledger.executor import Executor
 from hub.servicers import (
     audit,
     catalogue,
@@ -47,19 +49,20 @@ from hub.servicers import (
     programme,
     servicedesk,
 )
-from hub.servicers.access import AccessRights
 from hub.servicers.audit import SERVICE_NAME as AUDIT_SERVICE
-from hub.servicers.auth import AgencyInterceptor
+from hub.servicers.auth import RateLimiter, RefusalCounter, RightsCache, TrustInterceptor
 from hub.servicers.edge import Edge, Registrar
 from hub.servicers.health import follow_health
 from hub.servicers.monitoring import SERVICE_NAME as MONITORING_SERVICE
 from hub.servicers.observe import ObservingInterceptor
+from hub.servicers.rights import AccessServicer
 from hub.streams.projector import EmbeddedProjections, ProjectionOptions
 from hub.streams.relay import NatsOptions
 from hub.streams.supervision import supervise_projections
 from hub.telemetry import metrics
 from hub.telemetry.health import Health
 from hub.trail.keys import load_signer
+from hub.trail.pki import RevocationList
 from hub.trail.pseudonyms import load_pseudonym_key
 from hub.web.app import create_http_app
 from hub.web.server import HttpServer
@@ -133,7 +136,7 @@ def build_hub(settings: Settings) -> TabadolHub:
     if settings.event_store.startswith("sqlite:///"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     hub = TabadolHub(signer, env=settings.eventsourcing_env())
-    if not settings.mtls:  # development only: the identity "token" is the national code itself
+    if settings.insecure_dev_auth:  # development only: the identity "token" is the national code
         configure_participation(hub, settings, TokenlessDevVerifier())
     return hub
 
@@ -168,7 +171,9 @@ async def connect_identity_verifier(
     from connectors import identity
     from connectors.errors import ConnectorError
 
-    client = await identity.connect(settings.identity_url, agency=HUB_AGENCY)
+    client = await identity.connect(
+        settings.identity_url, agency=HUB_AGENCY, credentials=outbound_credentials(settings)
+    )
     verifier = IntrospectingVerifier(client, failure=ConnectorError)
     return verifier, client.close
 
@@ -208,6 +213,15 @@ class Running:
     background: list[asyncio.Task[None]] = field(default_factory=list)
     stop_background: asyncio.Event = field(default_factory=asyncio.Event)
 
+    rights: AccessRightsUseCases | None = None
+    rights_cache: RightsCache | None = None
+    refusals: RefusalCounter | None = None
+
+    async def flush_refusals(self) -> None:
+        """Write the refusals counted so far as a signed summary now (tests, shutdown)."""
+        if self.refusals is not None and self.rights is not None:
+            await self.refusals.flush(_summary_writer(self.executor, self.rights))
+
     async def stop(self, grace: float = 2.0) -> None:
         """A graceful stop: NOT_SERVING, no new calls, the calls in flight and the writes
         queued finish (``grace`` seconds at most), then one last checkpoint is signed."""
@@ -215,6 +229,7 @@ class Running:
         if self.reconciling is not None:
             self.reconciling.cancel()
         await self.server.stop(grace)
+        await self.flush_refusals()  # before the last checkpoint, so it covers the summary
         await asyncio.to_thread(self.executor.close)  # the queued writes are done
         self.stop_checkpointer.set()
         if self.checkpointer is not None:
@@ -227,6 +242,41 @@ class Running:
         await asyncio.gather(*self.background, return_exceptions=True)
         if self.http is not None:
             await self.http.stop()
+
+
+def outbound_credentials(settings: Settings) -> grpc.ChannelCredentials | None:
+    """mTLS to other agencies' systems with the hub's own certificate (004 art. 13), trusting
+    the configured CA; None in development mode (plaintext)."""
+    if not settings.mtls:
+        return None
+    assert settings.tls_cert and settings.tls_key and settings.tls_client_ca
+    return grpc.ssl_channel_credentials(
+        root_certificates=settings.tls_client_ca.read_bytes(),
+        private_key=settings.tls_key.read_bytes(),
+        certificate_chain=settings.tls_cert.read_bytes(),
+    )
+
+
+def _summary_writer(executor: Executor, rights: AccessRightsUseCases) -> Any:
+    async def write(start: str, end: str, counts: dict[tuple[str, str, str], int]) -> None:
+        await executor.write(
+            rights.record_refusals, replica="hub", window_start=start, window_end=end, counts=counts
+        )
+
+    return write
+
+
+def check_auth_settings(settings: Settings) -> None:
+    """Refuse to serve without mTLS unless development mode is asked for explicitly."""
+    if settings.mtls or settings.insecure_dev_auth:
+        return
+    raise ConfigError(
+        "no TLS settings: the hub serves only mutual TLS. Make development certificates with\n"
+        "  tabadol pki init && tabadol pki issue hub && tabadol pki issue MOJ\n"
+        "then set TABADOL_TLS_CERT=<data>/pki/hub-tabadol.crt TABADOL_TLS_KEY=<data>/pki/hub-tabadol.key\n"
+        "TABADOL_TLS_CLIENT_CA=<data>/pki/ca.crt TABADOL_TLS_CRL=<data>/pki/crl.pem; or, on a\n"
+        "development machine only, TABADOL_INSECURE_DEV_AUTH=1 (identity from a header)"
+    )
 
 
 def _credentials(settings: Settings) -> grpc.ServerCredentials | None:
@@ -258,37 +308,65 @@ async def create_server(
     in tests: read ``Running.port``). Also starts the checkpointer (signed Merkle tree
     heads over the log) and, with exchanges, reconciles payments left without an outcome.
     """
+    check_auth_settings(settings)
+    if settings.insecure_dev_auth:
+        log.warning(
+            "INSECURE DEVELOPMENT MODE: callers name themselves in the x-tabadol-agency header"
+            " and e-participation takes the national code as its identity token;"
+            " never run this in production (unset TABADOL_INSECURE_DEV_AUTH, set TABADOL_TLS_*)"
+        )
     availability = Availability()
     executor = Executor(hub, availability=availability)
     audit_log = await asyncio.to_thread(AuditLog.open, hub, settings)
-    rights = AccessRights.load(settings.access_rights) if settings.access_rights else None
-    if rights is None:
-        log.warning("no access-rights table: every identified agency may call every RPC")
-
-    async def record_denied(agency: str, method: str, reason: str) -> None:
-        try:
-            await executor.write(hub.record_denied_call, agency, method, reason)
-        except Overloaded:  # a flood of refusals must not fill the queue of real work
-            log.warning("denied call not recorded: the write queue is full", agency=agency)
-
+    rights = AccessRightsUseCases(hub)
+    if settings.access_rights is not None:
+        seeded = await executor.write(
+            rights.seed, settings.access_rights, by=f"seed:{hub.signer.key_id}"
+        )
+        log.info(
+            "rights table seeded" if seeded else "rights table exists: seed file ignored",
+            file=str(settings.access_rights),
+        )
+    rights_cache = RightsCache(rights.table)
+    if not rights_cache.table.grants:
+        log.warning(
+            "no access grants: every call but health and reflection is refused;"
+            " grant with `tabadol access grant PRINCIPAL TARGET --reason …`"
+        )
+    refusals = RefusalCounter(window_seconds=settings.refusal_window)
+    crl = (
+        RevocationList(settings.tls_crl, settings.tls_client_ca)
+        if settings.tls_crl and settings.tls_client_ca
+        else None
+    )
     server = grpc.aio.server(
         interceptors=[
             ObservingInterceptor(),
-            AgencyInterceptor(mtls=settings.mtls, rights=rights, on_denied=record_denied),
+            TrustInterceptor(
+                mtls=settings.mtls,
+                rights=rights_cache,
+                refusals=refusals,
+                limiter=RateLimiter(settings.rate_limit, settings.rate_burst),
+                crl=crl,
+            ),
         ],
         options=[("grpc.so_reuseport", 0)],
     )
+    access_pb2_grpc.add_AccessServiceServicer_to_server(
+        AccessServicer(rights, rights_cache, executor), server
+    )
     targets = settings.exchange_targets
     if clients is None and targets:
-        clients = connect_clients(targets)
+        clients = connect_clients(targets, credentials=outbound_credentials(settings))
     exchanges = CaseExchanges(hub.exchange_records, executor, clients) if clients else None
     if exchanges is None:
         log.warning(
             "no TABADOL_*_URL of other agencies' systems: exchange RPCs answer UNIMPLEMENTED"
         )
     edge = Edge(hub, executor, audit_log, exchanges, views)
-    services = tuple(
-        name for register in (*SERVICES, *extra) if (name := register(server, edge)) is not None
+    services = (
+        access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
+        *(name for register in (*SERVICES, *extra) if (name := register(server, edge)) is not None),
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -317,7 +395,12 @@ async def create_server(
         asyncio.create_task(
             availability.watch(probe, stop_background, interval=settings.store_timeout / 4),
             name="tabadol-store-probe",
-        )
+        ),
+        asyncio.create_task(rights_cache.refresh_forever(stop_background), name="tabadol-rights"),
+        asyncio.create_task(
+            refusals.flush_forever(_summary_writer(executor, rights), stop_background),
+            name="tabadol-refusal-summaries",
+        ),
     ]
     # A crash between a payment and its recording is repaired from the treasury, by key.
     reconciling = reconcile_in_background(exchanges) if exchanges else None
@@ -357,6 +440,9 @@ async def create_server(
         ],
         background=background,
         stop_background=stop_background,
+        rights=rights,
+        rights_cache=rights_cache,
+        refusals=refusals,
     )
 
 

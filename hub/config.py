@@ -7,7 +7,10 @@
 | TABADOL_SIGNING_KEY | the hub's Ed25519 private key (PEM) | <data>/keys/hub-signing.pem |
 | TABADOL_PUBLIC_KEYS | the public-key file auditors verify with | <data>/keys/public-keys.json |
 | TABADOL_LISTEN | host:port of the gRPC server | 127.0.0.1:50051 |
-| TABADOL_TLS_CERT / _KEY / _CLIENT_CA | PEM files: turn mTLS on | unset: development mode |
+| TABADOL_TLS_CERT / _KEY / _CLIENT_CA | PEM files: turn mTLS on (the hub's own certificate, also used to call other agencies' systems) | unset: refuse to serve |
+| TABADOL_TLS_CRL | a CRL (PEM) signed by the client CA, checked on every call | unset |
+| TABADOL_INSECURE_DEV_AUTH | 1: identity from the x-tabadol-agency header, tokenless e-participation (development only) | off |
+| TABADOL_PKI_DIR | where `tabadol pki` keeps the development CA and certificates | <data>/pki |
 | TABADOL_CIPHER_KEY | base64 AES key: encrypt event payloads at rest (AES-GCM) | unset |
 | TABADOL_NATS_URL | nats://host:port: relay events to JetStream | unset |
 | TABADOL_IDENTITY_URL | host:port of the national window's identity provider | unset: no exchanges |
@@ -22,7 +25,9 @@
 | TABADOL_PROJECTIONS | embedded (serve projects) or workers (tabadol project does) | embedded |
 | TABADOL_NATS_STREAM / _SUBJECT_PREFIX | relayed events stream / subjects | TABADOL_EVENTS / tabadol.events |
 | TABADOL_NATS_WINDOW_STREAM / _WINDOW_PREFIX | national-window feed stream / subjects | TABADOL_WINDOW / tabadol.window |
-| TABADOL_ACCESS_RIGHTS | JSON table: which agency may call which RPC (hub/servicers/access.py) | all allowed |
+| TABADOL_ACCESS_RIGHTS | a rights file (hub/application/rights.py) that seeds a new hub's rights table once | none: nothing allowed |
+| TABADOL_RATE_LIMIT / _RATE_BURST | calls per second per principal / burst, then RESOURCE_EXHAUSTED | 200 / 400 |
+| TABADOL_REFUSAL_WINDOW_SECONDS | refusals are summarised in one signed event per window | 10 |
 | TABADOL_WITNESSES | JSON list of {"url", "key"}: witnesses that cosign each checkpoint (C2SP) | unset: none |
 | TABADOL_TSA_URL | an RFC 3161 time-stamping authority (HTTP) for each checkpoint | unset: none |
 | TABADOL_TSA_ROOTS | PEM files (comma-separated) of the TSA roots the hub checks tokens against | unset |
@@ -105,6 +110,12 @@ class Settings:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     tls_client_ca: Path | None = None
+    tls_crl: Path | None = None
+    insecure_dev_auth: bool = False
+    pki_dir: Path = Path("tabadol-data/pki")
+    rate_limit: float = 200.0
+    rate_burst: float = 400.0
+    refusal_window: float = 10.0
     cipher_key: str | None = None
     nats_url: str | None = None
     access_rights: Path | None = None
@@ -145,6 +156,14 @@ class Settings:
             raise ConfigError(
                 "TABADOL_TLS_CERT, TABADOL_TLS_KEY and TABADOL_TLS_CLIENT_CA go together"
             )
+        dev_auth = env.get("TABADOL_INSECURE_DEV_AUTH", "")
+        if dev_auth not in ("", "0", "1"):
+            raise ConfigError(f"TABADOL_INSECURE_DEV_AUTH must be 1 or 0, got {dev_auth!r}")
+        if dev_auth == "1" and all(tls):
+            raise ConfigError("TABADOL_INSECURE_DEV_AUTH=1 and TABADOL_TLS_* exclude each other")
+        crl = env.get("TABADOL_TLS_CRL") or None
+        if crl and not all(tls):
+            raise ConfigError("TABADOL_TLS_CRL needs TABADOL_TLS_CERT, _KEY and _CLIENT_CA")
         exchanges = {name: env.get(name) or None for name in EXCHANGE_SETTINGS.values()}
         if any(exchanges.values()) and not all(exchanges.values()):
             missing = ", ".join(name for name, url in exchanges.items() if not url)
@@ -165,6 +184,12 @@ class Settings:
             tls_cert=Path(tls[0]) if tls[0] else None,
             tls_key=Path(tls[1]) if tls[1] else None,
             tls_client_ca=Path(tls[2]) if tls[2] else None,
+            tls_crl=Path(crl) if crl else None,
+            insecure_dev_auth=dev_auth == "1",
+            pki_dir=Path(env.get("TABADOL_PKI_DIR", data_dir / "pki")),
+            rate_limit=_positive(env, "TABADOL_RATE_LIMIT", "200", float),
+            rate_burst=_positive(env, "TABADOL_RATE_BURST", "400", float),
+            refusal_window=_positive(env, "TABADOL_REFUSAL_WINDOW_SECONDS", "10", float),
             cipher_key=env.get("TABADOL_CIPHER_KEY") or None,
             nats_url=env.get("TABADOL_NATS_URL") or None,
             access_rights=Path(env["TABADOL_ACCESS_RIGHTS"])

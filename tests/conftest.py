@@ -22,6 +22,7 @@ from hypothesis import settings as hypothesis_settings
 from hub.application.hub import TabadolHub
 from hub.bootstrap import Running, create_server
 from hub.config import Settings
+from hub.testing import dev_env
 from hub.trail.keys import PublicKeyRing, Signer, init_keys
 
 PG_ADMIN = os.environ.get("TABADOL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -94,6 +95,7 @@ async def live_hub(store_url: str, tmp_path: Path) -> AsyncIterator[LiveHub]:
             "TABADOL_DATA_DIR": str(tmp_path / "data"),
             "TABADOL_EVENT_STORE": store_url,
             "TABADOL_LISTEN": "127.0.0.1:0",
+            **dev_env(tmp_path),
         }
     )
     signer = init_keys(settings.signing_key, settings.public_keys)

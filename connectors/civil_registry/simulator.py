@@ -20,6 +20,7 @@ from connectors._simulation import (
     Checks,
     Faults,
     InquiryCodes,
+    ServerTls,
     abort,
     caller_of,
     start_server,
@@ -136,6 +137,7 @@ async def create_server(
     seed: int = DEFAULT_SEED,
     population: int = 1000,
     faults: Faults | None = None,
+    tls: ServerTls | None = None,
 ) -> tuple[grpc.aio.Server, int]:
     """Start a civil-registry simulator on ``address`` (``"127.0.0.1:0"`` for any port).
 
@@ -153,4 +155,5 @@ async def create_server(
         service_names=(SERVICE_NAME,),
         faults=faults or Faults(latency=latency, error_rate=error_rate),
         seed=seed,
+        tls=tls,
     )

@@ -20,6 +20,7 @@ from connectors._simulation import (
     Checks,
     Faults,
     InquiryCodes,
+    ServerTls,
     abort,
     caller_of,
     start_server,
@@ -97,6 +98,7 @@ async def create_server(
     seed: int = DEFAULT_SEED,
     population: int = 300,
     faults: Faults | None = None,
+    tls: ServerTls | None = None,
 ) -> tuple[grpc.aio.Server, int]:
     """Start a deeds-registry simulator on ``address`` (``"127.0.0.1:0"`` for any port).
 
@@ -114,4 +116,5 @@ async def create_server(
         service_names=(SERVICE_NAME,),
         faults=faults or Faults(latency=latency, error_rate=error_rate),
         seed=seed,
+        tls=tls,
     )

@@ -24,7 +24,7 @@ from tabadol.identity.v1 import identity_pb2 as pb
 from tabadol.identity.v1 import identity_pb2_grpc as pb_grpc
 
 from connectors import _codes, _jalali
-from connectors._simulation import DEFAULT_SEED, Checks, Faults, start_server, timestamp
+from connectors._simulation import DEFAULT_SEED, Checks, Faults, ServerTls, start_server, timestamp
 
 __all__ = ["DEFAULT_TTL_SECONDS", "SERVICE_NAME", "IdentityProviderServicer", "create_server"]
 
@@ -143,6 +143,7 @@ async def create_server(
     error_rate: float = 0.0,
     seed: int = DEFAULT_SEED,
     faults: Faults | None = None,
+    tls: ServerTls | None = None,
     clock: Callable[[], datetime] = _jalali.now_utc,
 ) -> tuple[grpc.aio.Server, int]:
     """Start an identity-provider simulator on ``address`` (``"127.0.0.1:0"``: any port).
@@ -161,5 +162,6 @@ async def create_server(
         service_names=(SERVICE_NAME,),
         faults=faults or Faults(latency=latency, error_rate=error_rate),
         seed=seed,
+        tls=tls,
         tracking_required=False,
     )

@@ -19,7 +19,15 @@ from tabadol.treasury.v1 import treasury_pb2 as pb
 from tabadol.treasury.v1 import treasury_pb2_grpc as pb_grpc
 
 from connectors import _codes, _jalali
-from connectors._simulation import DEFAULT_SEED, Checks, Faults, abort, start_server, timestamp
+from connectors._simulation import (
+    DEFAULT_SEED,
+    Checks,
+    Faults,
+    ServerTls,
+    abort,
+    start_server,
+    timestamp,
+)
 from connectors.treasury.book import IdempotencyKeyReused, PaymentBook, PaymentNotSettleable
 from connectors.treasury.records import Payment
 
@@ -166,6 +174,7 @@ async def create_server(
     settle_after: float | None = 2.0,
     decline_above_rials: int | None = 100_000_000_000,
     faults: Faults | None = None,
+    tls: ServerTls | None = None,
     clock: Callable[[], datetime] = _jalali.now_utc,
 ) -> tuple[grpc.aio.Server, int]:
     """Start a treasury simulator on ``address`` (``"127.0.0.1:0"`` for any port).
@@ -190,4 +199,5 @@ async def create_server(
         service_names=(SERVICE_NAME,),
         faults=faults or Faults(latency=latency, error_rate=error_rate),
         seed=seed,
+        tls=tls,
     )

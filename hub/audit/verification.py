@@ -4,8 +4,10 @@ timestamps too), for a person."""
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 
@@ -13,6 +15,7 @@ from hub.audit.anchors import store_records
 from hub.audit.export import read_trail, store_url
 from hub.trail.anchoring import CheckpointRecord, check_anchors
 from hub.trail.cosignature import WitnessPolicy
+from hub.trail.envelope import Envelope, EnvelopeError, is_envelope
 from hub.trail.keys import PublicKeyRing
 from hub.trail.verify import TRAIL_FORMAT, VerifyReport, read_export_header, verify_trail
 
@@ -74,7 +77,7 @@ def verify_source(
             " exports carry log indexes, which the tree pins); export again"
         )
     ok, lines = _anchoring(report, lines, allow_unanchored)
-    return ok, lines + anchors.lines(report.events)
+    return ok, lines + anchors.lines(report.events) + (access_lines(source) if ok else [])
 
 
 def _anchoring(
@@ -112,3 +115,49 @@ def _anchoring(
         " Export again (tabadol audit export signs a checkpoint first), sign one with"
         " tabadol audit checkpoint, or pass --allow-unanchored",
     ]
+
+
+def _payload(state: bytes) -> dict[str, Any] | None:
+    """An event's fields when its stored bytes are plain JSON (None when encrypted)."""
+    try:
+        data = Envelope.from_bytes(state).payload if is_envelope(state) else state
+        value = json.loads(data)
+    except (EnvelopeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def access_lines(source: str) -> list[str]:
+    """The rights-table changes in a trail (who, when, what, why) and its refusal summaries."""
+    changes: list[str] = []
+    summaries = refused = 0
+    for event in read_trail(source):
+        if event.topic.startswith("tabadol.access.policy."):
+            fields = _payload(event.state)
+            kind = event.topic.rsplit(".", 1)[-1]
+            if fields is None:
+                changes.append(f"  #{event.position} {kind} (encrypted)")
+                continue
+            stamp = fields.get("timestamp", "")
+            when = str(stamp.get("_data_", "") if isinstance(stamp, dict) else stamp)[:19]
+            what = {
+                "started": f"rights table started {fields.get('source') or ''}".rstrip(),
+                "granted": f"granted {fields.get('grant_id')} {fields.get('target')}"
+                f" to {fields.get('grantee')}",
+                "revoked": f"revoked {fields.get('grant_id')}",
+                "group_defined": f"group {fields.get('name')} = {fields.get('members')}",
+            }.get(kind, kind)
+            reason = fields.get("reason")
+            changes.append(
+                f"  #{event.position} {when} {what} by {fields.get('by')}"
+                + (f": {reason}" if reason else "")
+            )
+        elif event.topic == "tabadol.access.refusal_summary.summarised":
+            summaries += 1
+            fields = _payload(event.state)
+            if fields is not None:
+                refused += sum(int(row[3]) for row in fields.get("counts", []))
+    lines = [f"access rights: {len(changes)} signed changes", *changes]
+    if summaries:
+        lines.append(f"refusals: {refused} refused calls in {summaries} signed summaries")
+    return lines

@@ -12,12 +12,17 @@ from pathlib import Path
 
 import structlog
 
+from aggregates.errors import DomainError
+from hub.application.rights import RightsFileError
+from hub.cli.access import add_access_parser, run_access
 from hub.cli.anchors import add_witness_parser, run_witness
 from hub.cli.audit import add_audit_parser, run_audit
 from hub.cli.keys import add_keys_parser, run_keys
+from hub.cli.pki import add_pki_parser, run_pki
 from hub.config import APP_NAME, ConfigError, Settings
 from hub.logs import configure_logging
 from hub.trail.keys import KeyFileError
+from hub.trail.pki import PkiError
 
 __all__ = ["main"]
 
@@ -40,6 +45,7 @@ def _report_failure(task: asyncio.Task[None]) -> None:
 async def _serve(settings: Settings) -> int:
     from hub.bootstrap import (
         build_hub,
+        check_auth_settings,
         configure_participation,
         connect_identity_verifier,
         create_server,
@@ -50,6 +56,8 @@ async def _serve(settings: Settings) -> int:
     )
     from hub.streams.projector import EmbeddedProjections, open_views
     from hub.streams.relay import run_relay, run_window_publisher
+
+    check_auth_settings(settings)  # before anything starts: say how to make certificates
 
     # Whatever has started is closed again, in reverse order, even when start-up fails.
     async with contextlib.AsyncExitStack() as started:
@@ -88,7 +96,7 @@ async def _serve(settings: Settings) -> int:
             port=running.port,
             http=http.url if http else "off",
             store=settings.event_store.split("@")[-1],
-            auth="mtls" if settings.mtls else "development (x-tabadol-agency header)",
+            auth="mtls" if settings.mtls else "INSECURE DEVELOPMENT MODE (x-tabadol-agency header)",
             projections=settings.projections,
             nats=settings.nats_url or "off",
             key_id=hub.signer.key_id,
@@ -191,6 +199,8 @@ def _parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     add_keys_parser(sub)
+    add_pki_parser(sub)
+    add_access_parser(sub)
     add_audit_parser(sub)
     add_witness_parser(sub)
     return parser
@@ -228,11 +238,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _scale_out(args, settings)
         if args.command == "keys":
             return run_keys(args, settings)
+        if args.command == "pki":
+            return run_pki(args, settings)
+        if args.command == "access":
+            return run_access(args, settings)
         if args.command == "audit":
             return run_audit(args, settings)
         if args.command == "witness":
             return run_witness(args)
-    except (ConfigError, KeyFileError, FileNotFoundError, ValueError) as error:
+    except (
+        ConfigError,
+        KeyFileError,
+        PkiError,
+        RightsFileError,
+        DomainError,
+        FileNotFoundError,
+        ValueError,
+    ) as error:
         print(f"tabadol: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -23,6 +23,7 @@ from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.identifiers import NationalCode, Sheba
 from hub.application.participants import TokenlessDevVerifier
+from hub.application.rights import HUB_SERVICES, write_rights_file
 from hub.audit.anchors import anchor_store_for, timestamp_of, witnessed_note
 from hub.audit.bundles import build_bundle
 from hub.audit.checkpoints import Checkpointer
@@ -327,6 +328,12 @@ async def _run_anchored_demo(
         {
             "TABADOL_DATA_DIR": str(data_dir),
             "TABADOL_LISTEN": "127.0.0.1:0",
+            "TABADOL_INSECURE_DEV_AUTH": "1",
+            "TABADOL_ACCESS_RIGHTS": str(
+                write_rights_file(
+                    data_dir / "rights.json", ("MOJ", "MIMT", "MSRT", "MYGOV", "POST"), HUB_SERVICES
+                )
+            ),
             **simulators.settings_env(),
             **anchors.settings_env(),
         }
@@ -419,9 +426,22 @@ async def _run_anchored_demo(
             for entry in one.case.timeline:
                 label = entry.step or entry.note
                 print(f"  {entry.at_jalali}  {entry.kind:<16} {label}  [{entry.by_agency}]")
+            owner = one.case.agency
+            outsider = "MIMT" if owner != "MIMT" else "MOJ"
+            try:
+                await stub.GetCase(
+                    desk.GetCaseRequest(tracking_code=one.case.tracking_code),
+                    metadata=_meta(outsider),
+                )
+            except grpc.aio.AioRpcError as error:
+                print(
+                    f"\n{outsider} asks for {owner}'s case {one.case.tracking_code}:"
+                    f" {error.code().name} (reads are scoped like writes; counted as a refusal)"
+                )
             delivered = next(c for c in done if c.status == desk.CASE_STATUS_DELIVERED)
             await run_programme_demo(channel, delivered_code=delivered.tracking_code)
             await run_consultation_demo(channel, clock=clock)
+        await running.flush_refusals()  # the refused read's summary, inside the checkpoint
         if running.audit_log is not None:  # a signed tree head over everything the demo did
             await asyncio.to_thread(Checkpointer(running.audit_log, hub.signer).sign)
             await _show_anchored_checkpoint(running, anchors)

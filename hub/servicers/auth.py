@@ -1,38 +1,70 @@
-"""Who is calling: the agency behind each RPC (DESIGN property 3).
+"""Who is calling and may they: identity, deny-by-default rights, refusals, rate limits.
 
-With mTLS, the agency is named by its client certificate's SAN URI
-``spiffe://tabadol.gov.ir/agency/<CODE>``; in development mode by the metadata header
-``x-tabadol-agency``. Servicers read it with :func:`current_agency`.
+DESIGN property 3. For every RPC except health and reflection, :class:`TrustInterceptor`
+
+1. names the caller (:class:`~aggregates.principals.Principal`): under mTLS from the client
+   certificate — only URI SANs, exactly one ``spiffe://tabadol.gov.ir/<kind>/<CODE>``
+   (:func:`hub.pki.principal_of_certificate`), checked against the configured CRL; in the
+   explicit insecure development mode (``TABADOL_INSECURE_DEV_AUTH=1``) from the metadata
+   header ``x-tabadol-agency`` (``MOJ`` or ``counter:P-1001``);
+2. applies the caller's rate limit (token bucket): over it, RESOURCE_EXHAUSTED with a
+   ``RetryInfo`` saying when to try again;
+3. checks the rights table (:class:`aggregates.access.RightsTable`): nothing is allowed until
+   a grant allows it (the operator may always call ``AccessService``);
+4. counts every refusal — identity, rate, rights, and PERMISSION_DENIED raised further in
+   (ownership, scope) — in :class:`RefusalCounter`, flushed as one signed
+   :class:`~aggregates.access.RefusalSummary` per window, never one event per call.
+
+Servicers read the caller with :func:`current_principal` (or :func:`current_agency`), check
+``code:`` grants with :func:`allowed_for_service_code`, require the operator with
+:func:`require_operator`, and count a hidden refusal (answered NOT_FOUND) with
+:func:`note_refusal`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import contextvars
+import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import grpc
 import structlog
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
 
+from aggregates.access import RightsTable
 from aggregates.errors import InvalidInput
-from aggregates.identifiers import AgencyCode
-from hub.servicers.access import AccessRights
+from aggregates.principals import Principal, PrincipalKind, is_operator
+from hub.trail.pki import CertificateRefused, RevocationList, principal_of_certificate
 
 log = structlog.get_logger("tabadol.auth")
 
-DeniedCallback = Callable[[str, str, str], Awaitable[None]]
-"""Records a refused call: (agency, method, reason)."""
-
 __all__ = [
+    "ACCESS_SERVICE",
     "AGENCY_HEADER",
     "PUBLIC_METHODS",
     "SPIFFE_PREFIX",
-    "AgencyInterceptor",
+    "RateLimiter",
+    "RefusalCounter",
+    "RightsCache",
+    "TrustInterceptor",
+    "allowed_for_service_code",
     "current_agency",
+    "current_principal",
+    "note_refusal",
+    "require_operator",
 ]
 
 AGENCY_HEADER = "x-tabadol-agency"
 SPIFFE_PREFIX = "spiffe://tabadol.gov.ir/agency/"
+ACCESS_SERVICE = "tabadol.access.v1.AccessService"
 _OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 PUBLIC_METHODS = frozenset(
     {
@@ -51,53 +83,199 @@ PUBLIC_METHODS = frozenset(
         "tabadol.monitoring.v1.MonitoringService/GetOpenData",
     }
 )
-"""Methods anyone may call, identified or not, whatever the access-rights table says:
-their handlers never ask :func:`current_agency`."""
-_agency: contextvars.ContextVar[str] = contextvars.ContextVar("tabadol_agency")
+"""Methods anyone may call, identified or not, whatever the rights table says: their
+handlers never ask :func:`current_agency`."""
+
+
+@dataclass(frozen=True)
+class _Call:
+    principal: Principal
+    method: str
+    rights: RightsTable
+    refusals: RefusalCounter
+
+
+_call: contextvars.ContextVar[_Call] = contextvars.ContextVar("tabadol_call")
+
+
+def current_principal() -> Principal:
+    """The caller of the current RPC; set by :class:`TrustInterceptor`."""
+    return _call.get().principal
 
 
 def current_agency() -> str:
-    """The calling agency's code; set by :class:`AgencyInterceptor` for every RPC."""
-    return _agency.get()
+    """The caller as the servicers' ``by``: the code of an agency or of the national window
+    (``MOJ``, ``MYGOV``); ``kind:CODE`` for counters, auditors and the operator, so they never
+    pass for an agency."""
+    principal = current_principal()
+    if principal.kind in (PrincipalKind.AGENCY, PrincipalKind.WINDOW):
+        return principal.code
+    return principal.name
 
 
-def _from_certificate(context: grpc.aio.ServicerContext) -> str | None:
-    for name in context.auth_context().get("x509_subject_alternative_name", []):
-        text = name.decode() if isinstance(name, bytes) else str(name)
-        if text.startswith(SPIFFE_PREFIX):
-            return text.removeprefix(SPIFFE_PREFIX)
-    return None
+def allowed_for_service_code(service_code: str) -> bool:
+    """Whether the caller's rights allow the current RPC on a case of ``service_code``."""
+    call = _call.get()
+    return call.rights.allows(call.principal, call.method, service_code)
 
 
-def _from_header(context: grpc.aio.ServicerContext) -> str | None:
+def note_refusal(reason: str) -> None:
+    """Count a refusal the servicer answers without PERMISSION_DENIED (e.g. NOT_FOUND for a
+    case the caller may not see)."""
+    call = _call.get()
+    call.refusals.note(call.principal.name, call.method, reason)
+
+
+async def require_operator(context: grpc.aio.ServicerContext) -> Principal:
+    """The operator principal, or PERMISSION_DENIED (counted as a refusal)."""
+    principal = current_principal()
+    if not is_operator(principal):
+        await context.abort(
+            grpc.StatusCode.PERMISSION_DENIED,
+            f"only the hub's operator (spiffe://tabadol.gov.ir/hub/<CODE>) may do this,"
+            f" not {principal.name}",
+        )
+    return principal
+
+
+class RightsCache:
+    """The rights table in force, refreshed from the store by :meth:`refresh_forever` (other
+    replicas and the local CLI change it too) and at once after a change made here."""
+
+    def __init__(self, load: Callable[[], RightsTable], *, every: float = 0.5) -> None:
+        self._load = load
+        self._every = every
+        self.table = load()
+
+    def reload(self) -> None:
+        self.table = self._load()
+
+    async def refresh_forever(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                self.table = await asyncio.to_thread(self._load)
+            except Exception as error:  # keep the last table; the store may be restarting
+                log.warning("could not refresh the rights table", error=repr(error))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self._every)
+
+
+Flush = Callable[[str, str, dict[tuple[str, str, str], int]], Awaitable[None]]
+
+
+@dataclass
+class RefusalCounter:
+    """Refusals counted per (principal, method, reason) in memory; :meth:`flush_forever`
+    writes one signed summary per window that had any."""
+
+    window_seconds: float = 10.0
+    counts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    total: int = 0
+
+    def note(self, principal: str, method: str, reason: str) -> None:
+        self.counts[(principal, method, reason)] += 1
+        self.total += 1
+
+    def take(self) -> tuple[str, str, dict[tuple[str, str, str], int]]:
+        end = datetime.now(UTC)
+        window = (self.started.isoformat(), end.isoformat(), dict(self.counts))
+        self.counts = Counter()
+        self.started = end
+        return window
+
+    async def flush(self, write: Flush) -> None:
+        if self.counts:
+            start, end, counts = self.take()
+            try:
+                await write(start, end, counts)
+            except BaseException:  # not written (e.g. the write queue is full): count on
+                self.counts.update(counts)
+                self.started = datetime.fromisoformat(start)
+                raise
+
+    async def flush_forever(self, write: Flush, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.window_seconds)
+            try:
+                await self.flush(write)
+            except Exception as error:  # the counts of that window are logged, not lost silently
+                log.error("could not record a refusal summary", error=repr(error))
+
+
+class RateLimiter:
+    """A token bucket per principal: ``rate`` calls per second, bursts of ``burst``."""
+
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic):
+        self._rate = rate
+        self._burst = burst
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, key: str) -> float:
+        """0.0 when a call may go ahead, else the seconds until one may."""
+        now = self._clock()
+        tokens, last = self._buckets.get(key, (self._burst, now))
+        tokens = min(self._burst, tokens + (now - last) * self._rate)
+        if tokens >= 1.0:
+            self._buckets[key] = (tokens - 1.0, now)
+            return 0.0
+        self._buckets[key] = (tokens, now)
+        return (1.0 - tokens) / self._rate
+
+
+def _exhausted(delay: float, principal: str) -> grpc.Status:
+    retry = duration_pb2.Duration()
+    retry.FromNanoseconds(max(1_000_000, int(delay * 1e9)))
+    details = []
+    for detail in (
+        error_details_pb2.RetryInfo(retry_delay=retry),
+        error_details_pb2.QuotaFailure(
+            violations=[
+                error_details_pb2.QuotaFailure.Violation(
+                    subject=principal, description="per-principal call rate exceeded"
+                )
+            ]
+        ),
+    ):
+        holder = any_pb2.Any()
+        holder.Pack(detail)
+        details.append(holder)
+    return rpc_status.to_status(
+        status_pb2.Status(
+            code=code_pb2.RESOURCE_EXHAUSTED,
+            message=f"{principal}: too many calls; retry in {delay:.2f} s",
+            details=details,
+        )
+    )
+
+
+def _header(context: grpc.aio.ServicerContext) -> str | None:
     for key, value in context.invocation_metadata() or ():
         if key == AGENCY_HEADER:
             return value if isinstance(value, str) else value.decode()
     return None
 
 
-class AgencyInterceptor(grpc.aio.ServerInterceptor):
-    """Identifies the calling agency (or UNAUTHENTICATED) and checks its rights.
-
-    A call the access-rights table does not allow is recorded through ``on_denied`` and
-    answered PERMISSION_DENIED.
-    """
+class TrustInterceptor(grpc.aio.ServerInterceptor):
+    """Identity, rate limit, rights and refusal counting for every RPC (see the module)."""
 
     def __init__(
         self,
         *,
         mtls: bool,
-        rights: AccessRights | None = None,
-        on_denied: DeniedCallback | None = None,
+        rights: RightsCache,
+        refusals: RefusalCounter,
+        limiter: RateLimiter | None = None,
+        crl: RevocationList | None = None,
     ) -> None:
-        self._rights = rights or AccessRights.allow_all()
-        self._on_denied = on_denied
-        self._identify = _from_certificate if mtls else _from_header
-        self._how = (
-            f"a client certificate with a SAN URI {SPIFFE_PREFIX}<CODE>"
-            if mtls
-            else f"the metadata header {AGENCY_HEADER}: <agency code>"
-        )
+        self._mtls = mtls
+        self._rights = rights
+        self._refusals = refusals
+        self._limiter = limiter
+        self._crl = crl
+        self._known: dict[bytes, tuple[Principal, int]] = {}
 
     async def intercept_service(
         self,
@@ -122,38 +300,103 @@ class AgencyInterceptor(grpc.aio.ServerInterceptor):
             )
         return handler
 
-    async def _authenticate(self, context: grpc.aio.ServicerContext, method: str) -> None:
-        raw = self._identify(context)
-        if method in PUBLIC_METHODS:
-            return  # public reads: no agency, no rights
-        if not raw:
-            await context.abort(
-                grpc.StatusCode.UNAUTHENTICATED, f"identify your agency with {self._how}"
-            )
+    def _identify(self, context: grpc.aio.ServicerContext) -> Principal | str:
+        """The caller, or why it has no identity."""
+        if not self._mtls:
+            raw = _header(context)
+            if not raw:
+                return f"identify yourself with the metadata header {AGENCY_HEADER}"
+            try:
+                return Principal.parse(raw, field=AGENCY_HEADER)
+            except InvalidInput as error:
+                return str(error)
+        pems = context.auth_context().get("x509_pem_cert") or []
+        if not pems:
+            return "a client certificate is required"
+        pem = pems[0]
+        known = self._known.get(pem)
         try:
-            agency = AgencyCode.parse(raw or "", field=AGENCY_HEADER).value
-        except InvalidInput as error:
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, str(error))
-            raise  # abort() raises; this keeps the type checker sure
-        if not self._rights.allows(agency, method):
-            reason = f"agency {agency} has no right to call {method}"
-            if self._on_denied is not None:
-                await self._on_denied(agency, method, reason)
-            log.warning("call denied", agency=agency, method=method)
-            await context.abort(grpc.StatusCode.PERMISSION_DENIED, reason)
-        _agency.set(agency)
+            if known is None:
+                known = principal_of_certificate(pem)
+                if len(self._known) > 10_000:
+                    self._known.clear()
+                self._known[pem] = known
+            if self._crl is not None:
+                self._crl.check(known[1])
+        except CertificateRefused as error:
+            return str(error)
+        return known[0]
+
+    async def _limit(self, context: grpc.aio.ServicerContext, name: str, method: str) -> None:
+        if self._limiter is not None:
+            delay = self._limiter.take(name)
+            if delay > 0:
+                self._refusals.note(name, method, "rate limit")
+                await context.abort_with_status(_exhausted(delay, name))
+
+    async def _admit(self, context: grpc.aio.ServicerContext, method: str) -> _Call | None:
+        who = self._identify(context)
+        if method in PUBLIC_METHODS:  # public reads: anyone, no rights needed, rate-limited
+            name = "unidentified" if isinstance(who, str) else who.name
+            await self._limit(context, name, method)
+            if isinstance(who, str):
+                return None
+            call = _Call(who, method, self._rights.table, self._refusals)
+            _call.set(call)
+            return call
+        if isinstance(who, str):
+            self._refusals.note("unidentified", method, who[:120])
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, who)
+            raise AssertionError("abort() raises")
+        name = who.name
+        await self._limit(context, name, method)
+        table = self._rights.table
+        operator_call = is_operator(who) and method.startswith(ACCESS_SERVICE + "/")
+        if not operator_call and not table.may_reach(who, method):
+            self._refusals.note(name, method, "no grant")
+            log.debug("call denied", principal=name, method=method)
+            await context.abort(
+                grpc.StatusCode.PERMISSION_DENIED, f"{name} has no right to call {method}"
+            )
+        call = _Call(who, method, table, self._refusals)
+        _call.set(call)
+        return call
+
+    def _denied_inside(self, call: _Call, context: grpc.aio.ServicerContext) -> None:
+        code = context.code()
+        if code in (grpc.StatusCode.PERMISSION_DENIED, code_pb2.PERMISSION_DENIED):
+            details = context.details() or b""
+            text = details.decode() if isinstance(details, bytes) else str(details)
+            self._refusals.note(call.principal.name, call.method, _reason(text))
 
     def _wrap(self, behaviour: Callable[..., Any], method: str) -> Callable[..., Any]:
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            await self._authenticate(context, method)
-            return await behaviour(request, context)
+            call = await self._admit(context, method)
+            try:
+                return await behaviour(request, context)
+            except grpc.aio.AbortError:
+                if call is not None:
+                    self._denied_inside(call, context)
+                raise
 
         return wrapped
 
     def _wrap_stream(self, behaviour: Callable[..., Any], method: str) -> Callable[..., Any]:
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            await self._authenticate(context, method)
-            async for item in behaviour(request, context):
-                yield item
+            call = await self._admit(context, method)
+            try:
+                async for item in behaviour(request, context):
+                    yield item
+            except grpc.aio.AbortError:
+                if call is not None:
+                    self._denied_inside(call, context)
+                raise
 
         return wrapped
+
+
+def _reason(details: str) -> str:
+    """A refusal's reason without the identifiers that would make every count its own row."""
+    return " ".join(w for w in details.split() if not any(c.isdigit() for c in w))[:120] or (
+        "permission denied"
+    )

@@ -11,9 +11,11 @@ from tabadol.catalogue.v1 import catalogue_pb2 as cat
 from tabadol.servicedesk.v1 import servicedesk_pb2 as pb
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
-from aggregates.errors import InvalidInput, Violation
+from aggregates.errors import InvalidInput, NotFound, Violation
+from aggregates.principals import PrincipalKind
 from aggregates.service_record import DEFAULT_EVALUATION, InquiryKind
 from hub.application.cases import CaseView, TrackingCodeCheck
+from hub.application.errors import AccessDenied
 from hub.application.exchanges import (
     CaseDetails,
     CaseExchanges,
@@ -23,7 +25,12 @@ from hub.application.exchanges import (
 )
 from hub.application.hub import TabadolHub
 from hub.ledger.executor import Executor
-from hub.servicers.auth import current_agency
+from hub.servicers.auth import (
+    allowed_for_service_code,
+    current_agency,
+    current_principal,
+    note_refusal,
+)
 from hub.servicers.convert import (
     enum_from_proto,
     enum_to_proto,
@@ -35,6 +42,7 @@ from hub.servicers.convert import (
 )
 from hub.servicers.edge import Edge
 from hub.servicers.errors import domain_errors_as_status
+from hub.servicers.scope import CaseScope, case_scope
 
 __all__ = ["ServiceDeskServicer", "case_to_proto", "register"]
 
@@ -150,6 +158,19 @@ def case_to_proto(
     return case
 
 
+def _content_free(case: pb.Case) -> pb.Case:
+    """The national window's view (002 art. 8 n1): what happened when, no content."""
+    view = pb.Case()
+    view.CopyFrom(case)
+    for entry in view.timeline:
+        entry.note = ""
+    for name in ("satisfaction", "payment"):
+        if view.HasField(name):
+            view.ClearField(name)
+    del view.inquiries[:]
+    return view
+
+
 def _forms_from_proto(forms: Any) -> dict[str, Any]:
     """Each FormData's JSON parsed; a form that is not a JSON object is a field error."""
     parsed: dict[str, Any] = {}
@@ -193,6 +214,20 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
         self._exchanges = exchanges
         self._desk = hub.exchange_records
 
+    async def _may_open(self, service_code: str) -> None:
+        """OpenCase only for a service the caller owns (the rights table already allowed the
+        RPC, or this service code by a ``code:`` grant)."""
+        principal = current_principal()
+        record = await self._run.read(self._hub.catalogue.get_service_record, service_code)
+        owner = record.spec.owner_agency.strip().upper()
+        if not allowed_for_service_code(record.service_code):
+            raise AccessDenied(f"{principal.name} has no right to open cases of {service_code}")
+        if principal.kind is PrincipalKind.AGENCY and principal.code == owner:
+            return
+        raise AccessDenied(
+            f"{principal.name} may open cases only of its own services; {service_code} is {owner}'s"
+        )
+
     async def _connected(self, context: grpc.aio.ServicerContext) -> CaseExchanges:
         if self._exchanges is None:
             await context.abort(
@@ -208,6 +243,7 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
     async def OpenCase(  # noqa: N802 - gRPC method name
         self, request: pb.OpenCaseRequest, context: grpc.aio.ServicerContext
     ) -> pb.OpenCaseResponse:
+        await self._may_open(request.service_code)
         view = await self._run.write(
             self._hub.cases.open_case,
             request.service_code,
@@ -328,8 +364,17 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
         self, request: pb.GetCaseRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetCaseResponse:
         details = await self._run.read(self._desk.case_details, request.tracking_code)
+        scope = case_scope(current_principal(), details.case)
+        if not allowed_for_service_code(details.case.service_code):
+            scope = CaseScope.NONE  # a code: grant of another service
+        if scope is CaseScope.NONE:  # see hub.servicers.scope: why NOT_FOUND
+            note_refusal("case out of scope")
+            raise NotFound("case", request.tracking_code)
         persian = request.digits == pb.DIGITS_PERSIAN
-        return pb.GetCaseResponse(case=details_to_proto(details, persian_digits=persian))
+        case = details_to_proto(details, persian_digits=persian)
+        if scope is CaseScope.CONTENT_FREE:
+            case = _content_free(case)
+        return pb.GetCaseResponse(case=case)
 
     # --- exchanges with other agencies' systems ---------------------------------------
 

@@ -12,7 +12,12 @@ from hub.testing import free_port
 
 
 def tabadol(*args: str, data_dir: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TABADOL_DATA_DIR": str(data_dir), "TABADOL_LISTEN": "127.0.0.1:0"}
+    env = {
+        **os.environ,
+        "TABADOL_DATA_DIR": str(data_dir),
+        "TABADOL_LISTEN": "127.0.0.1:0",
+        "TABADOL_INSECURE_DEV_AUTH": "1",
+    }
     return subprocess.run(
         [sys.executable, "-m", "hub.cli", *args],
         env=env,
@@ -130,7 +135,8 @@ def test_serve_stops_with_a_message_when_start_up_fails(tmp_path: Path) -> None:
     env = {"TABADOL_ACCESS_RIGHTS": str(tmp_path / "missing.json")}
     result = subprocess.run(
         [sys.executable, "-m", "hub.cli", "serve"],
-        env={**os.environ, "TABADOL_DATA_DIR": str(tmp_path), "TABADOL_LISTEN": "127.0.0.1:0", **env},
+        env={**os.environ, "TABADOL_DATA_DIR": str(tmp_path), "TABADOL_LISTEN": "127.0.0.1:0",
+             "TABADOL_INSECURE_DEV_AUTH": "1", **env},
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 2

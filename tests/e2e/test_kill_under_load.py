@@ -21,6 +21,7 @@ from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 from hub.application.hub import TabadolHub
 from hub.audit.export import read_trail
 from hub.config import store_env
+from hub.testing import dev_env
 from hub.trail.keys import PublicKeyRing, load_signer
 from hub.trail.verify import verify_trail
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
@@ -56,6 +57,7 @@ async def test_kill_9_under_load_loses_no_acknowledged_event(tmp_path: Path) -> 
         **os.environ,
         "TABADOL_DATA_DIR": str(tmp_path),
         "TABADOL_LISTEN": f"127.0.0.1:{_free_port()}",
+        **dev_env(tmp_path),
     }
     subprocess.run([sys.executable, "-m", "hub.cli", "keys", "init"], env=env, check=True)
     hub = subprocess.Popen(

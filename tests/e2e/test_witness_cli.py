@@ -108,6 +108,7 @@ def test_two_witnesses_and_a_tsa_anchor_the_checkpoints_of_a_serving_hub(
         **env,
         "TABADOL_LISTEN": f"127.0.0.1:{free_port()}",
         "TABADOL_HTTP_LISTEN": "off",
+        "TABADOL_INSECURE_DEV_AUTH": "1",
         "TABADOL_CHECKPOINT_SECONDS": "0.3",
         "TABADOL_WITNESSES": json.dumps(
             [{"url": u, "key": k} for u, k in zip(urls, vkeys, strict=True)]

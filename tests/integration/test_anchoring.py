@@ -118,6 +118,7 @@ async def anchored(store_url: str, tmp_path: Path) -> AsyncIterator[Anchored]:
             "TABADOL_EVENT_STORE": store_url,
             "TABADOL_LISTEN": "127.0.0.1:0",
             "TABADOL_HTTP_LISTEN": "off",
+            "TABADOL_INSECURE_DEV_AUTH": "1",  # writes go through the use cases, not gRPC
             "TABADOL_CHECKPOINT_EVERY": "1",
             "TABADOL_CHECKPOINT_SECONDS": "0.2",
             "TABADOL_WITNESSES": json.dumps(

@@ -39,6 +39,7 @@ from hub.audit.export import read_trail
 from hub.bootstrap import connect_clients, create_server
 from hub.config import Settings
 from hub.ledger.executor import Executor
+from hub.testing import dev_env
 from hub.trail.keys import PublicKeyRing, init_keys, load_signer
 from hub.trail.verify import verify_trail
 from tests.samples import ACCOUNT, AGENCY, SERVICE_CODE, spec_proto
@@ -197,6 +198,7 @@ async def exchange_hub_on(
             "TABADOL_DATA_DIR": str(data),
             "TABADOL_EVENT_STORE": store_url,
             "TABADOL_LISTEN": "127.0.0.1:0",
+            **dev_env(data),
         }
     )
     if settings.signing_key.exists():
@@ -745,6 +747,7 @@ async def test_without_connectors_the_exchange_rpcs_say_so_and_get_case_still_wo
             "TABADOL_DATA_DIR": str(xhub.settings.data_dir),
             "TABADOL_EVENT_STORE": xhub.settings.event_store,
             "TABADOL_LISTEN": "127.0.0.1:0",
+            "TABADOL_INSECURE_DEV_AUTH": "1",
         }
     )
     running = await create_server(xhub.hub, unconnected)  # no TABADOL_*_URL: no exchanges

@@ -18,6 +18,7 @@ from hub.bootstrap import connect_clients, create_server
 from hub.config import Settings
 from hub.demo.exchanges import SimulatorProcesses, run_exchange_demo
 from hub.demo.story import DEMO_RECORDS
+from hub.testing import dev_env
 from hub.trail.keys import PublicKeyRing, init_keys
 from hub.trail.verify import verify_trail
 
@@ -44,7 +45,11 @@ async def test_the_demo_survives_a_treasury_outage_and_reconciles_a_crashed_paym
         "TABADOL_TREASURY_URL",
     }
     settings = Settings.from_env(
-        {"TABADOL_DATA_DIR": str(tmp_path / "data"), "TABADOL_LISTEN": "127.0.0.1:0"}
+        {
+            "TABADOL_DATA_DIR": str(tmp_path / "data"),
+            "TABADOL_LISTEN": "127.0.0.1:0",
+            **dev_env(tmp_path),
+        }
     )
     hub = TabadolHub(
         init_keys(settings.signing_key, settings.public_keys), env=settings.eventsourcing_env()

@@ -19,8 +19,10 @@ from tabadol.catalogue.v1 import catalogue_pb2 as cat
 from tabadol.catalogue.v1 import catalogue_pb2_grpc
 
 from hub.application.hub import TabadolHub
+from hub.application.rights import HUB_SERVICES
 from hub.bootstrap import Running, create_server, start_http
 from hub.config import Settings
+from hub.testing import dev_env
 from hub.trail.keys import init_keys
 from hub.web.server import HttpServer
 from tests.samples import AGENCY, SERVICE_CODE, spec_proto
@@ -72,7 +74,11 @@ class Hub:
 @pytest.fixture
 async def served(tmp_path: Path) -> AsyncIterator[Hub]:
     settings = Settings.from_env(
-        {"TABADOL_DATA_DIR": str(tmp_path), "TABADOL_LISTEN": "127.0.0.1:0"}
+        {
+            "TABADOL_DATA_DIR": str(tmp_path),
+            "TABADOL_LISTEN": "127.0.0.1:0",
+            **dev_env(tmp_path, services=(*HUB_SERVICES, "test.Boom")),
+        }
     )
     signer = init_keys(settings.signing_key, settings.public_keys)
     hub = TabadolHub(signer, env=settings.eventsourcing_env())

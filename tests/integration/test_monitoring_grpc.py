@@ -24,6 +24,7 @@ from hub.bootstrap import Running, create_server
 from hub.config import Settings
 from hub.servicers.monitoring import SERVICE_NAME
 from hub.streams.projector import EmbeddedProjections
+from hub.testing import dev_env
 from hub.trail.keys import init_keys
 from tests.integration.test_projections_cases import CaseFactory, Outcome
 from tests.samples import applicant
@@ -51,6 +52,7 @@ async def monitored(tmp_path: Path) -> AsyncIterator[Monitored]:
             "TABADOL_DATA_DIR": str(tmp_path),
             "TABADOL_EVENT_STORE": f"sqlite:///{tmp_path / 'events.sqlite'}",
             "TABADOL_LISTEN": "127.0.0.1:0",
+            **dev_env(tmp_path),
         }
     )
     hub = TabadolHub(

@@ -34,6 +34,7 @@ from hub.application.programme import jalali_today
 from hub.bootstrap import Running, create_server
 from hub.config import Settings
 from hub.streams.projector import EmbeddedProjections
+from hub.testing import dev_env
 from hub.trail.keys import init_keys
 from tests.samples import ACCOUNT, LEGAL_PERMIT, applicant, spec_proto
 
@@ -160,6 +161,7 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
             "TABADOL_DATA_DIR": str(tmp_path),
             "TABADOL_EVENT_STORE": f"sqlite:///{tmp_path / 'events.sqlite'}",
             "TABADOL_LISTEN": "127.0.0.1:0",
+            **dev_env(tmp_path),
         }
     )
     hub = TabadolHub(

@@ -20,6 +20,7 @@ from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.service_record import InquiryKind
 from hub.audit.export import read_trail
+from hub.testing import DEV_SEED_EVENTS
 from hub.trail.verify import verify_trail
 from tests.conftest import LiveHub
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
@@ -149,8 +150,10 @@ async def test_case_runs_request_to_delivery_and_the_trail_verifies(live_hub: Li
     report = verify_trail(read_trail(live_hub.settings.event_store), live_hub.ring)
     assert report.ok, report.problem
     # The record, the case and one inquiry receipt; one signature per transaction (the
-    # inquiry and its receipt are recorded together).
-    assert report.events == 14 and report.aggregates == 3 and report.signatures == 13
+    # inquiry and its receipt are recorded together); and the seeded rights table: one
+    # aggregate, one signature over its group commit.
+    assert report.events == DEV_SEED_EVENTS + 14
+    assert report.aggregates == 4 and report.signatures == 14
 
 
 async def test_record_revisions_keep_history(live_hub: LiveHub) -> None:

@@ -1,0 +1,46 @@
+"""Who may see a case, and how much (DESIGN property 3: reads are scoped like writes).
+
+| caller | GetCase of a case | why |
+|---|---|---|
+| its main agency (``agency:<case.agency>``) | the full case | it owns the case |
+| a counter that acted on the case (``counter:CODE`` in its timeline) | the full case | the case was delegated through it (004 art. 14) |
+| an auditor (``auditor:CODE``) | the full case | supervision and audit |
+| the national window (``window:CODE``, or the agency ``MYGOV`` in development mode) | the content-free view: status, stage, steps and times — no notes, no inquiry facts, no payment, no satisfaction comment | 002 art. 8 n1 |
+| anyone else | **NOT_FOUND**, counted as a refusal | |
+
+Why NOT_FOUND and not PERMISSION_DENIED: a refusal that says "exists, but not yours" tells
+an outsider which tracking codes are live and whose they are; NOT_FOUND says nothing the
+caller may not know. Writes by anyone but the main agency stay PERMISSION_DENIED (the
+caller names a case it claims to act on; the answer reveals nothing a read would not).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from aggregates.principals import Principal, PrincipalKind
+from hub.application.cases import NATIONAL_WINDOW, CaseView
+
+__all__ = ["CaseScope", "case_scope"]
+
+
+class CaseScope(Enum):
+    FULL = "full"
+    CONTENT_FREE = "content_free"
+    NONE = "none"
+
+
+def case_scope(principal: Principal, case: CaseView) -> CaseScope:
+    """How much of ``case`` ``principal`` may read."""
+    kind = principal.kind
+    if kind is PrincipalKind.AGENCY and principal.code == case.agency:
+        return CaseScope.FULL
+    if kind is PrincipalKind.AUDITOR:
+        return CaseScope.FULL
+    if kind is PrincipalKind.COUNTER and any(e.by == principal.name for e in case.timeline):
+        return CaseScope.FULL
+    if kind is PrincipalKind.WINDOW or (
+        kind is PrincipalKind.AGENCY and principal.code == NATIONAL_WINDOW
+    ):
+        return CaseScope.CONTENT_FREE
+    return CaseScope.NONE

@@ -1,0 +1,139 @@
+"""Principal × RPC × resource under mTLS, on SQLite and PostgreSQL: deny by default, scoped
+reads (NOT_FOUND out of scope), ownership of writes, and every refusal found in the signed
+refusal summaries (hub.servicers.scope documents who sees what)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+from uuid import UUID
+
+import grpc
+import pytest
+from tabadol.catalogue.v1 import catalogue_pb2 as cat
+from tabadol.catalogue.v1 import catalogue_pb2_grpc
+from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
+from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
+
+from aggregates.access import RefusalSummary
+from hub.audit.export import read_trail
+from hub.testing import TrustedHub, start_trusted_hub
+from tests.samples import SERVICE_CODE, applicant, spec_proto
+
+DESK = "tabadol.servicedesk.v1.ServiceDeskService"
+OK, DENIED, HIDDEN = (
+    grpc.StatusCode.OK,
+    grpc.StatusCode.PERMISSION_DENIED,
+    grpc.StatusCode.NOT_FOUND,
+)
+
+GRANTS = {
+    "agency:MOJ": [f"service:{DESK}", "service:tabadol.catalogue.v1.CatalogueService"],
+    "agency:TAX": [f"service:{DESK}"],
+    "counter:P-1001": [f"service:{DESK}"],  # a right to call, but no delegation of MOJ's service
+    "window:MYGOV": [f"rpc:{DESK}/GetCase"],
+    "auditor:DIWAN": [f"rpc:{DESK}/GetCase"],
+    "agency:ZZZ": [],  # identified by a valid certificate, granted nothing
+}
+
+# principal -> RPC -> expected status on MOJ's service / case
+TABLE = {
+    "agency:MOJ": {"OpenCase": OK, "GetCase": OK, "RecordStep": OK, "CancelCase": OK},
+    "agency:TAX": {"OpenCase": DENIED, "GetCase": HIDDEN, "RecordStep": DENIED, "CancelCase": DENIED},
+    "counter:P-1001": {"OpenCase": DENIED, "GetCase": HIDDEN, "RecordStep": DENIED, "CancelCase": DENIED},
+    "window:MYGOV": {"OpenCase": DENIED, "GetCase": OK, "RecordStep": DENIED, "CancelCase": DENIED},
+    "auditor:DIWAN": {"OpenCase": DENIED, "GetCase": OK, "RecordStep": DENIED, "CancelCase": DENIED},
+    "agency:ZZZ": {"OpenCase": DENIED, "GetCase": DENIED, "RecordStep": DENIED, "CancelCase": DENIED},
+}  # fmt: skip
+
+
+@pytest.fixture
+async def trusted(store_url: str, tmp_path: Path) -> AsyncIterator[TrustedHub]:
+    live = await start_trusted_hub(tmp_path, store_url)
+    try:
+        for principal, targets in GRANTS.items():
+            await live.grant(principal, *targets)
+        await catalogue_pb2_grpc.CatalogueServiceStub(
+            live.channel("agency:MOJ")
+        ).RegisterServiceRecord(
+            cat.RegisterServiceRecordRequest(service_code=SERVICE_CODE, spec=spec_proto())
+        )
+        yield live
+    finally:
+        await live.close()
+
+
+async def _open(stub: servicedesk_pb2_grpc.ServiceDeskServiceStub, serial: int) -> str:
+    reply = await stub.OpenCase(
+        desk.OpenCaseRequest(
+            service_code=SERVICE_CODE, applicant_national_code=applicant(serial), channel="web"
+        )
+    )
+    return str(reply.case.tracking_code)
+
+
+async def _call(
+    live: TrustedHub, principal: str, rpc: str, code: str, serial: int
+) -> grpc.StatusCode:
+    stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(live.channel(principal))
+    requests = {
+        "OpenCase": lambda: stub.OpenCase(
+            desk.OpenCaseRequest(
+                service_code=SERVICE_CODE, applicant_national_code=applicant(serial), channel="web"
+            )
+        ),
+        "GetCase": lambda: stub.GetCase(desk.GetCaseRequest(tracking_code=code)),
+        "RecordStep": lambda: stub.RecordStep(
+            desk.RecordStepRequest(tracking_code=code, step="ثبت درخواست", note="internal note")
+        ),
+        "CancelCase": lambda: stub.CancelCase(
+            desk.CancelCaseRequest(tracking_code=code, reason="withdrawn")
+        ),
+    }
+    try:
+        reply = await requests[rpc]()
+    except grpc.aio.AioRpcError as error:
+        return error.code()
+    if rpc == "GetCase" and principal == "window:MYGOV":  # the content-free view
+        assert all(entry.note == "" for entry in reply.case.timeline)
+        assert not reply.case.HasField("payment") and not reply.case.inquiries
+    if rpc == "GetCase" and principal in ("agency:MOJ", "auditor:DIWAN"):
+        assert any(entry.note == "internal note" for entry in reply.case.timeline)
+    return grpc.StatusCode.OK
+
+
+def _summaries(live: TrustedHub) -> Counter[tuple[str, str]]:
+    counted: Counter[tuple[str, str]] = Counter()
+    for event in read_trail(live.settings.event_store):
+        if event.topic == "tabadol.access.refusal_summary.summarised":
+            summary = live.hub.repository.get(UUID(event.aggregate_id))
+            assert isinstance(summary, RefusalSummary)
+            for principal, method, _reason, count in summary.counts:
+                counted[(str(principal), str(method))] += int(count)  # type: ignore[call-overload]
+    return counted
+
+
+async def test_principal_by_rpc_on_mojs_case(trusted: TrustedHub) -> None:
+    owner = servicedesk_pb2_grpc.ServiceDeskServiceStub(trusted.channel("agency:MOJ"))
+    code = await _open(owner, 1)  # MOJ goes first and records the step with its note
+    refusals: Counter[tuple[str, str]] = Counter()
+    got: dict[str, dict[str, grpc.StatusCode]] = {}
+    serial = 100
+    for principal, expected in TABLE.items():
+        got[principal] = {}
+        for rpc in ("OpenCase", "RecordStep", "GetCase"):
+            serial += 1
+            status = await _call(trusted, principal, rpc, code, serial)
+            got[principal][rpc] = status
+            if status != OK:
+                refusals[(principal, f"{DESK}/{rpc}")] += 1
+        # CancelCase last, on a case of its own for the owner
+        target = await _open(owner, serial + 1000) if principal == "agency:MOJ" else code
+        status = await _call(trusted, principal, "CancelCase", target, serial)
+        got[principal]["CancelCase"] = status
+        if status != OK:
+            refusals[(principal, f"{DESK}/CancelCase")] += 1
+        assert got[principal] == expected, principal
+    await trusted.running.flush_refusals()
+    assert _summaries(trusted) == refusals
