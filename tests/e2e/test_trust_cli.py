@@ -106,6 +106,7 @@ async def test_serve_refuses_open_case_until_the_operator_grants_it(tmp_path: Pa
         await server.wait()
     listing = tabadol("access", "list", env=env)
     assert "agency:MOJ" in listing.stdout and "MOJ's own desk" in listing.stdout
+    assert tabadol("audit", "checkpoint", env=env).returncode == 0
     verified = tabadol(
         "audit", "verify", str(tmp_path / "events.sqlite"),
         "--keys", str(tmp_path / "keys" / "public-keys.json"), env=env,
