@@ -19,6 +19,7 @@ from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 from hub.application.hub import TabadolHub
 from hub.bootstrap import create_server
 from hub.config import Settings
+from hub.testing import dev_env
 from hub.trail.keys import init_keys
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
 
@@ -29,7 +30,7 @@ HUGE = 2**63
 @pytest.fixture
 async def channel(tmp_path: Path) -> AsyncIterator[grpc.aio.Channel]:
     settings = Settings.from_env(
-        {"TABADOL_DATA_DIR": str(tmp_path), "TABADOL_LISTEN": "127.0.0.1:0"}
+        {"TABADOL_DATA_DIR": str(tmp_path), "TABADOL_LISTEN": "127.0.0.1:0", **dev_env(tmp_path)}
     )
     signer = init_keys(settings.signing_key, settings.public_keys)
     hub = TabadolHub(signer, env=settings.eventsourcing_env())

@@ -31,6 +31,7 @@ from hub.bootstrap import (
 )
 from hub.config import Settings
 from hub.streams.projector import EmbeddedProjections
+from hub.testing import dev_env
 from hub.trail.keys import init_keys
 from tests.integration.test_http_port import get
 from tests.pg_server import PrivatePostgres
@@ -81,6 +82,7 @@ async def on_private_postgres(tmp_path: Path) -> AsyncIterator[Hub]:
                 "TABADOL_LISTEN": "127.0.0.1:0",
                 "TABADOL_EVENT_STORE": pg.create_database("hub"),
                 "TABADOL_STORE_TIMEOUT": str(BOUND),
+                **dev_env(tmp_path),
             }
         )
         init_keys(settings.signing_key, settings.public_keys)
