@@ -36,6 +36,7 @@ __all__ = [
     "case_page",
     "consultations_page",
     "dataset",
+    "datasets",
     "overview",
     "quarter_of",
 ]
@@ -178,7 +179,7 @@ def overview(src: DashboardSources) -> dict[str, Any]:
 
 def _record(view: Any) -> dict[str, Any]:
     spec = view.spec
-    maturity = getattr(view, "maturity", None) or getattr(spec, "maturity", None)
+    maturity = getattr(spec, "maturity", None)
     return {
         "service_code": view.service_code,
         "revision": view.revision,
@@ -186,7 +187,7 @@ def _record(view: Any) -> dict[str, Any]:
         "in_person_required": spec.in_person_required,
         "steps": len(spec.process),
         "time_limit_hours": spec.time_limit_hours,
-        "maturity": None if maturity is None else str(getattr(maturity, "value", maturity)),
+        "maturity": None if maturity is None else str(getattr(maturity, "name", maturity)).lower(),
         "revised_at": _time(view.revised_at),
     }
 
@@ -307,16 +308,22 @@ def audit_page(src: DashboardSources, tracking_code: str = "") -> dict[str, Any]
     return {"checkpoint": checkpoint, "check": check}
 
 
-def _plain_csv(rows: Sequence[dict[str, Any]]) -> str:
+def datasets(src: DashboardSources) -> dict[str, tuple[str, str]]:
+    """Every open dataset the dashboard offers, by name: its own and other rooms'."""
+    return {**DATASETS, **src.datasets}
+
+
+def _plain_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
     out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
+    if rows or columns:
+        names = list(columns) if columns is not None else list(rows[0])
+        writer = csv.DictWriter(out, fieldnames=names, lineterminator="\r\n", extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
     return out.getvalue()
 
 
-def _plain_json(name: str, rows: list[dict[str, Any]], now: datetime, position: int) -> bytes:
+def _plain_json(name: str, rows: Sequence[Any], now: datetime, position: int) -> bytes:
     document = {
         "format": "tabadol-open-data/1",
         "dataset": name,
@@ -325,7 +332,7 @@ def _plain_json(name: str, rows: list[dict[str, Any]], now: datetime, position: 
         "position": position,
         "rows": rows,
     }
-    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    return json.dumps(document, ensure_ascii=False, indent=1, default=str).encode("utf-8")
 
 
 def _flat_call(r: TableRow) -> dict[str, Any]:
@@ -370,6 +377,9 @@ def dataset(src: DashboardSources, name: str, fmt: str) -> tuple[bytes, str]:
         calls = src.participation.list_consultations() if src.participation else []
         rows = [_flat_call(r) for r in calls]
         data = _plain_json(name, rows, now, position) if as_json else _plain_csv(rows)
+    elif name in src.datasets and src.dataset is not None:
+        columns, rows, documents = src.dataset(name)
+        data = _plain_json(name, documents, now, position) if as_json else _plain_csv(rows, columns)
     else:
         raise KeyError(name)
     media = "application/json" if as_json else "text/csv; charset=utf-8"

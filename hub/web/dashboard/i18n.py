@@ -59,6 +59,11 @@ _WORDS: dict[str, tuple[str, str]] = {
     "payment_declined": ("رد پرداخت", "payment declined"),
     "exchange_failed": ("خطای تبادل (ثبت‌شده)", "exchange failed (recorded)"),
     "started": ("شروع", "started"),
+    # maturity of a service (002 def. 11-13)
+    "informational": ("اطلاع‌رسانی", "informational"),
+    "partly_electronic": ("نیمه‌الکترونیکی", "partly electronic"),
+    "online": ("برخط", "online"),
+    "smart": ("هوشمند", "smart"),
     # consultation dimensions
     "not_given": ("اعلام‌نشده", "not given"),
     "male": ("مرد", "male"),

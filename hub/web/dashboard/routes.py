@@ -291,7 +291,7 @@ class _Dashboard:
         return self._html(request, "audit.html", "audit", code=code, p=page, error=error)
 
     async def open_data(self, request: Request) -> Response:
-        return self._html(request, "open_data.html", "open_data", datasets=data.DATASETS)
+        return self._html(request, "open_data.html", "open_data", datasets=data.datasets(self.src))
 
     async def download(self, request: Request) -> Response:
         name, fmt = request.path_params["name"], request.path_params["fmt"]
@@ -301,6 +301,8 @@ class _Dashboard:
             body, media = await run_in_threadpool(data.dataset, self.src, name, fmt)
         except KeyError:
             return JSONResponse({"error": f"no dataset {name}.{fmt}"}, status_code=404)
+        except DomainError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
         return Response(
             body,
             media_type=media,
@@ -329,7 +331,7 @@ class _Dashboard:
         return endpoint
 
     async def openapi(self, request: Request) -> Response:
-        return JSONResponse(openapi_document(list(data.DATASETS)))
+        return JSONResponse(openapi_document(list(data.datasets(self.src))))
 
     def routes(self) -> list[BaseRoute]:
         return [

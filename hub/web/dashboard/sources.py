@@ -8,7 +8,7 @@ wraps the audit log.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -108,6 +108,12 @@ class DashboardSources:
     """Agencies late against their yearly programme (002 art. 9 n1), when recorded."""
     quarterly: Callable[[], Section | None] | None = None
     """The quarterly report to the Cabinet, when the reports room provides it."""
+    datasets: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Open datasets other rooms publish, by name, with their Persian and English titles."""
+    dataset: (
+        Callable[[str], tuple[Sequence[str], list[dict[str, Any]], list[dict[str, Any]]]] | None
+    ) = None
+    """(CSV columns, rows, JSON documents) of one of :attr:`datasets`."""
     clock: Callable[[], datetime] = _utc_now
     """The time open cases are judged against."""
     can_read: ReadScope = public_reads

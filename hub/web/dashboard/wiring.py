@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from hub.audit.checkpoints import AuditLog
+from hub.ledger.signing import LedgerApplication
 from hub.trail.keys import load_history
 from projections.monitoring import MonitoringViews
 
 from .audit import TrailAudit
+from .programme import PROGRAMME_DATASETS, ProgrammeHooks
 from .sources import AgencySection, DashboardSources
 
 __all__ = ["hub_sources"]
@@ -31,6 +33,8 @@ def hub_sources(
 ) -> DashboardSources:
     """The sources of a hub: its views, its catalogue and participation use cases, and its
     audit log checked against the published public-key file."""
+    now = clock or (lambda: datetime.now(UTC))
+    hooks = ProgrammeHooks.of(hub, views.kpis, now) if isinstance(hub, LedgerApplication) else None
     audit = None
     if audit_log is not None and public_keys is not None and public_keys.exists():
         audit = TrailAudit(audit_log, load_history(public_keys), tsa_roots)
@@ -39,7 +43,13 @@ def hub_sources(
         catalogue=hub.catalogue,
         participation=hub.consultations,
         audit=audit,
-        agency_sections=agency_sections,
-        clock=clock or (lambda: datetime.now(UTC)),
+        agency_sections=(
+            (*agency_sections, hooks.programme_section) if hooks else tuple(agency_sections)
+        ),
+        late_agencies=hooks.late_agencies if hooks else None,
+        quarterly=hooks.quarterly if hooks else None,
+        datasets=PROGRAMME_DATASETS if hooks else {},
+        dataset=hooks.dataset if hooks else None,
+        clock=now,
         application_name=application_name,
     )
