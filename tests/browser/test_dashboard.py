@@ -337,7 +337,16 @@ def test_open_data_downloads_every_dataset(hub: Hub, browser: Browser) -> None:
     page.goto(hub.url + "/open-data")
     links = page.locator("#datasets a")
     assert links.count() == 16  # 8 datasets, CSV and JSON each
-    for i in range(links.count()):
+    for i in range(links.count()):  # every file, as the browser fetches it
+        href = links.nth(i).get_attribute("href") or ""
+        answer = page.request.get(hub.url + href)
+        assert answer.ok, (href, answer.status, answer.text()[:300])
+        assert "attachment" in answer.headers["content-disposition"]
+        if href.endswith(".json"):
+            assert "rows" in json.loads(answer.text()), href
+        else:
+            assert len(list(csv.reader(io.StringIO(answer.text())))) >= 1, href
+    for i in (0, 1):  # and two of them clicked and saved, CSV and JSON
         with page.expect_download() as info:
             links.nth(i).click()
         download = info.value
