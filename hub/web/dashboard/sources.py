@@ -1,8 +1,8 @@
 """What the dashboard reads, as narrow interfaces: the monitoring views, the catalogue and
 participation use cases, the audit trail, and hooks for sections other rooms add.
 
-The dashboard never writes: every source is a reader. ``TabadolHub`` satisfies
-:class:`Catalogue` and :class:`Participation`; :class:`hub.web.dashboard.audit.TrailAudit`
+The dashboard never writes: every source is a reader. ``TabadolHub.catalogue``
+satisfies :class:`Catalogue` and ``TabadolHub.consultations`` :class:`Participation`; :class:`hub.web.dashboard.audit.TrailAudit`
 wraps the audit log.
 """
 

@@ -31,8 +31,8 @@ def hub_sources(
     clock: Callable[[], datetime] | None = None,
     agency_sections: Sequence[AgencySection] = (),
 ) -> DashboardSources:
-    """The sources of a hub: its views, its catalogue and participation use cases, and its
-    audit log checked against the published public-key file."""
+    """The sources of a hub (a ``TabadolHub``): its views, its catalogue, consultations and
+    programme use cases, and its audit log checked against the published public-key file."""
     now = clock or (lambda: datetime.now(UTC))
     hooks = ProgrammeHooks.of(hub, views.kpis, now) if isinstance(hub, LedgerApplication) else None
     audit = None
