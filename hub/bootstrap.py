@@ -55,12 +55,14 @@ from hub.servicers.edge import Edge, Registrar
 from hub.servicers.health import follow_health
 from hub.servicers.monitoring import SERVICE_NAME as MONITORING_SERVICE
 from hub.servicers.observe import ObservingInterceptor
+from hub.servicers.opmon import opmon_registrar
 from hub.servicers.rights import AccessServicer
 from hub.streams.projector import EmbeddedProjections, ProjectionOptions
 from hub.streams.relay import NatsOptions
 from hub.streams.supervision import supervise_projections
 from hub.telemetry import metrics
 from hub.telemetry.health import Health
+from hub.telemetry.opmon import OpmonStore
 from hub.trail.keys import load_signer
 from hub.trail.pki import RevocationList
 from hub.trail.pseudonyms import load_pseudonym_key
@@ -339,9 +341,10 @@ async def create_server(
         if settings.tls_crl and settings.tls_client_ca
         else None
     )
+    opmon = OpmonStore(settings.opmon_store, retention_days=settings.opmon_retention_days)
     server = grpc.aio.server(
         interceptors=[
-            ObservingInterceptor(),
+            ObservingInterceptor(opmon=opmon),
             TrustInterceptor(
                 mtls=settings.mtls,
                 rights=rights_cache,
@@ -358,7 +361,9 @@ async def create_server(
     targets = settings.exchange_targets
     if clients is None and targets:
         clients = connect_clients(targets, credentials=outbound_credentials(settings))
-    exchanges = CaseExchanges(hub.exchange_records, executor, clients) if clients else None
+    exchanges = (
+        CaseExchanges(hub.exchange_records, executor, clients, opmon=opmon) if clients else None
+    )
     if exchanges is None:
         log.warning(
             "no TABADOL_*_URL of other agencies' systems: exchange RPCs answer UNIMPLEMENTED"
@@ -366,7 +371,15 @@ async def create_server(
     edge = Edge(hub, executor, audit_log, exchanges, views)
     services = (
         access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
-        *(name for register in (*SERVICES, *extra) if (name := register(server, edge)) is not None),
+        *(
+            name
+            for register in (
+                *SERVICES,
+                opmon_registrar(opmon, delay_hours=settings.opmon_open_data_delay_hours),
+                *extra,
+            )
+            if (name := register(server, edge)) is not None
+        ),
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -401,6 +414,7 @@ async def create_server(
             refusals.flush_forever(_summary_writer(executor, rights), stop_background),
             name="tabadol-refusal-summaries",
         ),
+        asyncio.create_task(opmon.run(stop_background), name="tabadol-opmon"),
     ]
     # A crash between a payment and its recording is repaired from the treasury, by key.
     reconciling = reconcile_in_background(exchanges) if exchanges else None

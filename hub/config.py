@@ -50,12 +50,30 @@ from pathlib import Path
 from connectors.systems import SYSTEMS
 from hub.ledger.stores import APP_NAME, ConfigError, store_env
 
-__all__ = ["APP_NAME", "EXCHANGE_SETTINGS", "ConfigError", "Settings", "store_env"]
+__all__ = [
+    "APP_NAME",
+    "EXCHANGE_SETTINGS",
+    "ConfigError",
+    "Settings",
+    "settings_table",
+    "store_env",
+]
 
 EXCHANGE_SETTINGS: dict[str, str] = {
     s: f"TABADOL_{s.upper().replace('-', '_')}_URL" for s in SYSTEMS
 }
 """The settings naming the other agencies' systems (all five, or none)."""
+
+
+def settings_table() -> list[tuple[str, str, str]]:
+    """(variable, meaning, default) of every setting: the table at the top of this module,
+    written once, which ``tabadol serve --help`` prints."""
+    rows = []
+    for line in (__doc__ or "").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("TABADOL_"):
+            rows.append((cells[0], cells[1], cells[2]))
+    return rows
 
 
 def _positive(

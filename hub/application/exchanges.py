@@ -58,6 +58,7 @@ from hub.application.ports import (
 from hub.application.store import Companions, Store
 from hub.ledger.executor import Executor
 from hub.telemetry import metrics
+from hub.telemetry.opmon import OpmonStore, OpRecord, now_ms
 
 __all__ = [
     "IDENTITY_SYSTEM",
@@ -642,11 +643,13 @@ class CaseExchanges:
         clients: ExchangeClients,
         *,
         registry_agencies: Mapping[InquiryKind, str] = REGISTRY_AGENCIES,
+        opmon: OpmonStore | None = None,
     ) -> None:
         self.use_cases = use_cases
         self._run = executor
         self._clients = clients
         self._agencies = dict(registry_agencies)
+        self._opmon = opmon
 
     async def close(self) -> None:
         """Close every client channel."""
@@ -898,7 +901,7 @@ class CaseExchanges:
     ) -> _T:
         """Make one call; a failure is recorded on the case and raised as
         :class:`ExchangeFailedError`. Anything else (a bug, a cancellation) passes."""
-        started = time.perf_counter()
+        started, sent = time.perf_counter(), now_ms()
         try:
             answer = await call()
         except self._clients.failure as error:
@@ -906,6 +909,7 @@ class CaseExchanges:
                 raise
             kind = error.kind if error.kind in EXCHANGE_FAILURE_KINDS else "unavailable"
             metrics.observe_exchange(system, operation, kind, time.perf_counter() - started)
+            self._record(code, system, operation, by, sent, kind, _reason(error))
             reason = _reason(error)
             await self._run.write(
                 self.use_cases.record_exchange_failure,
@@ -920,7 +924,31 @@ class CaseExchanges:
                 system, operation, kind, reason, tracking_code=code
             ) from error
         metrics.observe_exchange(system, operation, "ok", time.perf_counter() - started)
+        self._record(code, system, operation, by, sent, "", "")
         return answer
+
+    def _record(
+        self, code: str, system: str, operation: str, by: str, sent: int, kind: str, reason: str
+    ) -> None:
+        """The exchange's operational record (X-Road opmon, outbound side)."""
+        if self._opmon is None:
+            return
+        answered = now_ms()
+        self._opmon.record(
+            OpRecord(
+                side="outbound",
+                client_id=by,
+                service_id=f"{system}/{operation}",
+                request_in_ts=sent,
+                request_out_ts=sent,
+                response_in_ts=answered,
+                response_out_ts=answered,
+                succeeded=not kind,
+                fault_code=kind,
+                fault_string=reason,
+                tracking_code=code,
+            )
+        )
 
 
 def reconcile_in_background(exchanges: CaseExchanges) -> asyncio.Task[ReconcileReport]:

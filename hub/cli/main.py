@@ -19,7 +19,7 @@ from hub.cli.anchors import add_witness_parser, run_witness
 from hub.cli.audit import add_audit_parser, run_audit
 from hub.cli.keys import add_keys_parser, run_keys
 from hub.cli.pki import add_pki_parser, run_pki
-from hub.config import APP_NAME, ConfigError, Settings
+from hub.config import APP_NAME, ConfigError, Settings, settings_table
 from hub.logs import configure_logging
 from hub.trail.keys import KeyFileError
 from hub.trail.pki import PkiError
@@ -126,6 +126,27 @@ async def _serve(settings: Settings) -> int:
         return 0
 
 
+async def _serve_or_say_why(settings: Settings) -> int:
+    """``serve``, with a start-up failure told in one line (exit 1), not a traceback."""
+    try:
+        return await _serve(settings)
+    except (ConfigError, KeyFileError, FileNotFoundError):
+        raise  # the caller's one line, exit 2
+    except Exception as error:
+        print(f"tabadol serve: cannot start: {_start_up_failure(error, settings)}", file=sys.stderr)
+        return 1
+
+
+def _start_up_failure(error: Exception, settings: Settings) -> str:
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if isinstance(error, RuntimeError) and "bind" in text.lower():  # grpc's add_*_port
+        return f"cannot listen on {settings.listen} (TABADOL_LISTEN): in use or not an address"
+    if type(error).__module__.startswith(("eventsourcing", "psycopg")):
+        store = settings.event_store.split("@")[-1]
+        return f"the event store {store} (TABADOL_EVENT_STORE) does not answer: {text[:200]}"
+    return text[:300]
+
+
 def _scale_out(args: argparse.Namespace, settings: Settings) -> int:
     """``tabadol relay`` and ``tabadol project``: the scale-out processes."""
     from hub.bootstrap import nats_options, projection_options
@@ -161,12 +182,28 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _settings_help() -> str:
+    rows = settings_table()
+    width = max(len(name) for name, _, _ in rows)
+    lines = ["settings (environment variables, default in brackets):"]
+    for name, meaning, default in rows:
+        lines.append(f"  {name:<{width}}  {meaning} [{default}]")
+    return "\n".join(lines)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tabadol", description="Tabadol (تبادل): the inter-agency exchange hub."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="run the hub's gRPC server (settings from TABADOL_* variables)")
+    sub.add_parser(
+        "serve",
+        help="run the hub's gRPC server (settings from TABADOL_* variables)",
+        description="Run the hub: gRPC on TABADOL_LISTEN, /metrics /healthz /readyz on"
+        " TABADOL_HTTP_LISTEN. Every setting is an environment variable:",
+        epilog=_settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub.add_parser("relay", help="relay the event log to NATS JetStream (needs TABADOL_NATS_URL)")
     project = sub.add_parser(
         "project", help="a projection worker: the monitoring views from JetStream"
@@ -223,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         if args.command == "serve":
-            return asyncio.run(_serve(settings))
+            return asyncio.run(_serve_or_say_why(settings))
         if args.command == "demo":
             from hub.demo.story import ServeOptions, run_demo
 

@@ -5,6 +5,8 @@
   response sizes, and the calls in flight (:mod:`hub.telemetry.metrics`).
 - The store unreachable (eventsourcing's ``OperationalError``/``InterfaceError``, or no
   answer within the bound) → ``UNAVAILABLE`` with a ``google.rpc.RetryInfo``.
+- With an :class:`~hub.telemetry.opmon.OpmonStore`, one operational record per call
+  (X-Road's fields; health checks and reflection are not recorded).
 - Any other unexpected exception is logged once, with its traceback and an error id, and
   answered ``INTERNAL`` with that id (never ``UNKNOWN``, never the exception's text).
 """
@@ -25,9 +27,11 @@ from grpc_status import rpc_status
 
 from aggregates.errors import InvalidInput
 from hub.ledger.availability import StoreUnavailable
+from hub.servicers.auth import AGENCY_HEADER, current_agency
 from hub.servicers.errors import status_for
 from hub.servicers.limits import check_integer_ranges
 from hub.telemetry import metrics
+from hub.telemetry.opmon import OpmonStore, OpRecord, now_ms
 
 __all__ = ["ObservingInterceptor", "unavailable_status"]
 
@@ -60,6 +64,26 @@ def _code_name(context: grpc.aio.ServicerContext) -> str:
         return "UNKNOWN"
 
 
+_UNRECORDED = ("grpc.health.", "grpc.reflection.")
+
+
+def _headers(context: grpc.aio.ServicerContext) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for key, value in context.invocation_metadata() or ():
+        if not key.endswith("-bin") and key not in found:
+            found[key] = (value if isinstance(value, str) else value.decode(errors="replace"))[:100]
+    return found
+
+
+def _tracking_code(request: Any, response: Any) -> str:
+    """The case's tracking code, when the request or the response names one."""
+    for message in (request, response, getattr(response, "case", None)):
+        code = getattr(message, "tracking_code", "")
+        if isinstance(code, str) and code:
+            return code[:100]
+    return ""
+
+
 def _size(message: Any) -> int | None:
     size = getattr(message, "ByteSize", None)
     return size() if size is not None else None
@@ -68,8 +92,9 @@ def _size(message: Any) -> int | None:
 class ObservingInterceptor(grpc.aio.ServerInterceptor):
     """Measures every call and turns unexpected errors into clean statuses."""
 
-    def __init__(self, *, retry_after: float = 1.0) -> None:
+    def __init__(self, *, retry_after: float = 1.0, opmon: OpmonStore | None = None) -> None:
         self._retry_after = retry_after
+        self._opmon = opmon
 
     async def intercept_service(
         self,
@@ -93,6 +118,45 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
                 response_serializer=handler.response_serializer,
             )
         return handler
+
+    def _record(
+        self,
+        service: str,
+        method: str,
+        code: str,
+        context: grpc.aio.ServicerContext,
+        request: Any,
+        response: Any,
+        received: int,
+    ) -> None:
+        if self._opmon is None or service.startswith(_UNRECORDED):
+            return
+        answered = now_ms()
+        headers = _headers(context)
+        try:
+            client = current_agency()
+        except LookupError:  # refused before it was identified: what it claimed, cut short
+            client = headers.get(AGENCY_HEADER, "")
+        ok = code == "OK"
+        self._opmon.record(
+            OpRecord(
+                side="hub",
+                client_id=client,
+                service_id=f"{service}/{method}",
+                request_in_ts=received,
+                request_out_ts=received,
+                response_in_ts=answered,
+                response_out_ts=answered,
+                succeeded=ok,
+                message_id=headers.get("x-request-id") or uuid.uuid4().hex,
+                user_id=headers.get("x-tabadol-user", ""),
+                request_size=_size(request) or 0,
+                response_size=response if isinstance(response, int) else (_size(response) or 0),
+                fault_code="" if ok else code,
+                fault_string="" if ok else str(context.details() or ""),
+                tracking_code=_tracking_code(request, response),
+            )
+        )
 
     async def _check(self, request: Any, context: grpc.aio.ServicerContext) -> None:
         try:
@@ -124,8 +188,9 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
         in_flight = metrics.rpc_in_flight(service, method)
 
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            started = time.perf_counter()
+            started, received = time.perf_counter(), now_ms()
             in_flight.inc()
+            response: Any = None
             try:
                 try:
                     await self._check(request, context)
@@ -141,13 +206,15 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
                 return response
             finally:
                 in_flight.dec()
+                code = _code_name(context)
                 metrics.observe_rpc(
                     service,
                     method,
-                    _code_name(context),
+                    code,
                     time.perf_counter() - started,
                     request_bytes=_size(request),
                 )
+                self._record(service, method, code, context, request, response, received)
 
         return wrapped
 
@@ -157,8 +224,9 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
         in_flight = metrics.rpc_in_flight(service, method)
 
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-            started = time.perf_counter()
+            started, received = time.perf_counter(), now_ms()
             in_flight.inc()
+            sent = 0
             try:
                 try:
                     await self._check(request, context)
@@ -166,6 +234,7 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
                         size = _size(item)
                         if size is not None:
                             metrics.observe_response(service, method, size)
+                            sent += size
                         yield item
                 except grpc.aio.AbortError:
                     raise
@@ -174,12 +243,14 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
                     raise
             finally:
                 in_flight.dec()
+                code = _code_name(context)
                 metrics.observe_rpc(
                     service,
                     method,
-                    _code_name(context),
+                    code,
                     time.perf_counter() - started,
                     request_bytes=_size(request),
                 )
+                self._record(service, method, code, context, request, sent, received)
 
         return wrapped

@@ -26,12 +26,14 @@ import asyncio
 import contextlib
 import json
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import nats
+import nats.errors
 import structlog
 from eventsourcing.persistence import Notification, PersistenceError
 from nats.aio.client import Client
@@ -44,6 +46,7 @@ from aggregates.service_record import ServiceRecord
 from hub.config import ConfigError, Settings
 from hub.ledger.log_reader import ForeignEvent, LogReader
 from hub.ledger.stores import APP_NAME
+from hub.telemetry import metrics
 from projections.window_feed import FeedEntry, WindowFeedView
 
 __all__ = [
@@ -118,15 +121,73 @@ async def connect(
     name: str,
     on_reconnect: Callable[[], Awaitable[None]] | None = None,
 ) -> Client:
-    """A NATS connection that keeps reconnecting (forever) once established."""
+    """A NATS connection that keeps reconnecting (forever) once established.
+
+    An outage is two structured log lines, no tracebacks: one when the connection is lost,
+    one when it is back (with how long it took and how many attempts failed); each
+    reconnection counts in ``tabadol_nats_reconnects{role}``.
+    """
+    outage = _Outage(name)
+
+    async def reconnected() -> None:
+        outage.back()
+        if on_reconnect is not None:
+            await on_reconnect()
+
     return await nats.connect(
         url,
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
         connect_timeout=5,
-        reconnected_cb=on_reconnect,
+        reconnected_cb=reconnected,
+        disconnected_cb=outage.lost,
+        error_cb=outage.error,
     )
+
+
+_CONNECTION_ERRORS = (
+    OSError,
+    TimeoutError,
+    nats.errors.UnexpectedEOF,
+    nats.errors.StaleConnectionError,
+    nats.errors.NoServersError,
+    nats.errors.ConnectionClosedError,
+)
+"""What a lost connection raises; told by the outage's two lines instead."""
+
+
+class _Outage:
+    """Turns nats-py's callbacks into one line when the connection goes, one when it is back."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+        self.since: float | None = None
+        self.failures = 0
+        self.last_error = ""
+
+    async def lost(self) -> None:
+        if self.since is None:
+            self.since = time.monotonic()
+            log.warning("nats connection lost; reconnecting", role=self.role)
+
+    async def error(self, error: Exception) -> None:
+        self.failures += 1
+        self.last_error = f"{type(error).__name__}: {error}"[:200]
+        if not isinstance(error, _CONNECTION_ERRORS):  # not the outage itself: say it
+            log.warning("nats error", role=self.role, error=self.last_error)
+
+    def back(self) -> None:
+        down = time.monotonic() - self.since if self.since is not None else 0.0
+        log.info(
+            "nats reconnected",
+            role=self.role,
+            down_seconds=round(down, 2),
+            failed_attempts=self.failures,
+            last_error=self.last_error,
+        )
+        metrics.nats_reconnected(self.role)
+        self.since, self.failures, self.last_error = None, 0, ""
 
 
 async def _ensure_stream(js: JetStreamContext, name: str, subjects: list[str], dup: float) -> None:

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from nats.js.errors import NotFoundError
 
 from hub.application.hub import TabadolHub
@@ -166,6 +167,8 @@ async def test_the_relay_rides_out_a_nats_restart(
         }
     )
     done = asyncio.Event()
+    logs = structlog.testing.LogCapture()
+    structlog.configure(processors=[logs])  # the conftest's configuration comes back after
     relay = asyncio.create_task(run_relay(settings, done, options))
     try:
         factory.many(3)
@@ -184,7 +187,14 @@ async def test_the_relay_rides_out_a_nats_restart(
             await asyncio.sleep(0.2)
         assert sorted(set(positions)) == all_positions(hub)
         assert len(positions) == len(set(positions))
+        nats_lines = [e for e in logs.entries if str(e.get("event", "")).startswith("nats")]
+        assert [e["event"] for e in nats_lines] == [
+            "nats connection lost; reconnecting",
+            "nats reconnected",
+        ], nats_lines  # one line each way, however many attempts failed, no tracebacks
+        assert not any("exc_info" in e or "exception" in e for e in logs.entries)
     finally:
         done.set()
         await relay
         server.remove()
+        structlog.reset_defaults()
