@@ -24,7 +24,6 @@ from hub.application.exchanges import (
     ExchangeClients,
     PerAgency,
     ReconcileReport,
-    reconcile_in_background,
 )
 from hub.application.hub import TabadolHub
 from hub.application.participants import (
@@ -40,6 +39,7 @@ from hub.audit.witnessing import WitnessSender, parse_witnesses
 from hub.config import ConfigError, Settings
 from hub.ledger.availability import Availability, StoreProbe
 from hub.ledger.executor import Executor
+from hub.ledger.leadership import Leadership
 from hub.servicers import (
     audit,
     catalogue,
@@ -87,6 +87,7 @@ __all__ = [
     "projection_options",
     "start_http",
     "supervise_embedded",
+    "when_leading",
 ]
 
 SERVICES: tuple[Registrar, ...] = (
@@ -214,6 +215,9 @@ class Running:
     anchoring: list[asyncio.Task[None]] = field(default_factory=list)
     background: list[asyncio.Task[None]] = field(default_factory=list)
     stop_background: asyncio.Event = field(default_factory=asyncio.Event)
+    leadership: Leadership | None = None
+    """Whether this process leads the replicas on one store (checkpoints, relay,
+    reconciliation run on the leader only)."""
 
     rights: AccessRightsUseCases | None = None
     rights_cache: RightsCache | None = None
@@ -279,6 +283,28 @@ def check_auth_settings(settings: Settings) -> None:
         "TABADOL_TLS_CLIENT_CA=<data>/pki/ca.crt TABADOL_TLS_CRL=<data>/pki/crl.pem; or, on a\n"
         "development machine only, TABADOL_INSECURE_DEV_AUTH=1 (identity from a header)"
     )
+
+
+async def _reconcile_when_leading(
+    leadership: Leadership, exchanges: CaseExchanges
+) -> ReconcileReport:
+    await leadership.wait()
+    return await exchanges.reconcile_payments()
+
+
+async def when_leading(
+    running: Running, stop: asyncio.Event, start: Callable[[], Awaitable[None]]
+) -> None:
+    """Run ``start()`` once this process leads (the relay, in ``serve``), unless ``stop``."""
+    if running.leadership is not None:
+        waiting = asyncio.ensure_future(running.leadership.wait())
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        stopping.cancel()
+        if stop.is_set():
+            return
+    await start()
 
 
 def _credentials(settings: Settings) -> grpc.ServerCredentials | None:
@@ -416,8 +442,17 @@ async def create_server(
         ),
         asyncio.create_task(opmon.run(stop_background), name="tabadol-opmon"),
     ]
-    # A crash between a payment and its recording is repaired from the treasury, by key.
-    reconciling = reconcile_in_background(exchanges) if exchanges else None
+    leadership = Leadership(settings.eventsourcing_env())
+    background.append(asyncio.create_task(leadership.run(stop_background), name="tabadol-leader"))
+    # A crash between a payment and its recording is repaired from the treasury, by key
+    # (by the leader only, when several processes share the store).
+    reconciling = (
+        asyncio.create_task(
+            _reconcile_when_leading(leadership, exchanges), name="tabadol-reconcile"
+        )
+        if exchanges
+        else None
+    )
     stop_checkpointer = asyncio.Event()
     audit_service = (AUDIT_SERVICE,)
     checkpointer = asyncio.create_task(
@@ -429,6 +464,7 @@ async def create_server(
             on_checkpoint=on_checkpoint,
             report=lambda problem: readiness.report("checkpoints", problem, affects=audit_service),
             final=True,
+            leading=lambda: leadership.leading,
         ),
         name="tabadol-checkpointer",
     )
@@ -457,6 +493,7 @@ async def create_server(
         rights=rights,
         rights_cache=rights_cache,
         refusals=refusals,
+        leadership=leadership,
     )
 
 

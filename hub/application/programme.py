@@ -19,7 +19,7 @@ from eventsourcing.persistence import IntegrityError
 
 from aggregates.errors import AlreadyExists, InvalidInput, NotFound
 from aggregates.identifiers import AgencyCode
-from aggregates.jalali import TEHRAN
+from aggregates.jalali import JALALI_YEARS, TEHRAN
 from aggregates.permit import PermitKind, PermitKindSpec, parse_permit_code
 from aggregates.programme import (
     AgencyProgramme,
@@ -324,6 +324,10 @@ class ProgrammeUseCases:
     ) -> Report:
         """The quarterly, four-monthly or annual report; with the KPI view, service quality
         and online inquiries too."""
+        if not JALALI_YEARS[0] <= year <= JALALI_YEARS[1]:  # jdatetime raises past them
+            raise InvalidInput.field(
+                "year", f"must be a Jalali year {JALALI_YEARS[0]}–{JALALI_YEARS[1]}, got {year}"
+            )
         try:
             period = ReportPeriod(kind, year, number if kind != "annual" else 1)
         except ValueError as error:

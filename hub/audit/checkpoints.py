@@ -702,8 +702,12 @@ class Checkpointer:
         poll: float | None = None,
         report: Callable[[str | None], None] | None = None,
         final: bool = False,
+        leading: Callable[[], bool] | None = None,
     ) -> None:
         """Tick until ``stop`` is set; publish each new checkpoint to the callbacks.
+
+        ``leading``: with several hub processes on one store, only the one it says leads
+        signs checkpoints (hub/ledger/leadership.py); None: this one always does.
 
         ``report`` hears why checkpointing fails (a refused, inconsistent log; a store that
         cannot be read) and None when a tick works again; ``final`` signs one last
@@ -711,10 +715,11 @@ class Checkpointer:
         """
         interval = poll if poll is not None else min(1.0, self.seconds / 4)
         while not stop.is_set():
-            await self._tick(self.tick, report)
+            if leading is None or leading():
+                await self._tick(self.tick, report)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
-        if final:
+        if final and (leading is None or leading()):
             await self._tick(self.sign, report)
 
     async def _tick(
@@ -761,9 +766,10 @@ async def run_checkpointer(
     on_checkpoint: Iterable[CheckpointCallback] = (),
     report: Callable[[str | None], None] | None = None,
     final: bool = False,
+    leading: Callable[[], bool] | None = None,
 ) -> None:
     """Run a :class:`Checkpointer` until ``stop`` is set (an asyncio task of ``serve``);
-    ``report`` and ``final`` as in :meth:`Checkpointer.run`.
+    ``report``, ``final`` and ``leading`` as in :meth:`Checkpointer.run`.
 
     The schedule is ``settings.checkpoint_every`` events / ``settings.checkpoint_seconds``
     seconds (TABADOL_CHECKPOINT_EVERY, TABADOL_CHECKPOINT_SECONDS; 1000 and 60 when the
@@ -778,4 +784,4 @@ async def run_checkpointer(
         on_checkpoint=on_checkpoint,
     )
     await asyncio.to_thread(audit_log.sync)  # rebuild the tree from the store first
-    await checkpointer.run(stop, report=report, final=final)
+    await checkpointer.run(stop, report=report, final=final, leading=leading)

@@ -53,6 +53,7 @@ async def _serve(settings: Settings) -> int:
         projection_options,
         start_http,
         supervise_embedded,
+        when_leading,
     )
     from hub.streams.projector import EmbeddedProjections, open_views
     from hub.streams.relay import run_relay, run_window_publisher
@@ -107,7 +108,10 @@ async def _serve(settings: Settings) -> int:
             if settings.nats_url:
                 options = nats_options(settings)
                 background.append(
-                    asyncio.create_task(run_relay(settings, stop, options), name="relay")
+                    asyncio.create_task(  # the leader relays, once for all replicas
+                        when_leading(running, stop, lambda: run_relay(settings, stop, options)),
+                        name="relay",
+                    )
                 )
                 if embedded:
                     background.append(

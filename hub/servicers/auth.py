@@ -251,11 +251,19 @@ def _exhausted(delay: float, principal: str) -> grpc.Status:
     )
 
 
+class _AmbiguousIdentity(Exception):
+    """More than one identity header: refused, never "the first one wins"."""
+
+
 def _header(context: grpc.aio.ServicerContext) -> str | None:
-    for key, value in context.invocation_metadata() or ():
-        if key == AGENCY_HEADER:
-            return value if isinstance(value, str) else value.decode()
-    return None
+    found = [
+        value if isinstance(value, str) else value.decode(errors="replace")
+        for key, value in context.invocation_metadata() or ()
+        if key == AGENCY_HEADER
+    ]
+    if len(found) > 1:
+        raise _AmbiguousIdentity(f"send one {AGENCY_HEADER} header, not {len(found)}")
+    return found[0] if found else None
 
 
 class TrustInterceptor(grpc.aio.ServerInterceptor):
@@ -303,7 +311,10 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
     def _identify(self, context: grpc.aio.ServicerContext) -> Principal | str:
         """The caller, or why it has no identity."""
         if not self._mtls:
-            raw = _header(context)
+            try:
+                raw = _header(context)
+            except _AmbiguousIdentity as error:
+                return str(error)
             if not raw:
                 return f"identify yourself with the metadata header {AGENCY_HEADER}"
             try:

@@ -133,3 +133,16 @@ async def test_a_5000_character_value_makes_a_short_invalid_argument(
     found = violations(many)
     assert found.get("spec.title_fa") == "Persian title is required"
     assert "more)" in (many.details() or "")  # what did not fit is counted, not dropped silently
+
+
+async def test_two_agency_headers_are_refused_not_the_first_one_taken(
+    channel: grpc.aio.Channel,
+) -> None:
+    stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(channel)
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await stub.GetCase(
+            desk.GetCaseRequest(tracking_code="C-7K2M-9QX4-HAB3-Z"),
+            metadata=(("x-tabadol-agency", "MOJ"), ("x-tabadol-agency", "MOI")),
+        )
+    assert error.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert "send one x-tabadol-agency header, not 2" in (error.value.details() or "")

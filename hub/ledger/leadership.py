@@ -1,0 +1,93 @@
+"""One leader among the hub processes that share a PostgreSQL store.
+
+Checkpointing, the relay to NATS and payment reconciliation must run once, not once per
+replica. The leader is whoever holds a PostgreSQL advisory lock (``pg_try_advisory_lock``)
+on a connection of its own; the lock goes with the connection, so a leader that dies or
+loses the database hands over by itself, and another replica takes it within
+``interval`` seconds. With SQLite (one process per file) this process always leads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping
+from typing import Any
+
+import structlog
+
+__all__ = ["LEADER_LOCK", "Leadership"]
+
+log = structlog.get_logger("tabadol.leader")
+
+LEADER_LOCK = 0x7461_6261_646F_6C  # "tabadol": the advisory-lock key of the hub's leader
+
+
+class Leadership:
+    """Whether this process leads; :meth:`run` keeps trying for the lock until ``stop``."""
+
+    def __init__(self, env: Mapping[str, str], *, interval: float = 1.0) -> None:
+        self._env = dict(env)
+        self._interval = interval
+        self._postgres = self._env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
+        self._leading = asyncio.Event()
+        self._conn: Any = None
+        if not self._postgres:
+            self._leading.set()
+
+    @property
+    def leading(self) -> bool:
+        return self._leading.is_set()
+
+    async def wait(self) -> None:
+        """Return once this process leads."""
+        await self._leading.wait()
+
+    def _try(self) -> bool:
+        """Hold the lock (taking it if free); False when another process holds it."""
+        import psycopg
+
+        if self._conn is None:
+            self._conn = psycopg.connect(
+                host=self._env["POSTGRES_HOST"],
+                port=int(self._env.get("POSTGRES_PORT", "5432")),
+                dbname=self._env["POSTGRES_DBNAME"],
+                user=self._env.get("POSTGRES_USER", "postgres"),
+                password=self._env.get("POSTGRES_PASSWORD") or None,
+                connect_timeout=2,
+                autocommit=True,
+            )
+        if self.leading:  # still ours while the connection lives
+            self._conn.execute("SELECT 1")
+            return True
+        row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK,)).fetchone()
+        return bool(row and row[0])
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        if not self._postgres:
+            return
+        try:
+            while not stop.is_set():
+                try:
+                    held = await asyncio.wait_for(asyncio.to_thread(self._try), 5.0)
+                except Exception as error:  # the database is away: not leading meanwhile
+                    held = False
+                    self._drop()
+                    log.debug("leader lock unreachable", error=repr(error)[:200])
+                if held and not self.leading:
+                    self._leading.set()
+                    log.info("this process leads: checkpoints, relay, reconciliation")
+                elif not held and self.leading:
+                    self._leading.clear()
+                    log.warning("this process no longer leads")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self._interval)
+        finally:
+            self._leading.clear()
+            await asyncio.to_thread(self._drop)

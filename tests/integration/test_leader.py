@@ -1,0 +1,78 @@
+"""Three hubs on one PostgreSQL database: one leader (an advisory lock) signs the checkpoints
+and reconciles; when it stops another takes over; the trail verifies afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import grpc
+import pytest
+from tabadol.catalogue.v1 import catalogue_pb2 as cat
+from tabadol.catalogue.v1 import catalogue_pb2_grpc
+
+from hub.application.hub import TabadolHub
+from hub.bootstrap import Running, create_server
+from hub.cli.audit import audit_verify
+from hub.config import Settings
+from hub.trail.keys import init_keys, load_signer
+from tests.samples import AGENCY, spec_proto
+
+META = (("x-tabadol-agency", AGENCY),)
+
+
+async def leaders(hubs: list[Running], expected: int = 1, within: float = 10.0) -> list[int]:
+    deadline = time.monotonic() + within
+    while True:
+        found = [i for i, r in enumerate(hubs) if r.leadership and r.leadership.leading]
+        if len(found) == expected:
+            return found
+        assert time.monotonic() < deadline, f"{len(found)} leaders, expected {expected}"
+        await asyncio.sleep(0.1)
+
+
+@pytest.mark.timeout(120)
+async def test_one_leader_among_three_hubs_and_a_handover(pg_url: str, tmp_path: Path) -> None:
+    env = {
+        "TABADOL_DATA_DIR": str(tmp_path),
+        "TABADOL_EVENT_STORE": pg_url,
+        "TABADOL_LISTEN": "127.0.0.1:0",
+        "TABADOL_CHECKPOINT_EVERY": "1",
+        "TABADOL_CHECKPOINT_SECONDS": "0.5",
+    }
+    settings = Settings.from_env(env)
+    init_keys(settings.signing_key, settings.public_keys)
+    apps = [TabadolHub(load_signer(settings.signing_key), env=settings.eventsourcing_env()) for _ in range(3)]  # fmt: skip
+    hubs = [await create_server(app, settings) for app in apps]
+    channels = [grpc.aio.insecure_channel(f"127.0.0.1:{r.port}") for r in hubs]
+    try:
+        first = await leaders(hubs)
+        for i in range(9):  # writes through every replica
+            stub = catalogue_pb2_grpc.CatalogueServiceStub(channels[i % 3])
+            await stub.RegisterServiceRecord(
+                cat.RegisterServiceRecordRequest(service_code=f"1302100{i:04d}", spec=spec_proto()),
+                metadata=META,
+            )
+        await asyncio.sleep(1.5)
+        assert await leaders(hubs, within=0) == first  # one leader all along
+
+        leader = first[0]
+        await hubs[leader].stop(grace=0)  # hands over: its lock goes with its connection
+        rest = [r for i, r in enumerate(hubs) if i != leader]
+        (successor,) = await leaders(rest)
+        stub = catalogue_pb2_grpc.CatalogueServiceStub(channels[(leader + 1) % 3])
+        await stub.RegisterServiceRecord(
+            cat.RegisterServiceRecordRequest(service_code="13021009999", spec=spec_proto()),
+            metadata=META,
+        )
+        await asyncio.sleep(1.5)
+        assert await leaders(rest, within=0) == [successor]
+    finally:
+        for channel in channels:
+            await channel.close()
+        for i, running in enumerate(hubs):
+            if running.leadership is not None and not running.stop_background.is_set():
+                await running.stop(grace=0)
+            apps[i].close()
+    assert await asyncio.to_thread(audit_verify, pg_url, settings.public_keys) == 0
