@@ -429,10 +429,10 @@ async def create_server(
     await follow_health(readiness, health_servicer, services)
     availability.listeners.append(lambda reason: readiness.report("store", reason))
     stop_background = asyncio.Event()
-    probe = StoreProbe(settings.eventsourcing_env(), timeout=settings.store_timeout / 2)
+    probe = StoreProbe(settings.eventsourcing_env(), timeout=settings.store_timeout / 2)  # ≤ 2 bounds
     background = [
         asyncio.create_task(
-            availability.watch(probe, stop_background, interval=settings.store_timeout / 4),
+            availability.watch(probe, stop_background, interval=settings.store_timeout / 2),
             name="tabadol-store-probe",
         ),
         asyncio.create_task(rights_cache.refresh_forever(stop_background), name="tabadol-rights"),

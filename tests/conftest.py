@@ -27,6 +27,9 @@ from hub.trail.keys import PublicKeyRing, Signer, init_keys
 
 PG_ADMIN = os.environ.get("TABADOL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 RUN_ID = uuid.uuid4().hex[:8]
+# Hubs the tests start (in process or as `tabadol serve`) take a free HTTP port, never the
+# default 8080 that another run on the same machine may hold.
+os.environ.setdefault("TABADOL_HTTP_LISTEN", "127.0.0.1:0")
 
 # Properties are about behaviour, not speed: no per-example deadline (a loaded CI machine
 # made a 35 ms example take 370 ms). Speed goals live in benchmarks/.

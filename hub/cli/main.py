@@ -134,8 +134,8 @@ async def _serve_or_say_why(settings: Settings) -> int:
     """``serve``, with a start-up failure told in one line (exit 1), not a traceback."""
     try:
         return await _serve(settings)
-    except (ConfigError, KeyFileError, FileNotFoundError):
-        raise  # the caller's one line, exit 2
+    except (ConfigError, KeyFileError, FileNotFoundError, ValueError):
+        raise  # a bad setting: the caller's one line, exit 2
     except Exception as error:
         print(f"tabadol serve: cannot start: {_start_up_failure(error, settings)}", file=sys.stderr)
         return 1

@@ -44,8 +44,6 @@ def store_env(url: str, *, create_table: bool = True) -> dict[str, str]:
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",  # that path has no table lock
             "POSTGRES_LOCK_TIMEOUT": "10",
-            # a store that does not answer is an error after 5 s (default 30), not a hang
-            "POSTGRES_CONNECT_TIMEOUT": "5",
             "CREATE_TABLE": "y" if create_table else "n",
         }
         return env
