@@ -429,7 +429,7 @@ async def create_server(
     await follow_health(readiness, health_servicer, services)
     availability.listeners.append(lambda reason: readiness.report("store", reason))
     stop_background = asyncio.Event()
-    probe = StoreProbe(settings.eventsourcing_env(), timeout=settings.store_timeout / 2)  # ≤ 2 bounds
+    probe = StoreProbe(settings.eventsourcing_env(), timeout=settings.store_timeout / 2)
     background = [
         asyncio.create_task(
             availability.watch(probe, stop_background, interval=settings.store_timeout / 2),

@@ -49,6 +49,7 @@ HUB_SERVICES = (
     "tabadol.participation.v1.ConsultationService",
     "tabadol.participation.v1.PetitionService",
     "tabadol.monitoring.v1.MonitoringService",
+    "tabadol.monitoring.v1.OperationalMonitoringService",
     "tabadol.audit.v1.AuditService",
 )
 """Every service of the hub but AccessService (the operator's)."""

@@ -13,11 +13,17 @@ from pathlib import Path
 import pytest
 
 from hub.config import settings_table
+from hub.testing import dev_env
 from tests.pg_server import free_port
 
 
 def serve(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {**os.environ, "TABADOL_DATA_DIR": str(tmp_path), "TABADOL_HTTP_LISTEN": "127.0.0.1:0"}
+    base = {
+        **os.environ,
+        "TABADOL_DATA_DIR": str(tmp_path),
+        "TABADOL_HTTP_LISTEN": "127.0.0.1:0",
+        **dev_env(tmp_path),
+    }
     return subprocess.run(
         [sys.executable, "-m", "hub.cli", "serve"],
         env={**base, "TABADOL_LISTEN": "127.0.0.1:0", **env},

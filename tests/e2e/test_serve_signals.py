@@ -17,6 +17,7 @@ from tabadol.audit.v1 import audit_pb2, audit_pb2_grpc
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
 from tabadol.catalogue.v1 import catalogue_pb2_grpc
 
+from hub.testing import dev_env
 from tests.pg_server import free_port
 from tests.samples import AGENCY, SERVICE_CODE, spec_proto
 
@@ -24,7 +25,7 @@ META = (("x-tabadol-agency", AGENCY),)
 
 
 def test_sigterm_signs_a_last_checkpoint_and_exits_zero(tmp_path: Path) -> None:
-    env = {**os.environ, "TABADOL_DATA_DIR": str(tmp_path)}
+    env = {**os.environ, "TABADOL_DATA_DIR": str(tmp_path), **dev_env(tmp_path)}
     subprocess.run(
         [sys.executable, "-m", "hub.cli", "keys", "init"], env=env, check=True, timeout=60
     )

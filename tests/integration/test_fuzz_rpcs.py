@@ -25,6 +25,7 @@ from hub.application.hub import TabadolHub
 from hub.bootstrap import Running, create_server, projection_options
 from hub.config import Settings
 from hub.streams.projector import EmbeddedProjections
+from hub.testing import dev_env
 from hub.trail.keys import init_keys
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
 
@@ -103,7 +104,9 @@ class Live:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     data: Path = tmp_path_factory.mktemp("fuzz")
-    settings_ = Settings.from_env({"TABADOL_DATA_DIR": str(data), "TABADOL_LISTEN": "127.0.0.1:0"})
+    settings_ = Settings.from_env(
+        {"TABADOL_DATA_DIR": str(data), "TABADOL_LISTEN": "127.0.0.1:0", **dev_env(data)}
+    )
     signer = init_keys(settings_.signing_key, settings_.public_keys)
     hub = TabadolHub(signer, env=settings_.eventsourcing_env())
     loop = asyncio.new_event_loop()

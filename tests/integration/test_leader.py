@@ -16,6 +16,7 @@ from hub.application.hub import TabadolHub
 from hub.bootstrap import Running, create_server
 from hub.cli.audit import audit_verify
 from hub.config import Settings
+from hub.testing import dev_env
 from hub.trail.keys import init_keys, load_signer
 from tests.samples import AGENCY, spec_proto
 
@@ -40,6 +41,7 @@ async def test_one_leader_among_three_hubs_and_a_handover(pg_url: str, tmp_path:
         "TABADOL_LISTEN": "127.0.0.1:0",
         "TABADOL_CHECKPOINT_EVERY": "1",
         "TABADOL_CHECKPOINT_SECONDS": "0.5",
+        **dev_env(tmp_path),
     }
     settings = Settings.from_env(env)
     init_keys(settings.signing_key, settings.public_keys)
