@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -57,13 +57,20 @@ from aggregates.errors import (
     Violation,
     shown,
 )
-from aggregates.identifiers import AgencyCode, TrackingCode, TrackingKind
-from aggregates.jalali import TEHRAN, JalaliPeriod, format_jalali, parse_jalali_date
+from aggregates.identifiers import AgencyCode, NationalId, TrackingCode, TrackingKind
+from aggregates.jalali import (
+    TEHRAN,
+    JalaliPeriod,
+    add_jalali_months,
+    format_jalali,
+    parse_jalali_date,
+)
 
 __all__ = [
     "COMMENT_LENGTH",
     "MAX_KEY_CONCERNS",
     "MAX_PERIOD_DAYS",
+    "MAX_PERIOD_MONTHS",
     "AgeBand",
     "Consultation",
     "Demographics",
@@ -71,10 +78,13 @@ __all__ = [
     "DraftKind",
     "Gender",
     "KeyConcern",
+    "LegalPersonKind",
+    "LegalPersonRef",
     "ParticipationType",
     "Phase",
     "Province",
     "Suggestion",
+    "VersionNote",
     "VoteChoice",
     "check_choice",
     "check_pseudonym",
@@ -82,8 +92,15 @@ __all__ = [
 ]
 
 COMMENT_LENGTH = 4000
-MAX_PERIOD_DAYS = 365
+MAX_PERIOD_DAYS = 365  # the largest agency policy minimum accepted, in days
+MAX_PERIOD_MONTHS = 3
+"""The longest a call may stay open, in Jalali calendar months from its open date
+(1405/01/01 → 1405/04/01 at the latest). The regulations set only minimums (000 item 1,
+001 items 1-2, 003); this hub's maximum is three months: three times a bill's month and
+three times 003's 30 days, so a draft put up for comment is decided while still current,
+and a call is never left open indefinitely."""
 MAX_KEY_CONCERNS = 30
+MAX_CHANGES = 30
 URL_LENGTH = 2000
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _PSEUDONYM = re.compile(r"[0-9a-f]{32}")
@@ -104,9 +121,22 @@ class DraftKind(StrEnum):
 
     @property
     def minimum_days(self) -> int:
-        """The least period the regulations allow: two weeks (000, 001), a month for bills
-        (001 item 2); an agency's policy may ask more (003: at least 30 calendar days)."""
+        """The nominal least period in days: 14 (two weeks), 30 for a bill; the rule
+        itself is in calendar terms, see :meth:`earliest_close`."""
         return 30 if self is DraftKind.BILL else 14
+
+    @property
+    def minimum_text(self) -> str:
+        """The minimum as the regulations word it."""
+        return "one Jalali calendar month" if self is DraftKind.BILL else "two weeks"
+
+    def earliest_close(self, opens: date) -> date:
+        """The first day a call opened on ``opens`` may close on: two weeks later for
+        regulations, circulars and the like (000 item 1; 001 item 1), one Jalali calendar
+        month later for a bill (001 item 2: a bill opened 1405/01/01 runs to 1405/02/01)."""
+        if self is DraftKind.BILL:
+            return add_jalali_months(opens, 1)
+        return opens + timedelta(weeks=2)
 
     @property
     def title_fa(self) -> str:
@@ -270,6 +300,65 @@ _PROVINCES_EN = {
     Province.SISTAN_BALUCHESTAN: "Sistan and Baluchestan",
     Province.KOHGILUYEH_BOYER_AHMAD: "Kohgiluyeh and Boyer-Ahmad",
 }
+
+
+class LegalPersonKind(StrEnum):
+    """What kind of legal person takes part through its representative (003: NGOs, the
+    private sector and the public, without discrimination)."""
+
+    NGO = "ngo"  # سازمان مردم‌نهاد
+    COMPANY = "company"  # شرکت
+    OTHER = "other"  # سایر اشخاص حقوقی
+
+    @property
+    def title_fa(self) -> str:
+        """The kind's Persian name."""
+        return {"ngo": "سازمان مردم‌نهاد", "company": "شرکت", "other": "سایر اشخاص حقوقی"}[
+            self.value
+        ]
+
+
+@dataclass(frozen=True)
+class LegalPersonRef:
+    """The legal person a participant acts for: its national id (شناسه ملی, public) and
+    kind. The representation itself is checked with the deeds registry by the
+    application before the command runs."""
+
+    national_id: str
+    kind: LegalPersonKind
+
+    @classmethod
+    def checked(
+        cls, national_id: str, kind: LegalPersonKind | str, field: str = "on_behalf_of"
+    ) -> LegalPersonRef:
+        """Check the id's check digit and the kind."""
+        v: list[Violation] = []
+        nid = check_parsed(v, NationalId.parse, national_id, f"{field}.national_id")
+        chosen = check_choice(v, f"{field}.kind", LegalPersonKind, kind, "legal person kind")
+        raise_if_any(v)
+        assert chosen is not None  # raise_if_any raised otherwise
+        return cls(nid, chosen)
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON-safe."""
+        return {"national_id": self.national_id, "kind": self.kind.value}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, str]) -> LegalPersonRef | None:
+        """Inverse of :meth:`to_dict`; None for an empty mapping (acting for oneself)."""
+        if not d:
+            return None
+        return cls(d["national_id"], LegalPersonKind(d["kind"]))
+
+
+@dataclass(frozen=True)
+class VersionNote:
+    """One intermediate version of the draft and what changed since the one before."""
+
+    version: int
+    document: DocumentRef
+    changes: tuple[KeyConcern, ...]
+    at: datetime
 
 
 class Phase(StrEnum):
@@ -437,6 +526,9 @@ class Suggestion:
     accepted: bool | None = None
     reason: str = ""
     decided_at: datetime | None = None
+    legal_basis: str = ""
+    draft_version: int = 1
+    on_behalf_of: LegalPersonRef | None = None
 
 
 def check_pseudonym(v: list[Violation], value: Any, field: str = "participant") -> str:
@@ -547,11 +639,29 @@ class Consultation(Aggregate, created_event_name="Requested"):
         demographics: dict[str, str]
         by: str
         at: str
+        draft_version: int
+        on_behalf_of: dict[str, str]
+
+        # Version 2: the draft version commented on, and the legal person acted for.
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("draft_version", 1)
+            state.setdefault("on_behalf_of", {})
 
         def apply(self, aggregate: Consultation) -> None:
             at = datetime.fromisoformat(self.at)
             aggregate._suggestions.append(
-                Suggestion(self.number, self.participant, self.text, self.article, at)
+                Suggestion(
+                    self.number,
+                    self.participant,
+                    self.text,
+                    self.article,
+                    at,
+                    draft_version=self.draft_version,
+                    on_behalf_of=LegalPersonRef.from_dict(self.on_behalf_of),
+                )
             )
             aggregate._join(self.participant, self.demographics)
 
@@ -564,9 +674,21 @@ class Consultation(Aggregate, created_event_name="Requested"):
         demographics: dict[str, str]
         by: str
         at: str
+        on_behalf_of: dict[str, str]
+
+        # Version 2: the legal person the vote is cast for ({} for oneself).
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("on_behalf_of", {})
 
         def apply(self, aggregate: Consultation) -> None:
-            aggregate._votes[self.participant] = VoteChoice(self.choice)
+            legal = LegalPersonRef.from_dict(self.on_behalf_of)
+            if legal is None:
+                aggregate._votes[self.participant] = VoteChoice(self.choice)
+            else:
+                aggregate._legal_votes[legal.national_id] = VoteChoice(self.choice)
             aggregate._join(self.participant, self.demographics)
 
     class SuggestionDecided(Event):
@@ -578,19 +700,44 @@ class Consultation(Aggregate, created_event_name="Requested"):
         reason: str
         by: str
         at: str
+        legal_basis: str
+
+        # Version 2: the legal basis of the decision (003: documented and legal reasons).
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("legal_basis", "")
 
         def apply(self, aggregate: Consultation) -> None:
             i = self.number - 1
-            old = aggregate._suggestions[i]
-            aggregate._suggestions[i] = Suggestion(
-                old.number,
-                old.participant,
-                old.text,
-                old.article,
-                old.at,
-                self.accepted,
-                self.reason,
-                datetime.fromisoformat(self.at),
+            aggregate._suggestions[i] = replace(
+                aggregate._suggestions[i],
+                accepted=self.accepted,
+                reason=self.reason,
+                decided_at=datetime.fromisoformat(self.at),
+                legal_basis=self.legal_basis,
+            )
+
+    class DraftRevised(Event):
+        """An intermediate version of the draft was published, with its changelog."""
+
+        TOPIC = "tabadol.consultation.draft_revised"
+        version: int
+        document_sha256: str
+        document_url: str
+        changes: list[dict[str, str]]
+        by: str
+        at: str
+
+        def apply(self, aggregate: Consultation) -> None:
+            aggregate._versions.append(
+                VersionNote(
+                    self.version,
+                    DocumentRef(self.document_sha256, self.document_url),
+                    tuple(KeyConcern(c["fa"], c["en"]) for c in self.changes),
+                    datetime.fromisoformat(self.at),
+                )
             )
 
     class KeyConcernsRecorded(Event):
@@ -648,6 +795,8 @@ class Consultation(Aggregate, created_event_name="Requested"):
         self._minimum_days = 0
         self._suggestions: list[Suggestion] = []
         self._votes: dict[str, VoteChoice] = {}
+        self._legal_votes: dict[str, VoteChoice] = {}
+        self._versions: list[VersionNote] = []
         self._participants: dict[str, Demographics | None] = {}
         self._key_concerns: tuple[KeyConcern, ...] = ()
         self._final: DocumentRef | None = None
@@ -719,7 +868,9 @@ class Consultation(Aggregate, created_event_name="Requested"):
         """Publish the preliminary draft for ``[opens_on, closes_on)``: Jalali dates, the
         call opens at 00:00 Tehran time on ``opens_on`` and closes at 00:00 on
         ``closes_on`` (the first day that takes nothing). The period must last the kind's
-        minimum and ``minimum_days`` (the agency's policy), whichever is longer."""
+        calendar minimum (:meth:`DraftKind.earliest_close`) and ``minimum_days`` (the
+        agency's policy, 003), whichever ends later, and at most :data:`MAX_PERIOD_MONTHS`
+        Jalali months."""
         now = _require_aware(now)
         if self._period is not None:
             msg = f"the draft of call {self._tracking_code} is already published"
@@ -734,9 +885,9 @@ class Consultation(Aggregate, created_event_name="Requested"):
         actor = check_actor(v, by)
         opens = _jalali_day(v, "opens_on", opens_on)
         closes = _jalali_day(v, "closes_on", closes_on)
-        required = max(self._kind.minimum_days, policy)
+        required = 0
         if opens is not None and closes is not None:
-            self._check_period(v, opens, closes, required, now)
+            required = self._check_period(v, opens, closes, policy, now)
         raise_if_any(v)
         assert opens is not None and closes is not None  # raise_if_any raised otherwise
         self.trigger_event(
@@ -754,8 +905,10 @@ class Consultation(Aggregate, created_event_name="Requested"):
         )
 
     def _check_period(
-        self, v: list[Violation], opens: date, closes: date, required: int, now: datetime
-    ) -> None:
+        self, v: list[Violation], opens: date, closes: date, policy: int, now: datetime
+    ) -> int:
+        """Check ``[opens, closes)`` against the kind's calendar minimum, the agency's
+        policy in days and the maximum; return the minimum that applied, in days."""
         today = now.astimezone(TEHRAN).date()
         if opens < today:
             v.append(
@@ -765,26 +918,36 @@ class Consultation(Aggregate, created_event_name="Requested"):
                     f" today is {_jalali_date_text(today)} in Tehran",
                 )
             )
+        by_kind = self._kind.earliest_close(opens)
+        by_policy = opens + timedelta(days=policy)
+        earliest = max(by_kind, by_policy)
+        latest = add_jalali_months(opens, MAX_PERIOD_MONTHS)
         days = (closes - opens).days
-        if days < required:
-            who = (
-                f"a {self._kind.title_en} call must"
-                if required == self._kind.minimum_days
-                else f"agency {self._agency}'s policy requires calls to"
-            )
+        span = f"{_jalali_date_text(opens)} to {_jalali_date_text(closes)} is {days} days"
+        if closes < earliest:
+            if by_policy > by_kind:
+                who = f"agency {self._agency}'s policy requires calls to stay open at least"
+                rule = f"{policy} days"
+            else:
+                who = f"a {self._kind.title_en} call must stay open at least"
+                rule = self._kind.minimum_text
             v.append(
                 Violation(
                     "closes_on",
-                    f"{who} stay open at least {required} days;"
-                    f" {_jalali_date_text(opens)} to {_jalali_date_text(closes)} is {days} days",
+                    f"{who} {rule}: opened on {_jalali_date_text(opens)} it closes on"
+                    f" {_jalali_date_text(earliest)} at the earliest; {span}",
                 )
             )
-        elif days > MAX_PERIOD_DAYS:
+        elif closes > latest:
             v.append(
                 Violation(
-                    "closes_on", f"a call may stay open at most {MAX_PERIOD_DAYS} days, got {days}"
+                    "closes_on",
+                    f"a call may stay open at most {MAX_PERIOD_MONTHS} Jalali months: opened on"
+                    f" {_jalali_date_text(opens)} it closes on {_jalali_date_text(latest)} at"
+                    f" the latest; {span}",
                 )
             )
+        return (earliest - opens).days
 
     def comment(
         self,
@@ -795,10 +958,12 @@ class Consultation(Aggregate, created_event_name="Requested"):
         by: str,
         article: str = "",
         demographics: Demographics | None = None,
+        on_behalf_of: LegalPersonRef | None = None,
     ) -> int:
         """A participant's comment on a survey, while it is open; returns its suggestion
         number (from 1). A person may comment more than once. ``by`` is the agency whose
-        channel carried it (e.g. the national window)."""
+        channel carried it (e.g. the national window). ``on_behalf_of``: the legal person
+        the participant represents (checked by the application first)."""
         if self._participation_type is not ParticipationType.SURVEY:
             msg = "this call is a vote: it takes votes (agree, disagree, abstain), not comments"
             raise TransitionRefused(msg, field="participation_type")
@@ -808,6 +973,7 @@ class Consultation(Aggregate, created_event_name="Requested"):
         body = check_text(v, "text", text, max_length=COMMENT_LENGTH, what="comment")
         where = check_text(v, "article", article, max_length=SHORT_TEXT, required=False)
         given = _checked_demographics(v, demographics)
+        legal = _checked_legal(v, on_behalf_of)
         actor = check_actor(v, by)
         raise_if_any(v)
         number = len(self._suggestions) + 1
@@ -820,6 +986,8 @@ class Consultation(Aggregate, created_event_name="Requested"):
             demographics=given,
             by=actor,
             at=_iso(now),
+            draft_version=self.draft_version,
+            on_behalf_of=legal,
         )
         return number
 
@@ -831,9 +999,11 @@ class Consultation(Aggregate, created_event_name="Requested"):
         now: datetime,
         by: str,
         demographics: Demographics | None = None,
+        on_behalf_of: LegalPersonRef | None = None,
     ) -> None:
-        """A participant's vote on a vote call, while it is open; one per person. ``by``
-        is the agency whose channel carried it."""
+        """A participant's vote on a vote call, while it is open; one per person, and one
+        per legal person whoever represents it (``on_behalf_of``). ``by`` is the agency
+        whose channel carried it."""
         if self._participation_type is not ParticipationType.VOTE:
             msg = "this call is a survey: it takes comments, not votes"
             raise TransitionRefused(msg, field="participation_type")
@@ -842,10 +1012,16 @@ class Consultation(Aggregate, created_event_name="Requested"):
         who = check_pseudonym(v, participant)
         chosen = check_choice(v, "choice", VoteChoice, choice, "choice")
         given = _checked_demographics(v, demographics)
+        legal = _checked_legal(v, on_behalf_of)
         actor = check_actor(v, by)
         raise_if_any(v)
         assert chosen is not None  # raise_if_any raised otherwise
-        if who in self._votes:
+        if legal and legal["national_id"] in self._legal_votes:
+            raise AlreadyExists(
+                "one vote per legal person: a vote for",
+                f"{legal['national_id']} in call {self._tracking_code}",
+            )
+        if not legal and who in self._votes:
             raise AlreadyExists(
                 "one vote per person: a vote by participant",
                 f"{who[:8]}… in call {self._tracking_code}",
@@ -857,12 +1033,21 @@ class Consultation(Aggregate, created_event_name="Requested"):
             demographics=given,
             by=actor,
             at=_iso(now),
+            on_behalf_of=legal,
         )
 
     def decide_suggestion(
-        self, number: int, *, accepted: bool, reason: str, now: datetime, by: str
+        self,
+        number: int,
+        *,
+        accepted: bool,
+        reason: str,
+        legal_basis: str,
+        now: datetime,
+        by: str,
     ) -> None:
-        """Accept or reject suggestion ``number`` with a documented reason, after the
+        """Accept or reject suggestion ``number`` with a documented reason and its legal
+        basis (003: دلایل مستند و قانونی, e.g. the article of the law relied on), after the
         call closed and before the final version; each suggestion is decided once."""
         self._require_closed(_require_aware(now), "decide a suggestion")
         v: list[Violation] = []
@@ -870,6 +1055,7 @@ class Consultation(Aggregate, created_event_name="Requested"):
         if not isinstance(accepted, bool):
             v.append(Violation("accepted", "accepted must be true or false"))
         why = check_text(v, "reason", reason, max_length=LONG_TEXT, what="reason")
+        basis = check_text(v, "legal_basis", legal_basis, max_length=LONG_TEXT, what="legal basis")
         actor = check_actor(v, by)
         raise_if_any(v)
         if n > len(self._suggestions):
@@ -880,8 +1066,70 @@ class Consultation(Aggregate, created_event_name="Requested"):
             msg = f"suggestion {n} was already {outcome}: {done.reason}"
             raise TransitionRefused(msg, field="number")
         self.trigger_event(
-            self.SuggestionDecided, number=n, accepted=accepted, reason=why, by=actor, at=_iso(now)
+            self.SuggestionDecided,
+            number=n,
+            accepted=accepted,
+            reason=why,
+            by=actor,
+            at=_iso(now),
+            legal_basis=basis,
         )
+
+    def revise_draft(
+        self,
+        *,
+        document_sha256: str,
+        document_url: str,
+        changes: Sequence[KeyConcern],
+        now: datetime,
+        by: str,
+    ) -> int:
+        """Publish an intermediate version of the draft while the call is scheduled or
+        open, with its changelog (each change in Persian and English); returns the new
+        version number (the first draft is version 1). Comments are recorded against the
+        version in force when they came."""
+        now = _require_aware(now)
+        phase = self.phase(now)
+        if phase not in (Phase.SCHEDULED, Phase.OPEN):
+            if phase is Phase.REQUESTED:
+                msg = "publish the draft before revising it"
+            else:
+                msg = "the call is closed: the next version is the final one"
+            raise TransitionRefused(msg, field="status")
+        v: list[Violation] = []
+        document = DocumentRef.checked(v, "document", document_sha256, document_url)
+        items = list(changes) if isinstance(changes, (list, tuple)) else []
+        if not items:
+            v.append(Violation("changes", "say what changed: at least one change is required"))
+        elif len(items) > MAX_CHANGES:
+            v.append(Violation("changes", f"at most {MAX_CHANGES} changes, got {len(items)}"))
+        notes: list[dict[str, str]] = []
+        for i, item in enumerate(items):
+            field = f"changes[{i}]"
+            if not isinstance(item, KeyConcern):
+                v.append(Violation(field, "must be a change in Persian and English"))
+                continue
+            fa = _bilingual(v, f"{field}.fa", item.fa, LONG_TEXT, "Persian text", persian=True)
+            en = _bilingual(v, f"{field}.en", item.en, LONG_TEXT, "English text", persian=False)
+            notes.append({"fa": fa, "en": en})
+        actor = check_actor(v, by)
+        raise_if_any(v)
+        known = [self._draft, *(n.document for n in self._versions)]
+        if any(d is not None and d.sha256 == document.sha256 for d in known):
+            raise TransitionRefused(
+                "this document is already a version of the draft", field="document_sha256"
+            )
+        version = self.draft_version + 1
+        self.trigger_event(
+            self.DraftRevised,
+            version=version,
+            document_sha256=document.sha256,
+            document_url=document.url,
+            changes=notes,
+            by=actor,
+            at=_iso(now),
+        )
+        return version
 
     def record_key_concerns(
         self, key_concerns: Sequence[KeyConcern], *, now: datetime, by: str
@@ -1059,14 +1307,36 @@ class Consultation(Aggregate, created_event_name="Requested"):
     @property
     def vote_count(self) -> int:
         """How many votes were cast (the tally is in the report, after the call closes)."""
-        return len(self._votes)
+        return len(self._votes) + len(self._legal_votes)
 
     def tally(self) -> dict[VoteChoice, int]:
-        """Votes per choice, every choice present."""
+        """Votes per choice, every choice present (natural and legal persons)."""
         counts = dict.fromkeys(VoteChoice, 0)
-        for choice in self._votes.values():
+        for choice in (*self._votes.values(), *self._legal_votes.values()):
             counts[choice] += 1
         return counts
+
+    def has_voted_for(self, national_id: str) -> bool:
+        """Whether a vote was cast for the legal person ``national_id``."""
+        return national_id in self._legal_votes
+
+    @property
+    def draft_version(self) -> int:
+        """The version of the draft in force: 1 once published, +1 per revision (0
+        before publication)."""
+        if self._draft is None:
+            return 0
+        return 1 + len(self._versions)
+
+    @property
+    def revisions(self) -> tuple[VersionNote, ...]:
+        """The intermediate versions after the first, in order, with their changelogs."""
+        return tuple(self._versions)
+
+    @property
+    def current_draft(self) -> DocumentRef | None:
+        """The latest version of the draft; None until published."""
+        return self._versions[-1].document if self._versions else self._draft
 
     def has_voted(self, participant: str) -> bool:
         """Whether ``participant`` (a pseudonym) voted."""
@@ -1110,6 +1380,15 @@ def _bilingual(
             Violation(field, f"{what} must be written in {'Persian' if persian else 'English'}")
         )
     return text
+
+
+def _checked_legal(v: list[Violation], legal: Any) -> dict[str, str]:
+    if legal is None:
+        return {}
+    if not isinstance(legal, LegalPersonRef):
+        v.append(Violation("on_behalf_of", "the legal person must be checked first"))
+        return {}
+    return legal.to_dict()
 
 
 def _checked_demographics(v: list[Violation], demographics: Any) -> dict[str, str]:

@@ -17,6 +17,7 @@ __all__ = [
     "JALALI_YEARS",
     "TEHRAN",
     "JalaliPeriod",
+    "add_jalali_months",
     "format_jalali",
     "jalali_month",
     "parse_jalali_date",
@@ -109,6 +110,19 @@ def _year_out_of_range(year: int, month: int, day: int) -> str:
             f" which is {as_jalali.year:04d}/{as_jalali.month:02d}/{as_jalali.day:02d} in Jalali"
         )
     return reason
+
+
+def add_jalali_months(day: date, months: int) -> date:
+    """The Gregorian date ``months`` Jalali calendar months after ``day``: the same day of
+    the month, or the month's last day when it is shorter (31 Shahrivar + 1 month = 30
+    Mehr). 1405/01/01 + 1 month = 1405/02/01."""
+    j = jdatetime.date.fromgregorian(date=day)
+    index = j.year * 12 + (j.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    target = jdatetime.date(year, month, min(j.day, _days_in_month(year, month)))
+    g = target.togregorian()
+    return date(g.year, g.month, g.day)
 
 
 def parse_jalali_date(text: str, field: str, *, latest: date | None = None) -> date:

@@ -21,10 +21,12 @@ from aggregates._checks import (
     check_text,
     raise_if_any,
 )
+from aggregates.applicants import Applicant, ApplicantKind, ForeignNationalId
 from aggregates.errors import InvalidInput, TransitionRefused, Violation, shown
 from aggregates.identifiers import (
     AgencyCode,
     NationalCode,
+    PostalCode,
     ServiceCode,
     TrackingCode,
     TrackingKind,
@@ -45,6 +47,7 @@ __all__ = [
     "CHANNELS",
     "EXCHANGE_FAILURE_KINDS",
     "INQUIRY_FACTS",
+    "PAYMENT_CHANNELS",
     "CasePayment",
     "CaseStatus",
     "ExchangeFailure",
@@ -56,6 +59,11 @@ __all__ = [
 
 CHANNELS = ("web", "mobile", "counter", "api")
 
+PAYMENT_CHANNELS = ("agency_site", "shetab", "pos")
+"""How the applicant pays (004 art. 9): the agency's web site (جایگاه اینترنتی دستگاه),
+a Shetab card (شبکه شتاب) or a point-of-sale terminal (پایانه فروش), all through the
+treasury switch."""
+
 EXCHANGE_FAILURE_KINDS = ("unavailable", "timeout", "refused", "invalid_answer", "circuit_open")
 """How an exchange with another agency's system failed (the connectors' failure kinds)."""
 
@@ -66,6 +74,10 @@ INQUIRY_FACTS: Mapping[InquiryKind, tuple[str, ...]] = {
 }
 """What a case keeps of each registry's answer: only what the service needs, never the
 person's record (names, parents, address line stay with the registry)."""
+
+BIRTH_CERTIFICATE_FACTS = ("alive", "birth_certificate_matched")
+"""What a civil-registration inquiry by the birth certificate's serial and series keeps
+instead (000 circular item 3)."""
 
 _SYSTEM_TEXT = 64
 
@@ -115,6 +127,7 @@ class CasePayment:
     settlement_reference: str = ""
     settled_at: datetime | None = None
     failure_reason: str = ""
+    channel: str = ""
 
     @property
     def outstanding(self) -> bool:
@@ -184,12 +197,18 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         fee: dict[str, Any] | None
         evaluation: dict[str, Any]
         forms: dict[str, Any]
+        applicant_kind: str
+        legal_person_national_id: str
+        applicant_postal_code: str
 
         # Version 2 keeps what the exchanges need from the record: its inquiries, identity
         # level and fee. Cases opened before (version 1) need none of them.
         # Version 3 keeps the record's evaluation method (what the applicant is asked, and
         # for how long) and the e-form data submitted; older cases read the default method.
-        class_version = 3
+        # Version 4: the applicant's kind (002 def. 10), a legal person's national id and
+        # the postal code (004 art. 11). Cases opened before were natural persons with no
+        # postal code recorded ('').
+        class_version = 4
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -201,6 +220,12 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         def upcast_v2_v3(state: dict[str, Any]) -> None:
             state.setdefault("evaluation", DEFAULT_EVALUATION.to_dict())
             state.setdefault("forms", {})
+
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            state.setdefault("applicant_kind", ApplicantKind.NATURAL.value)
+            state.setdefault("legal_person_national_id", "")
+            state.setdefault("applicant_postal_code", "")
 
         def apply(self, aggregate: ServiceCase) -> None:
             aggregate._note("opened", Stage.REQUEST, "", "", self.by, self.timestamp)
@@ -322,6 +347,26 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
                 "identity_verified", aggregate._stage, "", note, self.by, self.timestamp
             )
 
+    class RepresentationConfirmed(Event):
+        """The deeds registry confirmed that the case's representative acts for the legal
+        person applicant (004 art. 11 note 3)."""
+
+        TOPIC = "tabadol.service_case.representation_confirmed"
+        national_id: str
+        role: str
+        inquiry_tracking_code: str
+        system: str
+        by: str
+
+        def apply(self, aggregate: ServiceCase) -> None:
+            aggregate._representation = (self.role, self.inquiry_tracking_code)
+            note = (
+                f"representative ({self.role}) of {self.national_id}: {self.inquiry_tracking_code}"
+            )
+            aggregate._note(
+                "representation_confirmed", aggregate._stage, "", note, self.by, self.timestamp
+            )
+
     class InquiryMade(Event):
         """An inquiry was made of another agency's registry (004 art. 6)."""
 
@@ -356,6 +401,14 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         amount_rials: int
         revenue_account: str
         by: str
+        channel: str
+
+        # Version 2: the payment channel (004 art. 9); '' for payments recorded before.
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("channel", "")
 
         def apply(self, aggregate: ServiceCase) -> None:
             aggregate._payment_attempts += 1
@@ -365,8 +418,10 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
                 amount_rials=self.amount_rials,
                 revenue_account=self.revenue_account,
                 status=PaymentStatus.REQUESTED,
+                channel=self.channel,
             )
-            note = f"{self.amount_rials} rials, key {self.idempotency_key}"
+            via = f" via {self.channel}" if self.channel else ""
+            note = f"{self.amount_rials} rials{via}, key {self.idempotency_key}"
             aggregate._note(
                 "payment_requested", aggregate._stage, "", note, self.by, self.timestamp
             )
@@ -473,6 +528,9 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         fee: dict[str, Any] | None = None,
         evaluation: dict[str, Any] | None = None,
         forms: dict[str, Any] | None = None,
+        applicant_kind: str = ApplicantKind.NATURAL.value,
+        legal_person_national_id: str = "",
+        applicant_postal_code: str = "",
     ) -> None:
         # Runs when Opened is applied; use open() to open a case.
         self._tracking_code = tracking_code
@@ -506,6 +564,10 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         self._forms = dict(forms or {})
         self._answers: dict[str, int] = {}
         self._corrections = 0
+        self._applicant_kind = ApplicantKind(applicant_kind)
+        self._legal_person_national_id = legal_person_national_id
+        self._postal_code = applicant_postal_code
+        self._representation: tuple[str, str] | None = None
 
     def _note(self, kind: str, stage: Stage, step: str, note: str, by: str, at: datetime) -> None:
         self._timeline.append(TimelineEntry(kind, stage, step, note, by, at))
@@ -519,14 +581,18 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         service_code: str,
         record_revision: int,
         record: ServiceRecordSpec,
-        applicant: NationalCode,
+        applicant: NationalCode | Applicant,
         agency: str,
         channel: str,
         by: str,
         forms: Mapping[str, Any] | None = None,
+        *,
+        postal_code: PostalCode,
     ) -> ServiceCase:
         """Open a case for ``applicant`` under a CASE tracking code, following revision
-        ``record_revision`` of the service record ``record``.
+        ``record_revision`` of the service record ``record``. The applicant is a natural
+        person (a national code), a legal person through its representative, or a foreign
+        national (002 def. 10); the postal code is on every case (004 art. 11).
 
         ``forms`` maps each required document's name to its e-form data, checked against
         the document's JSON Schema; every problem is a violation under
@@ -546,8 +612,15 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
             )
         code = check_parsed(v, ServiceCode.parse, service_code, "service_code")
         revision = check_int(v, "record_revision", record_revision, 1, 2**31 - 1, "record revision")
-        if not isinstance(applicant, NationalCode):
+        if isinstance(applicant, NationalCode):
+            applicant = Applicant(ApplicantKind.NATURAL, applicant.value)
+        if not isinstance(applicant, Applicant):
             v.append(Violation("applicant_national_code", "national code must be parsed first"))
+            applicant = Applicant(ApplicantKind.NATURAL, "")
+        if not isinstance(postal_code, PostalCode):
+            v.append(
+                Violation("postal_code", "the applicant's postal code is required (004 art. 11)")
+            )
         agency_code = check_parsed(v, AgencyCode.parse, agency, "agency")
         chosen = channel.strip().lower() if isinstance(channel, str) else ""
         if chosen not in CHANNELS:
@@ -563,7 +636,7 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
             service_code=code,
             record_revision=revision,
             agency=agency_code,
-            applicant_national_code=applicant.value,
+            applicant_national_code=applicant.acting_person,
             channel=chosen,
             process=[step.to_dict() for step in record.process],
             time_limit_hours=record.time_limit_hours,
@@ -574,6 +647,11 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
             fee=None if record.fee is None else record.fee.to_dict(),
             evaluation=record.evaluation.to_dict(),
             forms=submitted,
+            applicant_kind=applicant.kind.value,
+            legal_person_national_id=(
+                applicant.identifier if applicant.kind is ApplicantKind.LEGAL else ""
+            ),
+            applicant_postal_code=postal_code.value,
         )
 
     def record_step(self, step: str, by: str, note: str = "") -> None:
@@ -743,7 +821,12 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         at least the record's (004 art. 11-12)."""
         self._require_open("verify the applicant's identity")
         v: list[Violation] = []
-        code = check_parsed(v, NationalCode.parse, national_code, "national_code")
+        parse = (
+            ForeignNationalId.parse
+            if self._applicant_kind is ApplicantKind.FOREIGN
+            else NationalCode.parse
+        )
+        code = check_parsed(v, parse, national_code, "national_code")
         value = check_int(v, "assurance_level", level, 1, 4, "assurance level")
         source = check_text(v, "system", system, max_length=_SYSTEM_TEXT, what="system")
         actor = check_actor(v, by)
@@ -758,6 +841,32 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
             )
             raise TransitionRefused(msg, field="applicant_token")
         self.trigger_event(self.IdentityVerified, level=value, system=source, by=actor)
+
+    def confirm_representation(
+        self, role: str, inquiry_tracking_code: str, system: str, by: str
+    ) -> None:
+        """Record that the deeds registry confirmed the representative acts for the legal
+        person applicant, with the registry's inquiry tracking code."""
+        self._require_open("confirm the representative")
+        if self._applicant_kind is not ApplicantKind.LEGAL:
+            msg = "only a legal person's case has a representative to confirm"
+            raise TransitionRefused(msg, field="applicant_kind")
+        v: list[Violation] = []
+        what = check_text(v, "role", role, max_length=_SYSTEM_TEXT, what="role")
+        code = check_parsed(
+            v, InquiryTrackingCode.parse, inquiry_tracking_code, "inquiry_tracking_code"
+        )
+        source = check_text(v, "system", system, max_length=_SYSTEM_TEXT, what="system")
+        actor = check_actor(v, by)
+        raise_if_any(v)
+        self.trigger_event(
+            self.RepresentationConfirmed,
+            national_id=self._legal_person_national_id,
+            role=what,
+            inquiry_tracking_code=code,
+            system=source,
+            by=actor,
+        )
 
     def check_can_make_inquiry(self, kind: InquiryKind) -> None:
         """Refuse (before the registry is asked) an inquiry the case may not make: the case
@@ -820,8 +929,9 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         retry (or a restart) can only ever find the same payment."""
         return f"{self._tracking_code}:fee:{attempt}"
 
-    def request_payment(self, by: str) -> None:
-        """Record the intent to charge the record's fee, before the treasury is called.
+    def request_payment(self, by: str, channel: str = "agency_site") -> None:
+        """Record the intent to charge the record's fee, before the treasury is called,
+        and the channel it is paid through (:data:`PAYMENT_CHANNELS`).
 
         Refused when there is no fee, the applicant's identity is not verified, or a
         payment is already under way or settled; after a declined payment a new attempt
@@ -830,6 +940,12 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         self._require_open("pay the fee")
         v: list[Violation] = []
         actor = check_actor(v, by)
+        via = channel.strip().lower() if isinstance(channel, str) else ""
+        if via not in PAYMENT_CHANNELS:
+            allowed = ", ".join(PAYMENT_CHANNELS)
+            v.append(
+                Violation("channel", f"payment channel must be one of {allowed}, got {channel!r}")
+            )
         raise_if_any(v)
         if self._fee is None:
             raise TransitionRefused("this service has no fee to pay", field="fee")
@@ -855,6 +971,7 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
             amount_rials=self._fee.tariff_rials,
             revenue_account=self._fee.revenue_account,
             by=actor,
+            channel=via,
         )
 
     def record_payment(
@@ -1124,10 +1241,33 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
 
     @property
     def identity_sufficient(self) -> bool:
-        """Whether the applicant's identity is verified at the record's level."""
+        """Whether the applicant's identity is verified at the record's level (and, for a
+        legal person, its representative confirmed by the deeds registry)."""
+        if self._applicant_kind is ApplicantKind.LEGAL and self._representation is None:
+            return False
         return self._required_identity_level == 0 or (
             self._identity_level >= self._required_identity_level
         )
+
+    @property
+    def applicant_kind(self) -> ApplicantKind:
+        """Natural person, legal person or foreign national (002 def. 10)."""
+        return self._applicant_kind
+
+    @property
+    def legal_person_national_id(self) -> str:
+        """The legal person applicant's national id; '' for other applicants."""
+        return self._legal_person_national_id
+
+    @property
+    def postal_code(self) -> str:
+        """The applicant's postal code (004 art. 11); '' for cases opened before."""
+        return self._postal_code
+
+    @property
+    def representation(self) -> tuple[str, str] | None:
+        """(role, deeds-registry inquiry code) once the representative is confirmed."""
+        return self._representation
 
     @property
     def required_inquiries(self) -> tuple[InquiryKind, ...]:
@@ -1157,7 +1297,9 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
     def missing_for_delivery(self) -> tuple[str, ...]:
         """What delivery still waits for, for a person: identity, inquiries, the fee."""
         missing: list[str] = []
-        if not self.identity_sufficient:
+        if self._applicant_kind is ApplicantKind.LEGAL and self._representation is None:
+            missing.append("the deeds registry's confirmation of the representative")
+        if self._identity_level < self._required_identity_level:
             missing.append(
                 f"identity verification at assurance level {self._required_identity_level}"
             )
@@ -1199,6 +1341,8 @@ def _checked_facts(
 ) -> dict[str, str | bool]:
     """Only the facts the service needs of this kind of inquiry, as short text or flags."""
     allowed = INQUIRY_FACTS.get(kind, ())
+    if kind is InquiryKind.CIVIL_REGISTRATION and "birth_certificate_matched" in facts:
+        allowed = BIRTH_CERTIFICATE_FACTS
     if not isinstance(facts, Mapping):
         v.append(Violation("facts", "facts must be a mapping of names to text or true/false"))
         return {}

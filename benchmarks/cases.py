@@ -95,7 +95,10 @@ async def _case(
         "OpenCase",
         stub.OpenCase(
             desk.OpenCaseRequest(
-                service_code=SERVICE, applicant_national_code=person.national_code, channel="api"
+                service_code=SERVICE,
+                applicant_national_code=person.national_code,
+                postal_code="1316943891",
+                channel="api",
             ),
             metadata=MD,
         ),

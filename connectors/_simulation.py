@@ -262,6 +262,7 @@ class IssuedInquiry:
     agency: str
     case_tracking_code: str
     issued_at: datetime
+    kind: str = ""
 
 
 class InquiryCodes:
@@ -273,7 +274,7 @@ class InquiryCodes:
         self._issued: dict[str, IssuedInquiry] = {}
 
     def issue(
-        self, *, subject: str, agency: str, case_tracking_code: str, at: datetime
+        self, *, subject: str, agency: str, case_tracking_code: str, at: datetime, kind: str = ""
     ) -> IssuedInquiry:
         """A new code for an inquiry about ``subject`` made by ``agency``."""
         while True:
@@ -281,7 +282,7 @@ class InquiryCodes:
             code = body + str(_codes.luhn_check_digit(body))
             if code not in self._issued:
                 break
-        issued = IssuedInquiry(code, subject, agency, case_tracking_code, at)
+        issued = IssuedInquiry(code, subject, agency, case_tracking_code, at, kind)
         self._issued[code] = issued
         return issued
 

@@ -10,6 +10,7 @@ within a list. The data are invented: any match with a real person is chance.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from collections.abc import Callable
@@ -126,10 +127,53 @@ def _national_code(rng: random.Random) -> str:
             return code
 
 
+_SERIES_LETTERS = [
+    "الف",
+    "ب",
+    "پ",
+    "ت",
+    "ث",
+    "ج",
+    "چ",
+    "ح",
+    "خ",
+    "د",
+    "ذ",
+    "ر",
+    "ز",
+    "ژ",
+    "س",
+    "ش",
+    "ص",
+    "ض",
+    "ط",
+    "ظ",
+    "ع",
+    "غ",
+    "ف",
+    "ق",
+    "ک",
+    "گ",
+    "ل",
+    "م",
+    "ن",
+    "و",
+    "ه",
+    "ی",
+]
+_ROLES = ("مدیرعامل", "رئیس هیئت‌مدیره", "عضو هیئت‌مدیره", "صاحب امضای مجاز")
+
+
 def _person(seed: int, index: int) -> Person:
     rng = _rng(seed, "person", index)
     female = rng.random() < 0.5
+    # The certificate has its own stream, so adding it left every other field as it was.
+    cert = _rng(seed, "birth-certificate", index)
+    serial = str(cert.randint(100_000, 999_999))
+    series = f"{cert.choice(_SERIES_LETTERS)}/{cert.randint(1, 99):02d}"
     return Person(
+        birth_certificate_serial=serial,
+        birth_certificate_series=series,
         national_code=_national_code(rng),
         first_name=rng.choice(_FEMALE_NAMES if female else _MALE_NAMES),
         last_name=rng.choice(_LAST_NAMES),
@@ -145,11 +189,29 @@ def people(seed: int, n: int) -> list[Person]:
     return _unique(n, lambda i: _person(seed, i), lambda p: p.national_code)
 
 
+def _representatives(seed: int, index: int) -> tuple[tuple[str, str], ...]:
+    """One to three of the first 100 synthetic people (held by every civil-registry
+    simulator of the same seed), each in a role."""
+    rng = _rng(seed, "representatives", index)
+    chosen = rng.sample(range(100), rng.randint(1, 3))
+    holders = _first_hundred(seed)
+    return tuple(
+        (holders[i].national_code, _ROLES[0] if n == 0 else rng.choice(_ROLES[1:]))
+        for n, i in enumerate(chosen)
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _first_hundred(seed: int) -> tuple[Person, ...]:
+    return tuple(people(seed, 100))
+
+
 def _legal_person(seed: int, index: int) -> LegalPerson:
     rng = _rng(seed, "legal-person", index)
     ten = "10" + _digits(rng, 8)
     words = rng.sample(_COMPANY_WORDS, 2)
     return LegalPerson(
+        representatives=_representatives(seed, index),
         national_id=ten + str(_codes.national_id_check_digit(ten)),
         name=f"شرکت {words[0]} {words[1]} ({rng.choice(_COMPANY_FORMS)})",
         registration_number=str(rng.randint(1, 999_999)),

@@ -27,8 +27,11 @@ from hub.application.exchanges import (
 )
 from hub.application.hub import TabadolHub
 from hub.application.participants import (
+    HUB_OPERATOR,
+    DeedsRepresentation,
     IdentityVerifier,
     IntrospectingVerifier,
+    RepresentationChecker,
     TokenlessDevVerifier,
 )
 from hub.application.rights import AccessRightsUseCases
@@ -82,6 +85,7 @@ __all__ = [
     "build_hub",
     "configure_participation",
     "connect_identity_verifier",
+    "connect_representation",
     "create_server",
     "nats_options",
     "projection_options",
@@ -154,14 +158,31 @@ def configure_participation(
     verifier: IdentityVerifier,
     *,
     now: Callable[[], datetime] | None = None,
+    representation: RepresentationChecker | None = None,
 ) -> None:
-    """E-participation's identity verifier, pseudonym key and agency policies."""
+    """E-participation's identity verifier, pseudonym key, agency policies (the defaults
+    until the operator configures the hierarchy through the API), the hub operator's
+    agency code and the deeds registry that confirms legal persons' representatives."""
     hub.configure_participation(
         verifier=verifier,
         pseudonym_key=load_pseudonym_key(settings.pseudonym_key, create=True),
         minimum_days=PARTICIPATION_POLICY,
         now=now,
+        operator=HUB_OPERATOR,
+        representation=representation,
     )
+
+
+async def connect_representation(
+    settings: Settings,
+) -> tuple[RepresentationChecker, Callable[[], Awaitable[None]]] | None:
+    """The deeds registry as e-participation's check of legal persons' representatives
+    (with the coroutine that closes its client), or None when it is not configured."""
+    if not settings.deeds_registry_url:
+        return None
+    client = await deeds_registry.connect(settings.deeds_registry_url, agency=HUB_AGENCY)
+    checker = DeedsRepresentation(client, failure=ConnectorError)
+    return checker, client.close
 
 
 async def connect_identity_verifier(

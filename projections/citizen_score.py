@@ -6,6 +6,9 @@ Scoring rule, over every call (a participant is a pseudonym, never a national co
 - 3 more points per suggestion the unit accepted (so an accepted comment earns 4);
 - 1 point per vote.
 
+Names: a participant is shown by pseudonym unless they opted in to be named
+(:class:`~aggregates.participant.ParticipantProfile`, 003's public recognition).
+
 Ranking: higher score first; equal scores share a rank (standard competition ranking,
 1-2-2-4); within a rank, rows are ordered by pseudonym so the order is stable.
 A projection of the consultation events; rebuildable, idempotent by aggregate version.
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from aggregates.consultation import Consultation
+from aggregates.participant import ParticipantProfile
 from projections.consultation_report import CONSULTATION_TOPICS
 
 __all__ = [
@@ -43,6 +47,7 @@ class ScoreRow:
     accepted_suggestions: int
     votes: int
     consultations: int
+    display_name: str = ""
 
 
 @dataclass
@@ -64,16 +69,27 @@ class CitizenScores:
     """The projection: scores by pseudonym over all calls."""
 
     name = "citizen_score"
-    topics = CONSULTATION_TOPICS
+    topics = (
+        *CONSULTATION_TOPICS,
+        ParticipantProfile.NamedInRanking.TOPIC,
+        ParticipantProfile.Renamed.TOPIC,
+        ParticipantProfile.NameWithdrawn.TOPIC,
+    )
 
     def __init__(self) -> None:
         self._tallies: dict[str, _Tally] = {}
         self._calls: dict[str, set[UUID]] = {}
         self._authors: dict[tuple[UUID, int], str] = {}
         self._versions: dict[UUID, int] = {}
+        self._names: dict[str, str] = {}
+        self._profiles: dict[UUID, str] = {}
 
     def process_event(self, event: object) -> None:
-        """Fold one consultation event in; others, and events already seen, are ignored."""
+        """Fold one consultation or profile event in; others, and events already seen, are
+        ignored."""
+        if isinstance(event, ParticipantProfile.Event):
+            self._profile(event)
+            return
         if not isinstance(event, Consultation.Event):
             return
         call = event.originator_id
@@ -89,6 +105,23 @@ class CitizenScores:
             author = self._authors.get((call, event.number))
             if author is not None:
                 self._tally(author, call).accepted += 1
+
+    def _profile(self, event: ParticipantProfile.Event) -> None:
+        key = event.originator_id
+        if event.originator_version <= self._versions.get(key, 0):
+            return
+        self._versions[key] = event.originator_version
+        if isinstance(event, ParticipantProfile.NamedInRanking):
+            self._profiles[key] = event.participant
+            self._names[event.participant] = event.display_name
+            return
+        who = self._profiles.get(key)
+        if who is None:  # pragma: no cover - a profile's stream starts with NamedInRanking
+            return
+        if isinstance(event, ParticipantProfile.Renamed):
+            self._names[who] = event.display_name
+        elif isinstance(event, ParticipantProfile.NameWithdrawn):
+            self._names.pop(who, None)
 
     def _tally(self, participant: str, call: UUID) -> _Tally:
         self._calls.setdefault(participant, set()).add(call)
@@ -122,4 +155,5 @@ class CitizenScores:
             tally.accepted,
             tally.votes,
             len(self._calls[who]),
+            self._names.get(who, ""),
         )

@@ -1,6 +1,8 @@
 """گزارش جامع: the comprehensive report of a call (003) — participants by count, age band,
-gender and province; vote tallies; key concerns; every suggestion's outcome and reason —
-in Persian and English, as JSON and as a Markdown document.
+gender, province and person kind (natural persons, and legal persons through their
+representatives); vote tallies; key concerns; every suggestion's outcome, reason and
+legal basis; the draft's versions and what changed between them — in Persian and
+English, as JSON and as a Markdown document.
 
 A projection of the consultation events, rebuildable at any time: feed it events in order
 (one call's stream, or the whole log) and query it. Events already seen (by aggregate
@@ -23,6 +25,7 @@ from aggregates.consultation import (
     DraftKind,
     Gender,
     KeyConcern,
+    LegalPersonKind,
     ParticipationType,
     Province,
     VoteChoice,
@@ -37,6 +40,7 @@ __all__ = [
     "ConsultationReports",
     "Contribution",
     "SuggestionOutcome",
+    "VersionRow",
 ]
 
 REPORT_FORMAT = "tabadol-consultation-report/1"
@@ -50,6 +54,7 @@ CONSULTATION_TOPICS: tuple[str, ...] = (
     Consultation.SuggestionDecided.TOPIC,
     Consultation.KeyConcernsRecorded.TOPIC,
     Consultation.FinalVersionPublished.TOPIC,
+    Consultation.DraftRevised.TOPIC,
 )
 
 
@@ -62,6 +67,21 @@ class SuggestionOutcome:
     article: str
     outcome: str
     reason: str
+    legal_basis: str = ""
+    draft_version: int = 1
+    on_behalf_of: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """One version of the draft: 1 is the preliminary draft; each later one says what
+    changed since the one before, and how many comments were made on it."""
+
+    version: int
+    document: DocumentRef
+    published_at: datetime | None
+    changes: tuple[KeyConcern, ...]
+    comments: int
 
 
 @dataclass(frozen=True)
@@ -82,6 +102,9 @@ class _Suggestion:
     article: str
     accepted: bool | None = None
     reason: str = ""
+    legal_basis: str = ""
+    draft_version: int = 1
+    on_behalf_of: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,6 +126,9 @@ class _Call:
     final: DocumentRef | None = None
     finalised_at: datetime | None = None
     version: int = 0
+    versions: list[VersionRow] = field(default_factory=list)
+    legal_persons: dict[str, str] = field(default_factory=dict)
+    natural: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -131,6 +157,8 @@ class ConsultationReport:
     votes: dict[str, int]
     key_concerns: tuple[KeyConcern, ...]
     suggestions: tuple[SuggestionOutcome, ...]
+    versions: tuple[VersionRow, ...] = ()
+    by_person_kind: dict[str, int] = field(default_factory=dict)
 
     @property
     def outcomes(self) -> dict[str, int]:
@@ -166,7 +194,19 @@ class ConsultationReport:
                 "by_age_band": dict(self.by_age_band),
                 "by_gender": dict(self.by_gender),
                 "by_province": dict(self.by_province),
+                "by_person_kind": dict(self.by_person_kind),
             },
+            "versions": [
+                {
+                    "version": row.version,
+                    "document": _document(row.document),
+                    "published_at": row.published_at.isoformat() if row.published_at else None,
+                    "published_on_jalali": _day(row.published_at),
+                    "changes": [{"fa": c.fa, "en": c.en} for c in row.changes],
+                    "comments": row.comments,
+                }
+                for row in self.versions
+            ],
             "comments": self.comments,
             "votes": dict(self.votes),
             "key_concerns": [{"fa": c.fa, "en": c.en} for c in self.key_concerns],
@@ -177,6 +217,9 @@ class ConsultationReport:
                     "article": s.article,
                     "outcome": s.outcome,
                     "reason": s.reason,
+                    "legal_basis": s.legal_basis,
+                    "draft_version": s.draft_version,
+                    "on_behalf_of": dict(s.on_behalf_of),
                 }
                 for s in self.suggestions
             ],
@@ -229,17 +272,41 @@ class ConsultationReports:
             call.draft = DocumentRef(event.document_sha256, event.document_url)
             call.opens_at = datetime.fromisoformat(event.opens_at)
             call.closes_at = datetime.fromisoformat(event.closes_at)
+            call.versions = [VersionRow(1, call.draft, event.timestamp, (), 0)]
+        elif isinstance(event, Consultation.DraftRevised):
+            call.versions.append(
+                VersionRow(
+                    event.version,
+                    DocumentRef(event.document_sha256, event.document_url),
+                    datetime.fromisoformat(event.at),
+                    tuple(KeyConcern(c["fa"], c["en"]) for c in event.changes),
+                    0,
+                )
+            )
         elif isinstance(event, Consultation.Commented):
+            behalf = dict(event.on_behalf_of)
             call.suggestions.append(
-                _Suggestion(event.number, event.participant, event.text, event.article)
+                _Suggestion(
+                    event.number,
+                    event.participant,
+                    event.text,
+                    event.article,
+                    draft_version=event.draft_version,
+                    on_behalf_of=behalf,
+                )
             )
             _join(call, event.participant, event.demographics)
+            _person_kind(call, event.participant, behalf)
         elif isinstance(event, Consultation.Voted):
-            call.votes[event.participant] = event.choice
+            behalf = dict(event.on_behalf_of)
+            key = f"legal:{behalf['national_id']}" if behalf else event.participant
+            call.votes[key] = event.choice
             _join(call, event.participant, event.demographics)
+            _person_kind(call, event.participant, behalf)
         elif isinstance(event, Consultation.SuggestionDecided):
             decided = call.suggestions[event.number - 1]
             decided.accepted, decided.reason = event.accepted, event.reason
+            decided.legal_basis = event.legal_basis
         elif isinstance(event, Consultation.KeyConcernsRecorded):
             call.key_concerns = tuple(KeyConcern(c["fa"], c["en"]) for c in event.key_concerns)
         elif isinstance(event, Consultation.FinalVersionPublished):
@@ -280,6 +347,27 @@ def _join(call: _Call, participant: str, demographics: dict[str, str]) -> None:
         call.demographics[participant] = dict(demographics)
 
 
+def _person_kind(call: _Call, participant: str, behalf: dict[str, str]) -> None:
+    """Count who took part: the person for themselves, or the legal person they represent."""
+    if behalf:
+        call.legal_persons[behalf["national_id"]] = behalf["kind"]
+    else:
+        call.natural.add(participant)
+
+
+def _by_person_kind(call: _Call) -> dict[str, int]:
+    counts = Counter(call.legal_persons.values())
+    return {"natural": len(call.natural)} | {k.value: counts[k.value] for k in LegalPersonKind}
+
+
+def _versions(call: _Call) -> tuple[VersionRow, ...]:
+    comments = Counter(s.draft_version for s in call.suggestions)
+    return tuple(
+        VersionRow(v.version, v.document, v.published_at, v.changes, comments[v.version])
+        for v in call.versions
+    )
+
+
 def _breakdown(call: _Call, dimension: str, keys: list[str]) -> dict[str, int]:
     counts = Counter(d.get(dimension, NOT_GIVEN) for d in call.demographics.values())
     return {key: counts[key] for key in [*keys, NOT_GIVEN]}
@@ -317,9 +405,14 @@ def _report(call: _Call) -> ConsultationReport:
                 s.article,
                 "pending" if s.accepted is None else ("accepted" if s.accepted else "rejected"),
                 s.reason,
+                s.legal_basis,
+                s.draft_version,
+                dict(s.on_behalf_of),
             )
             for s in call.suggestions
         ),
+        versions=_versions(call),
+        by_person_kind=_by_person_kind(call),
     )
 
 
@@ -384,6 +477,27 @@ def _markdown(r: ConsultationReport) -> list[str]:
         lines += ["## آرا / Votes", "", "| رأی / Vote | تعداد / Count |", "|---|---:|"]
         lines += [f"| {VoteChoice(k).title_fa} / {k} | {n} |" for k, n in r.votes.items()]
         lines.append("")
+    if len(r.versions) > 1:
+        lines += ["## نسخه‌های پیش‌نویس / Versions of the draft", ""]
+        for row in r.versions:
+            when = _day(row.published_at) or "—"
+            lines.append(
+                f"### نسخه {row.version} / version {row.version} — {when}"
+                f" — {_doc_md(row.document)} — نظرها / comments: {row.comments}"
+            )
+            lines += [f"- {c.fa} — {c.en}" for c in row.changes] or [
+                "- پیش‌نویس مقدماتی / preliminary draft"
+            ]
+            lines.append("")
+    kinds = r.by_person_kind
+    if kinds:
+        lines += [
+            f"- اشخاص حقیقی / natural persons: {kinds.get('natural', 0)};"
+            + "".join(
+                f" {k.title_fa} / {k.value}: {kinds.get(k.value, 0)};" for k in LegalPersonKind
+            ),
+            "",
+        ]
     lines += ["## دغدغه‌های کلیدی / Key concerns", ""]
     lines += [f"{i}. {c.fa} — {c.en}" for i, c in enumerate(r.key_concerns, 1)] or ["—"]
     lines.append("")
@@ -394,12 +508,14 @@ def _markdown(r: ConsultationReport) -> list[str]:
             f" (پذیرفته / accepted {o['accepted']}, رد / rejected {o['rejected']},"
             f" در انتظار / pending {o['pending']})",
             "",
-            "| # | ماده / Article | پیشنهاد / Suggestion | نتیجه / Outcome | دلیل / Reason |",
-            "|---:|---|---|---|---|",
+            "| # | ماده / Article | پیشنهاد / Suggestion | نتیجه / Outcome | دلیل / Reason"
+            " | مبنای قانونی / Legal basis |",
+            "|---:|---|---|---|---|---|",
         ]
         lines += [
             f"| {s.number} | {_cell(s.article) or '—'} | {_cell(s.text)} |"
             f" {_OUTCOME_FA[s.outcome]} / {s.outcome} | {_cell(s.reason) or '—'} |"
+            f" {_cell(s.legal_basis) or '—'} |"
             for s in r.suggestions
         ]
     return lines

@@ -63,6 +63,8 @@ PERSONAL_FIELDS = frozenset(
         "birth_date",
         "birth_certificate",
         "postal_code",
+        "applicant_postal_code",  # 004 art. 11: kept on the case, never in the feed
+        "legal_person_national_id",
         "address",
         "phone",
         "mobile",
@@ -85,6 +87,7 @@ UNUSED_FIELDS = frozenset(
         "identity_level",
         "fee",  # the catalogue's tariff and revenue account
         "evaluation",  # the catalogue's evaluation method
+        "applicant_kind",
     }
 )
 """Neither personal nor content, but not part of the window's event contract."""

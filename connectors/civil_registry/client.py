@@ -66,6 +66,7 @@ def _verification(code: str, message: Any) -> InquiryVerification:
         national_code_masked=message.national_code_masked,
         agency=message.agency,
         case_tracking_code=message.case_tracking_code,
+        inquiry_kind=message.inquiry_kind,
     )
 
 
@@ -99,6 +100,36 @@ class CivilRegistryClient(ConnectorClient):
         return await self._caller.call(
             "InquirePerson",
             self._stub.InquirePerson,
+            request,
+            parse,
+            tracking_code=tracking_code,
+        )
+
+    async def inquire_birth_certificate(
+        self, national_code: str, serial: str, series: str, *, tracking_code: str
+    ) -> PersonInquiry:
+        """The person under ``national_code`` whose birth certificate has ``serial`` (6
+        digits) and ``series`` ("الف/12"); a mismatch is refused with code NOT_FOUND."""
+
+        def parse(response: Any) -> PersonInquiry:
+            message = require_field(response, "person")
+            require(
+                _codes.is_national_code(message.national_code),
+                f"malformed national code {message.national_code!r}",
+            )
+            require(message.national_code == national_code, "the answer is about another person")
+            return PersonInquiry(
+                person=_person(message, national_code, message.birth_date_jalali),
+                inquiry_tracking_code=require_inquiry_tracking_code(response.inquiry_tracking_code),
+                inquired_at=utc(response, "inquired_at"),
+            )
+
+        request = pb.InquireBirthCertificateRequest(
+            national_code=national_code, serial=serial, series=series
+        )
+        return await self._caller.call(
+            "InquireBirthCertificate",
+            self._stub.InquireBirthCertificate,
             request,
             parse,
             tracking_code=tracking_code,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -22,6 +22,9 @@ class Person:
     gender: Gender
     birth_date_jalali: str
     alive: bool = True
+    # The registry's own data, never in an answer (so not compared): سریال و سری شناسنامه.
+    birth_certificate_serial: str = field(default="", compare=False)  # 6 digits
+    birth_certificate_series: str = field(default="", compare=False)  # "الف/12"
 
 
 @dataclass(frozen=True)
@@ -47,3 +50,4 @@ class InquiryVerification:
     national_code_masked: str = ""  # "001*****84"
     agency: str = ""
     case_tracking_code: str = ""
+    inquiry_kind: str = ""  # "national_code" or "birth_certificate"; "" from older registries

@@ -1,12 +1,14 @@
 """Reference simulator of civil registration (ثبت احوال) over a synthetic population.
 
-It answers ``InquirePerson`` from :func:`connectors.synthetic.people` (``population``
-people drawn from ``seed``), issues an inquiry tracking code per answer and verifies
-those codes with ``VerifyInquiry`` for as long as it runs.
+It answers ``InquirePerson`` and ``InquireBirthCertificate`` from
+:func:`connectors.synthetic.people` (``population`` people drawn from ``seed``), issues an
+inquiry tracking code per answer and verifies those codes with ``VerifyInquiry`` for as
+long as it runs.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -33,6 +35,8 @@ __all__ = ["SERVICE_NAME", "CivilRegistryServicer", "create_server", "person_mes
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CivilRegistryService"].full_name
 
 _GENDERS = {"male": pb.GENDER_MALE, "female": pb.GENDER_FEMALE}
+_SERIAL = re.compile(r"[0-9]{6}")
+_SERIES = re.compile(r"\S{1,3}/[0-9]{2}")
 
 
 def person_message(person: Person) -> pb.Person:
@@ -99,8 +103,49 @@ class CivilRegistryServicer(pb_grpc.CivilRegistryServiceServicer):
             agency=caller.agency,
             case_tracking_code=caller.tracking_code,
             at=self._clock(),
+            kind="national_code",
         )
         return pb.InquirePersonResponse(
+            person=person_message(person),
+            inquiry_tracking_code=issued.code,
+            inquired_at=timestamp(issued.issued_at),
+        )
+
+    async def InquireBirthCertificate(  # noqa: N802  # the RPC's name
+        self, request: pb.InquireBirthCertificateRequest, context: grpc.aio.ServicerContext
+    ) -> pb.InquireBirthCertificateResponse:
+        checks = Checks()
+        checks.require(
+            _codes.is_national_code(request.national_code),
+            "national_code",
+            "must be 10 digits with a valid check digit",
+        )
+        checks.require(_SERIAL.fullmatch(request.serial) is not None, "serial", "must be 6 digits")
+        checks.require(
+            _SERIES.fullmatch(request.series) is not None,
+            "series",
+            "must be one Persian letter and two digits, written الف/12",
+        )
+        await checks.refuse_if_any(context)
+        person = self._people.get(request.national_code)
+        if person is None or (person.birth_certificate_serial, person.birth_certificate_series) != (
+            request.serial,
+            request.series,
+        ):
+            await abort(
+                context,
+                grpc.StatusCode.NOT_FOUND,
+                "no birth certificate of this serial and series for this national code",
+            )
+        caller = caller_of(context)
+        issued = self._codes.issue(
+            subject=person.national_code,
+            agency=caller.agency,
+            case_tracking_code=caller.tracking_code,
+            at=self._clock(),
+            kind="birth_certificate",
+        )
+        return pb.InquireBirthCertificateResponse(
             person=person_message(person),
             inquiry_tracking_code=issued.code,
             inquired_at=timestamp(issued.issued_at),
@@ -126,6 +171,7 @@ class CivilRegistryServicer(pb_grpc.CivilRegistryServiceServicer):
             national_code_masked=_codes.mask_national_code(issued.subject),
             agency=issued.agency,
             case_tracking_code=issued.case_tracking_code,
+            inquiry_kind=issued.kind,
         )
 
 

@@ -1,4 +1,5 @@
-"""Client of the deeds registry (ثبت اسناد و املاک): legal-person inquiry by national id."""
+"""Client of the deeds registry (ثبت اسناد و املاک): legal-person inquiry by national id,
+representatives' confirmation and inquiry tracking-code verification."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from tabadol.deedsregistry.v1 import deedsregistry_pb2_grpc as pb_grpc
 from connectors import _codes, _jalali
 from connectors._answers import require, require_field, require_inquiry_tracking_code, utc
 from connectors._resilience import Caller, ConnectOptions, ConnectorClient, InvalidAnswer
-from connectors.deeds_registry.records import LegalPerson, LegalPersonInquiry, LegalPersonStatus
+from connectors.deeds_registry.records import (
+    LegalPerson,
+    LegalPersonInquiry,
+    LegalPersonStatus,
+    RegistryInquiryVerification,
+    RepresentativeCheck,
+)
 
 __all__ = ["SYSTEM", "DeedsRegistryClient", "connect"]
 
@@ -77,6 +84,58 @@ class DeedsRegistryClient(ConnectorClient):
             pb.InquireLegalPersonRequest(national_id=national_id),
             parse,
             tracking_code=tracking_code,
+        )
+
+    async def verify_representative(
+        self, national_id: str, national_code: str, *, tracking_code: str
+    ) -> RepresentativeCheck:
+        """Whether the person of ``national_code`` may act for the legal person
+        ``national_id``, in which role, and the registry's inquiry code when so."""
+
+        def parse(response: Any) -> RepresentativeCheck:
+            if not response.authorized:
+                return RepresentativeCheck(national_id, national_code, authorized=False)
+            require(bool(response.role), "an authorised representative has no role")
+            return RepresentativeCheck(
+                national_id,
+                national_code,
+                authorized=True,
+                role=response.role,
+                inquiry_tracking_code=require_inquiry_tracking_code(response.inquiry_tracking_code),
+                inquired_at=utc(response, "inquired_at"),
+            )
+
+        request = pb.VerifyRepresentativeRequest(
+            national_id=national_id, national_code=national_code
+        )
+        return await self._caller.call(
+            "VerifyRepresentative",
+            self._stub.VerifyRepresentative,
+            request,
+            parse,
+            tracking_code=tracking_code,
+        )
+
+    async def verify_inquiry(
+        self, inquiry_tracking_code: str, *, tracking_code: str
+    ) -> RegistryInquiryVerification:
+        """Whether the registry issued ``inquiry_tracking_code``, and when (no content)."""
+
+        def parse(response: Any) -> RegistryInquiryVerification:
+            if not response.authentic:
+                return RegistryInquiryVerification(inquiry_tracking_code, authentic=False)
+            return RegistryInquiryVerification(
+                inquiry_tracking_code,
+                authentic=True,
+                issued_at=utc(response, "issued_at"),
+                agency=response.agency,
+                case_tracking_code=response.case_tracking_code,
+                inquiry_kind=response.inquiry_kind,
+            )
+
+        request = pb.VerifyInquiryRequest(inquiry_tracking_code=inquiry_tracking_code)
+        return await self._caller.call(
+            "VerifyInquiry", self._stub.VerifyInquiry, request, parse, tracking_code=tracking_code
         )
 
 

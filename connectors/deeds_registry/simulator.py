@@ -82,11 +82,70 @@ class DeedsRegistryServicer(pb_grpc.DeedsRegistryServiceServicer):
             agency=caller.agency,
             case_tracking_code=caller.tracking_code,
             at=self._clock(),
+            kind="legal_person",
         )
         return pb.InquireLegalPersonResponse(
             legal_person=legal_person_message(legal_person),
             inquiry_tracking_code=issued.code,
             inquired_at=timestamp(issued.issued_at),
+        )
+
+    async def VerifyRepresentative(  # noqa: N802  # the RPC's name
+        self, request: pb.VerifyRepresentativeRequest, context: grpc.aio.ServicerContext
+    ) -> pb.VerifyRepresentativeResponse:
+        checks = Checks()
+        checks.require(
+            _codes.is_national_id(request.national_id),
+            "national_id",
+            "must be 11 digits with a valid check digit",
+        )
+        checks.require(
+            _codes.is_national_code(request.national_code),
+            "national_code",
+            "must be 10 digits with a valid check digit",
+        )
+        await checks.refuse_if_any(context)
+        legal_person = self._legal_persons.get(request.national_id)
+        if legal_person is None:
+            await abort(context, grpc.StatusCode.NOT_FOUND, "no legal person with this national id")
+        roles = dict(legal_person.representatives)
+        role = roles.get(request.national_code)
+        if role is None or legal_person.status != "active":
+            return pb.VerifyRepresentativeResponse(authorized=False)
+        caller = caller_of(context)
+        issued = self._codes.issue(
+            subject=legal_person.national_id,
+            agency=caller.agency,
+            case_tracking_code=caller.tracking_code,
+            at=self._clock(),
+            kind="representative",
+        )
+        return pb.VerifyRepresentativeResponse(
+            authorized=True,
+            role=role,
+            inquiry_tracking_code=issued.code,
+            inquired_at=timestamp(issued.issued_at),
+        )
+
+    async def VerifyInquiry(  # noqa: N802  # the RPC's name
+        self, request: pb.VerifyInquiryRequest, context: grpc.aio.ServicerContext
+    ) -> pb.VerifyInquiryResponse:
+        checks = Checks()
+        checks.require(
+            _codes.is_inquiry_tracking_code(request.inquiry_tracking_code),
+            "inquiry_tracking_code",
+            "must be 16 digits with a valid Luhn check digit",
+        )
+        await checks.refuse_if_any(context)
+        issued = self._codes.get(request.inquiry_tracking_code)
+        if issued is None:
+            return pb.VerifyInquiryResponse(authentic=False)
+        return pb.VerifyInquiryResponse(
+            authentic=True,
+            issued_at=timestamp(issued.issued_at),
+            agency=issued.agency,
+            case_tracking_code=issued.case_tracking_code,
+            inquiry_kind=issued.kind,
         )
 
 

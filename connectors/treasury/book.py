@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from connectors.treasury.records import Payment
+from connectors.treasury.records import Payment, PaymentChannel
 
 __all__ = ["IdempotencyKeyReused", "PaymentBook", "PaymentNotSettleable"]
 
@@ -112,6 +112,8 @@ class PaymentBook:
         revenue_account: str,
         payer_national_code: str,
         reference: str,
+        channel: PaymentChannel = "agency_site",
+        payer_account: str = "",
     ) -> tuple[Payment, bool]:
         """The payment under ``idempotency_key``, made now if new; and whether it existed.
 
@@ -122,6 +124,8 @@ class PaymentBook:
             "revenue_account": revenue_account,
             "payer_national_code": payer_national_code,
             "reference": reference,
+            "channel": channel,
+            "payer_account": payer_account,
         }
         existing = self.find(idempotency_key)
         if existing is not None:
@@ -139,6 +143,8 @@ class PaymentBook:
             revenue_account=revenue_account,
             payer_national_code=payer_national_code,
             reference=reference,
+            channel=channel,
+            payer_account=payer_account,
             status="failed" if declined else "pending",
             created_at=self._clock(),
             failure_reason="the amount exceeds the payer's daily limit" if declined else None,

@@ -18,7 +18,7 @@ from tabadol.treasury.v1 import treasury_pb2_grpc as pb_grpc
 from connectors._answers import require, require_field, utc
 from connectors._resilience import Caller, ConnectOptions, ConnectorClient, InvalidAnswer
 from connectors.errors import ConnectorError
-from connectors.treasury.records import Payment, PaymentStatus
+from connectors.treasury.records import Payment, PaymentChannel, PaymentStatus
 
 __all__ = ["SYSTEM", "TreasuryClient", "connect"]
 
@@ -30,6 +30,13 @@ _STATUSES: dict[int, PaymentStatus] = {
     pb.PAYMENT_STATUS_FAILED: "failed",
 }
 _PAYMENT_ID = re.compile(r"[0-9]{18}")
+_CHANNEL_NUMBERS: dict[PaymentChannel, int] = {
+    "agency_site": pb.PAYMENT_CHANNEL_AGENCY_SITE,
+    "shetab": pb.PAYMENT_CHANNEL_SHETAB,
+    "pos": pb.PAYMENT_CHANNEL_POS,
+    "inter_agency": pb.PAYMENT_CHANNEL_INTER_AGENCY,
+}
+_CHANNEL_NAMES = {number: name for name, number in _CHANNEL_NUMBERS.items()}
 _SETTLEMENT_REFERENCE = re.compile(r"[0-9]{12}")
 
 
@@ -63,6 +70,8 @@ def _payment(response: Any, **expected: object) -> Payment:
         settled_at=utc(message, "settled_at") if settled else None,
         settlement_reference=message.settlement_reference if settled else None,
         failure_reason=(message.failure_reason or None) if status == "failed" else None,
+        channel=_CHANNEL_NAMES.get(message.channel, "agency_site"),
+        payer_account=message.payer_account,
     )
 
 
@@ -81,8 +90,13 @@ class TreasuryClient(ConnectorClient):
         revenue_account: str,
         payer_national_code: str,
         reference: str,
+        channel: PaymentChannel = "agency_site",
+        payer_account: str = "",
     ) -> Payment:
         """Charge ``amount_rials`` from the payer into ``revenue_account`` (a Sheba number).
+
+        ``channel``: agency_site, shetab, pos, or inter_agency — then ``payer_account`` is
+        the paying agency's Sheba account and ``payer_national_code`` is empty (004 art. 9).
 
         ``reference`` is the case tracking code (also sent as ``x-tabadol-tracking-code``).
         The same ``idempotency_key`` returns the same payment; reused with other fields it
@@ -94,6 +108,8 @@ class TreasuryClient(ConnectorClient):
             revenue_account=revenue_account,
             payer_national_code=payer_national_code,
             reference=reference,
+            channel=_CHANNEL_NUMBERS[channel],
+            payer_account=payer_account,
         )
         return await self._caller.call(
             "CreatePayment",
@@ -106,6 +122,7 @@ class TreasuryClient(ConnectorClient):
                 revenue_account=revenue_account,
                 payer_national_code=payer_national_code,
                 reference=reference,
+                payer_account=payer_account,
             ),
             tracking_code=reference,
         )

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-__all__ = ["Payment", "PaymentStatus"]
+__all__ = ["Payment", "PaymentChannel", "PaymentStatus"]
 
 PaymentStatus = Literal["pending", "settled", "failed"]
+PaymentChannel = Literal["agency_site", "shetab", "pos", "inter_agency"]
+"""004 art. 9: the agency's site, a Shetab card, a POS terminal; note 2: between agencies."""
 
 
 @dataclass(frozen=True)
@@ -30,3 +32,5 @@ class Payment:
     settled_at: datetime | None = None
     settlement_reference: str | None = None
     failure_reason: str | None = None
+    channel: PaymentChannel = "agency_site"
+    payer_account: str = ""  # the paying agency's Sheba of an inter-agency payment

@@ -29,7 +29,7 @@ from connectors._simulation import (
     timestamp,
 )
 from connectors.treasury.book import IdempotencyKeyReused, PaymentBook, PaymentNotSettleable
-from connectors.treasury.records import Payment
+from connectors.treasury.records import Payment, PaymentChannel
 
 __all__ = ["SERVICE_NAME", "TreasuryServicer", "create_server", "payment_message"]
 
@@ -46,6 +46,22 @@ _STATUSES = {
 }
 
 
+_CHANNELS: dict[int, PaymentChannel] = {
+    pb.PAYMENT_CHANNEL_UNSPECIFIED: "agency_site",
+    pb.PAYMENT_CHANNEL_AGENCY_SITE: "agency_site",
+    pb.PAYMENT_CHANNEL_SHETAB: "shetab",
+    pb.PAYMENT_CHANNEL_POS: "pos",
+    pb.PAYMENT_CHANNEL_INTER_AGENCY: "inter_agency",
+}
+_CHANNEL_NUMBERS: dict[PaymentChannel, int] = {
+    "agency_site": pb.PAYMENT_CHANNEL_AGENCY_SITE,
+    "shetab": pb.PAYMENT_CHANNEL_SHETAB,
+    "pos": pb.PAYMENT_CHANNEL_POS,
+    "inter_agency": pb.PAYMENT_CHANNEL_INTER_AGENCY,
+}
+_FOREIGN_ID = re.compile(r"[1-9][0-9]{11}")
+
+
 def payment_message(payment: Payment) -> pb.Payment:
     """A payment as its proto message."""
     message = pb.Payment(
@@ -59,6 +75,8 @@ def payment_message(payment: Payment) -> pb.Payment:
         created_at=timestamp(payment.created_at),
         settlement_reference=payment.settlement_reference or "",
         failure_reason=payment.failure_reason or "",
+        channel=_CHANNEL_NUMBERS[payment.channel],
+        payer_account=payment.payer_account,
     )
     if payment.settled_at is not None:
         message.settled_at.CopyFrom(timestamp(payment.settled_at))
@@ -90,11 +108,36 @@ class TreasuryServicer(pb_grpc.TreasuryServiceServicer):
             "revenue_account",
             "must be a Sheba number: IR + 24 digits with valid check digits",
         )
-        checks.require(
-            _codes.is_national_code(request.payer_national_code),
-            "payer_national_code",
-            "must be 10 digits with a valid check digit",
-        )
+        channel = _CHANNELS.get(request.channel)
+        checks.require(channel is not None, "channel", "unknown payment channel")
+        if channel == "inter_agency":
+            checks.require(
+                _codes.is_sheba(request.payer_account),
+                "payer_account",
+                "an inter-agency payment comes from the paying agency's Sheba account",
+            )
+            checks.require(
+                not request.payer_national_code,
+                "payer_national_code",
+                "an inter-agency payment has no natural-person payer",
+            )
+            checks.require(
+                request.payer_account != request.revenue_account,
+                "payer_account",
+                "an account cannot pay itself",
+            )
+        else:
+            checks.require(
+                _codes.is_national_code(request.payer_national_code)
+                or _FOREIGN_ID.fullmatch(request.payer_national_code) is not None,
+                "payer_national_code",
+                "must be 10 digits with a valid check digit (or a 12-digit foreign-national id)",
+            )
+            checks.require(
+                not request.payer_account,
+                "payer_account",
+                "only an inter-agency payment names a paying account",
+            )
         checks.require(
             _codes.is_case_tracking_code(request.reference),
             "reference",
@@ -108,6 +151,8 @@ class TreasuryServicer(pb_grpc.TreasuryServiceServicer):
                 revenue_account=request.revenue_account,
                 payer_national_code=request.payer_national_code,
                 reference=request.reference,
+                channel=channel or "agency_site",
+                payer_account=request.payer_account,
             )
         except IdempotencyKeyReused as reused:
             info = error_details_pb2.ErrorInfo(

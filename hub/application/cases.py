@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aggregates.errors import InvalidInput
-from aggregates.identifiers import NationalCode, TrackingCode, TrackingKind, case_id
+from aggregates.applicants import Applicant, ApplicantKind
+from aggregates.errors import InvalidInput, Violation
+from aggregates.identifiers import NationalCode, PostalCode, TrackingCode, TrackingKind, case_id
 from aggregates.inquiry_receipt import InquiryReceipt, InquiryTrackingCode
 from aggregates.service_case import CaseStatus, ServiceCase, TimelineEntry
 from aggregates.service_record import EvaluationMethod, InquiryKind, Stage
@@ -39,6 +40,11 @@ class CaseView:
     corrections: int = 0
     rating_window: tuple[datetime, datetime] | None = None
     evaluation: EvaluationMethod | None = None
+    postal_code: str = ""
+    applicant_kind: ApplicantKind = ApplicantKind.NATURAL
+    legal_person_national_id: str = ""
+    representative_role: str = ""
+    representative_inquiry_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class TrackingCodeCheck:
     inquiry_kind: InquiryKind | None = None
     issuing_agency: str = ""
     issued_at: datetime | None = None
+    source: str = "hub"
 
 
 def case_view(case: ServiceCase) -> CaseView:
@@ -59,7 +66,7 @@ def case_view(case: ServiceCase) -> CaseView:
         service_code=case.service_code,
         record_revision=case.record_revision,
         agency=case.agency,
-        applicant_masked=NationalCode.parse(case.applicant_national_code).masked(),
+        applicant_masked=_masked(case.applicant_national_code),
         channel=case.channel,
         status=case.status,
         stage=case.stage,
@@ -69,6 +76,53 @@ def case_view(case: ServiceCase) -> CaseView:
         corrections=case.corrections,
         rating_window=case.rating_window,
         evaluation=case.evaluation,
+        postal_code=case.postal_code,
+        applicant_kind=case.applicant_kind,
+        legal_person_national_id=case.legal_person_national_id,
+        representative_role=case.representation[0] if case.representation else "",
+        representative_inquiry_code=case.representation[1] if case.representation else "",
+    )
+
+
+def _masked(identifier: str) -> str:
+    """A national code or foreign-national id with its middle hidden."""
+    if NationalCode.is_valid(identifier):
+        return NationalCode.parse(identifier).masked()
+    if len(identifier) <= 5:
+        return "*" * len(identifier)
+    return identifier[:3] + "*" * (len(identifier) - 5) + identifier[-2:]
+
+
+def parse_applicant(
+    kind: ApplicantKind | str,
+    applicant_national_code: str,
+    legal_person_national_id: str = "",
+    foreign_national_id: str = "",
+) -> Applicant:
+    """The applicant as the request names it (002 def. 10); the fields another kind
+    takes must be empty."""
+    chosen = ApplicantKind(kind or ApplicantKind.NATURAL.value)
+    v: list[Violation] = []
+    if chosen is not ApplicantKind.LEGAL and legal_person_national_id.strip():
+        v.append(Violation("legal_person_national_id", "only a legal person applicant has one"))
+    if chosen is not ApplicantKind.FOREIGN and foreign_national_id.strip():
+        v.append(Violation("foreign_national_id", "only a foreign national applicant has one"))
+    if chosen is ApplicantKind.FOREIGN and applicant_national_code.strip():
+        v.append(
+            Violation(
+                "applicant_national_code",
+                "a foreign national is known by foreign_national_id; leave this empty",
+            )
+        )
+    if v:
+        raise InvalidInput(*v)
+    if chosen is ApplicantKind.LEGAL:
+        return Applicant.legal(legal_person_national_id, applicant_national_code)
+    if chosen is ApplicantKind.FOREIGN:
+        return Applicant.foreign(foreign_national_id)
+    return Applicant(
+        ApplicantKind.NATURAL,
+        NationalCode.parse(applicant_national_code, field="applicant_national_code").value,
     )
 
 
@@ -88,9 +142,34 @@ class Cases:
         channel: str,
         by: str,
         forms: Mapping[str, Any] | None = None,
+        postal_code: str,
+        applicant_kind: ApplicantKind | str = ApplicantKind.NATURAL,
+        legal_person_national_id: str = "",
+        foreign_national_id: str = "",
     ) -> CaseView:
-        """``forms``: each required document's e-form data, checked against its schema."""
-        applicant = NationalCode.parse(applicant_national_code, field="applicant_national_code")
+        """Open a case for a natural person, a legal person through its representative
+        (``applicant_national_code`` is the representative's) or a foreign national, with
+        the applicant's postal code (004 art. 11), checked with its rule. ``forms``: each
+        required document's e-form data, checked against its schema."""
+        v: list[Violation] = []
+        applicant: Applicant | None = None
+        postal: PostalCode | None = None
+        try:
+            applicant = parse_applicant(
+                applicant_kind,
+                applicant_national_code,
+                legal_person_national_id,
+                foreign_national_id,
+            )
+        except InvalidInput as error:
+            v.extend(error.violations)
+        try:
+            postal = PostalCode.parse(postal_code or "", field="postal_code")
+        except InvalidInput as error:
+            v.extend(error.violations)
+        if v:
+            raise InvalidInput(*v)
+        assert applicant is not None and postal is not None
         record = self._catalogue.record(service_code)
         case = self._store.create(
             TrackingKind.CASE,
@@ -104,6 +183,7 @@ class Cases:
                 channel=channel,
                 by=by,
                 forms=forms,
+                postal_code=postal,
             ),
         )
         return case_view(case)

@@ -10,7 +10,7 @@ can take them over unchanged).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,14 +20,18 @@ from aggregates.consultation import (
     DocumentRef,
     DraftKind,
     KeyConcern,
+    LegalPersonRef,
     ParticipationType,
     Phase,
     Suggestion,
+    VersionNote,
     VoteChoice,
 )
 from aggregates.errors import InvalidInput, NotFound
 from aggregates.identifiers import TrackingCode, TrackingKind
 from aggregates.jalali import format_jalali
+from aggregates.participant import ParticipantProfile
+from aggregates.participation_policy import AgencyPolicies, ParticipationPolicy
 from hub.application.errors import AccessDenied
 from hub.application.participants import ParticipationSettings, aware_now
 from hub.application.store import Store
@@ -40,16 +44,22 @@ from projections.participation_table import ParticipationTable, TableRow
 __all__ = [
     "ConsultationView",
     "Consultations",
+    "DecisionNotice",
     "IssuedCertificate",
     "ParticipationReceipt",
+    "PolicyView",
     "RankingView",
     "tracking_code_of",
 ]
 
 
 from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
 
 _R = TypeVar("_R")
+_RETRIES = 5
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,34 @@ class ConsultationView:
     key_concerns: tuple[KeyConcern, ...]
     final_version: DocumentRef | None
     finalised_at: datetime | None
+    draft_version: int = 0
+    revisions: tuple[VersionNote, ...] = ()
+    current_draft: DocumentRef | None = None
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    """The agency hierarchy and consultation policies in force (version 0: never
+    configured, the settings' minimums apply)."""
+
+    policies: AgencyPolicies
+    version: int
+    changed_by: str
+    changed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DecisionNotice:
+    """A decision on one of a participant's suggestions, pushed to them (003)."""
+
+    position: int
+    tracking_code: str
+    participant: str
+    suggestion_number: int
+    accepted: bool
+    reason: str
+    legal_basis: str
+    decided_at: datetime
 
 
 @dataclass(frozen=True)
@@ -126,6 +164,9 @@ def _consultation_view(c: Consultation, now: datetime) -> ConsultationView:
         key_concerns=c.key_concerns,
         final_version=c.final_version,
         finalised_at=c.finalised_at,
+        draft_version=c.draft_version,
+        revisions=c.revisions,
+        current_draft=c.current_draft,
     )
 
 
@@ -200,21 +241,167 @@ class Consultations:
                 closes_on=closes_on,
                 now=now,
                 by=by,
-                minimum_days=self._settings().minimum_days.get(c.agency, 0),
+                minimum_days=self._minimum_days_for(c.agency),
             )
 
         return self._as_call_owner(tracking_code, by, publish, now)
 
     def decide_suggestion(
-        self, tracking_code: str, number: int, *, accepted: bool, reason: str, by: str
+        self,
+        tracking_code: str,
+        number: int,
+        *,
+        accepted: bool,
+        reason: str,
+        legal_basis: str,
+        by: str,
     ) -> ConsultationView:
+        """Accept or reject a suggestion with its reason and legal basis (003); the
+        decision is pushed to its author (:meth:`decisions_for`, and NATS)."""
         now = aware_now(self._settings())
         return self._as_call_owner(
             tracking_code,
             by,
-            lambda c: c.decide_suggestion(number, accepted=accepted, reason=reason, now=now, by=by),
+            lambda c: c.decide_suggestion(
+                number,
+                accepted=accepted,
+                reason=reason,
+                legal_basis=legal_basis,
+                now=now,
+                by=by,
+            ),
             now,
         )
+
+    def revise_draft(
+        self,
+        tracking_code: str,
+        *,
+        document_sha256: str,
+        document_url: str,
+        changes: Sequence[KeyConcern],
+        by: str,
+    ) -> ConsultationView:
+        """Publish an intermediate version of the draft with its changelog."""
+        now = aware_now(self._settings())
+        return self._as_call_owner(
+            tracking_code,
+            by,
+            lambda c: c.revise_draft(
+                document_sha256=document_sha256,
+                document_url=document_url,
+                changes=changes,
+                now=now,
+                by=by,
+            ),
+            now,
+        )
+
+    # --- the agency hierarchy and policies (003): configuration, by the operator ----------
+
+    def configure_policy(
+        self, *, parents: Mapping[str, str], minimum_days: Mapping[str, int], by: str
+    ) -> PolicyView:
+        """Replace the agency hierarchy and consultation policies (003: a ministry's
+        minimum covers its affiliated bodies); a signed event, by the operator only."""
+        settings = self._settings()
+        if by != settings.operator:
+            raise AccessDenied(
+                f"only the hub's operator ({settings.operator}) may change the agency"
+                f" hierarchy and consultation policies, not {by}"
+            )
+        policies = AgencyPolicies.of(parents, minimum_days)
+        now = aware_now(settings)
+        for attempt in range(_RETRIES):
+            policy = self._store.find(ParticipationPolicy.create_id(), ParticipationPolicy)
+            if policy is None:
+                policy = ParticipationPolicy.start(policies, now=now, by=by)
+            else:
+                policy.configure(policies, now=now, by=by)
+            try:
+                self._store.save(policy)
+            except IntegrityError:
+                if attempt == _RETRIES - 1:
+                    raise
+                continue
+            return self.policy()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def policy(self) -> PolicyView:
+        """The hierarchy and policies in force (configured, else the settings' minimums)."""
+        policy = self._store.find(ParticipationPolicy.create_id(), ParticipationPolicy)
+        if policy is None:
+            return PolicyView(AgencyPolicies({}, dict(self._settings().minimum_days)), 0, "", None)
+        return PolicyView(policy.policies, policy.version, policy.changed_by, policy.changed_at)
+
+    def _minimum_days_for(self, agency: str) -> int:
+        days, _ = self.policy().policies.minimum_for(agency)
+        return days
+
+    # --- participants: public names and their decisions ----------------------------------
+
+    def name_in_ranking(self, participant: str, display_name: str, *, by: str) -> str:
+        """Opt in to be named in the public ranking (003), or change the name; an empty
+        name opts out. Returns the pseudonym."""
+        now = aware_now(self._settings())
+        for attempt in range(_RETRIES):
+            profile = self._store.find(
+                ParticipantProfile.create_id(participant), ParticipantProfile
+            )
+            if profile is None:
+                if not display_name.strip():
+                    return participant
+                profile = ParticipantProfile.opt_in(participant, display_name, now=now, by=by)
+            elif display_name.strip():
+                profile.rename(display_name, now=now, by=by)
+            elif profile.display_name:
+                profile.withdraw(now=now, by=by)
+            if not profile.pending_events:
+                return participant
+            try:
+                self._store.save(profile)
+            except IntegrityError:
+                if attempt == _RETRIES - 1:
+                    raise
+                continue
+            return participant
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def decisions_for(self, participant: str, after: int = 0) -> list[DecisionNotice]:
+        """The decisions on ``participant``'s suggestions (003), after global position
+        ``after``, in order: what a participant following by pseudonym receives."""
+        notices: list[DecisionNotice] = []
+        authors: dict[tuple[UUID, int], str] = {}
+        codes: dict[UUID, str] = {}
+        for notification in self._store.notifications(
+            Consultation.Requested.TOPIC,
+            Consultation.Commented.TOPIC,
+            Consultation.SuggestionDecided.TOPIC,
+        ):
+            event = self._store.decode(notification)
+            call = event.originator_id
+            if isinstance(event, Consultation.Requested):
+                codes[call] = event.tracking_code
+            elif isinstance(event, Consultation.Commented):
+                authors[(call, event.number)] = event.participant
+            elif (
+                isinstance(event, Consultation.SuggestionDecided)
+                and notification.id > after
+                and authors.get((call, event.number)) == participant
+            ):
+                notices.append(
+                    DecisionNotice(
+                        position=notification.id,
+                        tracking_code=codes.get(call, ""),
+                        participant=participant,
+                        suggestion_number=event.number,
+                        accepted=event.accepted,
+                        reason=event.reason,
+                        legal_basis=event.legal_basis,
+                        decided_at=datetime.fromisoformat(event.at),
+                    )
+                )
+        return notices
 
     def record_key_concerns(
         self, tracking_code: str, key_concerns: Sequence[KeyConcern], *, by: str
@@ -248,8 +435,10 @@ class Consultations:
         article: str = "",
         demographics: Demographics | None = None,
         by: str,
+        on_behalf_of: LegalPersonRef | None = None,
     ) -> ParticipationReceipt:
-        """``participant``: the pseudonym the edge got for the commenter's identity token."""
+        """``participant``: the pseudonym the edge got for the commenter's identity token;
+        ``on_behalf_of``: the legal person they represent, as the edge confirmed it."""
         code = tracking_code_of(tracking_code, TrackingKind.CONSULTATION, "consultation")
         now = aware_now(self._settings())
 
@@ -261,6 +450,7 @@ class Consultations:
                 by=by,
                 article=article,
                 demographics=demographics,
+                on_behalf_of=on_behalf_of,
             )
 
         _, number = self._change(Consultation, code, comment)
@@ -274,14 +464,21 @@ class Consultations:
         choice: VoteChoice | str,
         demographics: Demographics | None = None,
         by: str,
+        on_behalf_of: LegalPersonRef | None = None,
     ) -> ParticipationReceipt:
-        """``participant`` as in :meth:`submit_comment`: one vote per pseudonym."""
+        """``participant`` and ``on_behalf_of`` as in :meth:`submit_comment`: one vote per
+        pseudonym, and one per legal person."""
         code = tracking_code_of(tracking_code, TrackingKind.CONSULTATION, "consultation")
         now = aware_now(self._settings())
 
         def vote(c: Consultation) -> None:
             c.vote(
-                participant=participant, choice=choice, now=now, by=by, demographics=demographics
+                participant=participant,
+                choice=choice,
+                now=now,
+                by=by,
+                demographics=demographics,
+                on_behalf_of=on_behalf_of,
             )
 
         self._change(Consultation, code, vote)
@@ -369,7 +566,7 @@ class Consultations:
         self,
         tracking_code: str,
         by: str,
-        command: Callable[[Consultation], None],
+        command: Callable[[Consultation], object],
         now: datetime,
     ) -> ConsultationView:
         """Run a command on a call as the agency that asked for it."""

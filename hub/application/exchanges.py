@@ -26,14 +26,17 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, TypeVar
+from functools import partial
+from typing import Generic, Literal, TypeVar
 
 import jdatetime
 import structlog
 
-from aggregates.errors import InvalidInput, TransitionRefused, Violation
-from aggregates.identifiers import NationalId, PostalCode, TrackingCode, case_id
-from aggregates.inquiry_receipt import InquiryReceipt
+from aggregates.applicants import ApplicantKind, BirthCertificate
+from aggregates.errors import InvalidInput, NotFound, TransitionRefused, Violation
+from aggregates.identifiers import NationalId, PostalCode, TrackingCode, TrackingKind, case_id
+from aggregates.inquiry_receipt import InquiryReceipt, InquiryTrackingCode
+from aggregates.inter_agency_payment import InterAgencyPayment
 from aggregates.jalali import parse_jalali_date
 from aggregates.service_case import (
     EXCHANGE_FAILURE_KINDS,
@@ -43,7 +46,7 @@ from aggregates.service_case import (
     ServiceCase,
 )
 from aggregates.service_record import InquiryKind
-from hub.application.cases import Cases, CaseView, case_view
+from hub.application.cases import Cases, CaseView, TrackingCodeCheck, case_view
 from hub.application.errors import AccessDenied
 from hub.application.ports import (
     CivilRegistry,
@@ -51,6 +54,7 @@ from hub.application.ports import (
     DeedsRegistry,
     ExchangeFailure,
     IdentityProvider,
+    InquiryVerificationAnswer,
     PaymentAnswer,
     PostalCodeService,
     Treasury,
@@ -115,7 +119,7 @@ _MAX_TOKEN_LENGTH = 4096
 
 _C = TypeVar("_C", bound=Closable)
 _T = TypeVar("_T")
-_A = TypeVar("_A", ServiceCase, InquiryReceipt)
+_A = TypeVar("_A", ServiceCase, InquiryReceipt, InterAgencyPayment)
 
 
 # --- the clients, one per calling agency ----------------------------------------------
@@ -196,6 +200,7 @@ class PaymentView:
     settlement_reference: str
     settled_at: datetime | None
     failure_reason: str
+    channel: str = ""
 
 
 @dataclass(frozen=True)
@@ -217,6 +222,49 @@ class CaseDetails:
     exchanges: ExchangeState
 
 
+@dataclass(frozen=True)
+class TransferView:
+    """One payment between agencies' accounts (004 art. 9 n2)."""
+
+    tracking_code: str
+    payer_agency: str
+    payer_account: str
+    payee_agency: str
+    payee_account: str
+    amount_rials: int
+    purpose: str
+    idempotency_key: str
+    status: PaymentStatus
+    payment_id: str
+    settlement_reference: str
+    settled_at: datetime | None
+    failure_reason: str
+
+    @property
+    def outstanding(self) -> bool:
+        """Whether the treasury's final word is still awaited."""
+        return self.status in (PaymentStatus.REQUESTED, PaymentStatus.PENDING)
+
+
+def _transfer_view(t: InterAgencyPayment) -> TransferView:
+    o = t.outcome
+    return TransferView(
+        tracking_code=t.tracking_code,
+        payer_agency=t.payer[0],
+        payer_account=t.payer[1],
+        payee_agency=t.payee[0],
+        payee_account=t.payee[1],
+        amount_rials=t.amount_rials,
+        purpose=t.purpose,
+        idempotency_key=t.idempotency_key,
+        status=o.status,
+        payment_id=o.payment_id,
+        settlement_reference=o.settlement_reference,
+        settled_at=o.settled_at,
+        failure_reason=o.failure_reason,
+    )
+
+
 @dataclass
 class ReconcileReport:
     """What one reconciliation found."""
@@ -228,6 +276,8 @@ class ReconcileReport:
     not_made: int = 0
     failed: int = 0
     failures: list[str] = field(default_factory=list)
+    transfers_examined: int = 0
+    transfers_settled: int = 0
 
 
 @dataclass(frozen=True)
@@ -260,6 +310,7 @@ def _payment_view(payment: CasePayment) -> PaymentView:
         settlement_reference=payment.settlement_reference,
         settled_at=payment.settled_at,
         failure_reason=payment.failure_reason,
+        channel=payment.channel,
     )
 
 
@@ -364,6 +415,19 @@ class CaseExchangeUseCases:
                 plans.append(_plan(case))
         return plans
 
+    def receipt_of(self, text: str) -> tuple[str, InquiryKind | None, str]:
+        """(canonical inquiry code, its kind, the case it was made for) from the hub's
+        receipts; kind None when the hub holds no receipt of it."""
+        inquiry = InquiryTrackingCode.parse(text, field="tracking_code").value
+        receipt = self._store.find(InquiryReceipt.create_id(inquiry), InquiryReceipt)
+        if receipt is None:
+            return inquiry, None, ""
+        return inquiry, receipt.kind, receipt.case_tracking_code
+
+    def verify_tracking_code(self, text: str) -> TrackingCodeCheck:
+        """As :meth:`hub.application.cases.Cases.verify_tracking_code`."""
+        return self._cases.verify_tracking_code(text)
+
     # --- writes ----------------------------------------------------------------------
 
     def record_identity(
@@ -463,14 +527,16 @@ class CaseExchangeUseCases:
             )
         return _details(case), _inquiry_view(case.inquiries[kind])
 
-    def start_payment(self, tracking_code: str, *, by: str) -> _PaymentPlan:
+    def start_payment(
+        self, tracking_code: str, *, by: str, channel: str = "agency_site"
+    ) -> _PaymentPlan:
         """The payment to ask the treasury about: the one under way or settled, else a new
         intent (PaymentRequested, before any call) with the next derived key."""
 
         def start(case: ServiceCase) -> None:
             payment = case.payment
             if payment is None or payment.status is PaymentStatus.DECLINED:
-                case.request_payment(by=by)
+                case.request_payment(by=by, channel=channel)
             return None
 
         return _plan(self._change(tracking_code, by, start))
@@ -502,6 +568,141 @@ class CaseExchangeUseCases:
             return None
 
         return _details(self._change(tracking_code, by, record))
+
+    def representative_of(self, tracking_code: str, *, by: str) -> tuple[str, str]:
+        """(legal person's national id, representative's national code) of a legal-person
+        case that may still confirm its representative."""
+        case = self._guarded(tracking_code, by)
+        case.check_can_verify_identity()
+        if case.applicant_kind is not ApplicantKind.LEGAL:
+            raise TransitionRefused(
+                "only a legal person's case has a representative to confirm",
+                field="applicant_kind",
+            )
+        return case.legal_person_national_id, case.applicant_national_code
+
+    def record_representation(
+        self,
+        tracking_code: str,
+        *,
+        authorized: bool,
+        role: str,
+        inquiry_tracking_code: str,
+        by: str,
+    ) -> CaseDetails:
+        """Record the deeds registry's answer; a refusal is recorded and raised."""
+        refused = False
+
+        def record(case: ServiceCase) -> None:
+            nonlocal refused
+            refused = not authorized
+            if refused:
+                case.record_exchange_failure(
+                    REGISTRY_SYSTEMS[InquiryKind.DEEDS_REGISTRY],
+                    "VerifyRepresentative",
+                    "refused",
+                    "the deeds registry does not list the representative as acting for"
+                    f" {case.legal_person_national_id}",
+                    by=by,
+                )
+            else:
+                case.confirm_representation(
+                    role, inquiry_tracking_code, REGISTRY_SYSTEMS[InquiryKind.DEEDS_REGISTRY], by=by
+                )
+            return None
+
+        case = self._change(tracking_code, by, record)
+        if refused:
+            raise TransitionRefused(
+                case.exchange_failures[-1].reason, field="applicant_national_code"
+            )
+        return _details(case)
+
+    # --- payments between agencies (004 art. 9 n2) --------------------------------------
+
+    def request_transfer(
+        self,
+        *,
+        payee_agency: str,
+        payer_account: str,
+        payee_account: str,
+        amount_rials: int,
+        purpose: str,
+        by: str,
+    ) -> TransferView:
+        """Record the intent to pay another agency (before the treasury is called)."""
+        transfer = self._store.create(
+            TrackingKind.PAYMENT,
+            lambda code: InterAgencyPayment.request(
+                code,
+                payer_agency=by,
+                payer_account=payer_account,
+                payee_agency=payee_agency,
+                payee_account=payee_account,
+                amount_rials=amount_rials,
+                purpose=purpose,
+                by=by,
+            ),
+        )
+        return _transfer_view(transfer)
+
+    def transfer(self, tracking_code: str) -> TransferView:
+        """One inter-agency payment."""
+        return _transfer_view(self._transfer(tracking_code))
+
+    def record_transfer(
+        self,
+        tracking_code: str,
+        *,
+        payment_id: str,
+        status: str,
+        settlement_reference: str = "",
+        settled_at: datetime | None = None,
+        failure_reason: str = "",
+        by: str,
+    ) -> TransferView:
+        """Record what the treasury says of an inter-agency payment."""
+        code = TrackingCode.parse(tracking_code)
+
+        def record(transfer: InterAgencyPayment) -> None:
+            transfer.record_outcome(
+                payment_id,
+                status,
+                by,
+                settlement_reference=settlement_reference,
+                settled_at=settled_at,
+                failure_reason=failure_reason,
+            )
+
+        transfer, _ = self._store.change(
+            InterAgencyPayment.create_id(code.value),
+            InterAgencyPayment,
+            "inter-agency payment",
+            code.value,
+            record,
+        )
+        return _transfer_view(transfer)
+
+    def outstanding_transfers(self, agency: str | None = None) -> list[TransferView]:
+        """Inter-agency payments (paid by ``agency``, or all) the treasury has not settled
+        or declined yet, as far as the hub recorded."""
+        found: list[TransferView] = []
+        for aggregate_id in self._store.ids_with(InterAgencyPayment.Requested.TOPIC):
+            transfer = self._store.find(aggregate_id, InterAgencyPayment)
+            if (
+                transfer is not None
+                and transfer.outstanding
+                and agency in (None, transfer.payer[0])
+            ):
+                found.append(_transfer_view(transfer))
+        return found
+
+    def _transfer(self, tracking_code: str) -> InterAgencyPayment:
+        code = TrackingCode.parse(tracking_code)
+        transfer = self._store.find(InterAgencyPayment.create_id(code.value), InterAgencyPayment)
+        if transfer is None:
+            raise NotFound("inter-agency payment", code.value)
+        return transfer
 
     def record_exchange_failure(
         self, tracking_code: str, *, system: str, operation: str, kind: str, reason: str, by: str
@@ -581,6 +782,17 @@ def _token(text: str) -> str:
     return token
 
 
+def _certificate(kind: InquiryKind, serial: str, series: str) -> BirthCertificate | None:
+    """The birth certificate a civil-registration inquiry asks by, or None (by birth date)."""
+    if not (serial.strip() or series.strip()):
+        return None
+    if kind is not InquiryKind.CIVIL_REGISTRATION:
+        raise InvalidInput.field(
+            "birth_certificate_serial", "only a civil_registration inquiry takes a certificate"
+        )
+    return BirthCertificate.parse(serial, series, field="birth_certificate")
+
+
 def _subject(
     kind: InquiryKind, birth_date_jalali: str, legal_person_national_id: str, postal_code: str
 ) -> str:
@@ -609,6 +821,14 @@ def _subject(
         raise InvalidInput(*violations)
     assert subject is not None
     return subject
+
+
+def _treasury_channel(channel: str) -> Literal["agency_site", "shetab", "pos"]:
+    if channel == "shetab":
+        return "shetab"
+    if channel == "pos":
+        return "pos"
+    return "agency_site"  # payments recorded before channels were paid on the site
 
 
 def _kind_of(subject_field: str) -> InquiryKind:
@@ -695,22 +915,49 @@ class CaseExchanges:
         birth_date_jalali: str = "",
         legal_person_national_id: str = "",
         postal_code: str = "",
+        birth_certificate_serial: str = "",
+        birth_certificate_series: str = "",
         by: str,
     ) -> tuple[CaseDetails, InquiryView]:
-        """Make the inquiry the record calls for and record only what the service needs."""
+        """Make the inquiry the record calls for and record only what the service needs.
+        A civil-registration inquiry asks by birth date, or by the birth certificate's
+        serial and series (000 circular item 3)."""
         violations: list[Violation] = []
         code = _collect(violations, lambda: TrackingCode.parse(tracking_code).value)
-        subject = _collect(
+        certificate = _collect(
             violations,
-            lambda: _subject(kind, birth_date_jalali, legal_person_national_id, postal_code),
+            lambda: _certificate(kind, birth_certificate_serial, birth_certificate_series),
         )
+        subject: str | None = ""
+        if not (birth_certificate_serial.strip() or birth_certificate_series.strip()):
+            subject = _collect(
+                violations,
+                lambda: _subject(kind, birth_date_jalali, legal_person_national_id, postal_code),
+            )
+        elif birth_date_jalali.strip():  # by certificate, and a birth date as well
+            violations.append(
+                Violation("birth_date_jalali", "ask by birth date or by certificate, not both")
+            )
         if violations:
             raise InvalidInput(*violations)
         assert code is not None and subject is not None
         applicant = await self._run.read(self.use_cases.prepare_inquiry, code, kind, by=by)
         system, operation = REGISTRY_SYSTEMS[kind], _INQUIRY_OPERATIONS[kind]
         facts: dict[str, str | bool]
-        if kind is InquiryKind.CIVIL_REGISTRATION:
+        if certificate is not None:
+            civil = await self._clients.civil_registry.get(by)
+            person = await self._exchange(
+                code,
+                system,
+                "InquireBirthCertificate",
+                by,
+                lambda: civil.inquire_birth_certificate(
+                    applicant, certificate.serial, certificate.series, tracking_code=code
+                ),
+            )
+            facts = {"alive": person.person.alive, "birth_certificate_matched": True}
+            issued, at = person.inquiry_tracking_code, person.inquired_at
+        elif kind is InquiryKind.CIVIL_REGISTRATION:
             civil = await self._clients.civil_registry.get(by)
             person = await self._exchange(
                 code,
@@ -760,14 +1007,17 @@ class CaseExchanges:
             by=by,
         )
 
-    async def pay_fee(self, tracking_code: str, *, by: str) -> CaseDetails:
-        """Pay the record's fee, or continue the payment under way; never twice.
+    async def pay_fee(
+        self, tracking_code: str, *, by: str, channel: str = "agency_site"
+    ) -> CaseDetails:
+        """Pay the record's fee through ``channel`` (agency_site, shetab or pos, 004 art.
+        9), or continue the payment under way; never twice.
 
         The intent is recorded before the treasury is called; the treasury's answer
         (pending, settled or declined) after. A settled fee is not asked about again.
         """
         code = TrackingCode.parse(tracking_code).value
-        plan = await self._run.write(self.use_cases.start_payment, code, by=by)
+        plan = await self._run.write(self.use_cases.start_payment, code, by=by, channel=channel)
         payment = plan.payment
         assert payment is not None  # start_payment requested one or refused
         if payment.status is PaymentStatus.SETTLED:
@@ -793,6 +1043,7 @@ class CaseExchanges:
                     revenue_account=payment.revenue_account,
                     payer_national_code=plan.payer,
                     reference=code,
+                    channel=_treasury_channel(payment.channel),
                 ),
             )
         assert answer is not None
@@ -842,6 +1093,7 @@ class CaseExchanges:
                 report.declined += 1
             else:
                 report.pending += 1
+        await self._reconcile_transfers(report, agency)
         if report.examined:
             _log.info(
                 "payments reconciled",
@@ -853,6 +1105,192 @@ class CaseExchanges:
                 failed=report.failed,
             )
         return report
+
+    async def verify_tracking_code(
+        self, text: str, *, ask_registry: bool, by: str
+    ) -> TrackingCodeCheck:
+        """As :meth:`CaseExchangeUseCases.verify_tracking_code`; with ``ask_registry`` an
+        inquiry code is confirmed with the registry that issued it (000 circular item 3)
+        and the answer says which source answered."""
+        local = await self._run.read(self.use_cases.verify_tracking_code, text)
+        if not ask_registry or local.kind is not TrackingKind.INQUIRY:
+            return local
+        code, kind, case_code = await self._run.read(self.use_cases.receipt_of, text)
+        reference = case_code or code
+        kinds = (
+            [kind]
+            if kind is not None
+            else [InquiryKind.CIVIL_REGISTRATION, InquiryKind.DEEDS_REGISTRY]
+        )
+        for asked in kinds:
+            answer: InquiryVerificationAnswer
+            system = REGISTRY_SYSTEMS[asked]
+            if asked is InquiryKind.CIVIL_REGISTRATION:
+                civil = await self._clients.civil_registry.get(by)
+                answer = await self._unrecorded(
+                    reference,
+                    system,
+                    "VerifyInquiry",
+                    partial(civil.verify_inquiry, code, tracking_code=reference),
+                )
+            elif asked is InquiryKind.DEEDS_REGISTRY:
+                deeds = await self._clients.deeds_registry.get(by)
+                answer = await self._unrecorded(
+                    reference,
+                    system,
+                    "VerifyInquiry",
+                    partial(deeds.verify_inquiry, code, tracking_code=reference),
+                )
+            else:  # the postal service confirms no codes: the hub's receipt is all there is
+                return local
+            if answer.authentic or kind is not None:
+                return TrackingCodeCheck(
+                    code,
+                    TrackingKind.INQUIRY,
+                    authentic=answer.authentic,
+                    inquiry_kind=asked if answer.authentic else None,
+                    issuing_agency=self._agencies[asked] if answer.authentic else "",
+                    issued_at=answer.issued_at,
+                    source=REGISTRY_SYSTEMS[asked],
+                )
+        return TrackingCodeCheck(
+            code,
+            TrackingKind.INQUIRY,
+            authentic=False,
+            source=",".join(REGISTRY_SYSTEMS[k] for k in kinds),
+        )
+
+    async def confirm_representative(self, tracking_code: str, *, by: str) -> CaseDetails:
+        """Ask the deeds registry whether the legal-person case's representative acts for
+        it, and record the answer (004 art. 11 n3)."""
+        code = TrackingCode.parse(tracking_code).value
+        national_id, representative = await self._run.read(
+            self.use_cases.representative_of, code, by=by
+        )
+        deeds = await self._clients.deeds_registry.get(by)
+        answer = await self._exchange(
+            code,
+            REGISTRY_SYSTEMS[InquiryKind.DEEDS_REGISTRY],
+            "VerifyRepresentative",
+            by,
+            lambda: deeds.verify_representative(national_id, representative, tracking_code=code),
+        )
+        return await self._run.write(
+            self.use_cases.record_representation,
+            code,
+            authorized=answer.authorized,
+            role=answer.role,
+            inquiry_tracking_code=answer.inquiry_tracking_code,
+            by=by,
+        )
+
+    async def pay_agency(
+        self,
+        *,
+        payee_agency: str,
+        payer_account: str,
+        payee_account: str,
+        amount_rials: int,
+        purpose: str,
+        by: str,
+    ) -> TransferView:
+        """Pay another agency's account through the treasury (004 art. 9 n2): the intent
+        is recorded first, then the treasury's answer; a failed call leaves the intent for
+        reconciliation (the same key never pays twice)."""
+        view = await self._run.write(
+            self.use_cases.request_transfer,
+            payee_agency=payee_agency,
+            payer_account=payer_account,
+            payee_account=payee_account,
+            amount_rials=amount_rials,
+            purpose=purpose,
+            by=by,
+        )
+        treasury = await self._clients.treasury.get(by)
+        answer = await self._unrecorded(
+            view.tracking_code,
+            TREASURY_SYSTEM,
+            "CreatePayment",
+            lambda: treasury.create_payment(
+                idempotency_key=view.idempotency_key,
+                amount_rials=view.amount_rials,
+                revenue_account=view.payee_account,
+                payer_national_code="",
+                reference=view.tracking_code,
+                channel="inter_agency",
+                payer_account=view.payer_account,
+            ),
+        )
+        return await self._record_transfer(view, answer, by)
+
+    async def agency_payment(self, tracking_code: str, *, by: str) -> TransferView:
+        """An inter-agency payment, asking the treasury for news while it is outstanding;
+        the payer and the payee may read it."""
+        view = await self._run.read(self.use_cases.transfer, tracking_code)
+        if by not in (view.payer_agency, view.payee_agency):
+            raise AccessDenied(
+                f"payment {view.tracking_code} is between {view.payer_agency} and"
+                f" {view.payee_agency}, not {by}"
+            )
+        if not view.outstanding:
+            return view
+        answer = await self._unrecorded(
+            view.tracking_code, TREASURY_SYSTEM, "GetPayment", lambda: self._ask_transfer(view)
+        )
+        return view if answer is None else await self._record_transfer(view, answer, by)
+
+    async def _unrecorded(
+        self, code: str, system: str, operation: str, call: Callable[[], Awaitable[_T]]
+    ) -> _T:
+        """One call not about a case (nothing to record it on): a failure is raised as
+        :class:`ExchangeFailedError`."""
+        try:
+            return await call()
+        except self._clients.failure as error:
+            if not isinstance(error, ExchangeFailure):
+                raise
+            kind = error.kind if error.kind in EXCHANGE_FAILURE_KINDS else "unavailable"
+            raise ExchangeFailedError(
+                system, operation, kind, _reason(error), tracking_code=code
+            ) from error
+
+    async def _ask_transfer(self, view: TransferView) -> PaymentAnswer | None:
+        treasury = await self._clients.treasury.get(view.payer_agency)
+        if view.payment_id:
+            return await treasury.get_payment(view.payment_id, tracking_code=view.tracking_code)
+        return await treasury.find_payment(view.idempotency_key, tracking_code=view.tracking_code)
+
+    async def _record_transfer(
+        self, view: TransferView, answer: PaymentAnswer, by: str
+    ) -> TransferView:
+        return await self._run.write(
+            self.use_cases.record_transfer,
+            view.tracking_code,
+            payment_id=answer.payment_id,
+            status=answer.status,
+            settlement_reference=answer.settlement_reference or "",
+            settled_at=answer.settled_at,
+            failure_reason=answer.failure_reason or "",
+            by=by,
+        )
+
+    async def _reconcile_transfers(self, report: ReconcileReport, agency: str | None) -> None:
+        by = agency or RECONCILER
+        for view in await self._run.read(self.use_cases.outstanding_transfers, agency):
+            report.transfers_examined += 1
+            try:
+                answer = await self._ask_transfer(view)
+            except self._clients.failure as error:
+                report.failed += 1
+                text = _reason(error) if isinstance(error, ExchangeFailure) else str(error)
+                report.failures.append(f"{view.tracking_code}: {text}")
+                continue
+            if answer is None:
+                report.not_made += 1
+                continue
+            recorded = await self._record_transfer(view, answer, by)
+            if recorded.status is PaymentStatus.SETTLED:
+                report.transfers_settled += 1
 
     # --- plumbing ----------------------------------------------------------------------
 

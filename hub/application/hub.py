@@ -33,9 +33,11 @@ from hub.application.consultations import Consultations
 from hub.application.exchanges import CaseExchangeUseCases
 from hub.application.participants import (
     DEFAULT_ROUTING,
+    HUB_OPERATOR,
     IdentityVerifier,
     Participants,
     ParticipationSettings,
+    RepresentationChecker,
 )
 from hub.application.petitions import Petitions
 from hub.application.programme import ProgrammeUseCases
@@ -78,6 +80,8 @@ class TabadolHub(LedgerApplication):
         minimum_days: Mapping[str, int] | None = None,
         routing: RoutingTable | None = None,
         now: Callable[[], datetime] | None = None,
+        operator: str = HUB_OPERATOR,
+        representation: RepresentationChecker | None = None,
     ) -> None:
         """Set the identity verifier, the pseudonym key (≥ 32 bytes, stable for the life
         of the store), the agencies' minimum-period policies, the petition routing table
@@ -96,6 +100,8 @@ class TabadolHub(LedgerApplication):
             minimum_days=policies,
             routing=routing or DEFAULT_ROUTING,
             now=now or ParticipationSettings().now,
+            operator=AgencyCode.parse(operator).value,
+            representation=representation,
         )
 
     def record_denied_call(self, agency: str, method: str, reason: str) -> None:

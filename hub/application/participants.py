@@ -14,8 +14,9 @@ import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+from aggregates.consultation import LegalPersonKind, LegalPersonRef
 from aggregates.errors import InvalidInput, TransitionRefused
 from aggregates.identifiers import NationalCode
 from aggregates.petition import Route, RoutingTable
@@ -25,10 +26,13 @@ from hub.trail.pseudonyms import Pseudonymiser
 
 __all__ = [
     "DEFAULT_ROUTING",
+    "HUB_OPERATOR",
+    "DeedsRepresentation",
     "IdentityVerifier",
     "IntrospectingVerifier",
     "Participants",
     "ParticipationSettings",
+    "RepresentationChecker",
     "TokenIntrospector",
     "TokenlessDevVerifier",
     "aware_now",
@@ -129,6 +133,57 @@ def _utc_now() -> datetime:
 
 DEFAULT_ROUTING = RoutingTable.of(Route("TABADOL", "دبیرخانه مشارکت / participation secretariat"))
 
+HUB_OPERATOR = "TABADOL"
+"""The hub operator's agency code: the only caller that may change the hub's own
+configuration (petition routing, the agency hierarchy and policies). A seam until the
+trust work's operator identity and rights land; then this check defers to them."""
+
+
+class RepresentationChecker(Protocol):
+    """Whether a natural person may act for a legal person (the deeds registry)."""
+
+    async def role_of(self, national_id: str, national_code: str) -> str:
+        """The registered role; raise InvalidInput (field ``on_behalf_of``) when the person
+        does not act for it, IdentityProviderUnavailable when the registry cannot say."""
+
+
+class DeedsRepresentation:
+    """Adapter from the deeds registry's client to :class:`RepresentationChecker`;
+    ``failure`` is the client's exception type (the connectors' ``ConnectorError``)."""
+
+    def __init__(
+        self, client: Any, *, timeout: float = 5.0, failure: type[Exception] | None = None
+    ) -> None:
+        self._client = client
+        self._timeout = timeout
+        self._failure = failure
+
+    async def role_of(self, national_id: str, national_code: str) -> str:
+        """See :meth:`RepresentationChecker.role_of`."""
+        try:
+            answer = await asyncio.wait_for(
+                self._client.verify_representative(
+                    national_id, national_code, tracking_code="participation"
+                ),
+                self._timeout,
+            )
+        except TimeoutError:
+            msg = f"the deeds registry did not answer within {self._timeout:g} s; try again"
+            raise IdentityProviderUnavailable(msg) from None
+        except Exception as error:
+            if self._failure is None or not isinstance(error, self._failure):
+                raise
+            if getattr(error, "kind", "") == "refused":
+                raise InvalidInput.field("on_behalf_of.national_id", str(error)) from None
+            msg = f"the deeds registry is unavailable: {error}; try again"
+            raise IdentityProviderUnavailable(msg) from None
+        if not answer.authorized:
+            raise InvalidInput.field(
+                "on_behalf_of",
+                f"the deeds registry does not list you as acting for {national_id}",
+            )
+        return str(answer.role)
+
 
 @dataclass(frozen=True)
 class ParticipationSettings:
@@ -144,6 +199,8 @@ class ParticipationSettings:
     minimum_days: Mapping[str, int] = field(default_factory=dict)
     routing: RoutingTable = DEFAULT_ROUTING
     now: Callable[[], datetime] = _utc_now
+    operator: str = HUB_OPERATOR
+    representation: RepresentationChecker | None = None
 
 
 def aware_now(settings: ParticipationSettings) -> datetime:
@@ -177,6 +234,40 @@ class Participants:
             )
         national_code = await settings.verifier.verify(token)
         return settings.pseudonymise(NationalCode.parse(national_code, field=TOKEN_FIELD).value)
+
+    async def representing(
+        self, identity_token: str, national_id: str, kind: LegalPersonKind | str
+    ) -> tuple[str, LegalPersonRef]:
+        """The pseudonym of the token's holder and the legal person they represent, once
+        the deeds registry confirms they act for it (003: NGOs and companies take part
+        through their representative)."""
+        legal = LegalPersonRef.checked(national_id, kind)
+        settings = self._settings()
+        if settings.representation is None:
+            raise TransitionRefused(
+                "this hub cannot confirm representatives (no deeds registry is configured)",
+                field="on_behalf_of",
+            )
+        national_code = await self._national_code_of(identity_token)
+        await settings.representation.role_of(legal.national_id, national_code)
+        assert settings.pseudonymise is not None  # _national_code_of checked the settings
+        return settings.pseudonymise(national_code), legal
+
+    async def _national_code_of(self, identity_token: str) -> str:
+        settings = self._settings()
+        if settings.verifier is None or settings.pseudonymise is None:
+            raise TransitionRefused(
+                "participation is not configured on this hub (no identity verifier or"
+                " pseudonym key): ask its operator",
+                field=TOKEN_FIELD,
+            )
+        token = identity_token.strip() if isinstance(identity_token, str) else ""
+        if not token:
+            raise InvalidInput.field(
+                TOKEN_FIELD, "identity token is required: sign in through the national window"
+            )
+        national_code = await settings.verifier.verify(token)
+        return NationalCode.parse(national_code, field=TOKEN_FIELD).value
 
     async def optional_pseudonym_of(self, identity_token: str) -> str:
         """As :meth:`pseudonym_of`, or "" when no token is given (an anonymous petition)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 __all__ = [
     "AddressAnswer",
@@ -103,12 +103,37 @@ class PersonInquiryAnswer(Protocol):
     def inquired_at(self) -> datetime: ...
 
 
+class InquiryVerificationAnswer(Protocol):
+    """A registry's word on an inquiry tracking code it may have issued (no content)."""
+
+    @property
+    def authentic(self) -> bool: ...
+
+    @property
+    def issued_at(self) -> datetime | None: ...
+
+    @property
+    def agency(self) -> str: ...
+
+    @property
+    def inquiry_kind(self) -> str: ...
+
+
 class CivilRegistry(Closable, Protocol):
-    """Natural persons by national code and Jalali birth date ("1370/05/12")."""
+    """Natural persons by national code and Jalali birth date ("1370/05/12"), or by the
+    birth certificate's serial and series; verification of its inquiry codes."""
 
     async def inquire_person(
         self, national_code: str, birth_date_jalali: str, *, tracking_code: str
     ) -> PersonInquiryAnswer: ...
+
+    async def inquire_birth_certificate(
+        self, national_code: str, serial: str, series: str, *, tracking_code: str
+    ) -> PersonInquiryAnswer: ...
+
+    async def verify_inquiry(
+        self, inquiry_tracking_code: str, *, tracking_code: str
+    ) -> InquiryVerificationAnswer: ...
 
 
 # --- deeds registry (ثبت اسناد و املاک) ------------------------------------------------
@@ -133,12 +158,31 @@ class LegalPersonInquiryAnswer(Protocol):
     def inquired_at(self) -> datetime: ...
 
 
+class RepresentativeAnswer(Protocol):
+    @property
+    def authorized(self) -> bool: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def inquiry_tracking_code(self) -> str: ...
+
+
 class DeedsRegistry(Closable, Protocol):
-    """Legal persons by 11-digit national id."""
+    """Legal persons by 11-digit national id; their representatives; its inquiry codes."""
 
     async def inquire_legal_person(
         self, national_id: str, *, tracking_code: str
     ) -> LegalPersonInquiryAnswer: ...
+
+    async def verify_representative(
+        self, national_id: str, national_code: str, *, tracking_code: str
+    ) -> RepresentativeAnswer: ...
+
+    async def verify_inquiry(
+        self, inquiry_tracking_code: str, *, tracking_code: str
+    ) -> InquiryVerificationAnswer: ...
 
 
 # --- postal code (کد پستی) -------------------------------------------------------------
@@ -231,6 +275,8 @@ class Treasury(Closable, Protocol):
         revenue_account: str,
         payer_national_code: str,
         reference: str,
+        channel: Literal["agency_site", "shetab", "pos", "inter_agency"] = "agency_site",
+        payer_account: str = "",
     ) -> PaymentAnswer: ...
 
     async def get_payment(self, payment_id: str, *, tracking_code: str) -> PaymentAnswer: ...

@@ -123,6 +123,14 @@ class Store:
         """One aggregate's events, oldest first."""
         yield from self._app.events.get(aggregate_id)
 
+    def notifications(self, *topics: str) -> Iterator[Any]:
+        """Every stored notification of ``topics`` (with its global position ``id``)."""
+        return self._notifications(topics)
+
+    def decode(self, notification: Any) -> Any:
+        """A notification as its domain event."""
+        return self._app.mapper.to_domain_event(notification)
+
     def _notifications(self, topics: Sequence[str]) -> Iterator[Any]:
         start = 1
         while True:

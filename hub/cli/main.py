@@ -48,6 +48,7 @@ async def _serve(settings: Settings) -> int:
         check_auth_settings,
         configure_participation,
         connect_identity_verifier,
+        connect_representation,
         create_server,
         nats_options,
         projection_options,
@@ -67,7 +68,15 @@ async def _serve(settings: Settings) -> int:
         identity = await connect_identity_verifier(settings)
         if identity is not None:  # participants sign in through the national window
             started.push_async_callback(identity[1])
-            configure_participation(hub, settings, identity[0])
+            representation = await connect_representation(settings)
+            if representation is not None:
+                started.push_async_callback(representation[1])
+            configure_participation(
+                hub,
+                settings,
+                identity[0],
+                representation=representation[0] if representation else None,
+            )
         embedded = (
             EmbeddedProjections(settings, projection_options(settings))
             if settings.projections == "embedded"

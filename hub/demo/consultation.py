@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import grpc
@@ -42,6 +43,7 @@ _COMMENTS = (
     ("", "متن پیش‌نویس برای دانشجویان دارای معلولیت تبصره خاصی ندارد."),
     ("ماده ۱۹", "ترتیب اثر دادن به اعتراض نمره در سامانه الکترونیکی باشد."),
 )
+_LEGAL_BASIS = "ماده ۹ حقوق شهروندی در نظام اداری (تصویب‌نامه ۱۱۲۷۱۲۸ شورای عالی اداری)"
 _ACCEPT = (
     "در نسخه نهایی اعمال شد.",
     "با اصلاح جزئی پذیرفته شد و در ماده مربوط درج شد.",
@@ -82,6 +84,7 @@ async def run_consultation_demo(
     participants: int = 36,
     seed: int = 1405,
     clock: ManualClock | None = None,
+    before_close: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Run one consultation through gRPC on ``channel`` and print what a citizen and an
     auditor would see; ``clock`` must be the hub's participation clock to reach the end."""
@@ -151,6 +154,8 @@ async def run_consultation_demo(
     if clock is None:
         _say("the call stays open until its close date; run the hub on a demo clock to go on")
         return
+    if before_close is not None:  # e.g. another call, published while this one is open
+        await before_close()
     clock.advance(timedelta(days=31))
     try:
         await stub.SubmitComment(
@@ -168,6 +173,7 @@ async def run_consultation_demo(
                 number=s.number,
                 accepted=accepted,
                 reason=rng.choice(_ACCEPT if accepted else _REJECT),
+                legal_basis=_LEGAL_BASIS,
             ),
             metadata=(_AGENCY,),
         )

@@ -222,6 +222,13 @@ class DemoWorld:
         await self.treasury.settle_payment(payment_id, tracking_code=tracking_code)
 
 
+_CHANNELS = (
+    desk.PAYMENT_CHANNEL_AGENCY_SITE,
+    desk.PAYMENT_CHANNEL_SHETAB,
+    desk.PAYMENT_CHANNEL_POS,
+)
+
+
 def _meta(agency: str) -> tuple[tuple[str, str], ...]:
     return ((AGENCY_HEADER, agency),)
 
@@ -258,6 +265,7 @@ async def prepare_case(
         desk.OpenCaseRequest(
             service_code=service_code,
             applicant_national_code=person.national_code,
+            postal_code=rng.choice(world.places).postal_code,
             channel=rng.choice(["web", "mobile", "counter"]),
             forms=demo_forms(spec, rng),
         ),
@@ -286,7 +294,10 @@ async def prepare_case(
         return cancelled.case
     for kind in spec.required_inquiries:
         request = desk.MakeInquiryRequest(tracking_code=code, kind=kind)
-        if kind == cat.INQUIRY_KIND_CIVIL_REGISTRATION:
+        if kind == cat.INQUIRY_KIND_CIVIL_REGISTRATION and rng.random() < 0.5:
+            request.birth_certificate_serial = person.birth_certificate_serial
+            request.birth_certificate_series = person.birth_certificate_series
+        elif kind == cat.INQUIRY_KIND_CIVIL_REGISTRATION:
             request.birth_date_jalali = person.birth_date_jalali
         elif kind == cat.INQUIRY_KIND_DEEDS_REGISTRY:
             request.legal_person_national_id = rng.choice(world.companies).national_id
@@ -335,7 +346,10 @@ async def pay(
 ) -> desk.Payment:
     """PayFee; the applicant pays at the gateway; the hub records the settlement."""
     md = case.metadata
-    paid = await stub.PayFee(desk.PayFeeRequest(tracking_code=case.code), metadata=md)
+    channel = _CHANNELS[sum(map(ord, case.code)) % len(_CHANNELS)]
+    paid = await stub.PayFee(
+        desk.PayFeeRequest(tracking_code=case.code, channel=channel), metadata=md
+    )
     if paid.payment.status == desk.PAYMENT_STATUS_PENDING:
         await world.pay_at_gateway(paid.payment.payment_id, case.code)
     status = await stub.GetPaymentStatus(

@@ -9,7 +9,7 @@ import signal
 import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from hub.bootstrap import (
     Running,
     build_hub,
     configure_participation,
+    connect_representation,
     create_server,
     projection_options,
     start_http,
@@ -40,8 +41,9 @@ from hub.bootstrap import (
 from hub.config import APP_NAME, Settings
 from hub.demo.anchors import AnchorProcesses
 from hub.demo.consultation import run_consultation_demo
-from hub.demo.exchanges import SimulatorProcesses, demo_forms, run_exchange_demo
+from hub.demo.exchanges import DemoWorld, SimulatorProcesses, demo_forms, run_exchange_demo
 from hub.demo.programme import run_programme_demo
+from hub.demo.regulations import run_bill_call_demo, run_petition_demo, run_registries_demo
 from hub.servicers.auth import AGENCY_HEADER
 from hub.streams.projector import EmbeddedProjections
 from hub.testing import ManualClock
@@ -213,6 +215,7 @@ async def _leave_one_open(
         desk.OpenCaseRequest(
             service_code="13021000202",
             applicant_national_code=str(NationalCode.from_serial("001234567")),
+            postal_code="1316943891",
             channel="counter",
             forms=demo_forms(DEMO_RECORDS["13021000202"], rng),
         ),
@@ -339,8 +342,17 @@ async def _run_anchored_demo(
         }
     )
     hub = build_hub(settings)
-    clock = ManualClock()  # the consultation demo moves the call past its close date
-    configure_participation(hub, settings, TokenlessDevVerifier(), now=clock)
+    # The consultation demo moves the calls past their close dates; it starts on the eve of
+    # Nowruz 1405 (1404-12-29 10:00 Tehran) so a bill call can open on 1405/01/01.
+    clock = ManualClock(datetime(2026, 3, 20, 6, 30, tzinfo=UTC))
+    representation = await connect_representation(settings)
+    configure_participation(
+        hub,
+        settings,
+        TokenlessDevVerifier(),
+        now=clock,
+        representation=representation[0] if representation else None,
+    )
     projections = EmbeddedProjections(settings, projection_options(settings))
     views = projections.start()
     try:
@@ -389,6 +401,7 @@ async def _run_anchored_demo(
                     desk.OpenCaseRequest(
                         service_code="13021000101",
                         applicant_national_code="0012345678",
+                        postal_code="1316943891",
                         channel="web",
                     ),
                     metadata=_meta("MOJ"),
@@ -412,6 +425,13 @@ async def _run_anchored_demo(
             )
             _print_cases(done)
             await _leave_one_open(stub, rng)
+            world = await DemoWorld.connect(simulators.targets)
+            try:
+                await run_registries_demo(
+                    channel, world, "13021000101", DEMO_RECORDS["13021000101"]
+                )
+            finally:
+                await world.close()
             await asyncio.to_thread(projections.wait, hub.recorder.max_notification_id() or 0)
             await _print_monitoring(
                 monitoring_pb2_grpc.MonitoringServiceStub(channel), done[0].tracking_code
@@ -440,7 +460,13 @@ async def _run_anchored_demo(
                 )
             delivered = next(c for c in done if c.status == desk.CASE_STATUS_DELIVERED)
             await run_programme_demo(channel, delivered_code=delivered.tracking_code)
-            await run_consultation_demo(channel, clock=clock)
+            await run_consultation_demo(
+                channel,
+                clock=clock,
+                # while the clock stands before 1405/01/01
+                before_close=lambda: run_bill_call_demo(channel),
+            )
+            await run_petition_demo(channel, clock)
         await running.flush_refusals()  # the refused read's summary, inside the checkpoint
         if running.audit_log is not None:  # a signed tree head over everything the demo did
             await asyncio.to_thread(Checkpointer(running.audit_log, hub.signer).sign)
@@ -457,6 +483,8 @@ async def _run_anchored_demo(
             )
     finally:
         await running.stop()
+        if representation is not None:
+            await representation[1]()
         projections.close()
         hub.close()
     return 0 if ok else 1

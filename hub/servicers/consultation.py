@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from datetime import datetime
 
 import grpc
@@ -16,18 +18,21 @@ from aggregates.consultation import (
     DraftKind,
     Gender,
     KeyConcern,
+    LegalPersonKind,
+    LegalPersonRef,
     ParticipationType,
     Suggestion,
+    VersionNote,
     VoteChoice,
 )
-from aggregates.errors import InvalidInput, Violation
-from hub.application.consultations import ConsultationView
+from aggregates.errors import DomainError, InvalidInput, Violation
+from hub.application.consultations import ConsultationView, PolicyView
 from hub.application.hub import TabadolHub
 from hub.ledger.executor import Executor
 from hub.servicers.auth import current_agency
 from hub.servicers.convert import enum_from_proto, enum_to_proto, jalali, timestamp
 from hub.servicers.edge import Edge
-from hub.servicers.errors import domain_errors_as_status
+from hub.servicers.errors import domain_errors_as_status, status_for
 from projections.citizen_score import ScoreRow
 from projections.consultation_report import ConsultationReport, SuggestionOutcome
 from projections.participation_table import TableRow, table_markdown
@@ -94,6 +99,29 @@ def _maybe_timestamp(moment: datetime | None) -> Timestamp | None:
     return None if moment is None else timestamp(moment)
 
 
+_LEGAL_KINDS = {
+    pb.LEGAL_PERSON_KIND_NGO: LegalPersonKind.NGO,
+    pb.LEGAL_PERSON_KIND_COMPANY: LegalPersonKind.COMPANY,
+    pb.LEGAL_PERSON_KIND_OTHER: LegalPersonKind.OTHER,
+}
+_LEGAL_NUMBERS = {kind: number for number, kind in _LEGAL_KINDS.items()}
+FOLLOW_POLL_SECONDS = 0.5
+"""How often FollowDecisions looks for new decisions once it has sent the backlog."""
+
+
+def _on_behalf_of(legal: LegalPersonRef | None) -> pb.OnBehalfOf | None:
+    if legal is None:
+        return None
+    return pb.OnBehalfOf(national_id=legal.national_id, kind=_LEGAL_NUMBERS[legal.kind])
+
+
+def _legal_kind(message: pb.OnBehalfOf) -> LegalPersonKind:
+    kind = _LEGAL_KINDS.get(message.kind)
+    if kind is None:
+        raise InvalidInput.field("on_behalf_of.kind", "must be set: ngo, company or other")
+    return kind
+
+
 def _suggestion(s: Suggestion) -> pb.Suggestion:
     return pb.Suggestion(
         number=s.number,
@@ -103,7 +131,32 @@ def _suggestion(s: Suggestion) -> pb.Suggestion:
         reason=s.reason,
         at=timestamp(s.at),
         at_jalali=jalali(s.at),
+        legal_basis=s.legal_basis,
+        draft_version=s.draft_version,
+        on_behalf_of=_on_behalf_of(s.on_behalf_of),
     )
+
+
+def _version(v: VersionNote) -> pb.DraftVersion:
+    return pb.DraftVersion(
+        version=v.version,
+        document=_document(v.document),
+        changes=[pb.KeyConcern(fa=c.fa, en=c.en) for c in v.changes],
+        published_at=timestamp(v.at),
+        published_at_jalali=jalali(v.at),
+    )
+
+
+def policy_to_proto(view: PolicyView) -> pb.Policy:
+    policy = pb.Policy(
+        parents=dict(view.policies.parents),
+        minimum_days=dict(view.policies.minimum_days),
+        version=view.version,
+        changed_by=view.changed_by,
+    )
+    if view.changed_at is not None:
+        policy.changed_at.CopyFrom(timestamp(view.changed_at))
+    return policy
 
 
 def consultation_to_proto(view: ConsultationView) -> pb.Consultation:
@@ -134,6 +187,8 @@ def consultation_to_proto(view: ConsultationView) -> pb.Consultation:
         final_version=_document(view.final_version),
         finalised_at=_maybe_timestamp(view.finalised_at),
         finalised_at_jalali=jalali(view.finalised_at) if view.finalised_at else "",
+        draft_version=view.draft_version,
+        versions=[_version(v) for v in view.revisions],
     )
 
 
@@ -163,6 +218,16 @@ def _report_suggestion(s: SuggestionOutcome) -> pb.Suggestion:
         article=s.article,
         outcome=_REPORT_OUTCOMES[s.outcome],
         reason=s.reason,
+        legal_basis=s.legal_basis,
+        draft_version=s.draft_version,
+        on_behalf_of=(
+            pb.OnBehalfOf(
+                national_id=s.on_behalf_of["national_id"],
+                kind=_LEGAL_NUMBERS[LegalPersonKind(s.on_behalf_of["kind"])],
+            )
+            if s.on_behalf_of
+            else None
+        ),
     )
 
 
@@ -187,6 +252,18 @@ def report_to_proto(report: ConsultationReport) -> pb.ConsultationReport:
         pending=outcomes["pending"],
         json=report.to_json(),
         markdown=report.to_markdown(),
+        versions=[
+            pb.DraftVersion(
+                version=v.version,
+                document=_document(v.document),
+                changes=[pb.KeyConcern(fa=c.fa, en=c.en) for c in v.changes],
+                published_at=_maybe_timestamp(v.published_at),
+                published_at_jalali=jalali(v.published_at) if v.published_at else "",
+                comments=v.comments,
+            )
+            for v in report.versions
+        ],
+        participants_by_person_kind=report.by_person_kind,
     )
 
 
@@ -199,6 +276,7 @@ def _score(row: ScoreRow) -> pb.CitizenScore:
         accepted_suggestions=row.accepted_suggestions,
         votes=row.votes,
         consultations=row.consultations,
+        display_name=row.display_name,
     )
 
 
@@ -253,7 +331,7 @@ class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
         self, request: pb.SubmitCommentRequest, context: grpc.aio.ServicerContext
     ) -> pb.SubmitCommentResponse:
         demographics = _demographics(request.demographics, request.HasField("demographics"))
-        participant = await self._hub.participants.pseudonym_of(request.identity_token)
+        participant, legal = await self._participant(request)
         receipt = await self._run.write(
             self._hub.consultations.submit_comment,
             request.tracking_code,
@@ -262,6 +340,7 @@ class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
             article=request.article,
             demographics=demographics,
             by=current_agency(),
+            on_behalf_of=legal,
         )
         return pb.SubmitCommentResponse(
             tracking_code=receipt.tracking_code,
@@ -277,7 +356,7 @@ class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
             VoteChoice, pb.VoteChoice, "VOTE_CHOICE_", request.choice, "choice"
         )
         demographics = _demographics(request.demographics, request.HasField("demographics"))
-        participant = await self._hub.participants.pseudonym_of(request.identity_token)
+        participant, legal = await self._participant(request)
         receipt = await self._run.write(
             self._hub.consultations.cast_vote,
             request.tracking_code,
@@ -285,6 +364,7 @@ class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
             choice=choice,
             demographics=demographics,
             by=current_agency(),
+            on_behalf_of=legal,
         )
         return pb.CastVoteResponse(
             tracking_code=receipt.tracking_code, participant=receipt.participant
@@ -300,9 +380,95 @@ class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
             request.number,
             accepted=request.accepted,
             reason=request.reason,
+            legal_basis=request.legal_basis,
             by=current_agency(),
         )
         return pb.DecideSuggestionResponse(consultation=consultation_to_proto(view))
+
+    async def _participant(
+        self, request: pb.SubmitCommentRequest | pb.CastVoteRequest
+    ) -> tuple[str, LegalPersonRef | None]:
+        """The participant's pseudonym, and the legal person they represent once the
+        deeds registry confirmed it (asked off the writer thread)."""
+        if not request.HasField("on_behalf_of"):
+            return await self._hub.participants.pseudonym_of(request.identity_token), None
+        return await self._hub.participants.representing(
+            request.identity_token,
+            request.on_behalf_of.national_id,
+            _legal_kind(request.on_behalf_of),
+        )
+
+    @domain_errors_as_status
+    async def ReviseDraft(  # noqa: N802
+        self, request: pb.ReviseDraftRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReviseDraftResponse:
+        view = await self._run.write(
+            self._hub.consultations.revise_draft,
+            request.tracking_code,
+            document_sha256=request.document.sha256,
+            document_url=request.document.url,
+            changes=[KeyConcern(c.fa, c.en) for c in request.changes],
+            by=current_agency(),
+        )
+        return pb.ReviseDraftResponse(consultation=consultation_to_proto(view))
+
+    @domain_errors_as_status
+    async def SetRankingName(  # noqa: N802
+        self, request: pb.SetRankingNameRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SetRankingNameResponse:
+        pseudonym = await self._hub.participants.pseudonym_of(request.identity_token)
+        participant = await self._run.write(
+            self._hub.consultations.name_in_ranking,
+            pseudonym,
+            request.display_name,
+            by=current_agency(),
+        )
+        return pb.SetRankingNameResponse(participant=participant)
+
+    async def FollowDecisions(  # noqa: N802
+        self, request: pb.FollowDecisionsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.FollowDecisionsResponse]:
+        try:
+            participant = await self._hub.participants.pseudonym_of(request.identity_token)
+        except DomainError as error:
+            await context.abort_with_status(status_for(error))
+        after = request.after_position
+        while not context.cancelled():
+            notices = await self._run.read(
+                self._hub.consultations.decisions_for, participant, after
+            )
+            for n in notices:
+                after = n.position
+                yield pb.FollowDecisionsResponse(
+                    position=n.position,
+                    tracking_code=n.tracking_code,
+                    suggestion_number=n.suggestion_number,
+                    accepted=n.accepted,
+                    reason=n.reason,
+                    legal_basis=n.legal_basis,
+                    decided_at=timestamp(n.decided_at),
+                    decided_at_jalali=jalali(n.decided_at),
+                )
+            await asyncio.sleep(FOLLOW_POLL_SECONDS)
+
+    @domain_errors_as_status
+    async def ConfigurePolicy(  # noqa: N802
+        self, request: pb.ConfigurePolicyRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ConfigurePolicyResponse:
+        view = await self._run.write(
+            self._hub.consultations.configure_policy,
+            parents=dict(request.parents),
+            minimum_days=dict(request.minimum_days),
+            by=current_agency(),
+        )
+        return pb.ConfigurePolicyResponse(policy=policy_to_proto(view))
+
+    @domain_errors_as_status
+    async def GetPolicy(  # noqa: N802
+        self, request: pb.GetPolicyRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetPolicyResponse:
+        view = await self._run.read(self._hub.consultations.policy)
+        return pb.GetPolicyResponse(policy=policy_to_proto(view))
 
     @domain_errors_as_status
     async def RecordKeyConcerns(  # noqa: N802

@@ -11,6 +11,7 @@ from tabadol.catalogue.v1 import catalogue_pb2 as cat
 from tabadol.servicedesk.v1 import servicedesk_pb2 as pb
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
+from aggregates.applicants import ApplicantKind
 from aggregates.errors import InvalidInput, NotFound, Violation
 from aggregates.principals import PrincipalKind
 from aggregates.service_record import DEFAULT_EVALUATION, InquiryKind
@@ -22,6 +23,7 @@ from hub.application.exchanges import (
     ExchangeState,
     InquiryView,
     PaymentView,
+    TransferView,
 )
 from hub.application.hub import TabadolHub
 from hub.ledger.executor import Executor
@@ -47,6 +49,41 @@ from hub.servicers.scope import CaseScope, case_scope
 __all__ = ["ServiceDeskServicer", "case_to_proto", "register"]
 
 _F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
+
+
+_APPLICANT_KINDS = {
+    pb.APPLICANT_KIND_UNSPECIFIED: ApplicantKind.NATURAL,
+    pb.APPLICANT_KIND_NATURAL: ApplicantKind.NATURAL,
+    pb.APPLICANT_KIND_LEGAL: ApplicantKind.LEGAL,
+    pb.APPLICANT_KIND_FOREIGN: ApplicantKind.FOREIGN,
+}
+_PAYMENT_CHANNELS = {
+    pb.PAYMENT_CHANNEL_UNSPECIFIED: "agency_site",
+    pb.PAYMENT_CHANNEL_AGENCY_SITE: "agency_site",
+    pb.PAYMENT_CHANNEL_SHETAB: "shetab",
+    pb.PAYMENT_CHANNEL_POS: "pos",
+}
+_CHANNEL_NUMBERS = {name: number for number, name in _PAYMENT_CHANNELS.items() if number}
+
+
+def transfer_to_proto(view: TransferView) -> pb.AgencyPayment:
+    payment = pb.AgencyPayment(
+        tracking_code=view.tracking_code,
+        payer_agency=view.payer_agency,
+        payer_account=view.payer_account,
+        payee_agency=view.payee_agency,
+        payee_account=view.payee_account,
+        amount_rials=view.amount_rials,
+        purpose=view.purpose,
+        status=enum_to_proto(pb.PaymentStatus, "PAYMENT_STATUS_", view.status),
+        payment_id=view.payment_id,
+        settlement_reference=view.settlement_reference,
+        failure_reason=view.failure_reason,
+    )
+    if view.settled_at is not None:
+        payment.settled_at.CopyFrom(timestamp(view.settled_at))
+        payment.settled_at_jalali = jalali(view.settled_at)
+    return payment
 
 
 def _inquiry_kind_to_proto(kind: InquiryKind) -> int:
@@ -80,6 +117,7 @@ def payment_to_proto(view: PaymentView, *, persian_digits: bool = False) -> pb.P
         payment_id=view.payment_id,
         settlement_reference=view.settlement_reference,
         failure_reason=view.failure_reason,
+        channel=_CHANNEL_NUMBERS.get(view.channel, pb.PAYMENT_CHANNEL_UNSPECIFIED),
     )
     if view.settled_at is not None:
         payment.settled_at.CopyFrom(timestamp(view.settled_at))
@@ -113,6 +151,7 @@ def tracking_check_to_proto(
         authentic=check.authentic,
         kind=enum_to_proto(pb.TrackingCodeKind, "TRACKING_CODE_KIND_", check.kind),
         issuing_agency=check.issuing_agency,
+        source=check.source,
     )
     if check.inquiry_kind is not None:
         reply.inquiry_kind = _inquiry_kind_to_proto(check.inquiry_kind)
@@ -134,6 +173,10 @@ def case_to_proto(
         status=enum_to_proto(pb.CaseStatus, "CASE_STATUS_", view.status),
         stage=stage_to_proto(view.stage),
         channel=view.channel,
+        postal_code=view.postal_code,
+        applicant_kind=enum_to_proto(pb.ApplicantKind, "APPLICANT_KIND_", view.applicant_kind),
+        legal_person_national_id=view.legal_person_national_id,
+        representative_role=view.representative_role,
         timeline=[
             pb.TimelineEntry(
                 kind=e.kind,
@@ -251,6 +294,10 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
             channel=request.channel,
             by=current_agency(),
             forms=_forms_from_proto(request.forms),
+            postal_code=request.postal_code,
+            applicant_kind=_APPLICANT_KINDS[request.applicant_kind],
+            legal_person_national_id=request.legal_person_national_id,
+            foreign_national_id=request.foreign_national_id,
         )
         return pb.OpenCaseResponse(case=case_to_proto(view))
 
@@ -402,6 +449,8 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
             birth_date_jalali=request.birth_date_jalali,
             legal_person_national_id=request.legal_person_national_id,
             postal_code=request.postal_code,
+            birth_certificate_serial=request.birth_certificate_serial,
+            birth_certificate_series=request.birth_certificate_series,
             by=current_agency(),
         )
         return pb.MakeInquiryResponse(
@@ -413,7 +462,11 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
         self, request: pb.PayFeeRequest, context: grpc.aio.ServicerContext
     ) -> pb.PayFeeResponse:
         exchanges = await self._connected(context)
-        details = await exchanges.pay_fee(request.tracking_code, by=current_agency())
+        details = await exchanges.pay_fee(
+            request.tracking_code,
+            by=current_agency(),
+            channel=_PAYMENT_CHANNELS.get(request.channel, "agency_site"),
+        )
         reply = pb.PayFeeResponse(case=details_to_proto(details))
         if details.exchanges.payment is not None:
             reply.payment.CopyFrom(payment_to_proto(details.exchanges.payment))
@@ -449,6 +502,49 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
     async def VerifyTrackingCode(  # noqa: N802
         self, request: pb.VerifyTrackingCodeRequest, context: grpc.aio.ServicerContext
     ) -> pb.VerifyTrackingCodeResponse:
-        check = await self._run.read(self._hub.cases.verify_tracking_code, request.tracking_code)
+        if request.ask_registry:
+            exchanges = await self._connected(context)
+            check = await exchanges.verify_tracking_code(
+                request.tracking_code, ask_registry=True, by=current_agency()
+            )
+        else:
+            check = await self._run.read(
+                self._hub.cases.verify_tracking_code, request.tracking_code
+            )
         persian = request.digits == pb.DIGITS_PERSIAN
         return tracking_check_to_proto(check, persian_digits=persian)
+
+    @domain_errors_as_status
+    async def ConfirmRepresentative(  # noqa: N802
+        self, request: pb.ConfirmRepresentativeRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ConfirmRepresentativeResponse:
+        exchanges = await self._connected(context)
+        details = await exchanges.confirm_representative(request.tracking_code, by=current_agency())
+        return pb.ConfirmRepresentativeResponse(
+            case=details_to_proto(details),
+            role=details.case.representative_role,
+            inquiry_tracking_code=details.case.representative_inquiry_code,
+        )
+
+    @domain_errors_as_status
+    async def PayAgency(  # noqa: N802
+        self, request: pb.PayAgencyRequest, context: grpc.aio.ServicerContext
+    ) -> pb.PayAgencyResponse:
+        exchanges = await self._connected(context)
+        view = await exchanges.pay_agency(
+            payee_agency=request.payee_agency,
+            payer_account=request.payer_account,
+            payee_account=request.payee_account,
+            amount_rials=request.amount_rials,
+            purpose=request.purpose,
+            by=current_agency(),
+        )
+        return pb.PayAgencyResponse(payment=transfer_to_proto(view))
+
+    @domain_errors_as_status
+    async def GetAgencyPayment(  # noqa: N802
+        self, request: pb.GetAgencyPaymentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetAgencyPaymentResponse:
+        exchanges = await self._connected(context)
+        view = await exchanges.agency_payment(request.tracking_code, by=current_agency())
+        return pb.GetAgencyPaymentResponse(payment=transfer_to_proto(view))

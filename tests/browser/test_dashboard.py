@@ -190,6 +190,7 @@ def _open_case(target: str) -> str:
             desk.OpenCaseRequest(
                 service_code="13021000101",
                 applicant_national_code=str(NationalCode.from_serial("007654321")),
+                postal_code="1316943891",
                 channel="web",
             ),
             metadata=((AGENCY_HEADER, "MOJ"),),

@@ -84,6 +84,7 @@ async def test_kill_9_under_load_loses_no_acknowledged_event(tmp_path: Path) -> 
                         desk.OpenCaseRequest(
                             service_code=SERVICE_CODE,
                             applicant_national_code=applicant(serial),
+                            postal_code="1316943891",
                             channel="web",
                         ),
                         metadata=MD,

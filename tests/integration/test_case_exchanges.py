@@ -243,7 +243,10 @@ async def register(live: ExchangeHub, **changes: Any) -> None:
 async def open_case(live: ExchangeHub, national_code: str = APPLICANT.national_code) -> str:
     reply = await live.desk.OpenCase(
         desk.OpenCaseRequest(
-            service_code=SERVICE_CODE, applicant_national_code=national_code, channel="web"
+            service_code=SERVICE_CODE,
+            applicant_national_code=national_code,
+            postal_code="1316943891",
+            channel="web",
         ),
         metadata=MD,
     )

@@ -126,7 +126,7 @@ def test_a_bundle_is_complete_up_to_its_checkpoint(store: Store) -> None:
 
 def _open(store: Store) -> str:
     return store.hub.cases.open_case(
-        "13021000101", applicant(53), channel="web", by="MOJ"
+        "13021000101", applicant(53), channel="web", postal_code="1316943891", by="MOJ"
     ).tracking_code
 
 

@@ -53,7 +53,7 @@ def hub(store_url: str, signer: Signer) -> Iterator[TabadolHub]:
 def open_cases(hub: TabadolHub, n: int) -> list[str]:
     return [
         hub.cases.open_case(
-            SERVICE_CODE, applicant(100 + i), channel="web", by=AGENCY
+            SERVICE_CODE, applicant(100 + i), channel="web", postal_code="1316943891", by=AGENCY
         ).tracking_code
         for i in range(n)
     ]

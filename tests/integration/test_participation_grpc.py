@@ -132,7 +132,7 @@ async def new_call(
     kind: int = pb.DRAFT_KIND_BY_LAW,
     md: Any = MSRT,
     opens_in: int = 0,
-    days: int = 30,
+    days: int = 31,
     publish: bool = True,
 ) -> str:
     asked = await live.calls.RequestConsultation(
@@ -145,7 +145,7 @@ async def new_call(
     return code
 
 
-def draft(live: Live, code: str, *, opens_in: int = 0, days: int = 30, **changes: Any) -> Any:
+def draft(live: Live, code: str, *, opens_in: int = 0, days: int = 31, **changes: Any) -> Any:
     now = live.clock()
     request = pb.PublishDraftRequest(
         tracking_code=code,
@@ -234,7 +234,7 @@ async def test_a_survey_runs_from_call_to_final_version_and_its_report_adds_up(
         40,
         len(authors),
     )
-    assert got.closes_at_jalali == jalali_day(START, 30).replace("/", "-") + " 00:00:00"
+    assert got.closes_at_jalali == jalali_day(START, 31).replace("/", "-") + " 00:00:00"
 
     live.clock.advance(timedelta(days=31))
     decisions: list[bool] = []
@@ -246,6 +246,7 @@ async def test_a_survey_runs_from_call_to_final_version_and_its_report_adds_up(
                 number=number,
                 accepted=decisions[-1],
                 reason=f"دلیل مستند {number}",
+                legal_basis="ماده ۹ تصویب‌نامه ۱۱۲۷۱۲۸ شورای عالی اداری",
             ),
             metadata=MSRT,
         )
@@ -305,7 +306,7 @@ async def test_a_survey_runs_from_call_to_final_version_and_its_report_adds_up(
     mine = [i for i, who in enumerate(authors) if who == issued.participant]
     assert (stated.participant, stated.comments) == (issued.participant, len(mine))
     assert stated.accepted_suggestions == sum(decisions[i] for i in mine)
-    assert stated.consultation == code and stated.closed_on_jalali == jalali_day(START, 30).replace(
+    assert stated.consultation == code and stated.closed_on_jalali == jalali_day(START, 31).replace(
         "/", "-"
     )
     altered = issued.certificate.replace(b'"comments":', b'"comments": ')
@@ -462,7 +463,9 @@ async def test_minimum_periods_by_kind_and_agency_policy(live: Live) -> None:
     bill = await new_call(live, md=IPO, kind=pb.DRAFT_KIND_BILL, publish=False)
     with pytest.raises(grpc.aio.AioRpcError) as short:
         await live.calls.PublishDraft(draft(live, bill, days=29), metadata=IPO)
-    assert "a bill call must stay open at least 30 days" in (short.value.details() or "")
+    assert "a bill call must stay open at least one Jalali calendar month" in (
+        short.value.details() or ""
+    )
     msrt = await new_call(live, publish=False)
     with pytest.raises(grpc.aio.AioRpcError) as policy:
         await live.calls.PublishDraft(draft(live, msrt, days=20), metadata=MSRT)
@@ -565,7 +568,7 @@ async def scene(live: Live) -> Scene:
     return Scene(survey, vote, closed, requested, petition.petition.tracking_code, alice, stranger)
 
 
-CLOSED_ON = jalali_day(START, 30).replace("/", "-")
+CLOSED_ON = jalali_day(START, 31).replace("/", "-")
 UNKNOWN_CALL = str(TrackingCode.new(TrackingKind.CONSULTATION, bytes(8)))
 UNKNOWN_PETITION = str(TrackingCode.new(TrackingKind.PETITION, bytes(8)))
 
@@ -790,7 +793,9 @@ BAD_CALLS: dict[str, tuple[_Call, grpc.StatusCode, str, str]] = {
     ),
     "deciding while open": (
         lambda live, s: live.calls.DecideSuggestion(
-            pb.DecideSuggestionRequest(tracking_code=s.survey, number=1, reason="r"),
+            pb.DecideSuggestionRequest(
+                tracking_code=s.survey, number=1, reason="r", legal_basis="b"
+            ),
             metadata=MSRT,
         ),
         grpc.StatusCode.FAILED_PRECONDITION,
@@ -799,7 +804,9 @@ BAD_CALLS: dict[str, tuple[_Call, grpc.StatusCode, str, str]] = {
     ),
     "deciding an unknown suggestion": (
         lambda live, s: live.calls.DecideSuggestion(
-            pb.DecideSuggestionRequest(tracking_code=s.closed, number=9, reason="r"),
+            pb.DecideSuggestionRequest(
+                tracking_code=s.closed, number=9, reason="r", legal_basis="b"
+            ),
             metadata=MSRT,
         ),
         grpc.StatusCode.NOT_FOUND,
@@ -808,7 +815,9 @@ BAD_CALLS: dict[str, tuple[_Call, grpc.StatusCode, str, str]] = {
     ),
     "deciding without a reason": (
         lambda live, s: live.calls.DecideSuggestion(
-            pb.DecideSuggestionRequest(tracking_code=s.closed, number=1, accepted=True),
+            pb.DecideSuggestionRequest(
+                tracking_code=s.closed, number=1, accepted=True, legal_basis="b"
+            ),
             metadata=MSRT,
         ),
         grpc.StatusCode.INVALID_ARGUMENT,
@@ -817,7 +826,10 @@ BAD_CALLS: dict[str, tuple[_Call, grpc.StatusCode, str, str]] = {
     ),
     "another agency decides": (
         lambda live, s: live.calls.DecideSuggestion(
-            pb.DecideSuggestionRequest(tracking_code=s.closed, number=1, reason="r"), metadata=IPO
+            pb.DecideSuggestionRequest(
+                tracking_code=s.closed, number=1, reason="r", legal_basis="b"
+            ),
+            metadata=IPO,
         ),
         grpc.StatusCode.PERMISSION_DENIED,
         "",

@@ -280,7 +280,11 @@ async def test_open_case_checks_the_e_forms(api: Api) -> None:
     code, fields, _ = await refused(
         api.desk.OpenCase(
             desk.OpenCaseRequest(
-                service_code=FORMS, applicant_national_code=applicant(), channel="web", forms=[bad]
+                service_code=FORMS,
+                applicant_national_code=applicant(),
+                channel="web",
+                postal_code="1316943891",
+                forms=[bad],
             ),
             metadata=MIMT,
         )
@@ -295,6 +299,7 @@ async def test_open_case_checks_the_e_forms(api: Api) -> None:
             desk.OpenCaseRequest(
                 service_code=FORMS,
                 applicant_national_code=applicant(),
+                postal_code="1316943891",
                 channel="web",
                 forms=[desk.FormData(document="اظهارنامه مالیاتی", json="{nope")],
             ),
@@ -308,7 +313,11 @@ async def test_open_case_checks_the_e_forms(api: Api) -> None:
     )
     opened = await api.desk.OpenCase(
         desk.OpenCaseRequest(
-            service_code=FORMS, applicant_national_code=applicant(), channel="web", forms=[good]
+            service_code=FORMS,
+            applicant_national_code=applicant(),
+            channel="web",
+            postal_code="1316943891",
+            forms=[good],
         ),
         metadata=MIMT,
     )
@@ -321,7 +330,10 @@ async def deliver(
     """A case of a record without inquiries or fee, through its three stages."""
     opened = await api.desk.OpenCase(
         desk.OpenCaseRequest(
-            service_code=service, applicant_national_code=applicant(), channel="web"
+            service_code=service,
+            applicant_national_code=applicant(),
+            postal_code="1316943891",
+            channel="web",
         ),
         metadata=meta,
     )

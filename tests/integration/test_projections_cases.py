@@ -90,7 +90,7 @@ class CaseFactory:
         agency, *stages = SERVICES[service_code]
         hub, code = self.hub, ""
         code = hub.cases.open_case(
-            service_code, national_code, channel="web", by=agency
+            service_code, national_code, channel="web", postal_code="1316943891", by=agency
         ).tracking_code
         self.exchanges.record_identity(
             code, active=True, national_code=national_code, level=2, by=agency

@@ -105,6 +105,9 @@ class Case:
             fee=None,
             evaluation=DEFAULT_EVALUATION.to_dict(),
             forms={},
+            applicant_kind="natural",
+            legal_person_national_id="",
+            applicant_postal_code="1316943891",
         )
         return self
 

@@ -46,7 +46,10 @@ async def open_case(live: LiveHub) -> str:
     _, desk_stub = stubs(live)
     reply = await desk_stub.OpenCase(
         desk.OpenCaseRequest(
-            service_code=SERVICE_CODE, applicant_national_code=applicant(), channel="web"
+            service_code=SERVICE_CODE,
+            applicant_national_code=applicant(),
+            postal_code="1316943891",
+            channel="web",
         ),
         metadata=MD,
     )
@@ -199,7 +202,10 @@ BAD_CALLS: dict[str, tuple[Callable[[Any, Any, str], Awaitable[Any]], grpc.Statu
     "national code check digit": (
         lambda c, d, code: d.OpenCase(
             desk.OpenCaseRequest(
-                service_code=SERVICE_CODE, applicant_national_code="0012345678", channel="web"
+                service_code=SERVICE_CODE,
+                applicant_national_code="0012345678",
+                postal_code="1316943891",
+                channel="web",
             ),
             metadata=MD,
         ),
@@ -209,7 +215,10 @@ BAD_CALLS: dict[str, tuple[Callable[[Any, Any, str], Awaitable[Any]], grpc.Statu
     "unknown service": (
         lambda c, d, code: d.OpenCase(
             desk.OpenCaseRequest(
-                service_code="99999999", applicant_national_code=applicant(), channel="web"
+                service_code="99999999",
+                applicant_national_code=applicant(),
+                postal_code="1316943891",
+                channel="web",
             ),
             metadata=MD,
         ),

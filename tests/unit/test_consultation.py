@@ -39,6 +39,7 @@ CLOSES = tehran_midnight(parse_jalali_date("1405/02/15", "x"))
 AFTER = CLOSES + timedelta(days=1)
 ALICE, BOB, CAROL = "a" * 32, "b" * 32, "c" * 32
 SHA = "ab" * 32
+BASIS = "ماده ۹ تصویب‌نامه ۱۱۲۷۱۲۸ شورای عالی اداری (حقوق شهروندی)"
 URL = "https://www.msrt.ir/drafts/1405/bylaw.pdf"
 
 
@@ -162,26 +163,58 @@ def test_a_loosely_typed_digest_and_persian_digits_are_accepted() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "days"),
+    ("kind", "rule", "earliest"),
     [
-        (DraftKind.REGULATION, 14),
-        (DraftKind.CIRCULAR, 14),
-        (DraftKind.BY_LAW, 14),
-        (DraftKind.BILL, 30),
-        (DraftKind.BOARD_RESOLUTION, 14),
+        (DraftKind.REGULATION, "two weeks", "1405/02/15"),
+        (DraftKind.CIRCULAR, "two weeks", "1405/02/15"),
+        (DraftKind.BY_LAW, "two weeks", "1405/02/15"),
+        (DraftKind.BILL, "one Jalali calendar month", "1405/03/01"),  # Ordibehesht: 31 days
+        (DraftKind.BOARD_RESOLUTION, "two weeks", "1405/02/15"),
     ],
 )
-def test_each_kind_has_its_minimum_period(kind: DraftKind, days: int) -> None:
-    assert kind.minimum_days == days
+def test_each_kind_has_its_calendar_minimum(kind: DraftKind, rule: str, earliest: str) -> None:
+    day_before = parse_jalali_date(earliest, "x") - timedelta(days=1)
+    j = jdatetime.date.fromgregorian(date=day_before)
     short = request(kind=kind)
     with pytest.raises(InvalidInput) as info:
-        short.publish_draft(**draft_args(closes_on=days_after_opening(days - 1)))
+        short.publish_draft(**draft_args(closes_on=f"{j.year}/{j.month}/{j.day}"))
     assert fields_of(info) == ["closes_on"]
-    assert f"at least {days} days" in str(info.value)
-    assert f"is {days - 1} days" in str(info.value)
+    assert f"at least {rule}" in str(info.value)
+    assert f"closes on {earliest.replace('/', '-')} at the earliest" in str(info.value)
     long_enough = request(kind=kind)
-    long_enough.publish_draft(**draft_args(closes_on=days_after_opening(days)))
-    assert long_enough.minimum_days == days
+    long_enough.publish_draft(**draft_args(closes_on=earliest))
+    assert long_enough.minimum_days == (parse_jalali_date(earliest, "x") - OPENS_DAY).days
+
+
+OPENS_DAY = parse_jalali_date("1405/02/01", "x")
+
+
+def test_a_bill_opened_on_nowruz_runs_to_the_first_of_ordibehesht() -> None:
+    """1405/01/01 + one Jalali month = 1405/02/01 (31 days: Farvardin has 31)."""
+    nowruz = datetime(2026, 3, 20, 21, 0, tzinfo=UTC)  # 1405-01-01 00:30 Tehran
+    bill = request(kind=DraftKind.BILL)
+    with pytest.raises(InvalidInput, match="closes on 1405-02-01 at the earliest"):
+        bill.publish_draft(**draft_args(opens_on="1405/01/01", closes_on="1405/01/31", now=nowruz))
+    bill.publish_draft(**draft_args(opens_on="1405/01/01", closes_on="1405/02/01", now=nowruz))
+    assert bill.period is not None and bill.minimum_days == 31
+    assert bill.period.closes == tehran_midnight(parse_jalali_date("1405/02/01", "x"))
+
+
+def test_a_month_after_the_31st_ends_on_the_last_day_of_a_shorter_month() -> None:
+    autumn = tehran_midnight(parse_jalali_date("1405/06/31", "x")) - timedelta(hours=1)
+    bill = request(kind=DraftKind.BILL)
+    with pytest.raises(InvalidInput, match="closes on 1405-07-30 at the earliest"):
+        bill.publish_draft(**draft_args(opens_on="1405/06/31", closes_on="1405/07/29", now=autumn))
+    bill.publish_draft(**draft_args(opens_on="1405/06/31", closes_on="1405/07/30", now=autumn))
+
+
+def test_a_call_stays_open_at_most_three_jalali_months() -> None:
+    with pytest.raises(InvalidInput, match="at most 3 Jalali months") as info:
+        request().publish_draft(**draft_args(closes_on="1405/05/02"))
+    assert "closes on 1405-05-01 at the latest" in str(info.value)
+    call = request()
+    call.publish_draft(**draft_args(closes_on="1405/05/01"))
+    assert call.period is not None
 
 
 def days_after_opening(days: int) -> str:
@@ -202,7 +235,7 @@ def test_an_agency_policy_can_raise_the_minimum() -> None:
 
 def test_a_policy_below_the_kind_minimum_changes_nothing() -> None:
     call = request(kind=DraftKind.BILL)
-    with pytest.raises(InvalidInput, match="a bill call must stay open at least 30 days"):
+    with pytest.raises(InvalidInput, match="a bill call must stay open at least one Jalali"):
         call.publish_draft(**draft_args(minimum_days=7))
 
 
@@ -226,6 +259,7 @@ def test_a_policy_below_the_kind_minimum_changes_nothing() -> None:
         ({"closes_on": "next week"}, "closes_on"),
         ({"opens_on": "1405/01/31", "closes_on": "1405/02/20"}, "opens_on"),  # yesterday
         ({"closes_on": "1406/03/01"}, "closes_on"),  # longer than a year
+        ({"closes_on": "1405/05/02"}, "closes_on"),  # longer than three months
         ({"minimum_days": -1}, "minimum_days"),
         ({"by": ""}, "by"),
     ],
@@ -440,26 +474,36 @@ def test_the_latest_consented_demographics_stand() -> None:
 def test_suggestions_are_decided_once_with_a_reason_after_close() -> None:
     call = commented(ALICE, BOB)
     with pytest.raises(TransitionRefused, match="before the call closes on 1405-02-15"):
-        call.decide_suggestion(1, accepted=True, reason="خوب", now=NOW, by="MSRT")
-    call.decide_suggestion(1, accepted=True, reason=" اعمال شد ", now=AFTER, by="MSRT")
-    call.decide_suggestion(2, accepted=False, reason="مغایر قانون", now=AFTER, by="MSRT")
+        call.decide_suggestion(
+            1, accepted=True, reason="خوب", legal_basis=BASIS, now=NOW, by="MSRT"
+        )
+    call.decide_suggestion(
+        1, accepted=True, reason=" اعمال شد ", legal_basis=BASIS, now=AFTER, by="MSRT"
+    )
+    call.decide_suggestion(
+        2, accepted=False, reason="مغایر قانون", legal_basis=BASIS, now=AFTER, by="MSRT"
+    )
     assert [(s.accepted, s.reason) for s in call.suggestions] == [
         (True, "اعمال شد"),
         (False, "مغایر قانون"),
     ]
     assert call.suggestions[0].decided_at == AFTER
     with pytest.raises(TransitionRefused, match="already accepted: اعمال شد") as info:
-        call.decide_suggestion(1, accepted=False, reason="نه", now=AFTER, by="MSRT")
+        call.decide_suggestion(
+            1, accepted=False, reason="نه", legal_basis=BASIS, now=AFTER, by="MSRT"
+        )
     assert info.value.field == "number"
 
 
 def test_deciding_checks_its_input() -> None:
     call = commented()
     with pytest.raises(NotFound, match="suggestion 2"):
-        call.decide_suggestion(2, accepted=True, reason="x", now=AFTER, by="MSRT")
+        call.decide_suggestion(
+            2, accepted=True, reason="x", legal_basis=BASIS, now=AFTER, by="MSRT"
+        )
     with pytest.raises(InvalidInput) as info:
-        call.decide_suggestion(0, accepted="yes", reason="", now=AFTER, by="")  # type: ignore[arg-type]
-    assert fields_of(info) == ["number", "accepted", "reason", "by"]
+        call.decide_suggestion(0, accepted="yes", reason="", legal_basis=" ", now=AFTER, by="")  # type: ignore[arg-type]
+    assert fields_of(info) == ["number", "accepted", "reason", "legal_basis", "by"]
 
 
 def test_key_concerns_are_recorded_once_in_both_languages() -> None:
@@ -490,11 +534,11 @@ def test_the_final_version_comes_after_every_decision_and_the_key_concerns() -> 
     final = {"document_sha256": "cd" * 32, "document_url": URL + "?v=final", "by": "MSRT"}
     with pytest.raises(TransitionRefused, match="before the call closes"):
         call.publish_final_version(now=NOW, **final)
-    call.decide_suggestion(2, accepted=True, reason="r", now=AFTER, by="MSRT")
+    call.decide_suggestion(2, accepted=True, reason="r", legal_basis=BASIS, now=AFTER, by="MSRT")
     with pytest.raises(TransitionRefused, match=r"2 suggestion\(s\) are not decided yet \(1, 3\)"):
         call.publish_final_version(now=AFTER, **final)
-    call.decide_suggestion(1, accepted=False, reason="r", now=AFTER, by="MSRT")
-    call.decide_suggestion(3, accepted=False, reason="r", now=AFTER, by="MSRT")
+    call.decide_suggestion(1, accepted=False, reason="r", legal_basis=BASIS, now=AFTER, by="MSRT")
+    call.decide_suggestion(3, accepted=False, reason="r", legal_basis=BASIS, now=AFTER, by="MSRT")
     with pytest.raises(TransitionRefused, match="key concerns") as info:
         call.publish_final_version(now=AFTER, **final)
     assert info.value.field == "key_concerns"
@@ -511,7 +555,9 @@ def test_the_final_version_comes_after_every_decision_and_the_key_concerns() -> 
 def test_a_finished_call_is_frozen() -> None:
     call = finished()
     for command in (
-        lambda: call.decide_suggestion(1, accepted=True, reason="r", now=AFTER, by="MSRT"),
+        lambda: call.decide_suggestion(
+            1, accepted=True, reason="r", legal_basis=BASIS, now=AFTER, by="MSRT"
+        ),
         lambda: call.record_key_concerns([KeyConcern("الف", "A")], now=AFTER, by="MSRT"),
         lambda: call.publish_final_version(
             document_sha256=SHA, document_url=URL, now=AFTER, by="MSRT"
@@ -544,7 +590,7 @@ def test_reports_and_certificates_wait_for_the_close() -> None:
 
 def finished() -> Consultation:
     call = commented(ALICE)
-    call.decide_suggestion(1, accepted=True, reason="r", now=AFTER, by="MSRT")
+    call.decide_suggestion(1, accepted=True, reason="r", legal_basis=BASIS, now=AFTER, by="MSRT")
     call.record_key_concerns([KeyConcern("هزینه", "Cost")], now=AFTER, by="MSRT")
     call.publish_final_version(document_sha256=SHA, document_url=URL, now=AFTER, by="MSRT")
     return call
@@ -590,11 +636,23 @@ COMMANDS: list[tuple[str, Callable[[Consultation], Any]]] = [
     ("late comment", lambda c: c.comment(participant=BOB, text="y", now=AFTER, by="M")),
     ("empty comment", lambda c: c.comment(participant=BOB, text="", now=NOW, by="M")),
     ("vote", lambda c: c.vote(participant=ALICE, choice="agree", now=NOW, by="M")),
-    ("accept 1", lambda c: c.decide_suggestion(1, accepted=True, reason="r", now=AFTER, by="M")),
-    ("reject 2", lambda c: c.decide_suggestion(2, accepted=False, reason="r", now=AFTER, by="M")),
+    (
+        "accept 1",
+        lambda c: c.decide_suggestion(
+            1, accepted=True, reason="r", legal_basis=BASIS, now=AFTER, by="M"
+        ),
+    ),
+    (
+        "reject 2",
+        lambda c: c.decide_suggestion(
+            2, accepted=False, reason="r", legal_basis=BASIS, now=AFTER, by="M"
+        ),
+    ),
     (
         "early decision",
-        lambda c: c.decide_suggestion(1, accepted=True, reason="r", now=NOW, by="M"),
+        lambda c: c.decide_suggestion(
+            1, accepted=True, reason="r", legal_basis=BASIS, now=NOW, by="M"
+        ),
     ),
     ("concerns", lambda c: c.record_key_concerns([KeyConcern("ک", "k")], now=AFTER, by="M")),
     (

@@ -55,6 +55,7 @@ from projections.participation_table import ParticipationTable, table_markdown
 NOW = datetime(2026, 4, 21, 6, 30, tzinfo=UTC)  # 1405-02-01 in Tehran
 AFTER = tehran_midnight(parse_jalali_date("1405/02/16", "x"))
 SHA, URL = "ab" * 32, "https://www.msrt.ir/drafts/d.pdf"
+BASIS = "ماده ۹ تصویب‌نامه ۱۱۲۷۱۲۸ شورای عالی اداری"
 
 
 def new_call(
@@ -140,7 +141,12 @@ def test_survey_report_figures_equal_the_generated_participation(
     for number, (_, _, decision) in enumerate(generated, 1):
         if decision is not None:
             call.decide_suggestion(
-                number, accepted=decision, reason=f"دلیل {number}", now=AFTER, by="MSRT"
+                number,
+                accepted=decision,
+                reason=f"دلیل {number}",
+                legal_basis=BASIS,
+                now=AFTER,
+                by="MSRT",
             )
     call.record_key_concerns([KeyConcern("هزینه", "Cost")], now=AFTER, by="MSRT")
     report = replay(ConsultationReports(), call, times=2).report(call.tracking_code)
@@ -197,7 +203,9 @@ def test_the_report_reads_in_both_languages() -> None:
     call.comment(
         participant="1" * 32, text="a | b", now=NOW, by="M", article="ماده ۱", demographics=teen
     )
-    call.decide_suggestion(1, accepted=True, reason="اعمال شد", now=AFTER, by="MSRT")
+    call.decide_suggestion(
+        1, accepted=True, reason="اعمال شد", legal_basis=BASIS, now=AFTER, by="MSRT"
+    )
     call.record_key_concerns([KeyConcern("شفافیت", "Transparency")], now=AFTER, by="MSRT")
     call.publish_final_version(
         document_sha256="cd" * 32, document_url=URL + "?f", now=AFTER, by="MSRT"
@@ -226,7 +234,7 @@ def test_contributions_per_participant() -> None:
     call = new_call()
     for who in ("1" * 32, "2" * 32, "1" * 32):
         call.comment(participant=who, text="نظر", now=NOW, by="M")
-    call.decide_suggestion(3, accepted=True, reason="r", now=AFTER, by="MSRT")
+    call.decide_suggestion(3, accepted=True, reason="r", legal_basis=BASIS, now=AFTER, by="MSRT")
     found = replay(ConsultationReports(), call).contributions(call.tracking_code)
     assert {k: (c.comments, c.accepted_suggestions, c.voted) for k, c in found.items()} == {
         "1" * 32: (2, 1, False),
@@ -283,7 +291,9 @@ def test_scores_follow_the_documented_rule(
             expected[who] += 1
         for number, (who, _, decision) in enumerate(generated, 1):
             if decision is not None:
-                call.decide_suggestion(number, accepted=decision, reason="r", now=AFTER, by="M")
+                call.decide_suggestion(
+                    number, accepted=decision, reason="r", legal_basis=BASIS, now=AFTER, by="M"
+                )
                 expected[who] += 3 if decision else 0
         calls.append(call)
     for voters in votes:

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aggregates.errors import DomainError, InvalidInput, TransitionRefused
-from aggregates.identifiers import NationalCode, Sheba, TrackingCode, TrackingKind
+from aggregates.identifiers import NationalCode, PostalCode, Sheba, TrackingCode, TrackingKind
 from aggregates.service_case import CaseStatus, PaymentStatus, ServiceCase, TimelineEntry
 from aggregates.service_record import (
     Fee,
@@ -35,6 +35,7 @@ from aggregates.service_record import (
 PERMIT = "قانون بودجه ۱۴۰۵، جدول ۱۴"
 FORM = {"type": "object", "properties": {"purpose": {"type": "string"}}}
 APPLICANT = NationalCode.from_serial("001234567")
+POSTAL = PostalCode.parse("1316943891")
 RECEIVE, VERIFY, ISSUE, HAND_OVER = "دریافت درخواست", "بررسی مدارک", "صدور پروانه", "تحویل پروانه"
 
 SPEC = ServiceRecordSpec(
@@ -84,6 +85,7 @@ def open_case(
         "agency": "guilds",
         "channel": "web",
         "by": "clerk-7",
+        "postal_code": POSTAL,
     }
     args.update(changes)
     case = ServiceCase.open(**args)
@@ -177,7 +179,9 @@ def fields_of(info: pytest.ExceptionInfo[Any]) -> list[str]:
 
 def test_open_starts_in_the_request_stage() -> None:
     code = new_code()
-    case = ServiceCase.open(code, "12345678", 3, SPEC, APPLICANT, " guilds ", " Web ", "clerk-7")
+    case = ServiceCase.open(
+        code, "12345678", 3, SPEC, APPLICANT, " guilds ", " Web ", "clerk-7", postal_code=POSTAL
+    )
     assert case.id == ServiceCase.create_id(code.value)
     assert case.tracking_code == code.value
     assert case.service_code == "12345678"
@@ -515,7 +519,9 @@ def test_a_too_long_comment_is_refused() -> None:
 
 
 def full_journey() -> ServiceCase:
-    case = ServiceCase.open(new_code(), "12345678", 3, SPEC, APPLICANT, "GUILDS", "counter", "c1")
+    case = ServiceCase.open(
+        new_code(), "12345678", 3, SPEC, APPLICANT, "GUILDS", "counter", "c1", postal_code=POSTAL
+    )
     case.record_step(RECEIVE, by="c1")
     verify(case, by="c1")
     case.complete_stage(Stage.REQUEST, by="c1")

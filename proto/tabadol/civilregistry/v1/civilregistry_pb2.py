@@ -25,25 +25,29 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,tabadol/civilregistry/v1/civilregistry.proto\x12\x18tabadol.civilregistry.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb7\x01\n\x06Person\x12\x15\n\rnational_code\x18\x01 \x01(\t\x12\x12\n\nfirst_name\x18\x02 \x01(\t\x12\x11\n\tlast_name\x18\x03 \x01(\t\x12\x13\n\x0b\x66\x61ther_name\x18\x04 \x01(\t\x12\x30\n\x06gender\x18\x05 \x01(\x0e\x32 .tabadol.civilregistry.v1.Gender\x12\x19\n\x11\x62irth_date_jalali\x18\x06 \x01(\t\x12\r\n\x05\x61live\x18\x07 \x01(\x08\"H\n\x14InquirePersonRequest\x12\x15\n\rnational_code\x18\x01 \x01(\t\x12\x19\n\x11\x62irth_date_jalali\x18\x02 \x01(\t\"\x99\x01\n\x15InquirePersonResponse\x12\x30\n\x06person\x18\x01 \x01(\x0b\x32 .tabadol.civilregistry.v1.Person\x12\x1d\n\x15inquiry_tracking_code\x18\x02 \x01(\t\x12/\n\x0binquired_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"5\n\x14VerifyInquiryRequest\x12\x1d\n\x15inquiry_tracking_code\x18\x01 \x01(\t\"\xbd\x01\n\x15VerifyInquiryResponse\x12\x11\n\tauthentic\x18\x01 \x01(\x08\x12-\n\tissued_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10issued_at_jalali\x18\x03 \x01(\t\x12\x1c\n\x14national_code_masked\x18\x04 \x01(\t\x12\x0e\n\x06\x61gency\x18\x05 \x01(\t\x12\x1a\n\x12\x63\x61se_tracking_code\x18\x06 \x01(\t*D\n\x06Gender\x12\x16\n\x12GENDER_UNSPECIFIED\x10\x00\x12\x0f\n\x0bGENDER_MALE\x10\x01\x12\x11\n\rGENDER_FEMALE\x10\x02\x32\xfa\x01\n\x14\x43ivilRegistryService\x12p\n\rInquirePerson\x12..tabadol.civilregistry.v1.InquirePersonRequest\x1a/.tabadol.civilregistry.v1.InquirePersonResponse\x12p\n\rVerifyInquiry\x12..tabadol.civilregistry.v1.VerifyInquiryRequest\x1a/.tabadol.civilregistry.v1.VerifyInquiryResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,tabadol/civilregistry/v1/civilregistry.proto\x12\x18tabadol.civilregistry.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb7\x01\n\x06Person\x12\x15\n\rnational_code\x18\x01 \x01(\t\x12\x12\n\nfirst_name\x18\x02 \x01(\t\x12\x11\n\tlast_name\x18\x03 \x01(\t\x12\x13\n\x0b\x66\x61ther_name\x18\x04 \x01(\t\x12\x30\n\x06gender\x18\x05 \x01(\x0e\x32 .tabadol.civilregistry.v1.Gender\x12\x19\n\x11\x62irth_date_jalali\x18\x06 \x01(\t\x12\r\n\x05\x61live\x18\x07 \x01(\x08\"H\n\x14InquirePersonRequest\x12\x15\n\rnational_code\x18\x01 \x01(\t\x12\x19\n\x11\x62irth_date_jalali\x18\x02 \x01(\t\"\x99\x01\n\x15InquirePersonResponse\x12\x30\n\x06person\x18\x01 \x01(\x0b\x32 .tabadol.civilregistry.v1.Person\x12\x1d\n\x15inquiry_tracking_code\x18\x02 \x01(\t\x12/\n\x0binquired_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"W\n\x1eInquireBirthCertificateRequest\x12\x15\n\rnational_code\x18\x01 \x01(\t\x12\x0e\n\x06serial\x18\x02 \x01(\t\x12\x0e\n\x06series\x18\x03 \x01(\t\"\xa3\x01\n\x1fInquireBirthCertificateResponse\x12\x30\n\x06person\x18\x01 \x01(\x0b\x32 .tabadol.civilregistry.v1.Person\x12\x1d\n\x15inquiry_tracking_code\x18\x02 \x01(\t\x12/\n\x0binquired_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"5\n\x14VerifyInquiryRequest\x12\x1d\n\x15inquiry_tracking_code\x18\x01 \x01(\t\"\xd3\x01\n\x15VerifyInquiryResponse\x12\x11\n\tauthentic\x18\x01 \x01(\x08\x12-\n\tissued_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10issued_at_jalali\x18\x03 \x01(\t\x12\x1c\n\x14national_code_masked\x18\x04 \x01(\t\x12\x0e\n\x06\x61gency\x18\x05 \x01(\t\x12\x1a\n\x12\x63\x61se_tracking_code\x18\x06 \x01(\t\x12\x14\n\x0cinquiry_kind\x18\x07 \x01(\t*D\n\x06Gender\x12\x16\n\x12GENDER_UNSPECIFIED\x10\x00\x12\x0f\n\x0bGENDER_MALE\x10\x01\x12\x11\n\rGENDER_FEMALE\x10\x02\x32\x8b\x03\n\x14\x43ivilRegistryService\x12p\n\rInquirePerson\x12..tabadol.civilregistry.v1.InquirePersonRequest\x1a/.tabadol.civilregistry.v1.InquirePersonResponse\x12\x8e\x01\n\x17InquireBirthCertificate\x12\x38.tabadol.civilregistry.v1.InquireBirthCertificateRequest\x1a\x39.tabadol.civilregistry.v1.InquireBirthCertificateResponse\x12p\n\rVerifyInquiry\x12..tabadol.civilregistry.v1.VerifyInquiryRequest\x1a/.tabadol.civilregistry.v1.VerifyInquiryResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tabadol.civilregistry.v1.civilregistry_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GENDER']._serialized_start=770
-  _globals['_GENDER']._serialized_end=838
+  _globals['_GENDER']._serialized_start=1047
+  _globals['_GENDER']._serialized_end=1115
   _globals['_PERSON']._serialized_start=108
   _globals['_PERSON']._serialized_end=291
   _globals['_INQUIREPERSONREQUEST']._serialized_start=293
   _globals['_INQUIREPERSONREQUEST']._serialized_end=365
   _globals['_INQUIREPERSONRESPONSE']._serialized_start=368
   _globals['_INQUIREPERSONRESPONSE']._serialized_end=521
-  _globals['_VERIFYINQUIRYREQUEST']._serialized_start=523
-  _globals['_VERIFYINQUIRYREQUEST']._serialized_end=576
-  _globals['_VERIFYINQUIRYRESPONSE']._serialized_start=579
-  _globals['_VERIFYINQUIRYRESPONSE']._serialized_end=768
-  _globals['_CIVILREGISTRYSERVICE']._serialized_start=841
-  _globals['_CIVILREGISTRYSERVICE']._serialized_end=1091
+  _globals['_INQUIREBIRTHCERTIFICATEREQUEST']._serialized_start=523
+  _globals['_INQUIREBIRTHCERTIFICATEREQUEST']._serialized_end=610
+  _globals['_INQUIREBIRTHCERTIFICATERESPONSE']._serialized_start=613
+  _globals['_INQUIREBIRTHCERTIFICATERESPONSE']._serialized_end=776
+  _globals['_VERIFYINQUIRYREQUEST']._serialized_start=778
+  _globals['_VERIFYINQUIRYREQUEST']._serialized_end=831
+  _globals['_VERIFYINQUIRYRESPONSE']._serialized_start=834
+  _globals['_VERIFYINQUIRYRESPONSE']._serialized_end=1045
+  _globals['_CIVILREGISTRYSERVICE']._serialized_start=1118
+  _globals['_CIVILREGISTRYSERVICE']._serialized_end=1513
 # @@protoc_insertion_point(module_scope)

@@ -54,6 +54,26 @@ class InquirePersonResponse(_message.Message):
     inquired_at: _timestamp_pb2.Timestamp
     def __init__(self, person: _Optional[_Union[Person, _Mapping]] = ..., inquiry_tracking_code: _Optional[str] = ..., inquired_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class InquireBirthCertificateRequest(_message.Message):
+    __slots__ = ("national_code", "serial", "series")
+    NATIONAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    SERIAL_FIELD_NUMBER: _ClassVar[int]
+    SERIES_FIELD_NUMBER: _ClassVar[int]
+    national_code: str
+    serial: str
+    series: str
+    def __init__(self, national_code: _Optional[str] = ..., serial: _Optional[str] = ..., series: _Optional[str] = ...) -> None: ...
+
+class InquireBirthCertificateResponse(_message.Message):
+    __slots__ = ("person", "inquiry_tracking_code", "inquired_at")
+    PERSON_FIELD_NUMBER: _ClassVar[int]
+    INQUIRY_TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    INQUIRED_AT_FIELD_NUMBER: _ClassVar[int]
+    person: Person
+    inquiry_tracking_code: str
+    inquired_at: _timestamp_pb2.Timestamp
+    def __init__(self, person: _Optional[_Union[Person, _Mapping]] = ..., inquiry_tracking_code: _Optional[str] = ..., inquired_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class VerifyInquiryRequest(_message.Message):
     __slots__ = ("inquiry_tracking_code",)
     INQUIRY_TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -61,17 +81,19 @@ class VerifyInquiryRequest(_message.Message):
     def __init__(self, inquiry_tracking_code: _Optional[str] = ...) -> None: ...
 
 class VerifyInquiryResponse(_message.Message):
-    __slots__ = ("authentic", "issued_at", "issued_at_jalali", "national_code_masked", "agency", "case_tracking_code")
+    __slots__ = ("authentic", "issued_at", "issued_at_jalali", "national_code_masked", "agency", "case_tracking_code", "inquiry_kind")
     AUTHENTIC_FIELD_NUMBER: _ClassVar[int]
     ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
     ISSUED_AT_JALALI_FIELD_NUMBER: _ClassVar[int]
     NATIONAL_CODE_MASKED_FIELD_NUMBER: _ClassVar[int]
     AGENCY_FIELD_NUMBER: _ClassVar[int]
     CASE_TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    INQUIRY_KIND_FIELD_NUMBER: _ClassVar[int]
     authentic: bool
     issued_at: _timestamp_pb2.Timestamp
     issued_at_jalali: str
     national_code_masked: str
     agency: str
     case_tracking_code: str
-    def __init__(self, authentic: _Optional[bool] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., issued_at_jalali: _Optional[str] = ..., national_code_masked: _Optional[str] = ..., agency: _Optional[str] = ..., case_tracking_code: _Optional[str] = ...) -> None: ...
+    inquiry_kind: str
+    def __init__(self, authentic: _Optional[bool] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., issued_at_jalali: _Optional[str] = ..., national_code_masked: _Optional[str] = ..., agency: _Optional[str] = ..., case_tracking_code: _Optional[str] = ..., inquiry_kind: _Optional[str] = ...) -> None: ...

@@ -40,6 +40,11 @@ class CivilRegistryServiceStub:
                 request_serializer=tabadol_dot_civilregistry_dot_v1_dot_civilregistry__pb2.InquirePersonRequest.SerializeToString,
                 response_deserializer=tabadol_dot_civilregistry_dot_v1_dot_civilregistry__pb2.InquirePersonResponse.FromString,
                 _registered_method=True)
+        self.InquireBirthCertificate = channel.unary_unary(
+                '/tabadol.civilregistry.v1.CivilRegistryService/InquireBirthCertificate',
+                request_serializer=tabadol_dot_civilregistry_dot_v1_dot_civilregistry__pb2.InquireBirthCertificateRequest.SerializeToString,
+                response_deserializer=tabadol_dot_civilregistry_dot_v1_dot_civilregistry__pb2.InquireBirthCertificateResponse.FromString,
+                _registered_method=True)
         self.VerifyInquiry = channel.unary_unary(
                 '/tabadol.civilregistry.v1.CivilRegistryService/VerifyInquiry',
                 request_serializer=tabadol_dot_civilregistry_dot_v1_dot_civilregistry__pb2.VerifyInquiryRequest.SerializeToString,
@@ -54,6 +59,15 @@ class CivilRegistryServiceServicer:
     def InquirePerson(self, request, context):
         """InquirePerson returns the person registered under a national code and birth date,
         and issues an inquiry tracking code (کد رهگیری استعلام).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def InquireBirthCertificate(self, request, context):
+        """InquireBirthCertificate confirms that a birth certificate of this serial and series
+        was issued to the person of this national code (شناسنامه), returns the person, and
+        issues an inquiry tracking code. A certificate that does not match is NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -74,6 +88,11 @@ def add_CivilRegistryServiceServicer_to_server(servicer, server):
                     servicer.InquirePerson,
                     request_deserializer=tabadol_dot_civilregistry_dot_v1_dot_civilregistry__pb2.InquirePersonRequest.FromString,
                     response_serializer=tabadol_dot_civilregistry_dot_v1_dot_civilregistry__pb2.InquirePersonResponse.SerializeToString,
+            ),
+            'InquireBirthCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.InquireBirthCertificate,
+                    request_deserializer=tabadol_dot_civilregistry_dot_v1_dot_civilregistry__pb2.InquireBirthCertificateRequest.FromString,
+                    response_serializer=tabadol_dot_civilregistry_dot_v1_dot_civilregistry__pb2.InquireBirthCertificateResponse.SerializeToString,
             ),
             'VerifyInquiry': grpc.unary_unary_rpc_method_handler(
                     servicer.VerifyInquiry,
@@ -109,6 +128,33 @@ class CivilRegistryService:
             '/tabadol.civilregistry.v1.CivilRegistryService/InquirePerson',
             tabadol_dot_civilregistry_dot_v1_dot_civilregistry__pb2.InquirePersonRequest.SerializeToString,
             tabadol_dot_civilregistry_dot_v1_dot_civilregistry__pb2.InquirePersonResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InquireBirthCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.civilregistry.v1.CivilRegistryService/InquireBirthCertificate',
+            tabadol_dot_civilregistry_dot_v1_dot_civilregistry__pb2.InquireBirthCertificateRequest.SerializeToString,
+            tabadol_dot_civilregistry_dot_v1_dot_civilregistry__pb2.InquireBirthCertificateResponse.FromString,
             options,
             channel_credentials,
             insecure,

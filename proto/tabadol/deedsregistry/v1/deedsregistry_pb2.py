@@ -25,21 +25,29 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,tabadol/deedsregistry/v1/deedsregistry.proto\x12\x18tabadol.deedsregistry.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xac\x01\n\x0bLegalPerson\x12\x13\n\x0bnational_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1b\n\x13registration_number\x18\x03 \x01(\t\x12 \n\x18registration_date_jalali\x18\x04 \x01(\t\x12;\n\x06status\x18\x05 \x01(\x0e\x32+.tabadol.deedsregistry.v1.LegalPersonStatus\"0\n\x19InquireLegalPersonRequest\x12\x13\n\x0bnational_id\x18\x01 \x01(\t\"\xa9\x01\n\x1aInquireLegalPersonResponse\x12;\n\x0clegal_person\x18\x01 \x01(\x0b\x32%.tabadol.deedsregistry.v1.LegalPerson\x12\x1d\n\x15inquiry_tracking_code\x18\x02 \x01(\t\x12/\n\x0binquired_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*{\n\x11LegalPersonStatus\x12#\n\x1fLEGAL_PERSON_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n\x1aLEGAL_PERSON_STATUS_ACTIVE\x10\x01\x12!\n\x1dLEGAL_PERSON_STATUS_DISSOLVED\x10\x02\x32\x97\x01\n\x14\x44\x65\x65\x64sRegistryService\x12\x7f\n\x12InquireLegalPerson\x12\x33.tabadol.deedsregistry.v1.InquireLegalPersonRequest\x1a\x34.tabadol.deedsregistry.v1.InquireLegalPersonResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,tabadol/deedsregistry/v1/deedsregistry.proto\x12\x18tabadol.deedsregistry.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xac\x01\n\x0bLegalPerson\x12\x13\n\x0bnational_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1b\n\x13registration_number\x18\x03 \x01(\t\x12 \n\x18registration_date_jalali\x18\x04 \x01(\t\x12;\n\x06status\x18\x05 \x01(\x0e\x32+.tabadol.deedsregistry.v1.LegalPersonStatus\"0\n\x19InquireLegalPersonRequest\x12\x13\n\x0bnational_id\x18\x01 \x01(\t\"\xa9\x01\n\x1aInquireLegalPersonResponse\x12;\n\x0clegal_person\x18\x01 \x01(\x0b\x32%.tabadol.deedsregistry.v1.LegalPerson\x12\x1d\n\x15inquiry_tracking_code\x18\x02 \x01(\t\x12/\n\x0binquired_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"I\n\x1bVerifyRepresentativeRequest\x12\x13\n\x0bnational_id\x18\x01 \x01(\t\x12\x15\n\rnational_code\x18\x02 \x01(\t\"\x90\x01\n\x1cVerifyRepresentativeResponse\x12\x12\n\nauthorized\x18\x01 \x01(\x08\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x1d\n\x15inquiry_tracking_code\x18\x03 \x01(\t\x12/\n\x0binquired_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"5\n\x14VerifyInquiryRequest\x12\x1d\n\x15inquiry_tracking_code\x18\x01 \x01(\t\"\x9b\x01\n\x15VerifyInquiryResponse\x12\x11\n\tauthentic\x18\x01 \x01(\x08\x12-\n\tissued_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x61gency\x18\x03 \x01(\t\x12\x1a\n\x12\x63\x61se_tracking_code\x18\x04 \x01(\t\x12\x14\n\x0cinquiry_kind\x18\x05 \x01(\t*{\n\x11LegalPersonStatus\x12#\n\x1fLEGAL_PERSON_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n\x1aLEGAL_PERSON_STATUS_ACTIVE\x10\x01\x12!\n\x1dLEGAL_PERSON_STATUS_DISSOLVED\x10\x02\x32\x91\x03\n\x14\x44\x65\x65\x64sRegistryService\x12\x7f\n\x12InquireLegalPerson\x12\x33.tabadol.deedsregistry.v1.InquireLegalPersonRequest\x1a\x34.tabadol.deedsregistry.v1.InquireLegalPersonResponse\x12\x85\x01\n\x14VerifyRepresentative\x12\x35.tabadol.deedsregistry.v1.VerifyRepresentativeRequest\x1a\x36.tabadol.deedsregistry.v1.VerifyRepresentativeResponse\x12p\n\rVerifyInquiry\x12..tabadol.deedsregistry.v1.VerifyInquiryRequest\x1a/.tabadol.deedsregistry.v1.VerifyInquiryResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tabadol.deedsregistry.v1.deedsregistry_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_LEGALPERSONSTATUS']._serialized_start=504
-  _globals['_LEGALPERSONSTATUS']._serialized_end=627
+  _globals['_LEGALPERSONSTATUS']._serialized_start=939
+  _globals['_LEGALPERSONSTATUS']._serialized_end=1062
   _globals['_LEGALPERSON']._serialized_start=108
   _globals['_LEGALPERSON']._serialized_end=280
   _globals['_INQUIRELEGALPERSONREQUEST']._serialized_start=282
   _globals['_INQUIRELEGALPERSONREQUEST']._serialized_end=330
   _globals['_INQUIRELEGALPERSONRESPONSE']._serialized_start=333
   _globals['_INQUIRELEGALPERSONRESPONSE']._serialized_end=502
-  _globals['_DEEDSREGISTRYSERVICE']._serialized_start=630
-  _globals['_DEEDSREGISTRYSERVICE']._serialized_end=781
+  _globals['_VERIFYREPRESENTATIVEREQUEST']._serialized_start=504
+  _globals['_VERIFYREPRESENTATIVEREQUEST']._serialized_end=577
+  _globals['_VERIFYREPRESENTATIVERESPONSE']._serialized_start=580
+  _globals['_VERIFYREPRESENTATIVERESPONSE']._serialized_end=724
+  _globals['_VERIFYINQUIRYREQUEST']._serialized_start=726
+  _globals['_VERIFYINQUIRYREQUEST']._serialized_end=779
+  _globals['_VERIFYINQUIRYRESPONSE']._serialized_start=782
+  _globals['_VERIFYINQUIRYRESPONSE']._serialized_end=937
+  _globals['_DEEDSREGISTRYSERVICE']._serialized_start=1065
+  _globals['_DEEDSREGISTRYSERVICE']._serialized_end=1466
 # @@protoc_insertion_point(module_scope)

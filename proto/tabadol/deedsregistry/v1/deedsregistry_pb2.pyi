@@ -47,3 +47,43 @@ class InquireLegalPersonResponse(_message.Message):
     inquiry_tracking_code: str
     inquired_at: _timestamp_pb2.Timestamp
     def __init__(self, legal_person: _Optional[_Union[LegalPerson, _Mapping]] = ..., inquiry_tracking_code: _Optional[str] = ..., inquired_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class VerifyRepresentativeRequest(_message.Message):
+    __slots__ = ("national_id", "national_code")
+    NATIONAL_ID_FIELD_NUMBER: _ClassVar[int]
+    NATIONAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    national_id: str
+    national_code: str
+    def __init__(self, national_id: _Optional[str] = ..., national_code: _Optional[str] = ...) -> None: ...
+
+class VerifyRepresentativeResponse(_message.Message):
+    __slots__ = ("authorized", "role", "inquiry_tracking_code", "inquired_at")
+    AUTHORIZED_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    INQUIRY_TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    INQUIRED_AT_FIELD_NUMBER: _ClassVar[int]
+    authorized: bool
+    role: str
+    inquiry_tracking_code: str
+    inquired_at: _timestamp_pb2.Timestamp
+    def __init__(self, authorized: _Optional[bool] = ..., role: _Optional[str] = ..., inquiry_tracking_code: _Optional[str] = ..., inquired_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class VerifyInquiryRequest(_message.Message):
+    __slots__ = ("inquiry_tracking_code",)
+    INQUIRY_TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    inquiry_tracking_code: str
+    def __init__(self, inquiry_tracking_code: _Optional[str] = ...) -> None: ...
+
+class VerifyInquiryResponse(_message.Message):
+    __slots__ = ("authentic", "issued_at", "agency", "case_tracking_code", "inquiry_kind")
+    AUTHENTIC_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    AGENCY_FIELD_NUMBER: _ClassVar[int]
+    CASE_TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    INQUIRY_KIND_FIELD_NUMBER: _ClassVar[int]
+    authentic: bool
+    issued_at: _timestamp_pb2.Timestamp
+    agency: str
+    case_tracking_code: str
+    inquiry_kind: str
+    def __init__(self, authentic: _Optional[bool] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., agency: _Optional[str] = ..., case_tracking_code: _Optional[str] = ..., inquiry_kind: _Optional[str] = ...) -> None: ...

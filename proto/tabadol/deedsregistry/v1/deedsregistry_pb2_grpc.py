@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class DeedsRegistryServiceStub:
-    """DeedsRegistryService answers legal-person inquiries.
+    """DeedsRegistryService answers legal-person inquiries, confirms representatives and
+    verifies the tracking codes it issued.
     """
 
     def __init__(self, channel):
@@ -40,15 +41,43 @@ class DeedsRegistryServiceStub:
                 request_serializer=tabadol_dot_deedsregistry_dot_v1_dot_deedsregistry__pb2.InquireLegalPersonRequest.SerializeToString,
                 response_deserializer=tabadol_dot_deedsregistry_dot_v1_dot_deedsregistry__pb2.InquireLegalPersonResponse.FromString,
                 _registered_method=True)
+        self.VerifyRepresentative = channel.unary_unary(
+                '/tabadol.deedsregistry.v1.DeedsRegistryService/VerifyRepresentative',
+                request_serializer=tabadol_dot_deedsregistry_dot_v1_dot_deedsregistry__pb2.VerifyRepresentativeRequest.SerializeToString,
+                response_deserializer=tabadol_dot_deedsregistry_dot_v1_dot_deedsregistry__pb2.VerifyRepresentativeResponse.FromString,
+                _registered_method=True)
+        self.VerifyInquiry = channel.unary_unary(
+                '/tabadol.deedsregistry.v1.DeedsRegistryService/VerifyInquiry',
+                request_serializer=tabadol_dot_deedsregistry_dot_v1_dot_deedsregistry__pb2.VerifyInquiryRequest.SerializeToString,
+                response_deserializer=tabadol_dot_deedsregistry_dot_v1_dot_deedsregistry__pb2.VerifyInquiryResponse.FromString,
+                _registered_method=True)
 
 
 class DeedsRegistryServiceServicer:
-    """DeedsRegistryService answers legal-person inquiries.
+    """DeedsRegistryService answers legal-person inquiries, confirms representatives and
+    verifies the tracking codes it issued.
     """
 
     def InquireLegalPerson(self, request, context):
         """InquireLegalPerson returns the legal person registered under a national id and
         issues an inquiry tracking code.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyRepresentative(self, request, context):
+        """VerifyRepresentative tells whether the natural person of a national code may act for
+        the legal person (a registered director or signatory), and in which role; an
+        authorised answer issues an inquiry tracking code (004 art. 11 note 3).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyInquiry(self, request, context):
+        """VerifyInquiry tells whether an inquiry tracking code was issued by this registry;
+        it returns no content of the inquiry.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -62,6 +91,16 @@ def add_DeedsRegistryServiceServicer_to_server(servicer, server):
                     request_deserializer=tabadol_dot_deedsregistry_dot_v1_dot_deedsregistry__pb2.InquireLegalPersonRequest.FromString,
                     response_serializer=tabadol_dot_deedsregistry_dot_v1_dot_deedsregistry__pb2.InquireLegalPersonResponse.SerializeToString,
             ),
+            'VerifyRepresentative': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyRepresentative,
+                    request_deserializer=tabadol_dot_deedsregistry_dot_v1_dot_deedsregistry__pb2.VerifyRepresentativeRequest.FromString,
+                    response_serializer=tabadol_dot_deedsregistry_dot_v1_dot_deedsregistry__pb2.VerifyRepresentativeResponse.SerializeToString,
+            ),
+            'VerifyInquiry': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyInquiry,
+                    request_deserializer=tabadol_dot_deedsregistry_dot_v1_dot_deedsregistry__pb2.VerifyInquiryRequest.FromString,
+                    response_serializer=tabadol_dot_deedsregistry_dot_v1_dot_deedsregistry__pb2.VerifyInquiryResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'tabadol.deedsregistry.v1.DeedsRegistryService', rpc_method_handlers)
@@ -71,7 +110,8 @@ def add_DeedsRegistryServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class DeedsRegistryService:
-    """DeedsRegistryService answers legal-person inquiries.
+    """DeedsRegistryService answers legal-person inquiries, confirms representatives and
+    verifies the tracking codes it issued.
     """
 
     @staticmethod
@@ -91,6 +131,60 @@ class DeedsRegistryService:
             '/tabadol.deedsregistry.v1.DeedsRegistryService/InquireLegalPerson',
             tabadol_dot_deedsregistry_dot_v1_dot_deedsregistry__pb2.InquireLegalPersonRequest.SerializeToString,
             tabadol_dot_deedsregistry_dot_v1_dot_deedsregistry__pb2.InquireLegalPersonResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyRepresentative(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.deedsregistry.v1.DeedsRegistryService/VerifyRepresentative',
+            tabadol_dot_deedsregistry_dot_v1_dot_deedsregistry__pb2.VerifyRepresentativeRequest.SerializeToString,
+            tabadol_dot_deedsregistry_dot_v1_dot_deedsregistry__pb2.VerifyRepresentativeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyInquiry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.deedsregistry.v1.DeedsRegistryService/VerifyInquiry',
+            tabadol_dot_deedsregistry_dot_v1_dot_deedsregistry__pb2.VerifyInquiryRequest.SerializeToString,
+            tabadol_dot_deedsregistry_dot_v1_dot_deedsregistry__pb2.VerifyInquiryResponse.FromString,
             options,
             channel_credentials,
             insecure,

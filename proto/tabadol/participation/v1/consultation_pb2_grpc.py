@@ -98,6 +98,31 @@ class ConsultationServiceStub:
                 request_serializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.GetCitizenRankingRequest.SerializeToString,
                 response_deserializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.GetCitizenRankingResponse.FromString,
                 _registered_method=True)
+        self.ReviseDraft = channel.unary_unary(
+                '/tabadol.participation.v1.ConsultationService/ReviseDraft',
+                request_serializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.ReviseDraftRequest.SerializeToString,
+                response_deserializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.ReviseDraftResponse.FromString,
+                _registered_method=True)
+        self.SetRankingName = channel.unary_unary(
+                '/tabadol.participation.v1.ConsultationService/SetRankingName',
+                request_serializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.SetRankingNameRequest.SerializeToString,
+                response_deserializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.SetRankingNameResponse.FromString,
+                _registered_method=True)
+        self.FollowDecisions = channel.unary_stream(
+                '/tabadol.participation.v1.ConsultationService/FollowDecisions',
+                request_serializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.FollowDecisionsRequest.SerializeToString,
+                response_deserializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.FollowDecisionsResponse.FromString,
+                _registered_method=True)
+        self.ConfigurePolicy = channel.unary_unary(
+                '/tabadol.participation.v1.ConsultationService/ConfigurePolicy',
+                request_serializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.ConfigurePolicyRequest.SerializeToString,
+                response_deserializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.ConfigurePolicyResponse.FromString,
+                _registered_method=True)
+        self.GetPolicy = channel.unary_unary(
+                '/tabadol.participation.v1.ConsultationService/GetPolicy',
+                request_serializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.GetPolicyRequest.SerializeToString,
+                response_deserializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.GetPolicyResponse.FromString,
+                _registered_method=True)
 
 
 class ConsultationServiceServicer:
@@ -191,6 +216,46 @@ class ConsultationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReviseDraft(self, request, context):
+        """ReviseDraft publishes an intermediate version of the draft with its changelog, while
+        the call is scheduled or open; the report shows what changed between versions.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetRankingName(self, request, context):
+        """SetRankingName opts a participant in to be named in the public ranking (003), or
+        changes the name; an empty name opts out.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FollowDecisions(self, request, context):
+        """FollowDecisions streams the decisions on a participant's suggestions, with their
+        reasons and legal basis (003): first those after the given position, then new ones
+        as they are made, until the caller cancels.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfigurePolicy(self, request, context):
+        """ConfigurePolicy replaces the agency hierarchy and the agencies' minimum periods (003:
+        a ministry's policy covers its affiliated bodies); the hub's operator only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPolicy(self, request, context):
+        """GetPolicy returns the hierarchy and policies in force.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ConsultationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -253,6 +318,31 @@ def add_ConsultationServiceServicer_to_server(servicer, server):
                     servicer.GetCitizenRanking,
                     request_deserializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.GetCitizenRankingRequest.FromString,
                     response_serializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.GetCitizenRankingResponse.SerializeToString,
+            ),
+            'ReviseDraft': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReviseDraft,
+                    request_deserializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.ReviseDraftRequest.FromString,
+                    response_serializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.ReviseDraftResponse.SerializeToString,
+            ),
+            'SetRankingName': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetRankingName,
+                    request_deserializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.SetRankingNameRequest.FromString,
+                    response_serializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.SetRankingNameResponse.SerializeToString,
+            ),
+            'FollowDecisions': grpc.unary_stream_rpc_method_handler(
+                    servicer.FollowDecisions,
+                    request_deserializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.FollowDecisionsRequest.FromString,
+                    response_serializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.FollowDecisionsResponse.SerializeToString,
+            ),
+            'ConfigurePolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfigurePolicy,
+                    request_deserializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.ConfigurePolicyRequest.FromString,
+                    response_serializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.ConfigurePolicyResponse.SerializeToString,
+            ),
+            'GetPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPolicy,
+                    request_deserializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.GetPolicyRequest.FromString,
+                    response_serializer=tabadol_dot_participation_dot_v1_dot_consultation__pb2.GetPolicyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -583,6 +673,141 @@ class ConsultationService:
             '/tabadol.participation.v1.ConsultationService/GetCitizenRanking',
             tabadol_dot_participation_dot_v1_dot_consultation__pb2.GetCitizenRankingRequest.SerializeToString,
             tabadol_dot_participation_dot_v1_dot_consultation__pb2.GetCitizenRankingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReviseDraft(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.participation.v1.ConsultationService/ReviseDraft',
+            tabadol_dot_participation_dot_v1_dot_consultation__pb2.ReviseDraftRequest.SerializeToString,
+            tabadol_dot_participation_dot_v1_dot_consultation__pb2.ReviseDraftResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetRankingName(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.participation.v1.ConsultationService/SetRankingName',
+            tabadol_dot_participation_dot_v1_dot_consultation__pb2.SetRankingNameRequest.SerializeToString,
+            tabadol_dot_participation_dot_v1_dot_consultation__pb2.SetRankingNameResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FollowDecisions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/tabadol.participation.v1.ConsultationService/FollowDecisions',
+            tabadol_dot_participation_dot_v1_dot_consultation__pb2.FollowDecisionsRequest.SerializeToString,
+            tabadol_dot_participation_dot_v1_dot_consultation__pb2.FollowDecisionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfigurePolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.participation.v1.ConsultationService/ConfigurePolicy',
+            tabadol_dot_participation_dot_v1_dot_consultation__pb2.ConfigurePolicyRequest.SerializeToString,
+            tabadol_dot_participation_dot_v1_dot_consultation__pb2.ConfigurePolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.participation.v1.ConsultationService/GetPolicy',
+            tabadol_dot_participation_dot_v1_dot_consultation__pb2.GetPolicyRequest.SerializeToString,
+            tabadol_dot_participation_dot_v1_dot_consultation__pb2.GetPolicyResponse.FromString,
             options,
             channel_credentials,
             insecure,

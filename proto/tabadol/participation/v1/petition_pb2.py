@@ -25,31 +25,71 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'tabadol/participation/v1/petition.proto\x12\x18tabadol.participation.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc7\x03\n\x08Petition\x12\x15\n\rtracking_code\x18\x01 \x01(\t\x12\x34\n\x04kind\x18\x02 \x01(\x0e\x32&.tabadol.participation.v1.PetitionKind\x12\r\n\x05topic\x18\x03 \x01(\t\x12\x0f\n\x07subject\x18\x04 \x01(\t\x12\x0c\n\x04\x62ody\x18\x05 \x01(\t\x12\x15\n\rrouted_agency\x18\x06 \x01(\t\x12\x13\n\x0brouted_unit\x18\x07 \x01(\t\x12\x38\n\x06status\x18\x08 \x01(\x0e\x32(.tabadol.participation.v1.PetitionStatus\x12\x30\n\x0csubmitted_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1b\n\x13submitted_at_jalali\x18\n \x01(\t\x12\x0e\n\x06\x61nswer\x18\x0b \x01(\t\x12\x1a\n\x12\x61nswered_by_agency\x18\x0c \x01(\t\x12/\n\x0b\x61nswered_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\x12\x61nswered_at_jalali\x18\x0e \x01(\t\x12\x12\n\nidentified\x18\x0f \x01(\x08\"\x93\x01\n\x15SubmitPetitionRequest\x12\x34\n\x04kind\x18\x01 \x01(\x0e\x32&.tabadol.participation.v1.PetitionKind\x12\r\n\x05topic\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\x0c\n\x04\x62ody\x18\x04 \x01(\t\x12\x16\n\x0eidentity_token\x18\x05 \x01(\t\"N\n\x16SubmitPetitionResponse\x12\x34\n\x08petition\x18\x01 \x01(\x0b\x32\".tabadol.participation.v1.Petition\">\n\x15\x41nswerPetitionRequest\x12\x15\n\rtracking_code\x18\x01 \x01(\t\x12\x0e\n\x06\x61nswer\x18\x02 \x01(\t\"N\n\x16\x41nswerPetitionResponse\x12\x34\n\x08petition\x18\x01 \x01(\x0b\x32\".tabadol.participation.v1.Petition\"+\n\x12GetPetitionRequest\x12\x15\n\rtracking_code\x18\x01 \x01(\t\"K\n\x13GetPetitionResponse\x12\x34\n\x08petition\x18\x01 \x01(\x0b\x32\".tabadol.participation.v1.Petition*\x83\x01\n\x0cPetitionKind\x12\x1d\n\x19PETITION_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15PETITION_KIND_REQUEST\x10\x01\x12\x1b\n\x17PETITION_KIND_COMPLAINT\x10\x02\x12\x1c\n\x18PETITION_KIND_SUGGESTION\x10\x03*k\n\x0ePetitionStatus\x12\x1f\n\x1bPETITION_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16PETITION_STATUS_ROUTED\x10\x01\x12\x1c\n\x18PETITION_STATUS_ANSWERED\x10\x02\x32\xe7\x02\n\x0fPetitionService\x12s\n\x0eSubmitPetition\x12/.tabadol.participation.v1.SubmitPetitionRequest\x1a\x30.tabadol.participation.v1.SubmitPetitionResponse\x12s\n\x0e\x41nswerPetition\x12/.tabadol.participation.v1.AnswerPetitionRequest\x1a\x30.tabadol.participation.v1.AnswerPetitionResponse\x12j\n\x0bGetPetition\x12,.tabadol.participation.v1.GetPetitionRequest\x1a-.tabadol.participation.v1.GetPetitionResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'tabadol/participation/v1/petition.proto\x12\x18tabadol.participation.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8a\x01\n\x06Holder\x12\x0e\n\x06\x61gency\x18\x01 \x01(\t\x12\x0c\n\x04unit\x18\x02 \x01(\t\x12)\n\x05since\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0csince_jalali\x18\x04 \x01(\t\x12\x11\n\tby_agency\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\"\xf2\x04\n\x08Petition\x12\x15\n\rtracking_code\x18\x01 \x01(\t\x12\x34\n\x04kind\x18\x02 \x01(\x0e\x32&.tabadol.participation.v1.PetitionKind\x12\r\n\x05topic\x18\x03 \x01(\t\x12\x0f\n\x07subject\x18\x04 \x01(\t\x12\x0c\n\x04\x62ody\x18\x05 \x01(\t\x12\x15\n\rrouted_agency\x18\x06 \x01(\t\x12\x13\n\x0brouted_unit\x18\x07 \x01(\t\x12\x38\n\x06status\x18\x08 \x01(\x0e\x32(.tabadol.participation.v1.PetitionStatus\x12\x30\n\x0csubmitted_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1b\n\x13submitted_at_jalali\x18\n \x01(\t\x12\x0e\n\x06\x61nswer\x18\x0b \x01(\t\x12\x1a\n\x12\x61nswered_by_agency\x18\x0c \x01(\t\x12/\n\x0b\x61nswered_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\x12\x61nswered_at_jalali\x18\x0e \x01(\t\x12\x12\n\nidentified\x18\x0f \x01(\x08\x12\x14\n\x0cservice_code\x18\x10 \x01(\t\x12\x31\n\ranswer_due_at\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1c\n\x14\x61nswer_due_at_jalali\x18\x12 \x01(\t\x12\x0f\n\x07overdue\x18\x13 \x01(\x08\x12\x31\n\x07holders\x18\x14 \x03(\x0b\x32 .tabadol.participation.v1.Holder\"c\n\x16\x46orwardPetitionRequest\x12\x15\n\rtracking_code\x18\x01 \x01(\t\x12\x11\n\tto_agency\x18\x02 \x01(\t\x12\x0f\n\x07to_unit\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"O\n\x17\x46orwardPetitionResponse\x12\x34\n\x08petition\x18\x01 \x01(\x0b\x32\".tabadol.participation.v1.Petition\":\n\x05Route\x12\x0e\n\x06\x61gency\x18\x01 \x01(\t\x12\x0c\n\x04unit\x18\x02 \x01(\t\x12\x13\n\x0b\x61nswer_days\x18\x03 \x01(\r\"\xf0\x01\n\x17\x43onfigureRoutingRequest\x12\x36\n\rdefault_route\x18\x01 \x01(\x0b\x32\x1f.tabadol.participation.v1.Route\x12M\n\x06routes\x18\x02 \x03(\x0b\x32=.tabadol.participation.v1.ConfigureRoutingRequest.RoutesEntry\x1aN\n\x0bRoutesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12.\n\x05value\x18\x02 \x01(\x0b\x32\x1f.tabadol.participation.v1.Route:\x02\x38\x01\"Q\n\x18\x43onfigureRoutingResponse\x12\x35\n\x05table\x18\x01 \x01(\x0b\x32&.tabadol.participation.v1.RoutingTable\"\x13\n\x11GetRoutingRequest\"K\n\x12GetRoutingResponse\x12\x35\n\x05table\x18\x01 \x01(\x0b\x32&.tabadol.participation.v1.RoutingTable\"\xaf\x02\n\x0cRoutingTable\x12\x36\n\rdefault_route\x18\x01 \x01(\x0b\x32\x1f.tabadol.participation.v1.Route\x12\x42\n\x06routes\x18\x02 \x03(\x0b\x32\x32.tabadol.participation.v1.RoutingTable.RoutesEntry\x12\x0f\n\x07version\x18\x03 \x01(\r\x12\x12\n\nchanged_by\x18\x04 \x01(\t\x12.\n\nchanged_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1aN\n\x0bRoutesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12.\n\x05value\x18\x02 \x01(\x0b\x32\x1f.tabadol.participation.v1.Route:\x02\x38\x01\"(\n\x16GetPetitionDeskRequest\x12\x0e\n\x06\x61gency\x18\x01 \x01(\t\"\xa9\x02\n\x0fOverduePetition\x12\x15\n\rtracking_code\x18\x01 \x01(\t\x12\x34\n\x04kind\x18\x02 \x01(\x0e\x32&.tabadol.participation.v1.PetitionKind\x12\r\n\x05topic\x18\x03 \x01(\t\x12\x0f\n\x07subject\x18\x04 \x01(\t\x12\x14\n\x0cservice_code\x18\x05 \x01(\t\x12\x0e\n\x06\x61gency\x18\x06 \x01(\t\x12\x0c\n\x04unit\x18\x07 \x01(\t\x12\x31\n\ranswer_due_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1c\n\x14\x61nswer_due_at_jalali\x18\t \x01(\t\x12\x12\n\nhours_late\x18\n \x01(\x01\x12\x10\n\x08\x66orwards\x18\x0b \x01(\r\"\xc2\x01\n\x08UnitKpis\x12\x0e\n\x06\x61gency\x18\x01 \x01(\t\x12\x0c\n\x04unit\x18\x02 \x01(\t\x12\x10\n\x08received\x18\x03 \x01(\r\x12\x10\n\x08\x61nswered\x18\x04 \x01(\r\x12\x0c\n\x04open\x18\x05 \x01(\r\x12\x0f\n\x07overdue\x18\x06 \x01(\r\x12\x16\n\x0e\x66orwarded_away\x18\x07 \x01(\r\x12 \n\x18\x61nswered_on_time_percent\x18\x08 \x01(\x01\x12\x1b\n\x13median_answer_hours\x18\t \x01(\x01\"\x97\x02\n\x0fServiceComments\x12\x14\n\x0cservice_code\x18\x01 \x01(\t\x12\x0e\n\x06\x61gency\x18\x02 \x01(\t\x12\x0c\n\x04unit\x18\x03 \x01(\t\x12\x10\n\x08\x63omments\x18\x04 \x01(\r\x12\x10\n\x08\x61nswered\x18\x05 \x01(\r\x12\x0c\n\x04open\x18\x06 \x01(\r\x12\x0f\n\x07overdue\x18\x07 \x01(\r\x12\x45\n\x06topics\x18\x08 \x03(\x0b\x32\x35.tabadol.participation.v1.ServiceComments.TopicsEntry\x12\x17\n\x0flatest_subjects\x18\t \x03(\t\x1a-\n\x0bTopicsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\r:\x02\x38\x01\"\xf4\x01\n\x17GetPetitionDeskResponse\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12:\n\x07overdue\x18\x02 \x03(\x0b\x32).tabadol.participation.v1.OverduePetition\x12\x30\n\x04kpis\x18\x03 \x03(\x0b\x32\".tabadol.participation.v1.UnitKpis\x12\x43\n\x10service_comments\x18\x04 \x03(\x0b\x32).tabadol.participation.v1.ServiceComments\"\xa9\x01\n\x15SubmitPetitionRequest\x12\x34\n\x04kind\x18\x01 \x01(\x0e\x32&.tabadol.participation.v1.PetitionKind\x12\r\n\x05topic\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\x0c\n\x04\x62ody\x18\x04 \x01(\t\x12\x16\n\x0eidentity_token\x18\x05 \x01(\t\x12\x14\n\x0cservice_code\x18\x06 \x01(\t\"N\n\x16SubmitPetitionResponse\x12\x34\n\x08petition\x18\x01 \x01(\x0b\x32\".tabadol.participation.v1.Petition\">\n\x15\x41nswerPetitionRequest\x12\x15\n\rtracking_code\x18\x01 \x01(\t\x12\x0e\n\x06\x61nswer\x18\x02 \x01(\t\"N\n\x16\x41nswerPetitionResponse\x12\x34\n\x08petition\x18\x01 \x01(\x0b\x32\".tabadol.participation.v1.Petition\"+\n\x12GetPetitionRequest\x12\x15\n\rtracking_code\x18\x01 \x01(\t\"K\n\x13GetPetitionResponse\x12\x34\n\x08petition\x18\x01 \x01(\x0b\x32\".tabadol.participation.v1.Petition*\x9e\x01\n\x0cPetitionKind\x12\x1d\n\x19PETITION_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15PETITION_KIND_REQUEST\x10\x01\x12\x1b\n\x17PETITION_KIND_COMPLAINT\x10\x02\x12\x1c\n\x18PETITION_KIND_SUGGESTION\x10\x03\x12\x19\n\x15PETITION_KIND_COMMENT\x10\x04*k\n\x0ePetitionStatus\x12\x1f\n\x1bPETITION_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16PETITION_STATUS_ROUTED\x10\x01\x12\x1c\n\x18PETITION_STATUS_ANSWERED\x10\x02\x32\xbb\x06\n\x0fPetitionService\x12s\n\x0eSubmitPetition\x12/.tabadol.participation.v1.SubmitPetitionRequest\x1a\x30.tabadol.participation.v1.SubmitPetitionResponse\x12s\n\x0e\x41nswerPetition\x12/.tabadol.participation.v1.AnswerPetitionRequest\x1a\x30.tabadol.participation.v1.AnswerPetitionResponse\x12j\n\x0bGetPetition\x12,.tabadol.participation.v1.GetPetitionRequest\x1a-.tabadol.participation.v1.GetPetitionResponse\x12v\n\x0f\x46orwardPetition\x12\x30.tabadol.participation.v1.ForwardPetitionRequest\x1a\x31.tabadol.participation.v1.ForwardPetitionResponse\x12y\n\x10\x43onfigureRouting\x12\x31.tabadol.participation.v1.ConfigureRoutingRequest\x1a\x32.tabadol.participation.v1.ConfigureRoutingResponse\x12g\n\nGetRouting\x12+.tabadol.participation.v1.GetRoutingRequest\x1a,.tabadol.participation.v1.GetRoutingResponse\x12v\n\x0fGetPetitionDesk\x12\x30.tabadol.participation.v1.GetPetitionDeskRequest\x1a\x31.tabadol.participation.v1.GetPetitionDeskResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tabadol.participation.v1.petition_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PETITIONKIND']._serialized_start=1057
-  _globals['_PETITIONKIND']._serialized_end=1188
-  _globals['_PETITIONSTATUS']._serialized_start=1190
-  _globals['_PETITIONSTATUS']._serialized_end=1297
-  _globals['_PETITION']._serialized_start=103
-  _globals['_PETITION']._serialized_end=558
-  _globals['_SUBMITPETITIONREQUEST']._serialized_start=561
-  _globals['_SUBMITPETITIONREQUEST']._serialized_end=708
-  _globals['_SUBMITPETITIONRESPONSE']._serialized_start=710
-  _globals['_SUBMITPETITIONRESPONSE']._serialized_end=788
-  _globals['_ANSWERPETITIONREQUEST']._serialized_start=790
-  _globals['_ANSWERPETITIONREQUEST']._serialized_end=852
-  _globals['_ANSWERPETITIONRESPONSE']._serialized_start=854
-  _globals['_ANSWERPETITIONRESPONSE']._serialized_end=932
-  _globals['_GETPETITIONREQUEST']._serialized_start=934
-  _globals['_GETPETITIONREQUEST']._serialized_end=977
-  _globals['_GETPETITIONRESPONSE']._serialized_start=979
-  _globals['_GETPETITIONRESPONSE']._serialized_end=1054
-  _globals['_PETITIONSERVICE']._serialized_start=1300
-  _globals['_PETITIONSERVICE']._serialized_end=1659
+  _globals['_CONFIGUREROUTINGREQUEST_ROUTESENTRY']._loaded_options = None
+  _globals['_CONFIGUREROUTINGREQUEST_ROUTESENTRY']._serialized_options = b'8\001'
+  _globals['_ROUTINGTABLE_ROUTESENTRY']._loaded_options = None
+  _globals['_ROUTINGTABLE_ROUTESENTRY']._serialized_options = b'8\001'
+  _globals['_SERVICECOMMENTS_TOPICSENTRY']._loaded_options = None
+  _globals['_SERVICECOMMENTS_TOPICSENTRY']._serialized_options = b'8\001'
+  _globals['_PETITIONKIND']._serialized_start=3431
+  _globals['_PETITIONKIND']._serialized_end=3589
+  _globals['_PETITIONSTATUS']._serialized_start=3591
+  _globals['_PETITIONSTATUS']._serialized_end=3698
+  _globals['_HOLDER']._serialized_start=103
+  _globals['_HOLDER']._serialized_end=241
+  _globals['_PETITION']._serialized_start=244
+  _globals['_PETITION']._serialized_end=870
+  _globals['_FORWARDPETITIONREQUEST']._serialized_start=872
+  _globals['_FORWARDPETITIONREQUEST']._serialized_end=971
+  _globals['_FORWARDPETITIONRESPONSE']._serialized_start=973
+  _globals['_FORWARDPETITIONRESPONSE']._serialized_end=1052
+  _globals['_ROUTE']._serialized_start=1054
+  _globals['_ROUTE']._serialized_end=1112
+  _globals['_CONFIGUREROUTINGREQUEST']._serialized_start=1115
+  _globals['_CONFIGUREROUTINGREQUEST']._serialized_end=1355
+  _globals['_CONFIGUREROUTINGREQUEST_ROUTESENTRY']._serialized_start=1277
+  _globals['_CONFIGUREROUTINGREQUEST_ROUTESENTRY']._serialized_end=1355
+  _globals['_CONFIGUREROUTINGRESPONSE']._serialized_start=1357
+  _globals['_CONFIGUREROUTINGRESPONSE']._serialized_end=1438
+  _globals['_GETROUTINGREQUEST']._serialized_start=1440
+  _globals['_GETROUTINGREQUEST']._serialized_end=1459
+  _globals['_GETROUTINGRESPONSE']._serialized_start=1461
+  _globals['_GETROUTINGRESPONSE']._serialized_end=1536
+  _globals['_ROUTINGTABLE']._serialized_start=1539
+  _globals['_ROUTINGTABLE']._serialized_end=1842
+  _globals['_ROUTINGTABLE_ROUTESENTRY']._serialized_start=1277
+  _globals['_ROUTINGTABLE_ROUTESENTRY']._serialized_end=1355
+  _globals['_GETPETITIONDESKREQUEST']._serialized_start=1844
+  _globals['_GETPETITIONDESKREQUEST']._serialized_end=1884
+  _globals['_OVERDUEPETITION']._serialized_start=1887
+  _globals['_OVERDUEPETITION']._serialized_end=2184
+  _globals['_UNITKPIS']._serialized_start=2187
+  _globals['_UNITKPIS']._serialized_end=2381
+  _globals['_SERVICECOMMENTS']._serialized_start=2384
+  _globals['_SERVICECOMMENTS']._serialized_end=2663
+  _globals['_SERVICECOMMENTS_TOPICSENTRY']._serialized_start=2618
+  _globals['_SERVICECOMMENTS_TOPICSENTRY']._serialized_end=2663
+  _globals['_GETPETITIONDESKRESPONSE']._serialized_start=2666
+  _globals['_GETPETITIONDESKRESPONSE']._serialized_end=2910
+  _globals['_SUBMITPETITIONREQUEST']._serialized_start=2913
+  _globals['_SUBMITPETITIONREQUEST']._serialized_end=3082
+  _globals['_SUBMITPETITIONRESPONSE']._serialized_start=3084
+  _globals['_SUBMITPETITIONRESPONSE']._serialized_end=3162
+  _globals['_ANSWERPETITIONREQUEST']._serialized_start=3164
+  _globals['_ANSWERPETITIONREQUEST']._serialized_end=3226
+  _globals['_ANSWERPETITIONRESPONSE']._serialized_start=3228
+  _globals['_ANSWERPETITIONRESPONSE']._serialized_end=3306
+  _globals['_GETPETITIONREQUEST']._serialized_start=3308
+  _globals['_GETPETITIONREQUEST']._serialized_end=3351
+  _globals['_GETPETITIONRESPONSE']._serialized_start=3353
+  _globals['_GETPETITIONRESPONSE']._serialized_end=3428
+  _globals['_PETITIONSERVICE']._serialized_start=3701
+  _globals['_PETITIONSERVICE']._serialized_end=4528
 # @@protoc_insertion_point(module_scope)

@@ -53,6 +53,26 @@ class PetitionServiceStub:
                 request_serializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.GetPetitionRequest.SerializeToString,
                 response_deserializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.GetPetitionResponse.FromString,
                 _registered_method=True)
+        self.ForwardPetition = channel.unary_unary(
+                '/tabadol.participation.v1.PetitionService/ForwardPetition',
+                request_serializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.ForwardPetitionRequest.SerializeToString,
+                response_deserializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.ForwardPetitionResponse.FromString,
+                _registered_method=True)
+        self.ConfigureRouting = channel.unary_unary(
+                '/tabadol.participation.v1.PetitionService/ConfigureRouting',
+                request_serializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.ConfigureRoutingRequest.SerializeToString,
+                response_deserializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.ConfigureRoutingResponse.FromString,
+                _registered_method=True)
+        self.GetRouting = channel.unary_unary(
+                '/tabadol.participation.v1.PetitionService/GetRouting',
+                request_serializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.GetRoutingRequest.SerializeToString,
+                response_deserializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.GetRoutingResponse.FromString,
+                _registered_method=True)
+        self.GetPetitionDesk = channel.unary_unary(
+                '/tabadol.participation.v1.PetitionService/GetPetitionDesk',
+                request_serializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.GetPetitionDeskRequest.SerializeToString,
+                response_deserializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.GetPetitionDeskResponse.FromString,
+                _registered_method=True)
 
 
 class PetitionServiceServicer:
@@ -83,6 +103,37 @@ class PetitionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ForwardPetition(self, request, context):
+        """ForwardPetition sends a petition on to another unit; only the agency holding it may.
+        The petition keeps the trail of every unit that had it, and its deadline.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfigureRouting(self, request, context):
+        """ConfigureRouting replaces the routing table (topic → unit and answer deadline); a
+        signed event, by the hub's operator only (001 item 6).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRouting(self, request, context):
+        """GetRouting returns the routing table in force.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPetitionDesk(self, request, context):
+        """GetPetitionDesk returns an agency's overdue petitions, answer KPIs per unit and the
+        comments on its services summarised per service (000 strategy items 4-5).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PetitionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -100,6 +151,26 @@ def add_PetitionServiceServicer_to_server(servicer, server):
                     servicer.GetPetition,
                     request_deserializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.GetPetitionRequest.FromString,
                     response_serializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.GetPetitionResponse.SerializeToString,
+            ),
+            'ForwardPetition': grpc.unary_unary_rpc_method_handler(
+                    servicer.ForwardPetition,
+                    request_deserializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.ForwardPetitionRequest.FromString,
+                    response_serializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.ForwardPetitionResponse.SerializeToString,
+            ),
+            'ConfigureRouting': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfigureRouting,
+                    request_deserializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.ConfigureRoutingRequest.FromString,
+                    response_serializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.ConfigureRoutingResponse.SerializeToString,
+            ),
+            'GetRouting': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRouting,
+                    request_deserializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.GetRoutingRequest.FromString,
+                    response_serializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.GetRoutingResponse.SerializeToString,
+            ),
+            'GetPetitionDesk': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPetitionDesk,
+                    request_deserializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.GetPetitionDeskRequest.FromString,
+                    response_serializer=tabadol_dot_participation_dot_v1_dot_petition__pb2.GetPetitionDeskResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -187,6 +258,114 @@ class PetitionService:
             '/tabadol.participation.v1.PetitionService/GetPetition',
             tabadol_dot_participation_dot_v1_dot_petition__pb2.GetPetitionRequest.SerializeToString,
             tabadol_dot_participation_dot_v1_dot_petition__pb2.GetPetitionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ForwardPetition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.participation.v1.PetitionService/ForwardPetition',
+            tabadol_dot_participation_dot_v1_dot_petition__pb2.ForwardPetitionRequest.SerializeToString,
+            tabadol_dot_participation_dot_v1_dot_petition__pb2.ForwardPetitionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfigureRouting(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.participation.v1.PetitionService/ConfigureRouting',
+            tabadol_dot_participation_dot_v1_dot_petition__pb2.ConfigureRoutingRequest.SerializeToString,
+            tabadol_dot_participation_dot_v1_dot_petition__pb2.ConfigureRoutingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRouting(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.participation.v1.PetitionService/GetRouting',
+            tabadol_dot_participation_dot_v1_dot_petition__pb2.GetRoutingRequest.SerializeToString,
+            tabadol_dot_participation_dot_v1_dot_petition__pb2.GetRoutingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPetitionDesk(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.participation.v1.PetitionService/GetPetitionDesk',
+            tabadol_dot_participation_dot_v1_dot_petition__pb2.GetPetitionDeskRequest.SerializeToString,
+            tabadol_dot_participation_dot_v1_dot_petition__pb2.GetPetitionDeskResponse.FromString,
             options,
             channel_credentials,
             insecure,

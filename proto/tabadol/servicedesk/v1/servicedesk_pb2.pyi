@@ -11,6 +11,20 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class ApplicantKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    APPLICANT_KIND_UNSPECIFIED: _ClassVar[ApplicantKind]
+    APPLICANT_KIND_NATURAL: _ClassVar[ApplicantKind]
+    APPLICANT_KIND_LEGAL: _ClassVar[ApplicantKind]
+    APPLICANT_KIND_FOREIGN: _ClassVar[ApplicantKind]
+
+class PaymentChannel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PAYMENT_CHANNEL_UNSPECIFIED: _ClassVar[PaymentChannel]
+    PAYMENT_CHANNEL_AGENCY_SITE: _ClassVar[PaymentChannel]
+    PAYMENT_CHANNEL_SHETAB: _ClassVar[PaymentChannel]
+    PAYMENT_CHANNEL_POS: _ClassVar[PaymentChannel]
+
 class CaseStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     CASE_STATUS_UNSPECIFIED: _ClassVar[CaseStatus]
@@ -41,6 +55,14 @@ class TrackingCodeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRACKING_CODE_KIND_PETITION: _ClassVar[TrackingCodeKind]
     TRACKING_CODE_KIND_CONSULTATION: _ClassVar[TrackingCodeKind]
     TRACKING_CODE_KIND_PAYMENT: _ClassVar[TrackingCodeKind]
+APPLICANT_KIND_UNSPECIFIED: ApplicantKind
+APPLICANT_KIND_NATURAL: ApplicantKind
+APPLICANT_KIND_LEGAL: ApplicantKind
+APPLICANT_KIND_FOREIGN: ApplicantKind
+PAYMENT_CHANNEL_UNSPECIFIED: PaymentChannel
+PAYMENT_CHANNEL_AGENCY_SITE: PaymentChannel
+PAYMENT_CHANNEL_SHETAB: PaymentChannel
+PAYMENT_CHANNEL_POS: PaymentChannel
 CASE_STATUS_UNSPECIFIED: CaseStatus
 CASE_STATUS_OPEN: CaseStatus
 CASE_STATUS_DELIVERED: CaseStatus
@@ -97,7 +119,7 @@ class Satisfaction(_message.Message):
     def __init__(self, score: _Optional[int] = ..., comment: _Optional[str] = ..., answers: _Optional[_Mapping[str, int]] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("tracking_code", "service_code", "record_revision", "agency", "applicant_masked", "status", "stage", "timeline", "satisfaction", "channel", "identity_level", "required_identity_level", "required_inquiries", "inquiries", "payment", "missing_for_delivery", "fee_rials", "corrections")
+    __slots__ = ("tracking_code", "service_code", "record_revision", "agency", "applicant_masked", "status", "stage", "timeline", "satisfaction", "channel", "identity_level", "required_identity_level", "required_inquiries", "inquiries", "payment", "missing_for_delivery", "fee_rials", "corrections", "postal_code", "applicant_kind", "legal_person_national_id", "representative_role")
     TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
     SERVICE_CODE_FIELD_NUMBER: _ClassVar[int]
     RECORD_REVISION_FIELD_NUMBER: _ClassVar[int]
@@ -116,6 +138,10 @@ class Case(_message.Message):
     MISSING_FOR_DELIVERY_FIELD_NUMBER: _ClassVar[int]
     FEE_RIALS_FIELD_NUMBER: _ClassVar[int]
     CORRECTIONS_FIELD_NUMBER: _ClassVar[int]
+    POSTAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    APPLICANT_KIND_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_PERSON_NATIONAL_ID_FIELD_NUMBER: _ClassVar[int]
+    REPRESENTATIVE_ROLE_FIELD_NUMBER: _ClassVar[int]
     tracking_code: str
     service_code: str
     record_revision: int
@@ -134,7 +160,11 @@ class Case(_message.Message):
     missing_for_delivery: _containers.RepeatedScalarFieldContainer[str]
     fee_rials: int
     corrections: int
-    def __init__(self, tracking_code: _Optional[str] = ..., service_code: _Optional[str] = ..., record_revision: _Optional[int] = ..., agency: _Optional[str] = ..., applicant_masked: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., stage: _Optional[_Union[_catalogue_pb2.Stage, str]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., satisfaction: _Optional[_Union[Satisfaction, _Mapping]] = ..., channel: _Optional[str] = ..., identity_level: _Optional[int] = ..., required_identity_level: _Optional[int] = ..., required_inquiries: _Optional[_Iterable[_Union[_catalogue_pb2.InquiryKind, str]]] = ..., inquiries: _Optional[_Iterable[_Union[Inquiry, _Mapping]]] = ..., payment: _Optional[_Union[Payment, _Mapping]] = ..., missing_for_delivery: _Optional[_Iterable[str]] = ..., fee_rials: _Optional[int] = ..., corrections: _Optional[int] = ...) -> None: ...
+    postal_code: str
+    applicant_kind: ApplicantKind
+    legal_person_national_id: str
+    representative_role: str
+    def __init__(self, tracking_code: _Optional[str] = ..., service_code: _Optional[str] = ..., record_revision: _Optional[int] = ..., agency: _Optional[str] = ..., applicant_masked: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., stage: _Optional[_Union[_catalogue_pb2.Stage, str]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., satisfaction: _Optional[_Union[Satisfaction, _Mapping]] = ..., channel: _Optional[str] = ..., identity_level: _Optional[int] = ..., required_identity_level: _Optional[int] = ..., required_inquiries: _Optional[_Iterable[_Union[_catalogue_pb2.InquiryKind, str]]] = ..., inquiries: _Optional[_Iterable[_Union[Inquiry, _Mapping]]] = ..., payment: _Optional[_Union[Payment, _Mapping]] = ..., missing_for_delivery: _Optional[_Iterable[str]] = ..., fee_rials: _Optional[int] = ..., corrections: _Optional[int] = ..., postal_code: _Optional[str] = ..., applicant_kind: _Optional[_Union[ApplicantKind, str]] = ..., legal_person_national_id: _Optional[str] = ..., representative_role: _Optional[str] = ...) -> None: ...
 
 class Inquiry(_message.Message):
     __slots__ = ("kind", "inquiry_tracking_code", "issuing_agency", "inquired_at", "inquired_at_jalali", "facts")
@@ -160,7 +190,7 @@ class Inquiry(_message.Message):
     def __init__(self, kind: _Optional[_Union[_catalogue_pb2.InquiryKind, str]] = ..., inquiry_tracking_code: _Optional[str] = ..., issuing_agency: _Optional[str] = ..., inquired_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., inquired_at_jalali: _Optional[str] = ..., facts: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class Payment(_message.Message):
-    __slots__ = ("status", "idempotency_key", "amount_rials", "revenue_account", "payment_id", "settlement_reference", "settled_at", "settled_at_jalali", "failure_reason")
+    __slots__ = ("status", "idempotency_key", "amount_rials", "revenue_account", "payment_id", "settlement_reference", "settled_at", "settled_at_jalali", "failure_reason", "channel")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_RIALS_FIELD_NUMBER: _ClassVar[int]
@@ -170,6 +200,7 @@ class Payment(_message.Message):
     SETTLED_AT_FIELD_NUMBER: _ClassVar[int]
     SETTLED_AT_JALALI_FIELD_NUMBER: _ClassVar[int]
     FAILURE_REASON_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
     status: PaymentStatus
     idempotency_key: str
     amount_rials: int
@@ -179,19 +210,28 @@ class Payment(_message.Message):
     settled_at: _timestamp_pb2.Timestamp
     settled_at_jalali: str
     failure_reason: str
-    def __init__(self, status: _Optional[_Union[PaymentStatus, str]] = ..., idempotency_key: _Optional[str] = ..., amount_rials: _Optional[int] = ..., revenue_account: _Optional[str] = ..., payment_id: _Optional[str] = ..., settlement_reference: _Optional[str] = ..., settled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., settled_at_jalali: _Optional[str] = ..., failure_reason: _Optional[str] = ...) -> None: ...
+    channel: PaymentChannel
+    def __init__(self, status: _Optional[_Union[PaymentStatus, str]] = ..., idempotency_key: _Optional[str] = ..., amount_rials: _Optional[int] = ..., revenue_account: _Optional[str] = ..., payment_id: _Optional[str] = ..., settlement_reference: _Optional[str] = ..., settled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., settled_at_jalali: _Optional[str] = ..., failure_reason: _Optional[str] = ..., channel: _Optional[_Union[PaymentChannel, str]] = ...) -> None: ...
 
 class OpenCaseRequest(_message.Message):
-    __slots__ = ("service_code", "applicant_national_code", "channel", "forms")
+    __slots__ = ("service_code", "applicant_national_code", "channel", "forms", "postal_code", "applicant_kind", "legal_person_national_id", "foreign_national_id")
     SERVICE_CODE_FIELD_NUMBER: _ClassVar[int]
     APPLICANT_NATIONAL_CODE_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     FORMS_FIELD_NUMBER: _ClassVar[int]
+    POSTAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    APPLICANT_KIND_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_PERSON_NATIONAL_ID_FIELD_NUMBER: _ClassVar[int]
+    FOREIGN_NATIONAL_ID_FIELD_NUMBER: _ClassVar[int]
     service_code: str
     applicant_national_code: str
     channel: str
     forms: _containers.RepeatedCompositeFieldContainer[FormData]
-    def __init__(self, service_code: _Optional[str] = ..., applicant_national_code: _Optional[str] = ..., channel: _Optional[str] = ..., forms: _Optional[_Iterable[_Union[FormData, _Mapping]]] = ...) -> None: ...
+    postal_code: str
+    applicant_kind: ApplicantKind
+    legal_person_national_id: str
+    foreign_national_id: str
+    def __init__(self, service_code: _Optional[str] = ..., applicant_national_code: _Optional[str] = ..., channel: _Optional[str] = ..., forms: _Optional[_Iterable[_Union[FormData, _Mapping]]] = ..., postal_code: _Optional[str] = ..., applicant_kind: _Optional[_Union[ApplicantKind, str]] = ..., legal_person_national_id: _Optional[str] = ..., foreign_national_id: _Optional[str] = ...) -> None: ...
 
 class FormData(_message.Message):
     __slots__ = ("document", "json")
@@ -373,18 +413,22 @@ class VerifyApplicantIdentityResponse(_message.Message):
     def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ..., assurance_level: _Optional[int] = ...) -> None: ...
 
 class MakeInquiryRequest(_message.Message):
-    __slots__ = ("tracking_code", "kind", "birth_date_jalali", "legal_person_national_id", "postal_code")
+    __slots__ = ("tracking_code", "kind", "birth_date_jalali", "legal_person_national_id", "postal_code", "birth_certificate_serial", "birth_certificate_series")
     TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     BIRTH_DATE_JALALI_FIELD_NUMBER: _ClassVar[int]
     LEGAL_PERSON_NATIONAL_ID_FIELD_NUMBER: _ClassVar[int]
     POSTAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    BIRTH_CERTIFICATE_SERIAL_FIELD_NUMBER: _ClassVar[int]
+    BIRTH_CERTIFICATE_SERIES_FIELD_NUMBER: _ClassVar[int]
     tracking_code: str
     kind: _catalogue_pb2.InquiryKind
     birth_date_jalali: str
     legal_person_national_id: str
     postal_code: str
-    def __init__(self, tracking_code: _Optional[str] = ..., kind: _Optional[_Union[_catalogue_pb2.InquiryKind, str]] = ..., birth_date_jalali: _Optional[str] = ..., legal_person_national_id: _Optional[str] = ..., postal_code: _Optional[str] = ...) -> None: ...
+    birth_certificate_serial: str
+    birth_certificate_series: str
+    def __init__(self, tracking_code: _Optional[str] = ..., kind: _Optional[_Union[_catalogue_pb2.InquiryKind, str]] = ..., birth_date_jalali: _Optional[str] = ..., legal_person_national_id: _Optional[str] = ..., postal_code: _Optional[str] = ..., birth_certificate_serial: _Optional[str] = ..., birth_certificate_series: _Optional[str] = ...) -> None: ...
 
 class MakeInquiryResponse(_message.Message):
     __slots__ = ("case", "inquiry")
@@ -395,10 +439,12 @@ class MakeInquiryResponse(_message.Message):
     def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ..., inquiry: _Optional[_Union[Inquiry, _Mapping]] = ...) -> None: ...
 
 class PayFeeRequest(_message.Message):
-    __slots__ = ("tracking_code",)
+    __slots__ = ("tracking_code", "channel")
     TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
     tracking_code: str
-    def __init__(self, tracking_code: _Optional[str] = ...) -> None: ...
+    channel: PaymentChannel
+    def __init__(self, tracking_code: _Optional[str] = ..., channel: _Optional[_Union[PaymentChannel, str]] = ...) -> None: ...
 
 class PayFeeResponse(_message.Message):
     __slots__ = ("case", "payment")
@@ -443,15 +489,17 @@ class ReconcilePaymentsResponse(_message.Message):
     def __init__(self, examined: _Optional[int] = ..., settled: _Optional[int] = ..., pending: _Optional[int] = ..., declined: _Optional[int] = ..., not_made: _Optional[int] = ..., failed: _Optional[int] = ...) -> None: ...
 
 class VerifyTrackingCodeRequest(_message.Message):
-    __slots__ = ("tracking_code", "digits")
+    __slots__ = ("tracking_code", "digits", "ask_registry")
     TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
     DIGITS_FIELD_NUMBER: _ClassVar[int]
+    ASK_REGISTRY_FIELD_NUMBER: _ClassVar[int]
     tracking_code: str
     digits: Digits
-    def __init__(self, tracking_code: _Optional[str] = ..., digits: _Optional[_Union[Digits, str]] = ...) -> None: ...
+    ask_registry: bool
+    def __init__(self, tracking_code: _Optional[str] = ..., digits: _Optional[_Union[Digits, str]] = ..., ask_registry: _Optional[bool] = ...) -> None: ...
 
 class VerifyTrackingCodeResponse(_message.Message):
-    __slots__ = ("tracking_code", "authentic", "kind", "inquiry_kind", "issuing_agency", "issued_at", "issued_at_jalali")
+    __slots__ = ("tracking_code", "authentic", "kind", "inquiry_kind", "issuing_agency", "issued_at", "issued_at_jalali", "source")
     TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
     AUTHENTIC_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -459,6 +507,7 @@ class VerifyTrackingCodeResponse(_message.Message):
     ISSUING_AGENCY_FIELD_NUMBER: _ClassVar[int]
     ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
     ISSUED_AT_JALALI_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
     tracking_code: str
     authentic: bool
     kind: TrackingCodeKind
@@ -466,4 +515,83 @@ class VerifyTrackingCodeResponse(_message.Message):
     issuing_agency: str
     issued_at: _timestamp_pb2.Timestamp
     issued_at_jalali: str
-    def __init__(self, tracking_code: _Optional[str] = ..., authentic: _Optional[bool] = ..., kind: _Optional[_Union[TrackingCodeKind, str]] = ..., inquiry_kind: _Optional[_Union[_catalogue_pb2.InquiryKind, str]] = ..., issuing_agency: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., issued_at_jalali: _Optional[str] = ...) -> None: ...
+    source: str
+    def __init__(self, tracking_code: _Optional[str] = ..., authentic: _Optional[bool] = ..., kind: _Optional[_Union[TrackingCodeKind, str]] = ..., inquiry_kind: _Optional[_Union[_catalogue_pb2.InquiryKind, str]] = ..., issuing_agency: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., issued_at_jalali: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
+
+class ConfirmRepresentativeRequest(_message.Message):
+    __slots__ = ("tracking_code",)
+    TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    tracking_code: str
+    def __init__(self, tracking_code: _Optional[str] = ...) -> None: ...
+
+class ConfirmRepresentativeResponse(_message.Message):
+    __slots__ = ("case", "role", "inquiry_tracking_code")
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    INQUIRY_TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    case: Case
+    role: str
+    inquiry_tracking_code: str
+    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ..., role: _Optional[str] = ..., inquiry_tracking_code: _Optional[str] = ...) -> None: ...
+
+class AgencyPayment(_message.Message):
+    __slots__ = ("tracking_code", "payer_agency", "payer_account", "payee_agency", "payee_account", "amount_rials", "purpose", "status", "payment_id", "settlement_reference", "settled_at", "settled_at_jalali", "failure_reason")
+    TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    PAYER_AGENCY_FIELD_NUMBER: _ClassVar[int]
+    PAYER_ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    PAYEE_AGENCY_FIELD_NUMBER: _ClassVar[int]
+    PAYEE_ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_RIALS_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SETTLEMENT_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    SETTLED_AT_FIELD_NUMBER: _ClassVar[int]
+    SETTLED_AT_JALALI_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_REASON_FIELD_NUMBER: _ClassVar[int]
+    tracking_code: str
+    payer_agency: str
+    payer_account: str
+    payee_agency: str
+    payee_account: str
+    amount_rials: int
+    purpose: str
+    status: PaymentStatus
+    payment_id: str
+    settlement_reference: str
+    settled_at: _timestamp_pb2.Timestamp
+    settled_at_jalali: str
+    failure_reason: str
+    def __init__(self, tracking_code: _Optional[str] = ..., payer_agency: _Optional[str] = ..., payer_account: _Optional[str] = ..., payee_agency: _Optional[str] = ..., payee_account: _Optional[str] = ..., amount_rials: _Optional[int] = ..., purpose: _Optional[str] = ..., status: _Optional[_Union[PaymentStatus, str]] = ..., payment_id: _Optional[str] = ..., settlement_reference: _Optional[str] = ..., settled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., settled_at_jalali: _Optional[str] = ..., failure_reason: _Optional[str] = ...) -> None: ...
+
+class PayAgencyRequest(_message.Message):
+    __slots__ = ("payee_agency", "payer_account", "payee_account", "amount_rials", "purpose")
+    PAYEE_AGENCY_FIELD_NUMBER: _ClassVar[int]
+    PAYER_ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    PAYEE_ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_RIALS_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    payee_agency: str
+    payer_account: str
+    payee_account: str
+    amount_rials: int
+    purpose: str
+    def __init__(self, payee_agency: _Optional[str] = ..., payer_account: _Optional[str] = ..., payee_account: _Optional[str] = ..., amount_rials: _Optional[int] = ..., purpose: _Optional[str] = ...) -> None: ...
+
+class PayAgencyResponse(_message.Message):
+    __slots__ = ("payment",)
+    PAYMENT_FIELD_NUMBER: _ClassVar[int]
+    payment: AgencyPayment
+    def __init__(self, payment: _Optional[_Union[AgencyPayment, _Mapping]] = ...) -> None: ...
+
+class GetAgencyPaymentRequest(_message.Message):
+    __slots__ = ("tracking_code",)
+    TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    tracking_code: str
+    def __init__(self, tracking_code: _Optional[str] = ...) -> None: ...
+
+class GetAgencyPaymentResponse(_message.Message):
+    __slots__ = ("payment",)
+    PAYMENT_FIELD_NUMBER: _ClassVar[int]
+    payment: AgencyPayment
+    def __init__(self, payment: _Optional[_Union[AgencyPayment, _Mapping]] = ...) -> None: ...

@@ -117,6 +117,21 @@ class ServiceDeskServiceStub:
                 request_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.VerifyTrackingCodeRequest.SerializeToString,
                 response_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.VerifyTrackingCodeResponse.FromString,
                 _registered_method=True)
+        self.ConfirmRepresentative = channel.unary_unary(
+                '/tabadol.servicedesk.v1.ServiceDeskService/ConfirmRepresentative',
+                request_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.ConfirmRepresentativeRequest.SerializeToString,
+                response_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.ConfirmRepresentativeResponse.FromString,
+                _registered_method=True)
+        self.PayAgency = channel.unary_unary(
+                '/tabadol.servicedesk.v1.ServiceDeskService/PayAgency',
+                request_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.PayAgencyRequest.SerializeToString,
+                response_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.PayAgencyResponse.FromString,
+                _registered_method=True)
+        self.GetAgencyPayment = channel.unary_unary(
+                '/tabadol.servicedesk.v1.ServiceDeskService/GetAgencyPayment',
+                request_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetAgencyPaymentRequest.SerializeToString,
+                response_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetAgencyPaymentResponse.FromString,
+                _registered_method=True)
 
 
 class ServiceDeskServiceServicer:
@@ -249,6 +264,30 @@ class ServiceDeskServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ConfirmRepresentative(self, request, context):
+        """ConfirmRepresentative asks the deeds registry whether the case's representative acts
+        for the legal person applicant, and records its answer (004 art. 11 note 3).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PayAgency(self, request, context):
+        """PayAgency pays another agency's account from the calling agency's account through
+        the treasury (004 art. 9 note 2); recorded and reconciled like a fee.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAgencyPayment(self, request, context):
+        """GetAgencyPayment returns an inter-agency payment by its tracking code, asking the
+        treasury for news while it is outstanding.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ServiceDeskServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -331,6 +370,21 @@ def add_ServiceDeskServiceServicer_to_server(servicer, server):
                     servicer.VerifyTrackingCode,
                     request_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.VerifyTrackingCodeRequest.FromString,
                     response_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.VerifyTrackingCodeResponse.SerializeToString,
+            ),
+            'ConfirmRepresentative': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmRepresentative,
+                    request_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.ConfirmRepresentativeRequest.FromString,
+                    response_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.ConfirmRepresentativeResponse.SerializeToString,
+            ),
+            'PayAgency': grpc.unary_unary_rpc_method_handler(
+                    servicer.PayAgency,
+                    request_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.PayAgencyRequest.FromString,
+                    response_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.PayAgencyResponse.SerializeToString,
+            ),
+            'GetAgencyPayment': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAgencyPayment,
+                    request_deserializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetAgencyPaymentRequest.FromString,
+                    response_serializer=tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetAgencyPaymentResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -768,6 +822,87 @@ class ServiceDeskService:
             '/tabadol.servicedesk.v1.ServiceDeskService/VerifyTrackingCode',
             tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.VerifyTrackingCodeRequest.SerializeToString,
             tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.VerifyTrackingCodeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmRepresentative(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.servicedesk.v1.ServiceDeskService/ConfirmRepresentative',
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.ConfirmRepresentativeRequest.SerializeToString,
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.ConfirmRepresentativeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PayAgency(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.servicedesk.v1.ServiceDeskService/PayAgency',
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.PayAgencyRequest.SerializeToString,
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.PayAgencyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAgencyPayment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.servicedesk.v1.ServiceDeskService/GetAgencyPayment',
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetAgencyPaymentRequest.SerializeToString,
+            tabadol_dot_servicedesk_dot_v1_dot_servicedesk__pb2.GetAgencyPaymentResponse.FromString,
             options,
             channel_credentials,
             insecure,

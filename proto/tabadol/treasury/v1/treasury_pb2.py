@@ -25,33 +25,35 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"tabadol/treasury/v1/treasury.proto\x12\x13tabadol.treasury.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdf\x02\n\x07Payment\x12\x12\n\npayment_id\x18\x01 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x02 \x01(\t\x12\x14\n\x0c\x61mount_rials\x18\x03 \x01(\x03\x12\x17\n\x0frevenue_account\x18\x04 \x01(\t\x12\x1b\n\x13payer_national_code\x18\x05 \x01(\t\x12\x11\n\treference\x18\x06 \x01(\t\x12\x32\n\x06status\x18\x07 \x01(\x0e\x32\".tabadol.treasury.v1.PaymentStatus\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nsettled_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1c\n\x14settlement_reference\x18\n \x01(\t\x12\x16\n\x0e\x66\x61ilure_reason\x18\x0b \x01(\t\"\x8e\x01\n\x14\x43reatePaymentRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x14\n\x0c\x61mount_rials\x18\x02 \x01(\x03\x12\x17\n\x0frevenue_account\x18\x03 \x01(\t\x12\x1b\n\x13payer_national_code\x18\x04 \x01(\t\x12\x11\n\treference\x18\x05 \x01(\t\"X\n\x15\x43reatePaymentResponse\x12-\n\x07payment\x18\x01 \x01(\x0b\x32\x1c.tabadol.treasury.v1.Payment\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"\'\n\x11GetPaymentRequest\x12\x12\n\npayment_id\x18\x01 \x01(\t\"C\n\x12GetPaymentResponse\x12-\n\x07payment\x18\x01 \x01(\x0b\x32\x1c.tabadol.treasury.v1.Payment\"-\n\x12\x46indPaymentRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\"D\n\x13\x46indPaymentResponse\x12-\n\x07payment\x18\x01 \x01(\x0b\x32\x1c.tabadol.treasury.v1.Payment\"*\n\x14SettlePaymentRequest\x12\x12\n\npayment_id\x18\x01 \x01(\t\"F\n\x15SettlePaymentResponse\x12-\n\x07payment\x18\x01 \x01(\x0b\x32\x1c.tabadol.treasury.v1.Payment*\x82\x01\n\rPaymentStatus\x12\x1e\n\x1aPAYMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16PAYMENT_STATUS_PENDING\x10\x01\x12\x1a\n\x16PAYMENT_STATUS_SETTLED\x10\x02\x12\x19\n\x15PAYMENT_STATUS_FAILED\x10\x03\x32\xa2\x03\n\x0fTreasuryService\x12\x66\n\rCreatePayment\x12).tabadol.treasury.v1.CreatePaymentRequest\x1a*.tabadol.treasury.v1.CreatePaymentResponse\x12]\n\nGetPayment\x12&.tabadol.treasury.v1.GetPaymentRequest\x1a\'.tabadol.treasury.v1.GetPaymentResponse\x12`\n\x0b\x46indPayment\x12\'.tabadol.treasury.v1.FindPaymentRequest\x1a(.tabadol.treasury.v1.FindPaymentResponse\x12\x66\n\rSettlePayment\x12).tabadol.treasury.v1.SettlePaymentRequest\x1a*.tabadol.treasury.v1.SettlePaymentResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"tabadol/treasury/v1/treasury.proto\x12\x13tabadol.treasury.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xac\x03\n\x07Payment\x12\x12\n\npayment_id\x18\x01 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x02 \x01(\t\x12\x14\n\x0c\x61mount_rials\x18\x03 \x01(\x03\x12\x17\n\x0frevenue_account\x18\x04 \x01(\t\x12\x1b\n\x13payer_national_code\x18\x05 \x01(\t\x12\x11\n\treference\x18\x06 \x01(\t\x12\x32\n\x06status\x18\x07 \x01(\x0e\x32\".tabadol.treasury.v1.PaymentStatus\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nsettled_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1c\n\x14settlement_reference\x18\n \x01(\t\x12\x16\n\x0e\x66\x61ilure_reason\x18\x0b \x01(\t\x12\x34\n\x07\x63hannel\x18\x0c \x01(\x0e\x32#.tabadol.treasury.v1.PaymentChannel\x12\x15\n\rpayer_account\x18\r \x01(\t\"\xdb\x01\n\x14\x43reatePaymentRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x14\n\x0c\x61mount_rials\x18\x02 \x01(\x03\x12\x17\n\x0frevenue_account\x18\x03 \x01(\t\x12\x1b\n\x13payer_national_code\x18\x04 \x01(\t\x12\x11\n\treference\x18\x05 \x01(\t\x12\x34\n\x07\x63hannel\x18\x06 \x01(\x0e\x32#.tabadol.treasury.v1.PaymentChannel\x12\x15\n\rpayer_account\x18\x07 \x01(\t\"X\n\x15\x43reatePaymentResponse\x12-\n\x07payment\x18\x01 \x01(\x0b\x32\x1c.tabadol.treasury.v1.Payment\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"\'\n\x11GetPaymentRequest\x12\x12\n\npayment_id\x18\x01 \x01(\t\"C\n\x12GetPaymentResponse\x12-\n\x07payment\x18\x01 \x01(\x0b\x32\x1c.tabadol.treasury.v1.Payment\"-\n\x12\x46indPaymentRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\"D\n\x13\x46indPaymentResponse\x12-\n\x07payment\x18\x01 \x01(\x0b\x32\x1c.tabadol.treasury.v1.Payment\"*\n\x14SettlePaymentRequest\x12\x12\n\npayment_id\x18\x01 \x01(\t\"F\n\x15SettlePaymentResponse\x12-\n\x07payment\x18\x01 \x01(\x0b\x32\x1c.tabadol.treasury.v1.Payment*\xa9\x01\n\x0ePaymentChannel\x12\x1f\n\x1bPAYMENT_CHANNEL_UNSPECIFIED\x10\x00\x12\x1f\n\x1bPAYMENT_CHANNEL_AGENCY_SITE\x10\x01\x12\x1a\n\x16PAYMENT_CHANNEL_SHETAB\x10\x02\x12\x17\n\x13PAYMENT_CHANNEL_POS\x10\x03\x12 \n\x1cPAYMENT_CHANNEL_INTER_AGENCY\x10\x04*\x82\x01\n\rPaymentStatus\x12\x1e\n\x1aPAYMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16PAYMENT_STATUS_PENDING\x10\x01\x12\x1a\n\x16PAYMENT_STATUS_SETTLED\x10\x02\x12\x19\n\x15PAYMENT_STATUS_FAILED\x10\x03\x32\xa2\x03\n\x0fTreasuryService\x12\x66\n\rCreatePayment\x12).tabadol.treasury.v1.CreatePaymentRequest\x1a*.tabadol.treasury.v1.CreatePaymentResponse\x12]\n\nGetPayment\x12&.tabadol.treasury.v1.GetPaymentRequest\x1a\'.tabadol.treasury.v1.GetPaymentResponse\x12`\n\x0b\x46indPayment\x12\'.tabadol.treasury.v1.FindPaymentRequest\x1a(.tabadol.treasury.v1.FindPaymentResponse\x12\x66\n\rSettlePayment\x12).tabadol.treasury.v1.SettlePaymentRequest\x1a*.tabadol.treasury.v1.SettlePaymentResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tabadol.treasury.v1.treasury_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PAYMENTSTATUS']._serialized_start=1025
-  _globals['_PAYMENTSTATUS']._serialized_end=1155
+  _globals['_PAYMENTCHANNEL']._serialized_start=1179
+  _globals['_PAYMENTCHANNEL']._serialized_end=1348
+  _globals['_PAYMENTSTATUS']._serialized_start=1351
+  _globals['_PAYMENTSTATUS']._serialized_end=1481
   _globals['_PAYMENT']._serialized_start=93
-  _globals['_PAYMENT']._serialized_end=444
-  _globals['_CREATEPAYMENTREQUEST']._serialized_start=447
-  _globals['_CREATEPAYMENTREQUEST']._serialized_end=589
-  _globals['_CREATEPAYMENTRESPONSE']._serialized_start=591
-  _globals['_CREATEPAYMENTRESPONSE']._serialized_end=679
-  _globals['_GETPAYMENTREQUEST']._serialized_start=681
-  _globals['_GETPAYMENTREQUEST']._serialized_end=720
-  _globals['_GETPAYMENTRESPONSE']._serialized_start=722
-  _globals['_GETPAYMENTRESPONSE']._serialized_end=789
-  _globals['_FINDPAYMENTREQUEST']._serialized_start=791
-  _globals['_FINDPAYMENTREQUEST']._serialized_end=836
-  _globals['_FINDPAYMENTRESPONSE']._serialized_start=838
-  _globals['_FINDPAYMENTRESPONSE']._serialized_end=906
-  _globals['_SETTLEPAYMENTREQUEST']._serialized_start=908
-  _globals['_SETTLEPAYMENTREQUEST']._serialized_end=950
-  _globals['_SETTLEPAYMENTRESPONSE']._serialized_start=952
-  _globals['_SETTLEPAYMENTRESPONSE']._serialized_end=1022
-  _globals['_TREASURYSERVICE']._serialized_start=1158
-  _globals['_TREASURYSERVICE']._serialized_end=1576
+  _globals['_PAYMENT']._serialized_end=521
+  _globals['_CREATEPAYMENTREQUEST']._serialized_start=524
+  _globals['_CREATEPAYMENTREQUEST']._serialized_end=743
+  _globals['_CREATEPAYMENTRESPONSE']._serialized_start=745
+  _globals['_CREATEPAYMENTRESPONSE']._serialized_end=833
+  _globals['_GETPAYMENTREQUEST']._serialized_start=835
+  _globals['_GETPAYMENTREQUEST']._serialized_end=874
+  _globals['_GETPAYMENTRESPONSE']._serialized_start=876
+  _globals['_GETPAYMENTRESPONSE']._serialized_end=943
+  _globals['_FINDPAYMENTREQUEST']._serialized_start=945
+  _globals['_FINDPAYMENTREQUEST']._serialized_end=990
+  _globals['_FINDPAYMENTRESPONSE']._serialized_start=992
+  _globals['_FINDPAYMENTRESPONSE']._serialized_end=1060
+  _globals['_SETTLEPAYMENTREQUEST']._serialized_start=1062
+  _globals['_SETTLEPAYMENTREQUEST']._serialized_end=1104
+  _globals['_SETTLEPAYMENTRESPONSE']._serialized_start=1106
+  _globals['_SETTLEPAYMENTRESPONSE']._serialized_end=1176
+  _globals['_TREASURYSERVICE']._serialized_start=1484
+  _globals['_TREASURYSERVICE']._serialized_end=1902
 # @@protoc_insertion_point(module_scope)
