@@ -45,6 +45,8 @@ def unique_options(**changes: object) -> NatsOptions:
         window_stream=f"TEST_WINDOW_{tag}",
         window_prefix=f"test{tag}.window",
         durable_prefix=f"test-{tag}",
+        participants_stream=f"TEST_PARTICIPANTS_{tag}",
+        participants_prefix=f"test{tag}.participants",
     )
     return replace(unique, **changes)
 
@@ -70,7 +72,7 @@ async def jetstream(
 
 async def delete_streams(options: NatsOptions, url: str = NATS_URL) -> None:
     async with jetstream(url) as js:
-        for stream in (options.stream, options.window_stream):
+        for stream in (options.stream, options.window_stream, options.participants_stream):
             with contextlib.suppress(nats.js.errors.NotFoundError):
                 await js.delete_stream(stream)
 

@@ -41,6 +41,7 @@ from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from aggregates.consultation import Consultation
 from aggregates.service_case import ServiceCase
 from aggregates.service_record import ServiceRecord
 from hub.config import ConfigError, Settings
@@ -90,6 +91,9 @@ class NatsOptions:
     subject_prefix: str = "tabadol.events"
     window_stream: str = "TABADOL_WINDOW"
     window_prefix: str = "tabadol.window"
+    # 003: decisions on suggestions, pushed to their authors by pseudonym
+    participants_stream: str = "TABADOL_PARTICIPANTS"
+    participants_prefix: str = "tabadol.participants"
     durable_prefix: str = "tabadol-view"
     duplicate_window: float = 120.0  # seconds JetStream remembers message ids
     batch_size: int = 500
@@ -208,6 +212,16 @@ async def ensure_streams(js: JetStreamContext, options: NatsOptions) -> None:
     )
     await _ensure_stream(
         js, options.window_stream, [f"{options.window_prefix}.>"], options.duplicate_window
+    )
+
+
+async def ensure_participants_stream(js: JetStreamContext, options: NatsOptions) -> None:
+    """Create the participants' decisions stream if it is missing."""
+    await _ensure_stream(
+        js,
+        options.participants_stream,
+        [f"{options.participants_prefix}.>"],
+        options.duplicate_window,
     )
 
 
@@ -377,6 +391,94 @@ def log_source(reader: LogReader, prefix: str) -> Source:
     return read
 
 
+_DECISION_TOPICS = (
+    Consultation.Requested.TOPIC,
+    Consultation.Commented.TOPIC,
+    Consultation.SuggestionDecided.TOPIC,
+)
+
+
+def decisions_source(reader: LogReader, prefix: str) -> Source:
+    """Every decision on a suggestion (003: accepted or rejected with its reason and legal
+    basis, sent back to the participant), as a JSON message on its author's subject
+    ``<prefix>.<pseudonym>.decisions``: a participant follows their own by pseudonym. The
+    authors are learned from the comments read before; a restart reads them again."""
+    authors: dict[tuple[str, int], str] = {}
+    codes: dict[str, str] = {}
+    learned = 0
+
+    def read(after: int, limit: int) -> list[Outgoing]:
+        nonlocal learned
+        if after < learned:  # asked again from earlier (a refill): learn from the start
+            authors.clear()
+            codes.clear()
+            learned = 0
+        out: list[Outgoing] = []
+        while len(out) < limit:
+            page = reader.recorder.select_notifications(
+                learned, limit, topics=_DECISION_TOPICS, inclusive_of_start=False
+            )
+            for n in page:
+                learned = n.id
+                event = reader.mapper.to_domain_event(n)
+                call = str(event.originator_id)
+                if isinstance(event, Consultation.Requested):
+                    codes[call] = event.tracking_code
+                elif isinstance(event, Consultation.Commented):
+                    authors[(call, event.number)] = event.participant
+                elif isinstance(event, Consultation.SuggestionDecided) and n.id > after:
+                    author = authors.get((call, event.number))
+                    if author is not None:
+                        out.append(
+                            _decision_message(n.id, author, codes.get(call, ""), event, prefix)
+                        )
+                if len(out) >= limit:
+                    break
+            if len(page) < limit:
+                break
+        return out
+
+    return read
+
+
+def _decision_message(
+    position: int, author: str, code: str, event: Consultation.SuggestionDecided, prefix: str
+) -> Outgoing:
+    body = {
+        "position": position,
+        "tracking_code": code,
+        "participant": author,
+        "suggestion_number": event.number,
+        "accepted": event.accepted,
+        "reason": event.reason,
+        "legal_basis": event.legal_basis,
+        "decided_at": event.at,
+    }
+    return Outgoing(
+        position=position,
+        subject=f"{prefix}.{_token(author)}.decisions",
+        data=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+        headers={
+            HEADER_MSG_ID: f"{APP_NAME}:decision:{position}",
+            HEADER_POSITION: str(position),
+        },
+    )
+
+
+async def follow_decisions(
+    js: JetStreamContext, reader: LogReader, stop: asyncio.Event, options: NatsOptions
+) -> None:
+    """Publish the decisions on suggestions to their authors' subjects until ``stop``."""
+    await ensure_participants_stream(js, options)
+    await follow(
+        js,
+        options.participants_stream,
+        decisions_source(reader, options.participants_prefix),
+        stop,
+        options,
+    )
+
+
 def window_source(feed: WindowFeedView, prefix: str) -> Source:
     """The national-window feed after a position."""
 
@@ -411,7 +513,10 @@ async def run_relay(
     try:
         js = nc.jetstream()
         await ensure_streams(js, options)
-        await follow(js, options.stream, log_source(reader, options.subject_prefix), stop, options)
+        await asyncio.gather(
+            follow(js, options.stream, log_source(reader, options.subject_prefix), stop, options),
+            follow_decisions(js, reader, stop, options),
+        )
     finally:
         await nc.close()
         reader.close()

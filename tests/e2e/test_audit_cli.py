@@ -53,7 +53,9 @@ def add_cases(data_dir: Path, serials: range, *, register: bool = False) -> list
         )
     codes = []
     for serial in serials:
-        case = hub.cases.open_case(SERVICE_CODE, applicant(serial), channel="web", postal_code="1316943891", by=AGENCY)
+        case = hub.cases.open_case(
+            SERVICE_CODE, applicant(serial), channel="web", postal_code="1316943891", by=AGENCY
+        )
         hub.cases.record_step(case.tracking_code, STEP, by=AGENCY)
         codes.append(case.tracking_code)
     hub.close()

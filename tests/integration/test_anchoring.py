@@ -150,7 +150,9 @@ async def write(anchored: Anchored, cases: int, first: int = 21) -> None:
                 SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY
             )
         for serial in range(first, first + cases):
-            anchored.hub.cases.open_case(SERVICE_CODE, applicant(serial), channel="web", postal_code="1316943891", by=AGENCY)
+            anchored.hub.cases.open_case(
+                SERVICE_CODE, applicant(serial), channel="web", postal_code="1316943891", by=AGENCY
+            )
 
     await asyncio.to_thread(run)
 

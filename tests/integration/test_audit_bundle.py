@@ -84,7 +84,9 @@ def hub(store_url: str, tmp_path: Path, envelope_version: int) -> Iterator[Hub]:
     app.catalogue.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
     codes = []
     for serial in (31, 32):
-        case = app.cases.open_case(SERVICE_CODE, applicant(serial), channel="web", postal_code="1316943891", by=AGENCY)
+        case = app.cases.open_case(
+            SERVICE_CODE, applicant(serial), channel="web", postal_code="1316943891", by=AGENCY
+        )
         app.cases.record_step(case.tracking_code, STEP, by=AGENCY)
         codes.append(case.tracking_code)
     result = Hub(app, open_log(store_url, public), public, private, codes)
@@ -182,7 +184,9 @@ def test_a_bundle_from_another_hub_is_refused(hub: Hub, tmp_path: Path) -> None:
 
 
 def test_bundles_wait_for_a_checkpoint(hub: Hub) -> None:
-    case = hub.hub.cases.open_case(SERVICE_CODE, applicant(33), channel="web", postal_code="1316943891", by=AGENCY)
+    case = hub.hub.cases.open_case(
+        SERVICE_CODE, applicant(33), channel="web", postal_code="1316943891", by=AGENCY
+    )
     with pytest.raises(InvalidInput, match="newer than the latest signed checkpoint"):
         build_bundle(hub.log, case.tracking_code, hub.history)
     memo = Memo()

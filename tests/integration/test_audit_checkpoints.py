@@ -81,7 +81,9 @@ def store(store_url: str, tmp_path: Path) -> Iterator[Store]:
     hub.catalogue.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
     checkpointer.tick()
     for serial in range(21, 27):
-        case = hub.cases.open_case(SERVICE_CODE, applicant(serial), channel="web", postal_code="1316943891", by=AGENCY)
+        case = hub.cases.open_case(
+            SERVICE_CODE, applicant(serial), channel="web", postal_code="1316943891", by=AGENCY
+        )
         result.codes.append(case.tracking_code)
         checkpointer.tick()
     for code in result.codes:

@@ -113,7 +113,12 @@ async def drive(live: AuditHub, cases: int = 2, *, first: int = 41) -> list[str]
     codes = []
     for serial in range(first, first + cases):
         case = await write(
-            live.hub.cases.open_case, SERVICE_CODE, applicant(serial), channel="web", postal_code="1316943891", by=AGENCY
+            live.hub.cases.open_case,
+            SERVICE_CODE,
+            applicant(serial),
+            channel="web",
+            postal_code="1316943891",
+            by=AGENCY,
         )
         await write(live.hub.cases.record_step, case.tracking_code, STEP, by=AGENCY)
         codes.append(case.tracking_code)

@@ -36,7 +36,14 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, signer: Signer) -> str
         serials = (11, 12, 13)
         opened = hub.run_group(
             [
-                partial(hub.cases.open_case, SERVICE_CODE, applicant(s), channel="web", postal_code="1316943891", by=AGENCY)
+                partial(
+                    hub.cases.open_case,
+                    SERVICE_CODE,
+                    applicant(s),
+                    channel="web",
+                    postal_code="1316943891",
+                    by=AGENCY,
+                )
                 for s in serials
             ]
         )
@@ -50,7 +57,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, signer: Signer) -> str
             assert all(isinstance(o, Succeeded) for o in outcomes)
     else:
         for serial in (11, 12, 13):
-            case = hub.cases.open_case(SERVICE_CODE, applicant(serial), channel="web", postal_code="1316943891", by=AGENCY)
+            case = hub.cases.open_case(
+                SERVICE_CODE, applicant(serial), channel="web", postal_code="1316943891", by=AGENCY
+            )
             hub.cases.record_step(case.tracking_code, "ثبت درخواست", by=AGENCY)
             hub.cases.cancel(case.tracking_code, reason="انصراف متقاضی", by=AGENCY)
     hub.close()

@@ -28,7 +28,9 @@ def test_two_writers_on_one_store_keep_one_verifiable_chain(
 ) -> None:
     first, second = _hub(store_url, signer), _hub(store_url, signer)
     first.catalogue.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
-    code = first.cases.open_case(SERVICE_CODE, applicant(), channel="web", postal_code="1316943891", by=AGENCY).tracking_code
+    code = first.cases.open_case(
+        SERVICE_CODE, applicant(), channel="web", postal_code="1316943891", by=AGENCY
+    ).tracking_code
     second.cases.record_step(code, "ثبت درخواست", by=AGENCY)  # cold cache: reads its head
     second.exchange_records.record_identity(  # production needs the applicant verified
         code, active=True, national_code=applicant(), level=2, by=AGENCY
@@ -47,7 +49,9 @@ def test_a_conflicting_write_is_refused_and_the_chain_does_not_fork(
 ) -> None:
     first, second = _hub(store_url, signer), _hub(store_url, signer)
     first.catalogue.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
-    code = first.cases.open_case(SERVICE_CODE, applicant(), channel="web", postal_code="1316943891", by=AGENCY).tracking_code
+    code = first.cases.open_case(
+        SERVICE_CODE, applicant(), channel="web", postal_code="1316943891", by=AGENCY
+    ).tracking_code
     case_id = ServiceCase.create_id(code)
     a, b = first.repository.get(case_id), second.repository.get(case_id)
     a.record_step("ثبت درخواست", by=AGENCY)
@@ -68,7 +72,9 @@ def test_encrypted_payloads_verify_without_the_decryption_key(
     hub = TabadolHub(signer, env=settings.eventsourcing_env())
     hub.catalogue.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
     national_code = applicant()
-    code = hub.cases.open_case(SERVICE_CODE, national_code, channel="web", postal_code="1316943891", by=AGENCY).tracking_code
+    code = hub.cases.open_case(
+        SERVICE_CODE, national_code, channel="web", postal_code="1316943891", by=AGENCY
+    ).tracking_code
     assert hub.cases.get_case(code).applicant_masked.endswith(national_code[-2:])
     hub.close()
     trail = list(read_trail(settings.event_store))

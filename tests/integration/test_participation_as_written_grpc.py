@@ -22,7 +22,7 @@ from tabadol.participation.v1 import petition_pb2 as pet
 from connectors import deeds_registry, synthetic
 from connectors.deeds_registry import simulator as deeds_sim
 from connectors.errors import ConnectorError
-from hub.application.participation import DeedsRepresentation
+from hub.application.participants import DeedsRepresentation
 from hub.servicers.auth import AGENCY_HEADER
 from tests.integration.test_participation_grpc import (
     IPO,
@@ -219,9 +219,7 @@ async def deeds(live: Live) -> AsyncIterator[str]:
         minimum_days={"msrt": 30},
         routing=ROUTING,
         now=live.clock,
-        representation=DeedsRepresentation(
-            client, asyncio.get_running_loop(), failure=ConnectorError
-        ),
+        representation=DeedsRepresentation(client, failure=ConnectorError),
     )
     try:
         yield f"127.0.0.1:{port}"

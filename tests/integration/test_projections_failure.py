@@ -31,7 +31,9 @@ def test_a_failed_projection_is_reported_and_close_still_closes(
 
     monkeypatch.setattr(sql.SQLView, "apply", lost_connection)
     hub.catalogue.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
-    hub.cases.open_case(SERVICE_CODE, applicant(), channel="web", postal_code="1316943891", by=AGENCY)
+    hub.cases.open_case(
+        SERVICE_CODE, applicant(), channel="web", postal_code="1316943891", by=AGENCY
+    )
     deadline = time.monotonic() + 10
     while embedded.failure() is None:
         assert time.monotonic() < deadline, "the failed projection was never reported"
