@@ -87,7 +87,9 @@ def _commands(hub: TabadolHub, serial: int) -> list[Callable[[], object]]:
     box: dict[str, str] = {}
 
     def opened() -> None:
-        box["c"] = hub.cases.open_case(SERVICE, code, channel="web", postal_code="1316943891", by=AGENCY).tracking_code
+        box["c"] = hub.cases.open_case(
+            SERVICE, code, channel="web", postal_code="1316943891", by=AGENCY
+        ).tracking_code
 
     return [
         opened,
