@@ -213,6 +213,7 @@ async def run_programme_demo(
         desk.OpenCaseRequest(
             service_code="13021000202",
             applicant_national_code="0012345679",
+            postal_code="1316943891",
             channel="web",
             forms=forms,
         ),

@@ -30,7 +30,7 @@ def day(moment: datetime, days: int = 0) -> str:
     return f"{local.year:04d}/{local.month:02d}/{local.day:02d}"
 
 
-def open_call(hub: TabadolHub, clock: ManualClock, *, days: int = 30, kind: str = "bill") -> str:
+def open_call(hub: TabadolHub, clock: ManualClock, *, days: int = 31, kind: str = "bill") -> str:
     code = hub.consultations.request_consultation(
         unit="معاونت آموزشی", kind=kind, participation_type="vote", by="MSRT"
     ).tracking_code

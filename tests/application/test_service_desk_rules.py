@@ -29,22 +29,30 @@ Call = Callable[[TabadolHub, str], Any]
 
 REFUSALS: dict[str, tuple[Call, type[DomainError], str]] = {
     "national code check digit": (
-        lambda h, code: h.cases.open_case(SERVICE_CODE, "0012345678", channel="web", by=AGENCY),
+        lambda h, code: h.cases.open_case(
+            SERVICE_CODE, "0012345678", channel="web", postal_code="1316943891", by=AGENCY
+        ),
         InvalidInput,
         "applicant_national_code",
     ),
     "unknown service": (
-        lambda h, code: h.cases.open_case("99999999", applicant(), channel="web", by=AGENCY),
+        lambda h, code: h.cases.open_case(
+            "99999999", applicant(), channel="web", postal_code="1316943891", by=AGENCY
+        ),
         NotFound,
         "",
     ),
     "malformed service code": (
-        lambda h, code: h.cases.open_case("13-A", applicant(), channel="web", by=AGENCY),
+        lambda h, code: h.cases.open_case(
+            "13-A", applicant(), channel="web", postal_code="1316943891", by=AGENCY
+        ),
         InvalidInput,
         "service_code",
     ),
     "unknown channel": (
-        lambda h, code: h.cases.open_case(SERVICE_CODE, applicant(), channel="fax", by=AGENCY),
+        lambda h, code: h.cases.open_case(
+            SERVICE_CODE, applicant(), channel="fax", postal_code="1316943891", by=AGENCY
+        ),
         InvalidInput,
         "channel",
     ),
@@ -133,7 +141,9 @@ REFUSALS: dict[str, tuple[Call, type[DomainError], str]] = {
 
 @pytest.mark.parametrize("case", list(REFUSALS))
 def test_a_refused_command_names_its_field_and_stores_nothing(hub: TabadolHub, case: str) -> None:
-    code = hub.cases.open_case(SERVICE_CODE, applicant(), channel="web", by=AGENCY).tracking_code
+    code = hub.cases.open_case(
+        SERVICE_CODE, applicant(), channel="web", postal_code="1316943891", by=AGENCY
+    ).tracking_code
     before = hub.recorder.max_notification_id()
     call, expected, field = REFUSALS[case]
     with pytest.raises(expected) as refused:
@@ -146,7 +156,9 @@ def test_a_refused_command_names_its_field_and_stores_nothing(hub: TabadolHub, c
 
 
 def test_a_case_moves_on_and_its_code_checks_out(hub: TabadolHub) -> None:
-    opened = hub.cases.open_case(SERVICE_CODE, applicant(), channel="web", by=AGENCY)
+    opened = hub.cases.open_case(
+        SERVICE_CODE, applicant(), channel="web", postal_code="1316943891", by=AGENCY
+    )
     code = opened.tracking_code
     assert opened.status is CaseStatus.OPEN and applicant() not in opened.applicant_masked
     hub.cases.record_step(code, "ثبت درخواست", by=AGENCY)
@@ -163,7 +175,9 @@ def test_a_case_moves_on_and_its_code_checks_out(hub: TabadolHub) -> None:
 
 
 def test_a_tracking_code_never_issued_is_not_authentic(hub: TabadolHub) -> None:
-    code = hub.cases.open_case(SERVICE_CODE, applicant(), channel="web", by=AGENCY).tracking_code
+    code = hub.cases.open_case(
+        SERVICE_CODE, applicant(), channel="web", postal_code="1316943891", by=AGENCY
+    ).tracking_code
     hub.close()
     other = TabadolHub(hub.signer, env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     try:

@@ -108,6 +108,7 @@ async def test_a_5000_character_value_makes_a_short_invalid_argument(
                 desk.OpenCaseRequest(
                     service_code=SERVICE_CODE,
                     applicant_national_code=applicant(),
+                    postal_code="1316943891",
                     channel=value,
                 ),
                 metadata=META,

@@ -59,6 +59,7 @@ class Hub:
             desk.OpenCaseRequest(
                 service_code=SERVICE_CODE,
                 applicant_national_code=applicant(1_000_000 + serial),
+                postal_code="1316943891",
                 channel="web",
             ),
             metadata=META,
