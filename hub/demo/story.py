@@ -334,7 +334,9 @@ async def _run_anchored_demo(
             "TABADOL_INSECURE_DEV_AUTH": "1",
             "TABADOL_ACCESS_RIGHTS": str(
                 write_rights_file(
-                    data_dir / "rights.json", ("MOJ", "MIMT", "MSRT", "MYGOV", "POST"), HUB_SERVICES
+                    data_dir / "rights.json",
+                    ("MOJ", "MIMT", "MSRT", "MYGOV", "POST", "IPO", "MEFA", "TABADOL"),
+                    HUB_SERVICES,
                 )
             ),
             **simulators.settings_env(),

@@ -38,10 +38,22 @@ from tests.integration.test_participation_grpc import (
 
 __all__ = ["live"]  # the fixture, imported for pytest
 
-OPERATOR = ((AGENCY_HEADER, "TABADOL"),)
-SANJESH = ((AGENCY_HEADER, "SANJESH"),)
+OPERATOR = ((AGENCY_HEADER, "MOI"),)  # this hub's operator (configured below)
+GUILDS_MD = ((AGENCY_HEADER, "GUILDS"),)
 BASIS = "ماده ۹ تصویب‌نامه ۱۱۲۷۱۲۸ شورای عالی اداری (حقوق شهروندی در نظام اداری)"
 SEED = 1405
+
+
+def _as_operator(live: Live) -> None:
+    """The hub's operator is an agency the test's rights table lets in (MOI)."""
+    live.hub.configure_participation(
+        verifier=live.ids,
+        pseudonym_key=KEY,
+        minimum_days={"msrt": 30},
+        routing=ROUTING,
+        now=live.clock,
+        operator="MOI",
+    )
 
 
 def _code(error: pytest.ExceptionInfo[grpc.aio.AioRpcError]) -> grpc.StatusCode:
@@ -54,6 +66,7 @@ def _code(error: pytest.ExceptionInfo[grpc.aio.AioRpcError]) -> grpc.StatusCode:
 async def test_routing_is_configured_by_the_operator_and_petitions_are_forwarded_in_time(
     live: Live,
 ) -> None:
+    _as_operator(live)
     table = pet.ConfigureRoutingRequest(
         default_route=pet.Route(agency="MYGOV", unit="میز خدمت"),
         routes={
@@ -64,11 +77,11 @@ async def test_routing_is_configured_by_the_operator_and_petitions_are_forwarded
     with pytest.raises(grpc.aio.AioRpcError) as denied:
         await live.petitions.ConfigureRouting(table, metadata=IPO)
     assert _code(denied) == grpc.StatusCode.PERMISSION_DENIED
-    assert "operator (TABADOL)" in (denied.value.details() or "")
+    assert "operator (MOI)" in (denied.value.details() or "")
     before = (await live.petitions.GetRouting(pet.GetRoutingRequest(), metadata=IPO)).table
     assert before.version == 0 and before.default_route.agency == ROUTING.default.agency
     set_ = (await live.petitions.ConfigureRouting(table, metadata=OPERATOR)).table
-    assert (set_.version, set_.changed_by, set_.routes["shares"].answer_days) == (1, "TABADOL", 3)
+    assert (set_.version, set_.changed_by, set_.routes["shares"].answer_days) == (1, "MOI", 3)
 
     submitted = (
         await live.petitions.SubmitPetition(
@@ -171,6 +184,7 @@ async def test_routing_is_configured_by_the_operator_and_petitions_are_forwarded
 
 
 async def test_calendar_periods_and_the_agency_hierarchy(live: Live) -> None:
+    _as_operator(live)
     bill = await new_call(live, md=IPO, kind=pb.DRAFT_KIND_BILL, publish=False)
     # opened 1405/02/01, a month later is 1405/03/01 (Ordibehesht has 31 days)
     with pytest.raises(grpc.aio.AioRpcError) as short:
@@ -189,23 +203,23 @@ async def test_calendar_periods_and_the_agency_hierarchy(live: Live) -> None:
     assert published.consultation.closes_at_jalali == "1405-03-01 00:00:00"
 
     policy = pb.ConfigurePolicyRequest(
-        parents={"SANJESH": "MSRT"}, minimum_days={"MSRT": 30, "SANJESH": 20}
+        parents={"GUILDS": "MSRT"}, minimum_days={"MSRT": 30, "GUILDS": 20}
     )
     with pytest.raises(grpc.aio.AioRpcError) as denied:
         await live.calls.ConfigurePolicy(policy, metadata=MSRT)
     assert _code(denied) == grpc.StatusCode.PERMISSION_DENIED
     got = (await live.calls.ConfigurePolicy(policy, metadata=OPERATOR)).policy
-    assert (got.version, dict(got.parents)) == (1, {"SANJESH": "MSRT"})
-    affiliated = await new_call(live, md=SANJESH, publish=False)
+    assert (got.version, dict(got.parents)) == (1, {"GUILDS": "MSRT"})
+    affiliated = await new_call(live, md=GUILDS_MD, publish=False)
     with pytest.raises(grpc.aio.AioRpcError) as covered:
-        await live.calls.PublishDraft(draft(live, affiliated, days=21), metadata=SANJESH)
-    assert "agency SANJESH's policy requires calls to stay open at least 30 days" in (
+        await live.calls.PublishDraft(draft(live, affiliated, days=21), metadata=GUILDS_MD)
+    assert "agency GUILDS's policy requires calls to stay open at least 30 days" in (
         covered.value.details() or ""
     ) or "at least 30 days" in (covered.value.details() or "")
-    ok = await live.calls.PublishDraft(draft(live, affiliated, days=30), metadata=SANJESH)
+    ok = await live.calls.PublishDraft(draft(live, affiliated, days=30), metadata=GUILDS_MD)
     assert ok.consultation.minimum_days == 30
     read = (await live.calls.GetPolicy(pb.GetPolicyRequest(), metadata=IPO)).policy
-    assert dict(read.minimum_days) == {"MSRT": 30, "SANJESH": 20}
+    assert dict(read.minimum_days) == {"MSRT": 30, "GUILDS": 20}
 
 
 @pytest.fixture

@@ -232,7 +232,7 @@ async def test_agencies_pay_each_other_through_the_treasury_reconciled_like_fees
 ) -> None:
     paid = await xhub.desk.PayAgency(
         desk.PayAgencyRequest(
-            payee_agency="SSAA",
+            payee_agency="TAX",
             payer_account=ACCOUNTS[0],
             payee_account=ACCOUNTS[1],
             amount_rials=9_000_000,
@@ -248,7 +248,7 @@ async def test_agencies_pay_each_other_through_the_treasury_reconciled_like_fees
     assert report.examined == 0  # no fee outstanding; the transfer is reconciled too
     settled = await xhub.desk.GetAgencyPayment(
         desk.GetAgencyPaymentRequest(tracking_code=payment.tracking_code),
-        metadata=(("x-tabadol-agency", "SSAA"),),
+        metadata=(("x-tabadol-agency", "TAX"),),
     )
     assert settled.payment.status == desk.PAYMENT_STATUS_SETTLED
     assert len(settled.payment.settlement_reference) == 12
