@@ -39,7 +39,7 @@ async def main():
     counts = {}
     async with grpc.aio.secure_channel(target, creds) as ch:
         stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(ch)
-        req = desk.OpenCaseRequest(service_code="13021000101", applicant_national_code="0012345679", channel="web")
+        req = desk.OpenCaseRequest(service_code="13021000101", applicant_national_code="0012345679", postal_code="1316943891", channel="web")
         import os
         async def one():
             while not os.path.exists(stop_file):
@@ -74,6 +74,7 @@ async def _victim(
             desk.OpenCaseRequest(
                 service_code=SERVICE_CODE,
                 applicant_national_code=applicant(start + i),
+                postal_code="1316943891",
                 channel="web",
             )
         )

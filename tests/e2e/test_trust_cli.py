@@ -80,7 +80,10 @@ async def test_serve_refuses_open_case_until_the_operator_grants_it(tmp_path: Pa
             catalogue = catalogue_pb2_grpc.CatalogueServiceStub(channel)
             desk_stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(channel)
             request = desk.OpenCaseRequest(
-                service_code=SERVICE_CODE, applicant_national_code=applicant(), channel="web"
+                service_code=SERVICE_CODE,
+                applicant_national_code=applicant(),
+                postal_code="1316943891",
+                channel="web",
             )
             try:
                 await desk_stub.OpenCase(request)

@@ -67,7 +67,10 @@ async def trusted(store_url: str, tmp_path: Path) -> AsyncIterator[TrustedHub]:
 async def _open(stub: servicedesk_pb2_grpc.ServiceDeskServiceStub, serial: int) -> str:
     reply = await stub.OpenCase(
         desk.OpenCaseRequest(
-            service_code=SERVICE_CODE, applicant_national_code=applicant(serial), channel="web"
+            service_code=SERVICE_CODE,
+            applicant_national_code=applicant(serial),
+            postal_code="1316943891",
+            channel="web",
         )
     )
     return str(reply.case.tracking_code)
@@ -80,7 +83,10 @@ async def _call(
     requests = {
         "OpenCase": lambda: stub.OpenCase(
             desk.OpenCaseRequest(
-                service_code=SERVICE_CODE, applicant_national_code=applicant(serial), channel="web"
+                service_code=SERVICE_CODE,
+                applicant_national_code=applicant(serial),
+                postal_code="1316943891",
+                channel="web",
             )
         ),
         "GetCase": lambda: stub.GetCase(desk.GetCaseRequest(tracking_code=code)),
