@@ -33,6 +33,7 @@ from hub.trail.bundle import BundleError, verify_bundle
 from hub.trail.cosignature import WitnessPolicy
 from hub.trail.keys import KeyFileError, PublicKeyRing, load_history, load_signer
 from hub.trail.merkle import MerkleTree, ProofError, verify_consistency
+from hub.trail.mirror import MirrorError, http_fetch, mirror_log, write_mirror
 from hub.trail.verify import (
     open_hub_checkpoint,
     read_checkpoint_notes,
@@ -123,6 +124,13 @@ def add_audit_parser(subparsers: Any) -> None:
     )
     add_anchor_options(check, timestamps=False)
 
+    mirror = audit.add_parser(
+        "mirror", help="mirror a hub's log over HTTP (C2SP tlog-tiles) and verify it, no gRPC"
+    )
+    mirror.add_argument("url", help="the log's prefix, e.g. http://hub:8080/log")
+    mirror.add_argument("--keys", type=Path, help=keys_help)
+    mirror.add_argument("-o", "--output", help="write the mirrored trail as an export")
+
 
 def run_audit(args: argparse.Namespace, settings: Settings) -> int:
     """Run the ``audit`` subcommand in ``args``; returns the exit code."""
@@ -134,6 +142,7 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
         "consistency": _consistency,
         "bundle": _bundle,
         "verify-bundle": _verify_bundle,
+        "mirror": _mirror,
     }
     try:
         return commands[args.audit](args, settings)
@@ -383,6 +392,29 @@ def _verify_bundle(args: argparse.Namespace, settings: Settings) -> int:
         )
     else:
         print("  one event and its chain: not a claim that the record has no other events")
+    return 0
+
+
+def _mirror(args: argparse.Namespace, settings: Settings) -> int:
+    keys = PublicKeyRing.load(args.keys or settings.public_keys)
+    try:
+        report = mirror_log(http_fetch(args.url), keys)
+    except MirrorError as error:
+        print(f"FAILED: {error}")
+        return 1
+    except OSError as error:
+        print(f"tabadol: cannot fetch {args.url}: {error}", file=sys.stderr)
+        return 2
+    if args.output:
+        with Path(args.output).open("w", encoding="utf-8") as out:
+            write_mirror(report, out)
+    print(
+        f"OK: mirrored {report.size} entries ({report.bundles} entry bundles, {report.tiles}"
+        f" hash tiles) from {args.url}; tiles, root, {report.trail.signatures} signatures and"
+        " the aggregate map verified"
+    )
+    if args.output:
+        print(f"  written to {args.output} (tabadol audit verify reads it)")
     return 0
 
 

@@ -16,22 +16,33 @@ The result is a :class:`MirrorReport` with the entries as :class:`TrailEvent` (t
 
 from __future__ import annotations
 
+import json
 import struct
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import IO
 
 from hub.trail.keys import PublicKeyRing
 from hub.trail.merkle import MerkleTree
 from hub.trail.verify import (
     LOG_ENTRY_DOMAIN,
+    TRAIL_FORMAT,
     TrailEvent,
     VerifyReport,
     open_hub_checkpoint,
     verify_trail,
 )
 
-__all__ = ["Fetch", "MirrorError", "MirrorReport", "http_fetch", "mirror_log", "parse_log_entry"]
+__all__ = [
+    "Fetch",
+    "MirrorError",
+    "MirrorReport",
+    "http_fetch",
+    "mirror_log",
+    "parse_log_entry",
+    "write_mirror",
+]
 
 Fetch = Callable[[str], bytes]
 """Fetch a resource by its path below the log's prefix (``checkpoint``, ``tile/0/000``)."""
@@ -176,3 +187,15 @@ def mirror_log(fetch: Fetch, keys: PublicKeyRing, *, origin: str | None = None) 
     if trail.problem:
         raise MirrorError(f"the mirrored trail does not verify: {trail.problem}")
     return MirrorReport(note, size, events, tiles, bundles, trail)
+
+
+def write_mirror(report: MirrorReport, out: IO[str]) -> int:
+    """Write a mirrored log as a ``tabadol-trail/2`` export (its checkpoint, then every
+    entry by log index), which ``tabadol audit verify`` checks again."""
+    origin = report.note.split("\n", 1)[0]
+    out.write(json.dumps({"format": TRAIL_FORMAT, "origin": origin}) + "\n")
+    record = {"tree_size": report.size, "signed_at": "", "note": report.note}
+    out.write(json.dumps({"checkpoint": record}, ensure_ascii=False) + "\n")
+    for index, event in enumerate(report.events):
+        out.write(event.export_line(index) + "\n")
+    return len(report.events)

@@ -20,6 +20,8 @@ from hub.application.hub import TabadolHub
 from hub.audit.checkpoints import AuditLog, Checkpointer, checkpoint_store_for
 from hub.audit.export import open_recorder
 from hub.bootstrap import start_http
+from hub.cli.audit import audit_verify
+from hub.cli.audit import main as audit_main
 from hub.config import store_env
 from hub.trail.keys import PublicKeyRing, init_keys, load_history
 from hub.trail.merkle import MerkleTree
@@ -84,6 +86,8 @@ def _client(audit_log: AuditLog) -> TestClient:
 
 def test_a_monitor_mirrors_the_log_over_http_and_verifies_it(
     log: tuple[AuditLog, PublicKeyRing, TabadolHub],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     audit_log, keys, app = log
     app.save(Note())  # newer than the checkpoint: not served
@@ -102,7 +106,13 @@ def test_a_monitor_mirrors_the_log_over_http_and_verifies_it(
         while not server.started:
             assert time.monotonic() < deadline, "uvicorn did not start"
             time.sleep(0.02)
-        report = mirror_log(http_fetch(f"http://127.0.0.1:{server.config.port}/log"), keys)
+        url = f"http://127.0.0.1:{server.config.port}/log"
+        report = mirror_log(http_fetch(url), keys)
+        out, key_file = tmp_path / "mirrored.jsonl", tmp_path / "public-keys.json"
+        assert audit_main(["audit", "mirror", url, "--keys", str(key_file), "-o", str(out)]) == 0
+        assert "OK: mirrored 520 entries (3 entry bundles, 4 hash tiles)" in capsys.readouterr().out
+        assert audit_verify(str(out), key_file) == 0  # the mirror's copy, verified again
+        assert "anchored: the signed checkpoint of size 520" in capsys.readouterr().out
     finally:
         server.should_exit = True
         thread.join(timeout=10)
