@@ -365,7 +365,6 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
         operator_call = is_operator(who) and method.startswith(ACCESS_SERVICE + "/")
         if not operator_call and not table.may_reach(who, method):
             self._refusals.note(name, method, "no grant")
-            log.debug("call denied", principal=name, method=method)
             await context.abort(
                 grpc.StatusCode.PERMISSION_DENIED, f"{name} has no right to call {method}"
             )
