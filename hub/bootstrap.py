@@ -293,6 +293,21 @@ def _summary_writer(executor: Executor, rights: AccessRightsUseCases) -> Any:
     return write
 
 
+def check_pseudonym_settings(settings: Settings) -> None:
+    """A hub on PostgreSQL (replicas share the store) must be given the one pseudonym key
+    every replica uses; it never makes its own, or one person would get one pseudonym per
+    replica (and vote once per replica)."""
+    if settings.event_store.startswith(("postgresql:", "postgres:")) and not (
+        settings.pseudonym_key.exists()
+    ):
+        raise ConfigError(
+            f"TABADOL_PSEUDONYM_KEY: no pseudonym key at {settings.pseudonym_key}; a hub on"
+            " PostgreSQL needs the key every replica shares (at least 32 random bytes, base64),"
+            " e.g.  head -c 32 /dev/urandom | base64 > pseudonym.key  and the same file on"
+            " every replica and projection worker"
+        )
+
+
 def check_auth_settings(settings: Settings) -> None:
     """Refuse to serve without mTLS unless development mode is asked for explicitly."""
     if settings.mtls or settings.insecure_dev_auth:

@@ -46,6 +46,7 @@ async def _serve(settings: Settings) -> int:
     from hub.bootstrap import (
         build_hub,
         check_auth_settings,
+        check_pseudonym_settings,
         configure_participation,
         connect_identity_verifier,
         connect_representation,
@@ -60,6 +61,7 @@ async def _serve(settings: Settings) -> int:
     from hub.streams.relay import run_relay, run_window_publisher
 
     check_auth_settings(settings)  # before anything starts: say how to make certificates
+    check_pseudonym_settings(settings)
 
     # Whatever has started is closed again, in reverse order, even when start-up fails.
     async with contextlib.AsyncExitStack() as started:

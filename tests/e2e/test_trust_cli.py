@@ -120,3 +120,14 @@ async def test_serve_refuses_open_case_until_the_operator_grants_it(tmp_path: Pa
     )
     assert "by cli:hub-" in verified.stdout
     assert "refusals: 1 refused calls" in verified.stdout
+
+
+def test_serve_on_postgres_refuses_without_the_shared_pseudonym_key(
+    tmp_path: Path, pg_url: str
+) -> None:
+    env = _env(tmp_path, TABADOL_EVENT_STORE=pg_url, TABADOL_INSECURE_DEV_AUTH="1")
+    assert tabadol("keys", "init", env=env).returncode == 0
+    result = tabadol("serve", env=env)
+    assert result.returncode == 2
+    assert "TABADOL_PSEUDONYM_KEY" in result.stderr and "every replica" in result.stderr
+    assert not (tmp_path / "keys" / "pseudonym.key").exists()  # it made no key of its own
