@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.audit
 	$(PY) -m benchmarks.cases
 	$(PY) -m benchmarks.views
+	$(PY) -m benchmarks.verify
 
 clean:
 	rm -rf $(VENV) tabadol-data .mypy_cache .ruff_cache .pytest_cache

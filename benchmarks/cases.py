@@ -2,20 +2,24 @@
 simulators, beside a bare gRPC call (the health Check) measured in the same run.
 
 Run:  .venv/bin/python -m benchmarks.cases [--cases 200] [--concurrency 16] [--store sqlite|postgres]
+      .venv/bin/python -m benchmarks.cases --quick          # 40 cases, under 30 s
 
 One case is: OpenCase, VerifyApplicantIdentity, MakeInquiry x2 (civil registration and
 deeds registry), PayFee, the applicant paying at the gateway (the treasury simulator's
 SettlePayment, outside the hub), GetPaymentStatus, RecordStep + CompleteStage for the
 request and production stages, RecordStep for delivery, DeliverCase: 12 hub RPCs and 6
-calls from the hub to other systems. The hub and this client share one process (one
-event loop, as a hub replica serves); the five simulators run as their own processes.
-Tokens are minted before the clock starts (the applicant signs in before the case).
+calls from the hub to other systems. The hub runs in this process (one event loop and
+its writer thread, as a hub replica serves); the load generator runs in its own process,
+as agencies would, and so do the five simulators. Tokens are minted before the clock
+starts (the applicant signs in before the case). The writer's group commit is reported:
+commands per transaction.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import sys
 import tempfile
@@ -176,6 +180,68 @@ async def _bounded(n: int, concurrency: int, make: Callable[[int], Awaitable[Non
     return time.perf_counter() - start
 
 
+async def load(
+    port: int, identity_url: str, treasury_url: str, cases: int, concurrency: int
+) -> dict[str, Any]:
+    """The agencies' side, in its own process: warm up, bare health calls, then cases."""
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    idp = await identity.connect(identity_url, agency="MYGOV")
+    gateway = await treasury.connect(treasury_url, agency="MYGOV")
+    try:
+        stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(channel)
+        check = health_pb2_grpc.HealthStub(channel)
+        rng = random.Random(1405)
+        people = [p for p in synthetic.people(1405, 1000) if p.alive]
+        companies = [c for c in synthetic.legal_persons(1405, 300) if c.status == "active"]
+        warmup = min(10, cases)
+        picks = [(rng.choice(people), rng.choice(companies)) for _ in range(cases + warmup)]
+        tokens = [
+            (await idp.issue_token(p.national_code, 2, ttl_seconds=3600)).token for p, _ in picks
+        ]
+
+        async def health_calls(timed: Timings, n: int) -> float:
+            async def one(_: int) -> None:
+                await timed("health Check", check.Check(health_pb2.HealthCheckRequest()))
+
+            return await _bounded(n, concurrency, one)
+
+        warm = Timings()
+        await _bounded(
+            warmup,
+            concurrency,
+            lambda i: _case(stub, gateway, *picks[cases + i], tokens[cases + i], warm),
+        )
+        await health_calls(warm, 200)
+        base = Timings()
+        base_seconds = await health_calls(base, cases * RPCS_PER_CASE)
+        timed = Timings()
+        started = time.perf_counter()
+        cpu = time.process_time()
+        print("phase cases", flush=True)  # the hub counts its CPU time from here
+        case_seconds = await _bounded(
+            cases,
+            concurrency,
+            lambda i: timed("(whole case)", _case(stub, gateway, *picks[i], tokens[i], timed)),
+        )
+        load_cpu = time.process_time() - cpu
+        print("phase done", flush=True)
+        return {
+            "base": base.samples,
+            "base_seconds": base_seconds,
+            "timed": timed.samples,
+            "case_seconds": case_seconds,
+            "started": started,
+            "load_cpu": load_cpu,
+        }
+    finally:
+        await idp.close()
+        await gateway.close()
+        await channel.close()
+
+
+RPCS_PER_CASE = 12
+
+
 async def run(cases: int, concurrency: int, store: str) -> None:
     with tempfile.TemporaryDirectory(prefix="tabadol-bench-cases-") as tmp_dir:
         tmp = Path(tmp_dir)
@@ -195,79 +261,89 @@ async def run(cases: int, concurrency: int, store: str) -> None:
             env=settings.eventsourcing_env(),
         )
         running = await create_server(hub, settings, clients=connect_clients(targets))
-        channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
-        idp = await identity.connect(targets["identity"], agency="MYGOV")
-        gateway = await treasury.connect(targets["treasury"], agency="MYGOV")
+        executor, port = running.executor, running.port
+        channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
         try:
             await catalogue_pb2_grpc.CatalogueServiceStub(channel).RegisterServiceRecord(
                 cat.RegisterServiceRecordRequest(service_code=SERVICE, spec=SPEC), metadata=MD
             )
-            stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(channel)
-            check = health_pb2_grpc.HealthStub(channel)
-            rng = random.Random(1405)
-            people = [p for p in synthetic.people(1405, 1000) if p.alive]
-            companies = [c for c in synthetic.legal_persons(1405, 300) if c.status == "active"]
-            warmup = min(10, cases)
-            picks = [(rng.choice(people), rng.choice(companies)) for _ in range(cases + warmup)]
-            tokens = [
-                (await idp.issue_token(p.national_code, 2, ttl_seconds=3600)).token
-                for p, _ in picks
-            ]
-            rpcs_per_case = 12
-
-            async def health_calls(timed: Timings, n: int) -> float:
-                async def one(_: int) -> None:
-                    await timed("health Check", check.Check(health_pb2.HealthCheckRequest()))
-
-                return await _bounded(n, concurrency, one)
-
-            warm = Timings()
-            await _bounded(
-                warmup,
-                concurrency,
-                lambda i: _case(stub, gateway, *picks[cases + i], tokens[cases + i], warm),
-            )
-            await health_calls(warm, 200)
-
-            base = Timings()
-            base_seconds = await health_calls(base, cases * rpcs_per_case)
-            timed = Timings()
-            case_seconds = await _bounded(
-                cases,
-                concurrency,
-                lambda i: timed("(whole case)", _case(stub, gateway, *picks[i], tokens[i], timed)),
-            )
+            generator = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "benchmarks.cases", "--load", str(port),
+                targets["identity"], targets["treasury"],
+                "--cases", str(cases), "--concurrency", str(concurrency),
+                stdout=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            assert generator.stdout is not None
+            cpu = commands = batches = 0.0
+            while line := (await generator.stdout.readline()).decode():
+                if line.startswith("phase cases"):
+                    cpu, commands, batches = (
+                        time.process_time(),
+                        executor.commands,
+                        executor.batches,
+                    )
+                elif line.startswith("phase done"):
+                    hub_cpu = time.process_time() - cpu
+                    commands, batches = executor.commands - commands, executor.batches - batches
+                else:
+                    last = line
+            if await generator.wait():
+                raise SystemExit("the load generator failed")
+            result = json.loads(last)
         finally:
-            await idp.close()
-            await gateway.close()
             await channel.close()
             await running.stop(grace=0)
             hub.close()
             await sims.stop_all()
             drop()
+    _report(result, cases, concurrency, store, commands, batches, hub_cpu)
 
-    bare = base.samples["health Check"]
+
+def _report(
+    result: dict[str, Any],
+    cases: int,
+    concurrency: int,
+    store: str,
+    commands: float,
+    batches: float,
+    hub_cpu: float,
+) -> None:
+    bare = result["base"]["health Check"]
+    timed: dict[str, list[float]] = result["timed"]
+    base_seconds, case_seconds = result["base_seconds"], result["case_seconds"]
     bare_p50 = _pct(bare, 0.5)
     print(
-        f"store: {store}; {cases} cases, {concurrency} in flight; python {sys.version.split()[0]}"
+        f"store: {store}; {cases} cases, {concurrency} in flight; load generator in its own"
+        f" process; python {sys.version.split()[0]}"
     )
     print(f"\n{'call':<26} {'calls':>6} {'p50 ms':>8} {'p99 ms':>8} {'p50 / bare':>11}")
     print("-" * 63)
-    for name, values in [("health Check (bare)", bare), *timed.samples.items()]:
+    for name, values in [("health Check (bare)", bare), *timed.items()]:
         print(
             f"{name:<26} {len(values):>6} {_pct(values, 0.5):>8.2f} {_pct(values, 0.99):>8.2f}"
             f" {_pct(values, 0.5) / bare_p50:>10.1f}x"
         )
-    hub_rpcs = sum(len(v) for k, v in timed.samples.items() if not k.startswith("("))
+    hub_rpcs = sum(len(v) for k, v in timed.items() if not k.startswith("("))
+    case_rpcs = [v for k, vs in timed.items() if not k.startswith("(") for v in vs]
     cases_per_s = cases / case_seconds
     print(
         f"\nfull cases:       {cases_per_s:8.1f} cases/s  ({hub_rpcs / case_seconds:7.0f} hub RPC/s,"
-        f" {rpcs_per_case} RPCs per case)"
+        f" {RPCS_PER_CASE} RPCs per case)"
     )
     print(f"bare health Check: {len(bare) / base_seconds:7.0f} RPC/s")
     print(
         f"ratio: hub RPC/s within full cases = {hub_rpcs / case_seconds / (len(bare) / base_seconds):.2f}"
         f" x bare; a case costs the time of {(len(bare) / base_seconds) / cases_per_s:.0f} bare calls"
+    )
+    print(f"every case RPC: p50 {_pct(case_rpcs, 0.5):.1f} ms, p99 {_pct(case_rpcs, 0.99):.1f} ms")
+    print(
+        f"writer: {commands:.0f} commands in {batches:.0f} transactions"
+        f" ({commands / max(batches, 1):.1f} per transaction)"
+    )
+    print(
+        f"CPU during the cases: hub process {hub_cpu:.2f} s ({hub_cpu / cases * 1000:.1f} ms a case:"
+        f" {cases / hub_cpu:.0f} cases/s per core of hub CPU), load generator"
+        f" {result['load_cpu']:.2f} s, wall {case_seconds:.2f} s"
     )
 
 
@@ -276,8 +352,18 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--quick", action="store_true", help="40 cases (under 30 s)")
+    parser.add_argument(
+        "--load", nargs=3, metavar=("PORT", "IDENTITY", "TREASURY"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.cases, args.concurrency, args.store))
+    cases = 40 if args.quick else args.cases
+    if args.load:
+        port, identity_url, treasury_url = args.load
+        result = asyncio.run(load(int(port), identity_url, treasury_url, cases, args.concurrency))
+        print(json.dumps(result))
+        return
+    asyncio.run(run(cases, args.concurrency, args.store))
 
 
 if __name__ == "__main__":

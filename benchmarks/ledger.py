@@ -1,16 +1,21 @@
 """Ledger benchmark: signed appends vs plain eventsourcing, verification vs bare Ed25519.
 
 Run:  .venv/bin/python -m benchmarks.ledger [--events N] [--store sqlite|postgres]
+      .venv/bin/python -m benchmarks.ledger --quick      # a smaller run, under 30 s
 
 Both sides of each ratio are measured in the same run on the same store kind.
 Goals (issue 2): signed ≥ 0.8 × plain appends; verify ≥ 0.9 × the bare verify loop.
+Goal (issue 12): at 16 concurrent writers, the signed ledger with group commit (the hub's
+writer, hub.ledger.executor) ≥ 1.5 × plain eventsourcing (16 threads, one save each).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -21,6 +26,7 @@ from eventsourcing.application import Application
 from benchmarks._support import Counter, temporary_store
 from hub.audit.export import read_trail
 from hub.config import store_env
+from hub.ledger.executor import Executor
 from hub.ledger.signing import LedgerApplication
 from hub.trail.envelope import Envelope, event_hash, signed_message
 from hub.trail.keys import PublicKeyRing, Signer
@@ -87,6 +93,116 @@ def bench_appends(kind: str, events: int, tmp: Path, rounds: int) -> None:
         print(f"{label:<34}{plain:>12,.0f}{signed:>12,.0f}{signed / plain:>8.2f}")
 
 
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
+
+
+def _seed(app: Application, writers: int, per_writer: int) -> list[list[uuid.UUID]]:
+    """Case-sized aggregates for each writer (ten commands each), created up front."""
+    ids = []
+    for _ in range(writers):
+        mine = []
+        for _ in range(max(1, per_writer // 10)):
+            counter = Counter()
+            app.save(counter)
+            mine.append(counter.id)
+        ids.append(mine)
+    return ids
+
+
+def _command(app: Application, aggregate_id: uuid.UUID) -> None:
+    counter = app.repository.get(aggregate_id)
+    counter.increment(by="MOJ", note="step")
+    app.save(counter)
+
+
+def _plain_concurrent(app: Application, writers: int, per_writer: int) -> tuple[float, list[float]]:
+    """Plain eventsourcing: ``writers`` threads, each get + 1 event + save, one transaction each."""
+    ids = _seed(app, writers, per_writer)
+    latencies: list[float] = []
+    start_gate = threading.Barrier(writers + 1)
+
+    def writer(mine: list[uuid.UUID]) -> None:
+        start_gate.wait()
+        for i in range(per_writer):
+            began = time.perf_counter()
+            _command(app, mine[i % len(mine)])
+            latencies.append(time.perf_counter() - began)
+
+    threads = [threading.Thread(target=writer, args=(mine,)) for mine in ids]
+    for thread in threads:
+        thread.start()
+    start_gate.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return writers * per_writer / (time.perf_counter() - start), latencies
+
+
+def _grouped_concurrent(
+    app: LedgerApplication, writers: int, per_writer: int
+) -> tuple[float, list[float], float]:
+    """The hub's writer: ``writers`` callers in flight, commands group-committed."""
+    ids = _seed(app, writers, per_writer)
+    latencies: list[float] = []
+    executor = Executor(app)
+
+    async def writer(mine: list[uuid.UUID]) -> None:
+        for i in range(per_writer):
+            began = time.perf_counter()
+            await executor.write(_command, app, mine[i % len(mine)])
+            latencies.append(time.perf_counter() - began)
+
+    async def run() -> float:
+        start = time.perf_counter()
+        await asyncio.gather(*(writer(mine) for mine in ids))
+        return time.perf_counter() - start
+
+    try:
+        seconds = asyncio.run(run())
+    finally:
+        executor.close()
+    return writers * per_writer / seconds, latencies, executor.commands / executor.batches
+
+
+def bench_concurrent(kind: str, commands: int, tmp: Path, rounds: int, writers: int = 16) -> None:
+    signer = Signer(Ed25519PrivateKey.generate())
+    per_writer = max(10, commands // writers)
+    print(
+        f"\n== {writers} concurrent writers on {kind}: get + 1 event + save"
+        f" ({writers * per_writer} commands, best of {rounds}) =="
+    )
+    best: dict[str, tuple[float, list[float]]] = {}
+    per_batch = 0.0
+    for _ in range(rounds):
+        for side in ("plain", "signed"):
+            url, drop = _store(kind, tmp)
+            env = store_env(url)
+            if side == "plain":
+                plain = Plain(env=env)
+                rate, latencies = _plain_concurrent(plain, writers, per_writer)
+                plain.close()
+            else:
+                signed = Signed(signer, env=env)
+                rate, latencies, per_batch = _grouped_concurrent(signed, writers, per_writer)
+                signed.close()
+            drop()
+            if side not in best or rate > best[side][0]:
+                best[side] = (rate, latencies)
+    print(f"{'':<44}{'cmd/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
+    for side, label in (
+        ("plain", "plain eventsourcing, 16 threads"),
+        ("signed", "signed ledger, hub writer (group commit)"),
+    ):
+        rate, latencies = best[side]
+        print(f"{label:<44}{rate:>9,.0f}{_pct(latencies, 0.5):>9.2f}{_pct(latencies, 0.99):>9.2f}")
+    print(
+        f"ratio signed ÷ plain: {best['signed'][0] / best['plain'][0]:.2f}"
+        f" (commands per transaction: {per_batch:.1f})"
+    )
+
+
 def bench_verify(events: int, tmp: Path, rounds: int) -> None:
     signer = Signer(Ed25519PrivateKey.generate())
     ring = PublicKeyRing.of(signer.public_key)
@@ -137,13 +253,19 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--store", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--quick", action="store_true", help="600 events, one round")
+    parser.add_argument("--only", choices=["appends", "concurrent", "verify"], help="one part")
     args = parser.parse_args()
+    events, rounds = (600, 1) if args.quick else (args.events, args.rounds)
     with tempfile.TemporaryDirectory() as tmp:
         for kind in ("sqlite", "postgres") if args.store == "both" else (args.store,):
-            bench_appends(
-                kind, args.events if kind == "sqlite" else args.events // 3, Path(tmp), args.rounds
-            )
-        bench_verify(args.events, Path(tmp), args.rounds)
+            scaled = events if kind == "sqlite" else events // 3
+            if args.only in (None, "appends"):
+                bench_appends(kind, scaled, Path(tmp), rounds)
+            if args.only in (None, "concurrent"):
+                bench_concurrent(kind, scaled, Path(tmp), rounds)
+        if args.only in (None, "verify"):
+            bench_verify(events, Path(tmp), rounds)
 
 
 if __name__ == "__main__":
