@@ -248,7 +248,17 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--store", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, one round")
     args = parser.parse_args()
+    if args.quick:
+        args.seconds, args.verify_events, args.leaves, args.samples, args.rounds = (
+            0.5,
+            2_000,
+            100_000,
+            2_000,
+            1,
+        )
+        args.store = "sqlite" if args.store == "both" else args.store
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     with tempfile.TemporaryDirectory() as tmp:
         for kind in ("sqlite", "postgres") if args.store == "both" else (args.store,):

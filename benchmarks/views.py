@@ -251,7 +251,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--cases", type=int, default=1500, help="extra cases before rebuild")
     parser.add_argument("--nats", help="also measure relay → JetStream → worker lag")
+    parser.add_argument("--quick", action="store_true", help="3 s of lag, 200 cases (under 30 s)")
     args = parser.parse_args()
+    if args.quick:
+        args.seconds, args.cases = 3.0, 200
 
     tmp = Path(tempfile.mkdtemp(prefix="tabadol-bench-"))
     store, drop = (f"sqlite:///{tmp / 'events.sqlite'}", lambda: None)
