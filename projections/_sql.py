@@ -256,10 +256,11 @@ def catch_up(
     *,
     batch_size: int = 500,
     stop: int | None = None,
+    on_batch: Callable[[int], None] | None = None,
 ) -> int:
     """Apply every stored event after each view's position (up to ``stop``), in batches of
     one transaction per view; each batch is read and decoded once for all the views.
-    Returns how many events were read.
+    Returns how many events were read; ``on_batch`` hears how many each batch read.
 
     Safe while another process applies the same events: a view whose batch lost the race
     reads on after what the other applied.
@@ -296,3 +297,5 @@ def catch_up(
                     continue  # another process applied some of these first: go on after them
                 raise
         done += len(notifications)
+        if on_batch is not None:
+            on_batch(len(notifications))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -19,6 +19,7 @@ __all__ = [
     "open_recorder",
     "read_trail",
     "store_url",
+    "trail_size",
 ]
 
 _PAGE = 1000
@@ -44,6 +45,12 @@ def events_from(recorder: ApplicationRecorder, start: int = 1) -> Iterator[Trail
 
 def _from_store(url: str) -> Iterator[TrailEvent]:
     return events_from(open_recorder(url))
+
+
+def trail_size(source: str) -> int | None:
+    """How many events a store holds at most (its last position), or None for a file."""
+    url = store_url(source)
+    return (open_recorder(url).max_notification_id() or 0) if url else None
 
 
 def store_url(source: str) -> str | None:
@@ -72,11 +79,12 @@ def export_trail(
     origin: str = "tabadol",
     checkpoints: Iterable[tuple[int, str, str, str | None]] = (),
     limit: int | None = None,
+    watch: Callable[[Iterator[TrailEvent]], Iterable[TrailEvent]] | None = None,
 ) -> int:
     """Write the trail as JSON Lines (``tabadol-trail/2``): a header, one line per signed
     checkpoint ``(tree size, signed at, note with cosignatures, time-stamp token or None)``,
     then the first ``limit`` events (all when None), each with its log index. Returns how
-    many events were written."""
+    many events were written. ``watch`` wraps the events as they are read (progress)."""
     out.write(json.dumps({"format": TRAIL_FORMAT, "origin": origin}) + "\n")
     for size, signed_at, note, token in checkpoints:
         record: dict[str, object] = {"tree_size": size, "signed_at": signed_at, "note": note}
@@ -84,7 +92,8 @@ def export_trail(
             record["timestamp"] = token
         out.write(json.dumps({"checkpoint": record}, ensure_ascii=False) + "\n")
     count = 0
-    for event in read_trail(source):
+    events = read_trail(source)
+    for event in watch(events) if watch else events:
         if count == limit:
             break
         out.write(event.export_line(count) + "\n")

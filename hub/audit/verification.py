@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,13 @@ from hub.trail.anchoring import CheckpointRecord, check_anchors
 from hub.trail.cosignature import WitnessPolicy
 from hub.trail.envelope import Envelope, EnvelopeError, is_envelope
 from hub.trail.keys import PublicKeyRing
-from hub.trail.verify import TRAIL_FORMAT, VerifyReport, read_export_header, verify_trail
+from hub.trail.verify import (
+    TRAIL_FORMAT,
+    TrailEvent,
+    VerifyReport,
+    read_export_header,
+    verify_trail,
+)
 
 __all__ = ["verify_source"]
 
@@ -31,6 +37,7 @@ def verify_source(
     policy: WitnessPolicy | None = None,
     tsa_roots: Sequence[x509.Certificate] = (),
     allow_unanchored: bool = False,
+    watch: Callable[[Iterator[TrailEvent]], Iterable[TrailEvent]] | None = None,
 ) -> tuple[bool, list[str]]:
     """Verify a trail file or a store for a person: whether it verified, and the lines
     that say what was checked and proven, or the first bad event.
@@ -40,7 +47,7 @@ def verify_source(
     some checkpoint must carry its quorum of cosignatures, and with ``tsa_roots`` every
     checkpoint's RFC 3161 token is verified and reported. Unless ``allow_unanchored``,
     the trail fails when no signed checkpoint covers its last event: nothing would prove
-    that the log was not cut there.
+    that the log was not cut there. ``watch`` wraps the events as they are read.
     """
     records = [*records, *(CheckpointRecord(n) for n in notes)]
     url = store_url(source)
@@ -52,7 +59,10 @@ def verify_source(
         records += [CheckpointRecord(note, token) for note, token in header.checkpoints]
         indexed, legacy = header.indexed, header.format != TRAIL_FORMAT
     notes = [r.note for r in records]
-    report = verify_trail(read_trail(source), keys, checkpoints=notes, indexed=indexed)
+    events = read_trail(source)
+    report = verify_trail(
+        watch(events) if watch else events, keys, checkpoints=notes, indexed=indexed
+    )
     if report.problem:
         return False, [f"FAILED after {report.events} events", f"first bad {report.problem}"]
     anchors = check_anchors(records, policy=policy, tsa_roots=tsa_roots)

@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,10 @@ from hub.audit.anchors import (
 )
 from hub.audit.bundles import build_bundle
 from hub.audit.checkpoints import AuditLog, Checkpointer, LogInconsistent, checkpoint_store_for
-from hub.audit.export import export_trail, open_recorder, read_trail, store_url
+from hub.audit.export import export_trail, open_recorder, read_trail, store_url, trail_size
 from hub.audit.verification import verify_source
 from hub.cli.anchors import add_anchor_options, policy_from, tsa_roots_from
+from hub.cli.progress import counted, progress
 from hub.config import ConfigError, Settings
 from hub.trail.anchoring import read_checkpoint_records
 from hub.trail.bundle import BundleError, verify_bundle
@@ -179,11 +181,17 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         (c.tree_size, c.signed_at, r.note, r.timestamp)
         for c, r in zip(stored, records, strict=True)
     ]
-    if args.output == "-":
-        count = export_trail(source, sys.stdout, origin=log.origin, checkpoints=rows, limit=limit)
-    else:
-        with Path(args.output).open("w", encoding="utf-8") as out:
-            count = export_trail(source, out, origin=log.origin, checkpoints=rows, limit=limit)
+    with progress("exporting", limit if limit is not None else total) as advance:
+        watch = partial(counted, advance=advance)
+        if args.output == "-":
+            count = export_trail(
+                source, sys.stdout, origin=log.origin, checkpoints=rows, limit=limit, watch=watch
+            )
+        else:
+            with Path(args.output).open("w", encoding="utf-8") as out:
+                count = export_trail(
+                    source, out, origin=log.origin, checkpoints=rows, limit=limit, watch=watch
+                )
     where = "" if args.output == "-" else f" to {args.output}"
     print(
         f"exported {count} events and {len(rows)} signed checkpoints{where};"
@@ -225,14 +233,16 @@ def audit_verify(
     With a witness ``policy``, some checkpoint must carry its quorum of cosignatures; with
     ``tsa_roots``, every checkpoint's RFC 3161 token is verified and reported.
     """
-    ok, lines = verify_source(
-        source,
-        PublicKeyRing.load(keys_path),
-        records=read_checkpoint_records(checkpoint_files),
-        policy=policy,
-        tsa_roots=tsa_roots,
-        allow_unanchored=allow_unanchored,
-    )
+    with progress("verifying", trail_size(source)) as advance:
+        ok, lines = verify_source(
+            source,
+            PublicKeyRing.load(keys_path),
+            records=read_checkpoint_records(checkpoint_files),
+            policy=policy,
+            tsa_roots=tsa_roots,
+            allow_unanchored=allow_unanchored,
+            watch=partial(counted, advance=advance),
+        )
     for line in lines:
         print(line)
     return 0 if ok else 1

@@ -169,7 +169,12 @@ def _scale_out(args: argparse.Namespace, settings: Settings) -> int:
     from hub.streams.relay import run_relay
 
     if args.command == "project" and args.rebuild:
-        for name, count in rebuild(settings, projection_options(settings)).items():
+        from hub.audit.export import trail_size
+        from hub.cli.progress import progress
+
+        with progress("rebuilding the views", trail_size(settings.event_store)) as advance:
+            projected = rebuild(settings, projection_options(settings), on_batch=advance)
+        for name, count in projected.items():
             print(f"{name}: {count} events projected")
         return 0
     if not settings.nats_url:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,7 +138,11 @@ def _open_projections(options: ProjectionOptions) -> list[SQLProjection[Any]]:
 
 
 def _catch_up_all(
-    settings: Settings, options: ProjectionOptions, *, reset: bool = False
+    settings: Settings,
+    options: ProjectionOptions,
+    *,
+    reset: bool = False,
+    on_batch: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
     """Bring every view up to the log's end in batches, reading the log once for all."""
     reader = LogReader(env=settings.eventsourcing_env())
@@ -148,7 +152,12 @@ def _catch_up_all(
             for projection in projections:
                 projection.view.reset(APP_NAME)
         read = catch_up(
-            projections, reader.recorder, reader.mapper, APP_NAME, batch_size=options.batch_size
+            projections,
+            reader.recorder,
+            reader.mapper,
+            APP_NAME,
+            batch_size=options.batch_size,
+            on_batch=on_batch,
         )
     finally:
         for projection in projections:
@@ -157,12 +166,17 @@ def _catch_up_all(
     return {projection.name: read for projection in projections}
 
 
-def rebuild(settings: Settings, options: ProjectionOptions) -> dict[str, int]:
+def rebuild(
+    settings: Settings,
+    options: ProjectionOptions,
+    on_batch: Callable[[int], None] | None = None,
+) -> dict[str, int]:
     """Empty every monitoring view and project the whole log again; events read per view.
+    ``on_batch`` hears how many events each batch read (to show progress).
 
     Stop the runners or workers first: a rebuild under their feet races them.
     """
-    return _catch_up_all(settings, options, reset=True)
+    return _catch_up_all(settings, options, reset=True, on_batch=on_batch)
 
 
 def _reached(runner: ProjectionRunner[LogReader, Any], position: int) -> bool:

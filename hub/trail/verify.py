@@ -36,7 +36,7 @@ import re
 import struct
 from array import array
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -51,7 +51,7 @@ from hub.trail.envelope import (
     signed_message,
 )
 from hub.trail.keys import PublicKeyRing
-from hub.trail.merkle import MerkleTree
+from hub.trail.merkle import EMPTY_ROOT
 from hub.trail.signed_note import Checkpoint, CheckpointError, NoteError, key_id, open_note
 
 __all__ = [
@@ -517,9 +517,10 @@ def verify_trail(
         report.problem = problem
         return report
     chains = _Chains(keys, report)
-    tree = MerkleTree()
+    tree = _Frontier()
     heads = AggregateMap()
-    positions = array("q")
+    positions = _Positions()
+    keep_positions = bool(pending)
     matched_size = 0
     trail = _Peekable(events)
     for event in trail:
@@ -536,7 +537,8 @@ def verify_trail(
         leaf = event.leaf_hash()
         tree.append_leaf_hash(leaf)
         heads.update(event.aggregate_id, event.version, log_index, leaf)
-        positions.append(event.position)
+        if keep_positions:
+            positions.append(event.position)
         while pending and pending[-1].size == tree.size:
             checkpoint = pending.pop()
             if tree.root() != checkpoint.root:
@@ -548,6 +550,8 @@ def verify_trail(
                 return report
             report.checkpoints += 1
             report.checkpoint_size = matched_size = checkpoint.size
+            positions.forget_before(matched_size)
+            keep_positions = bool(pending)
     report.aggregates = len(chains.chains)
     report.problem = chains.uncovered()
     if report.problem and indexed:
@@ -670,13 +674,75 @@ def _size_of(note: str) -> int:
     return int(lines[1]) if len(lines) > 1 and lines[1].isdigit() else 0
 
 
+class _Frontier:
+    """The right edge of the log's RFC 9162 tree: one hash per set bit of its size, so
+    the root at the current size is at hand in O(log n) memory, however long the log."""
+
+    __slots__ = ("nodes", "size")
+
+    def __init__(self) -> None:
+        self.nodes: list[bytes] = []
+        self.size = 0
+
+    def append_leaf_hash(self, leaf: bytes) -> None:
+        nodes = self.nodes
+        nodes.append(leaf)
+        self.size = count = self.size + 1
+        while not count & 1:
+            right = nodes.pop()
+            nodes[-1] = hashlib.sha256(b"\x01" + nodes[-1] + right).digest()
+            count >>= 1
+
+    def root(self) -> bytes:
+        if not self.nodes:
+            return EMPTY_ROOT
+        nodes = self.nodes
+        root = nodes[-1]
+        for left in reversed(nodes[:-1]):
+            root = hashlib.sha256(b"\x01" + left + root).digest()
+        return root
+
+
+class _Positions:
+    """Store positions by log index, kept only from the last matched checkpoint on (what
+    explaining a divergence needs): memory stays bounded by the checkpoint interval."""
+
+    def __init__(self) -> None:
+        self.base = 0  # the log index of items[0]
+        self.before = 0  # the position at log index base - 1 (0 before the log)
+        self.items = array("q")
+
+    def append(self, position: int) -> None:
+        self.items.append(position)
+
+    def extend(self, positions: Iterable[int]) -> None:
+        self.items.extend(positions)
+
+    def forget_before(self, index: int) -> None:
+        drop = index - self.base
+        if drop > 0:
+            self.before = self.items[drop - 1]
+            del self.items[:drop]
+            self.base = index
+
+    def __len__(self) -> int:
+        return self.base + len(self.items)
+
+    def __getitem__(self, index: int) -> int:
+        if index < 0:
+            return self.items[index] if self.items else self.before
+        if index == self.base - 1:
+            return self.before
+        return self.items[index - self.base]
+
+
 def _diverged(
-    checkpoint: HubCheckpoint, lo: int, positions: Sequence[int], read: int
+    checkpoint: HubCheckpoint, lo: int, positions: _Positions, read: int
 ) -> CheckpointProblem:
     """Explain why the trail's leaves from ``lo`` on differ from the checkpoint's tree.
 
     ``lo`` is the size of the last matched checkpoint: the trees agree below it.
-    ``positions`` are the store positions of the whole trail, ``read`` how many of its
+    ``positions`` are the store positions of the trail from ``lo`` on, ``read`` how many of its
     events were hashed (fewer than the checkpoint's size when the trail ended first).
     """
     size, have = checkpoint.size, len(positions)
