@@ -58,11 +58,15 @@ SPEC = cat.ServiceRecordSpec(
     service_type=cat.SERVICE_TYPE_SUPPORTIVE,
     owner_agency=AGENCY,
     stakeholders=["بازرگانان"],
-    required_documents=[cat.RequiredDocument(name="اظهارنامه")],
+    required_documents=[
+        cat.RequiredDocument(name="اظهارنامه", json_schema=json.dumps({"type": "object"}))
+    ],
     required_inquiries=[cat.INQUIRY_KIND_CIVIL_REGISTRATION, cat.INQUIRY_KIND_DEEDS_REGISTRY],
     identity_level=2,
     fee=cat.Fee(
-        tariff_rials=5_000_000, revenue_account=Sheba.from_bban("0100000000999888777666").value
+        tariff_rials=5_000_000,
+        revenue_account=Sheba.from_bban("0100000000999888777666").value,
+        legal_permit="قانون بودجه سال ۱۴۰۵ کل کشور، جدول تعرفه‌ها",
     ),
     in_person_required=False,
     process=[

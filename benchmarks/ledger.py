@@ -177,7 +177,7 @@ def bench_concurrent(kind: str, commands: int, tmp: Path, rounds: int, writers: 
     per_batch = 0.0
     for _ in range(rounds):
         for side in ("plain", "signed"):
-            url, drop = _store(kind, tmp)
+            url, drop = temporary_store(kind, tmp)
             env = store_env(url)
             if side == "plain":
                 plain = Plain(env=env)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import tempfile
 import threading
@@ -64,7 +65,9 @@ def _record(hub: TabadolHub) -> None:
         service_type=cat.SERVICE_TYPE_SOVEREIGN,
         owner_agency=AGENCY,
         stakeholders=["شهروندان"],
-        required_documents=["فرم"],
+        required_documents=[
+            cat.RequiredDocument(name="فرم", json_schema=json.dumps({"type": "object"}))
+        ],
         identity_level=1,
         in_person_required=False,
         process=[
