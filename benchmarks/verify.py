@@ -12,7 +12,7 @@ peak RSS is its own. Figures printed side by side, from the same run:
 * raw read: iterating the store's events (``hub.audit.export.events_from``);
 * bare loops: one Ed25519 verify per batch, and the SHA-256 work per event (the event
   hash and the log leaf hash, both over the stored bytes);
-* ``verify_trail`` in one process.
+* ``verify_trail`` in one process, and over ``--jobs`` processes when asked (1,2).
 
 Rates in one process are events per CPU second of that process (this machine is shared:
 wall-clock rates swing with the load); with several processes, events per wall second.
@@ -38,6 +38,7 @@ from eventsourcing.persistence import InfrastructureFactory, StoredEvent
 from eventsourcing.utils import Environment
 
 from hub.audit.export import events_from, open_recorder
+from hub.audit.verification import verify_trail_parallel
 from hub.config import APP_NAME, store_env
 from hub.trail.envelope import (
     GENESIS,
@@ -147,7 +148,10 @@ def measure(what: str, store: Path, keys: Path, jobs: int) -> dict[str, float]:
             "events_per_batch": len(states) / len(pairs),
         }
     else:
-        report = verify_trail(events_from(open_recorder(url)), ring)
+        if jobs > 1:
+            report = verify_trail_parallel(url, ring, jobs=jobs)
+        else:
+            report = verify_trail(events_from(open_recorder(url)), ring)
         assert report.ok, report.problem
         count = report.events
     seconds = time.perf_counter() - started
@@ -188,7 +192,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32, help="events per signed batch")
     parser.add_argument("--quick", action="store_true", help="20,000 events (under 30 s)")
     parser.add_argument("--sizes", default="", help="also verify prefixes: 100000,1000000")
-    parser.add_argument("--jobs", default="1", help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", default="1", help="process counts to compare: 1,2")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--store", help=argparse.SUPPRESS)
     parser.add_argument("--keys", help=argparse.SUPPRESS)

@@ -32,10 +32,12 @@ def open_recorder(url: str) -> ApplicationRecorder:
     return factory.application_recorder()
 
 
-def events_from(recorder: ApplicationRecorder, start: int = 1) -> Iterator[TrailEvent]:
-    """Every stored event from position ``start`` on, in global order."""
+def events_from(
+    recorder: ApplicationRecorder, start: int = 1, stop: int | None = None
+) -> Iterator[TrailEvent]:
+    """Every stored event from position ``start`` on (up to ``stop``), in global order."""
     while True:
-        page = recorder.select_notifications(start, _PAGE)
+        page = recorder.select_notifications(start, _PAGE, stop=stop)
         for n in page:
             yield TrailEvent(n.id, str(n.originator_id), n.originator_version, n.topic, n.state)
         if len(page) < _PAGE:

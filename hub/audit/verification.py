@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import base64
 import json
+import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from hub.audit.anchors import store_records
-from hub.audit.export import read_trail, store_url
+from hub.audit.export import events_from, open_recorder, read_trail, store_url
 from hub.trail.anchoring import CheckpointRecord, check_anchors
 from hub.trail.cosignature import WitnessPolicy
 from hub.trail.envelope import Envelope, EnvelopeError, is_envelope
@@ -20,12 +25,17 @@ from hub.trail.keys import PublicKeyRing
 from hub.trail.verify import (
     TRAIL_FORMAT,
     TrailEvent,
+    TrailPart,
     VerifyReport,
+    export_body_offset,
     read_export_header,
+    read_export_range,
+    stitch_parts,
+    verify_part,
     verify_trail,
 )
 
-__all__ = ["verify_source"]
+__all__ = ["verify_source", "verify_trail_parallel"]
 
 
 def verify_source(
@@ -38,6 +48,7 @@ def verify_source(
     tsa_roots: Sequence[x509.Certificate] = (),
     allow_unanchored: bool = False,
     watch: Callable[[Iterator[TrailEvent]], Iterable[TrailEvent]] | None = None,
+    jobs: int = 1,
 ) -> tuple[bool, list[str]]:
     """Verify a trail file or a store for a person: whether it verified, and the lines
     that say what was checked and proven, or the first bad event.
@@ -47,7 +58,8 @@ def verify_source(
     some checkpoint must carry its quorum of cosignatures, and with ``tsa_roots`` every
     checkpoint's RFC 3161 token is verified and reported. Unless ``allow_unanchored``,
     the trail fails when no signed checkpoint covers its last event: nothing would prove
-    that the log was not cut there. ``watch`` wraps the events as they are read.
+    that the log was not cut there. ``watch`` wraps the events as they are read; with
+    ``jobs`` > 1 that many processes verify (:func:`verify_trail_parallel`).
     """
     records = [*records, *(CheckpointRecord(n) for n in notes)]
     url = store_url(source)
@@ -59,10 +71,15 @@ def verify_source(
         records += [CheckpointRecord(note, token) for note, token in header.checkpoints]
         indexed, legacy = header.indexed, header.format != TRAIL_FORMAT
     notes = [r.note for r in records]
-    events = read_trail(source)
-    report = verify_trail(
-        watch(events) if watch else events, keys, checkpoints=notes, indexed=indexed
-    )
+    if jobs > 1:
+        report = verify_trail_parallel(
+            source, keys, checkpoints=notes, indexed=indexed, jobs=jobs, watch=watch
+        )
+    else:
+        events = read_trail(source)
+        report = verify_trail(
+            watch(events) if watch else events, keys, checkpoints=notes, indexed=indexed
+        )
     if report.problem:
         return False, [f"FAILED after {report.events} events", f"first bad {report.problem}"]
     anchors = check_anchors(records, policy=policy, tsa_roots=tsa_roots)
@@ -171,3 +188,113 @@ def access_lines(source: str) -> list[str]:
     if summaries:
         lines.append(f"refusals: {refused} refused calls in {summaries} signed summaries")
     return lines
+
+
+# -- across processes -----------------------------------------------------------------
+
+PART_EVENTS = 50_000
+"""About how many events one worker checks at a time (store positions, or export bytes
+at about 600 bytes an event)."""
+
+_Range = tuple[str, str, str, int, int]  # (kind "store" | export format, source, start, stop)
+
+
+def verify_trail_parallel(
+    source: str,
+    keys: PublicKeyRing,
+    *,
+    checkpoints: Sequence[str] = (),
+    origin: str | None = None,
+    indexed: bool = False,
+    jobs: int = 2,
+    watch: Callable[[Iterator[TrailEvent]], Iterable[TrailEvent]] | None = None,
+) -> VerifyReport:
+    """:func:`~hub.trail.verify.verify_trail` fanned out over ``jobs`` processes.
+
+    The trail is cut into parts (store positions, or export bytes); workers check each
+    part's envelopes, signatures, links and leaf hashes, and this process joins them in
+    log order (links between parts, key rules, claimed log indexes, the tree and the
+    aggregate map against every checkpoint). At most ``2 * jobs`` parts are in flight, so
+    memory stays bounded. When anything is wrong, the trail is verified again in one
+    process, so the report names the first bad event exactly as ``verify_trail`` does.
+    """
+    ring = {
+        key_id: key.public_bytes(Encoding.Raw, PublicFormat.Raw) for key_id, key in keys.items()
+    }
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        parts = _in_order(pool, _ranges(source), ring, 2 * jobs)
+        if watch is not None:
+            parts = _watched(parts, watch)
+        report = stitch_parts(parts, keys, checkpoints=checkpoints, origin=origin, indexed=indexed)
+    if report.problem is not None:
+        events = read_trail(source)
+        return verify_trail(
+            watch(events) if watch else events,
+            keys,
+            checkpoints=checkpoints,
+            origin=origin,
+            indexed=indexed,
+        )
+    return report
+
+
+def _ranges(source: str) -> Iterator[_Range]:
+    url = store_url(source)
+    if url:
+        last = open_recorder(url).max_notification_id() or 0
+        for start in range(1, last + 1, PART_EVENTS):
+            yield ("store", "", url, start, min(start + PART_EVENTS - 1, last))
+        return
+    path = Path(source)
+    kind, start = export_body_offset(path)
+    end, step = path.stat().st_size, PART_EVENTS * 600
+    with path.open("rb") as data:
+        while start < end:
+            data.seek(min(start + step, end))
+            if data.tell() < end:
+                data.readline()  # on to the start of the next line
+            stop = data.tell()
+            yield ("export", kind, source, start, stop)
+            start = stop
+
+
+def _in_order(
+    pool: ProcessPoolExecutor, ranges: Iterator[_Range], ring: dict[str, bytes], ahead: int
+) -> Iterator[TrailPart]:
+    """The parts' results in log order, with at most ``ahead`` parts submitted."""
+    flight: deque[Future[TrailPart]] = deque()
+    for part in ranges:
+        flight.append(pool.submit(_verify_range, part, ring))
+        if len(flight) >= ahead:
+            yield flight.popleft().result()
+    while flight:
+        yield flight.popleft().result()
+
+
+def _watched(
+    parts: Iterator[TrailPart], watch: Callable[[Iterator[TrailEvent]], Iterable[TrailEvent]]
+) -> Iterator[TrailPart]:
+    """Let ``watch`` (which counts what passes through it) see each part's events."""
+    marks = iter(watch(_marks()))
+    for part in parts:
+        for _ in range(part.events):
+            next(marks)
+        yield part
+
+
+def _marks() -> Iterator[TrailEvent]:
+    mark = TrailEvent(0, "", 0, "", b"")
+    while True:
+        yield mark
+
+
+def _verify_range(part: _Range, ring: dict[str, bytes]) -> TrailPart:
+    """A worker's job, in another process: check one part of the trail."""
+    keys = PublicKeyRing(
+        {key_id: Ed25519PublicKey.from_public_bytes(raw) for key_id, raw in ring.items()}
+    )
+    where, kind, source, start, stop = part
+    if where == "store":
+        return verify_part(events_from(open_recorder(source), start, stop), keys)
+    return verify_part(read_export_range(Path(source), kind, start, stop), keys)

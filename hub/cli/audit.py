@@ -87,6 +87,12 @@ def add_audit_parser(subparsers: Any) -> None:
         help="pass even when no signed checkpoint covers the last events (and say what is"
         " then not proven)",
     )
+    verify.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="verify with this many processes (default 1); on a problem, one process names it",
+    )
     add_anchor_options(verify)
 
     sign = audit.add_parser("checkpoint", help="sign a checkpoint of the whole log now")
@@ -209,6 +215,8 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _verify(args: argparse.Namespace, settings: Settings) -> int:
+    if args.jobs < 1:
+        raise ValueError("--jobs: must be at least 1")
     return audit_verify(
         args.source or settings.event_store,
         args.keys or settings.public_keys,
@@ -216,6 +224,7 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
         policy=policy_from(args),
         tsa_roots=tsa_roots_from(args),
         allow_unanchored=args.allow_unanchored,
+        jobs=args.jobs,
     )
 
 
@@ -227,6 +236,7 @@ def audit_verify(
     policy: WitnessPolicy | None = None,
     tsa_roots: Sequence[Any] = (),
     allow_unanchored: bool = False,
+    jobs: int = 1,
 ) -> int:
     """Verify a trail (with its own or the store's checkpoints) and print the outcome.
 
@@ -242,6 +252,7 @@ def audit_verify(
             tsa_roots=tsa_roots,
             allow_unanchored=allow_unanchored,
             watch=partial(counted, advance=advance),
+            jobs=jobs,
         )
     for line in lines:
         print(line)

@@ -209,6 +209,11 @@ class BatchVerifier:
         self.signatures = 0
         """How many batch signatures were checked."""
 
+    @property
+    def current(self) -> tuple[str, bytes, int] | None:
+        """The batch (key id, signature, size) last proven."""
+        return self._batch
+
     def check(self, envelope: Envelope, digest: bytes) -> str:
         """ "" (the event is covered by a valid batch signature) or what is wrong."""
         proof = envelope.batch

@@ -64,14 +64,19 @@ __all__ = [
     "HubCheckpoint",
     "KeyNotAllowed",
     "TrailEvent",
+    "TrailPart",
     "TrailProblem",
     "VerifyReport",
+    "export_body_offset",
     "log_entry",
     "open_hub_checkpoint",
     "read_checkpoint_notes",
     "read_export",
     "read_export_header",
+    "read_export_range",
+    "stitch_parts",
     "verify_events",
+    "verify_part",
     "verify_trail",
     "write_checkpoint_notes",
 ]
@@ -402,11 +407,16 @@ class _Chain:
 class _Chains:
     """Per-aggregate chains: versions, links, signatures and the key rules."""
 
-    def __init__(self, keys: PublicKeyRing, report: VerifyReport) -> None:
+    def __init__(
+        self, keys: PublicKeyRing, report: VerifyReport, part: TrailPart | None = None
+    ) -> None:
         self.keys = keys
         self.report = report
         self.chains: dict[str, _Chain] = {}
         self.batches = BatchVerifier(keys.verify)
+        self.part = part
+        """A part of the trail, not its start: the links into it and the key rules are
+        left to whoever joins the parts (:func:`stitch_parts`)."""
 
     def check(self, event: TrailEvent, log_index: int) -> TrailProblem | None:
         chain = self.chains.get(event.aggregate_id)
@@ -434,6 +444,11 @@ class _Chains:
             envelope = Envelope.from_bytes(event.state)
         except EnvelopeError as exc:
             return f"malformed envelope: {exc}"
+        part = self.part
+        if part is not None and chain.version == 0 and event.aggregate_id not in part.first:
+            # the aggregate's first event in this part: its link is checked when stitching
+            part.first[event.aggregate_id] = (event.version, envelope.prev_hash)
+            chain.version, chain.head = event.version - 1, envelope.prev_hash
         expected = chain.version + 1
         if event.version > expected:
             return f"version {expected} is missing: events were deleted from this aggregate"
@@ -446,13 +461,15 @@ class _Chains:
             envelope.prev_hash, event.aggregate_id, event.version, event.topic, envelope.payload
         )
         if envelope.batch is not None:
-            refusal = self.keys.check_event(envelope.key_id, log_index)
+            refusal = self._key_rules(envelope.key_id, log_index)
             if refusal:
                 return refusal
             before = self.batches.signatures
             reason = self.batches.check(envelope, digest)
             if reason:
                 return reason
+            if part is not None and part.first_batch is None:
+                part.first_batch = self.batches.current
             if self.batches.signatures != before:
                 self.report.signatures += 1
                 self.report.keys[envelope.key_id] += 1
@@ -460,7 +477,7 @@ class _Chains:
         elif envelope.signature is None:
             chain.unsigned.append((event.position, event.version))
         else:
-            refusal = self.keys.check_event(envelope.key_id, log_index)
+            refusal = self._key_rules(envelope.key_id, log_index)
             if refusal:
                 return refusal
             if not self.keys.verify(
@@ -471,7 +488,220 @@ class _Chains:
             self.report.keys[envelope.key_id] += 1
             chain.unsigned.clear()
         chain.version, chain.head = event.version, digest
+        if part is not None and envelope.signature is not None:
+            part.signed.add(event.aggregate_id)
         return ""
+
+    def _key_rules(self, key_id: str, log_index: int) -> str:
+        """Whether ``key_id`` may sign at ``log_index``; in a part, where log indexes are
+        relative, only whether the key is known (the runs of keys are checked when the
+        parts are joined)."""
+        part = self.part
+        if part is None:
+            return self.keys.check_event(key_id, log_index)
+        if key_id not in self.keys.by_id:
+            return f"signed by unknown key {key_id!r}"
+        runs = part.keys
+        if runs and runs[-1][2] == key_id and runs[-1][1] == log_index - 1:
+            runs[-1] = (runs[-1][0], log_index, key_id)
+        else:
+            runs.append((log_index, log_index, key_id))
+        return ""
+
+
+@dataclass
+class TrailPart:
+    """What checking a contiguous part of a trail found, for :func:`stitch_parts`.
+    Log indexes here count from the part's first event (0)."""
+
+    events: int = 0
+    leaves: bytearray = field(default_factory=bytearray)
+    """The log leaf hashes, 32 bytes each, in order."""
+    aggregates: list[str] = field(default_factory=list)
+    """Each event's aggregate id, in order (for the aggregate map)."""
+    versions: array[int] = field(default_factory=lambda: array("q"))
+    positions: array[int] = field(default_factory=lambda: array("q"))
+    keys: list[tuple[int, int, str]] = field(default_factory=list)
+    """(first, last) relative log index of each run of signed events by one key."""
+    first: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    """Each aggregate's first version in the part and the previous hash it links to."""
+    last: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    """Each aggregate's last version and hash in the part."""
+    unsigned: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Version-1 events at an aggregate's end of the part still waiting for a signature."""
+    signed: set[str] = field(default_factory=set)
+    """Aggregates with a signed event in the part (it covers their earlier unsigned ones)."""
+    signatures: int = 0
+    key_signatures: Counter[str] = field(default_factory=Counter)
+    first_batch: tuple[str, bytes, int] | None = None
+    """The batch of the part's first and last version-2 events: a batch cut by a part
+    boundary is verified by both parts but counted once."""
+    last_batch: tuple[str, bytes, int] | None = None
+    problem: TrailProblem | None = None
+
+
+def verify_part(events: Iterable[TrailEvent], keys: PublicKeyRing) -> TrailPart:
+    """Check the envelopes, signatures and links inside a part of a trail, and collect what
+    joining it to the parts before it needs (a worker of a parallel verification)."""
+    part = TrailPart()
+    report = VerifyReport()
+    chains = _Chains(keys, report, part)
+    for event in events:
+        problem = chains.check(event, part.events)
+        if problem:
+            part.problem = problem
+            break
+        part.leaves += event.leaf_hash()
+        part.aggregates.append(event.aggregate_id)
+        part.versions.append(event.version)
+        part.positions.append(event.position)
+        part.events += 1
+    part.last = {a: (c.version, c.head) for a, c in chains.chains.items()}
+    part.unsigned = {a: c.unsigned[0] for a, c in chains.chains.items() if c.unsigned}
+    part.signatures = report.signatures
+    part.key_signatures = report.keys
+    part.last_batch = chains.batches.current
+    return part
+
+
+def stitch_parts(
+    parts: Iterable[TrailPart],
+    keys: PublicKeyRing,
+    *,
+    checkpoints: Iterable[str] = (),
+    origin: str | None = None,
+    indexed: bool = False,
+) -> VerifyReport:
+    """Join checked parts, in log order, into the report of the whole trail: the links
+    between parts, the key rules at absolute log indexes, the claimed log indexes
+    (``indexed``), and the tree and the aggregate map against every checkpoint. A problem
+    is reported coarsely: verify in one process (:func:`verify_trail`) to have the first
+    bad event named."""
+    report = VerifyReport()
+    pending, problem = _open_all(checkpoints, keys, origin)
+    if problem:
+        report.problem = problem
+        return report
+    heads: dict[str, tuple[int, bytes]] = {}
+    unsigned: dict[str, tuple[int, int]] = {}
+    tree = _Frontier()
+    aggregate_map = AggregateMap()
+    previous_batch: tuple[str, bytes, int] | None = None
+    for part in parts:
+        if part.problem is not None:
+            report.problem = part.problem
+            return report
+        base = report.events
+        for first, last, signer in part.keys:
+            refusal = keys.check_event(signer, base + first) or keys.check_event(
+                signer, base + last
+            )
+            if refusal:
+                report.problem = CheckpointProblem(0, f"log index {base + first}: {refusal}")
+                return report
+        for aggregate_id, linked in part.first.items():
+            head = heads.get(aggregate_id)
+            expected = (head[0] + 1, head[1]) if head else (1, GENESIS)
+            if linked != expected:
+                report.problem = CheckpointProblem(
+                    0, f"aggregate {aggregate_id} version {linked[0]}: its chain link is broken"
+                )
+                return report
+        heads.update(part.last)
+        for aggregate_id in part.signed:
+            unsigned.pop(aggregate_id, None)
+        for aggregate_id, waiting in part.unsigned.items():
+            unsigned.setdefault(aggregate_id, waiting)
+        report.signatures += part.signatures
+        report.keys.update(part.key_signatures)
+        if part.first_batch is not None and part.first_batch == previous_batch:
+            report.signatures -= 1  # one batch across the boundary, verified by both parts
+            report.keys[part.first_batch[0]] -= 1
+        previous_batch = part.last_batch
+        leaves = part.leaves
+        for i in range(part.events):
+            log_index = base + i
+            if indexed and part.positions[i] != log_index:
+                report.problem = CheckpointProblem(0, f"log index {log_index} is misplaced")
+                return report
+            leaf = bytes(leaves[32 * i : 32 * i + 32])
+            tree.append_leaf_hash(leaf)
+            aggregate_map.update(part.aggregates[i], part.versions[i], log_index, leaf)
+            while pending and pending[-1].size == tree.size:
+                checkpoint = pending.pop()
+                if tree.root() != checkpoint.root:
+                    report.problem = CheckpointProblem(
+                        checkpoint.size, "the root does not match the recomputed tree"
+                    )
+                    return report
+                report.problem = _check_map(checkpoint, aggregate_map)
+                if report.problem:
+                    return report
+                report.checkpoints += 1
+                report.checkpoint_size = checkpoint.size
+        report.events += part.events
+    report.aggregates = len(heads)
+    for aggregate_id, (position, version) in unsigned.items():
+        report.problem = TrailProblem(
+            position,
+            aggregate_id,
+            version,
+            "not covered by any signature (signed successor missing)",
+        )
+        return report
+    report.root = tree.root()
+    if pending:
+        report.problem = CheckpointProblem(
+            pending[-1].size, "the trail is shorter than the checkpoint"
+        )
+    return report
+
+
+def export_body_offset(path: Path) -> tuple[str, int]:
+    """An export's format and where its event lines start (after the header line)."""
+    with path.open("rb") as data:
+        header = _json_object(path, 1, data.readline().decode("utf-8") or "{}")
+        kind = header.get("format")
+        if kind not in (TRAIL_FORMAT, TRAIL_FORMAT_V1):
+            raise ValueError(f"{path}: not a trail export (expected format {TRAIL_FORMAT!r})")
+        return str(kind), data.tell()
+
+
+def read_export_range(path: Path, kind: str, start: int, stop: int) -> Iterator[TrailEvent]:
+    """The events of the lines that begin in bytes ``[start, stop)`` of an export of format
+    ``kind``; ``start`` is the beginning of a line. Errors count lines from ``start``."""
+    with path.open("rb") as data:
+        data.seek(start)
+        number = 0
+        while data.tell() < stop:
+            raw = data.readline()
+            if not raw:
+                return
+            number += 1
+            line = raw.decode("utf-8")
+            if line.strip() and not line.startswith('{"checkpoint":'):
+                yield _export_line(path, kind, number, line)
+
+
+def _export_line(path: Path, kind: str, number: int, line: str) -> TrailEvent:
+    d = _json_object(path, number, line)
+    if kind == TRAIL_FORMAT and list(d) != _V2_FIELDS:
+        raise ValueError(f"{path}: line {number}: expected the fields {_V2_FIELDS}, got {list(d)}")
+    try:
+        index = d["index" if kind == TRAIL_FORMAT else "position"]
+        if type(index) is not int:
+            raise TypeError("the log index must be an integer")
+        return TrailEvent(
+            index,
+            str(d["aggregate_id"]),
+            int(d["version"]),
+            str(d["topic"]),
+            base64.b64decode(d["state"], validate=True),
+        )
+    except KeyError as missing:
+        raise ValueError(f"{path}: line {number}: field {missing} is missing") from None
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{path}: line {number}: malformed event: {error}") from None
 
 
 def verify_events(events: Iterable[tuple[int, TrailEvent]], keys: PublicKeyRing) -> VerifyReport:

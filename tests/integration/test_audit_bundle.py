@@ -206,3 +206,22 @@ def test_a_bundle_whose_subject_is_not_inside_is_refused(hub: Hub) -> None:
     both = dataclasses.replace(swapped, aggregate_map=other.aggregate_map)
     with pytest.raises(BundleError, match="holds no event of case"):
         verify_bundle(both.to_json().encode())
+
+
+def test_a_store_with_checkpoints_verifies_the_same_over_two_processes(
+    hub: Hub, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tree and the aggregate map against the store's signed checkpoints, parts of
+    two events joined in order: the same lines as one process."""
+    from hub.audit import verification
+
+    monkeypatch.setattr(verification, "PART_EVENTS", 2)
+    memo = Memo()
+    memo.note(text="a")
+    hub.hub.save(memo)
+    hub.checkpoint()
+    keys = PublicKeyRing.load(hub.keys)
+    alone = verification.verify_source(store_url, keys)
+    together = verification.verify_source(store_url, keys, jobs=2)
+    assert alone[0] and together == alone
+    assert any("checkpoints: 2 signed checkpoints match" in line for line in alone[1])

@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub.application.hub import TabadolHub
+from hub.audit import verification
 from hub.audit.export import export_trail, read_trail
 from hub.ledger.signing import Succeeded
 from hub.servicers.convert import spec_from_proto
@@ -214,3 +215,33 @@ def test_a_changed_batch_path_is_caught_at_that_event(
         tampered[i]["state"] = base64.b64encode(forged.to_bytes()).decode()
         problem = verify_lines(tampered, tmp_path, ring)
         assert f"log index {lines[i]['index']}:" in problem and "altered" in problem, problem
+
+
+def test_verifying_in_parts_over_processes_agrees_with_one_process(
+    store: str, tmp_path: Path, ring: PublicKeyRing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts of two events (so links, batches and v1 chains cross part boundaries), two
+    processes: the same report as one process, from the store and from an export; and a
+    tampered export is named exactly as one process names it."""
+    monkeypatch.setattr(verification, "PART_EVENTS", 2)
+    export = tmp_path / "trail.jsonl"
+    with export.open("w") as out:
+        export_trail(store, out)
+    sequential = verify_trail(read_trail(store), ring)
+    for source, indexed in ((store, False), (str(export), True)):
+        parallel = verification.verify_trail_parallel(source, ring, jobs=2, indexed=indexed)
+        assert parallel.ok, parallel.problem
+        assert (parallel.events, parallel.aggregates, parallel.signatures, parallel.root) == (
+            sequential.events,
+            sequential.aggregates,
+            sequential.signatures,
+            sequential.root,
+        )
+    lines = lines_of(store, tmp_path)
+    victim = next(i for i, line in enumerate(lines[1:], 1) if line.get("version") == 2)
+    del lines[victim]
+    tampered = tmp_path / "tampered.jsonl"
+    tampered.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    expected = verify_trail(read_trail(str(tampered)), ring, indexed=True).problem
+    got = verification.verify_trail_parallel(str(tampered), ring, jobs=2, indexed=True).problem
+    assert expected is not None and str(got) == str(expected)
