@@ -275,7 +275,7 @@ async def run(cases: int, concurrency: int, store: str) -> None:
                 sys.executable, "-m", "benchmarks.cases", "--load", str(port),
                 targets["identity"], targets["treasury"],
                 "--cases", str(cases), "--concurrency", str(concurrency),
-                stdout=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE, limit=1 << 26,
             )  # fmt: skip
             assert generator.stdout is not None
             cpu = commands = batches = 0.0
