@@ -228,6 +228,15 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
+def _size_of(source: str) -> int | None:
+    """The trail's size for a progress bar, or None (a file, or a source that fails: the
+    verification says why)."""
+    try:
+        return trail_size(source)
+    except (OSError, ValueError):
+        return None
+
+
 def audit_verify(
     source: str,
     keys_path: Path,
@@ -243,10 +252,11 @@ def audit_verify(
     With a witness ``policy``, some checkpoint must carry its quorum of cosignatures; with
     ``tsa_roots``, every checkpoint's RFC 3161 token is verified and reported.
     """
-    with progress("verifying", trail_size(source)) as advance:
+    keys = PublicKeyRing.load(keys_path)
+    with progress("verifying", _size_of(source)) as advance:
         ok, lines = verify_source(
             source,
-            PublicKeyRing.load(keys_path),
+            keys,
             records=read_checkpoint_records(checkpoint_files),
             policy=policy,
             tsa_roots=tsa_roots,
