@@ -3,6 +3,7 @@ failure told in one line with a non-zero exit, never a traceback."""
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import socket
@@ -88,4 +89,7 @@ def test_a_bad_address_is_one_line(keyed: Path) -> None:
 
 def test_an_unreachable_store_is_one_line(keyed: Path) -> None:
     store = f"postgresql://postgres@127.0.0.1:{free_port()}/tabadol"
-    _one_clear_line(serve(keyed, TABADOL_EVENT_STORE=store), "TABADOL_EVENT_STORE")
+    shared = keyed / "shared-pseudonym.key"  # a PostgreSQL hub needs the replicas' shared key
+    shared.write_text(base64.b64encode(os.urandom(32)).decode() + "\n", encoding="ascii")
+    result = serve(keyed, TABADOL_EVENT_STORE=store, TABADOL_PSEUDONYM_KEY=str(shared))
+    _one_clear_line(result, "TABADOL_EVENT_STORE")
