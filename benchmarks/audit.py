@@ -184,7 +184,7 @@ def bench_verify(events: int, tmp: Path, rounds: int) -> None:
     history = KeyHistory.genesis(signer, at=datetime.now(UTC))
     ring = PublicKeyRing.from_history(history)
     url = f"sqlite:///{tmp / 'verify.sqlite'}"
-    app = Signed(signer, env=store_env(url))
+    app = Signed(signer, env={**store_env(url), "ENVELOPE_VERSION": "1"})
     for _ in range(events):
         app.save(Counter())
     log = AuditLog(
