@@ -39,7 +39,7 @@ from eventsourcing.persistence import Notification, PersistenceError
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.errors import BadRequestError, NotFoundError
 
 from aggregates.consultation import Consultation
 from aggregates.service_case import ServiceCase
@@ -195,14 +195,30 @@ class _Outage:
 
 
 async def _ensure_stream(js: JetStreamContext, name: str, subjects: list[str], dup: float) -> None:
+    """Create the stream unless it exists.
+
+    The relay and the projection workers start together and each ensures the
+    streams; when two create at the same moment the loser's request is refused
+    (``subjects overlap``). That refusal is success if the stream now exists.
+    """
     try:
         await js.stream_info(name)
+        return
     except NotFoundError:
-        config = StreamConfig(
-            name=name, subjects=subjects, storage=StorageType.FILE, duplicate_window=dup
-        )
+        pass
+    config = StreamConfig(
+        name=name, subjects=subjects, storage=StorageType.FILE, duplicate_window=dup
+    )
+    try:
         await js.add_stream(config)
-        log.info("created stream", stream=name, subjects=subjects)
+    except BadRequestError as refused:
+        try:
+            await js.stream_info(name)
+        except NotFoundError:
+            raise refused from None
+        log.info("stream created by another process", stream=name)
+        return
+    log.info("created stream", stream=name, subjects=subjects)
 
 
 async def ensure_streams(js: JetStreamContext, options: NatsOptions) -> None:

@@ -17,7 +17,7 @@ from nats.js.errors import NotFoundError
 
 from hub.application.hub import TabadolHub
 from hub.config import APP_NAME, Settings
-from hub.streams.relay import NatsOptions, last_published, run_relay
+from hub.streams.relay import NatsOptions, ensure_streams, last_published, run_relay
 from hub.trail.keys import init_keys
 from tests.integration.test_projections_cases import CaseFactory
 from tests.nats_server import (
@@ -198,3 +198,20 @@ async def test_the_relay_rides_out_a_nats_restart(
         await relay
         server.remove()
         structlog.reset_defaults()
+
+
+async def test_processes_creating_the_streams_at_once_all_succeed(options: NatsOptions) -> None:
+    """The relay and the projection workers start together; each ensures the streams."""
+
+    async def one_process() -> None:
+        async with jetstream() as js:
+            await ensure_streams(js, options)
+
+    await asyncio.gather(*(one_process() for _ in range(16)))
+    async with jetstream() as js:
+        for name, prefix in (
+            (options.stream, options.subject_prefix),
+            (options.window_stream, options.window_prefix),
+        ):
+            info = await js.stream_info(name)
+            assert info.config.subjects == [f"{prefix}.>"]
