@@ -74,6 +74,15 @@ def check_actor(violations: list[Violation], by: Any) -> str:
     return check_text(violations, "by", by, max_length=SHORT_TEXT, what="the acting party")
 
 
+def check_change(by: Any, reason: Any, *, max_length: int = 500) -> tuple[str, str]:
+    """Who acts and why (both required, recorded in the event), or InvalidInput."""
+    violations: list[Violation] = []
+    by = check_actor(violations, by)
+    reason = check_text(violations, "reason", reason, max_length=max_length)
+    raise_if_any(violations)
+    return by, reason
+
+
 def check_parsed(
     violations: list[Violation], parse: Callable[[str, str], object], text: Any, field: str
 ) -> str:

@@ -28,7 +28,13 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from aggregates._checks import NAMESPACE, check_actor, check_text, raise_if_any
+from aggregates._checks import (
+    NAMESPACE,
+    check_actor,
+    check_change,
+    check_text,
+    raise_if_any,
+)
 from aggregates.errors import InvalidInput, NotFound, TransitionRefused, Violation
 from aggregates.identifiers import AgencyCode, ServiceCode
 from aggregates.principals import Principal
@@ -209,10 +215,7 @@ class AccessPolicy(Aggregate, created_event_name="Started"):
         return grant_id
 
     def revoke(self, grant_id: str, *, by: str, reason: str) -> None:
-        violations: list[Violation] = []
-        by = check_actor(violations, by)
-        reason = check_text(violations, "reason", reason, max_length=500)
-        raise_if_any(violations)
+        by, reason = check_change(by, reason)
         existing = self.grants.get(grant_id)
         if existing is None:
             raise NotFound("grant", grant_id)

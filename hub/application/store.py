@@ -76,12 +76,16 @@ class Store:
         what: str,
         key: str,
         command: Callable[[_A], _R],
+        *,
+        start: Callable[[], _A] | None = None,
     ) -> tuple[_A, _R]:
         """Load, run the command, save the aggregate (and the :class:`Companions` the
         command returns) in one transaction; on a concurrent write, reload and run the
-        command again, so it always decides on the latest state. Nothing new: no write."""
+        command again, so it always decides on the latest state. Nothing new: no write.
+        With ``start``, an aggregate not yet saved is started by it (a singleton)."""
         for attempt in range(CONFLICT_RETRIES):
-            aggregate = self.get(aggregate_id, kind, what, key)
+            found = self.find(aggregate_id, kind) if start is not None else None
+            aggregate = found or (start() if start else self.get(aggregate_id, kind, what, key))
             result = command(aggregate)
             companions: Sequence[Aggregate] = result if isinstance(result, Companions) else ()
             if not (aggregate.pending_events or companions):

@@ -15,6 +15,7 @@ import structlog
 from aggregates.errors import DomainError
 from hub.application.rights import RightsFileError
 from hub.cli.access import add_access_parser, run_access
+from hub.cli.agency_keys import add_agency_keys_parser, run_agency_keys
 from hub.cli.anchors import add_witness_parser, run_witness
 from hub.cli.audit import add_audit_parser, run_audit
 from hub.cli.keys import add_keys_parser, run_keys
@@ -258,6 +259,7 @@ def _parser() -> argparse.ArgumentParser:
     add_keys_parser(sub)
     add_pki_parser(sub)
     add_access_parser(sub)
+    add_agency_keys_parser(sub)
     add_audit_parser(sub)
     add_witness_parser(sub)
     return parser
@@ -299,6 +301,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_pki(args, settings)
         if args.command == "access":
             return run_access(args, settings)
+        if args.command == "agency-keys":
+            return run_agency_keys(args, settings)
         if args.command == "audit":
             return run_audit(args, settings)
         if args.command == "witness":

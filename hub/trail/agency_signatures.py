@@ -42,7 +42,11 @@ from typing import Any, Final
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_pem_public_key,
+)
 
 __all__ = [
     "HEADER",
@@ -53,6 +57,7 @@ __all__ = [
     "RequestSignatureError",
     "agency_key_id",
     "parse_metadata",
+    "public_key_text",
     "request_message",
 ]
 
@@ -249,12 +254,12 @@ class AgencyKeyRing:
             raise RequestSignatureError(
                 f"key {attestation.key_id} is not registered for agency {attestation.agency}"
             )
-        moment = datetime.fromtimestamp((attestation.time_ms + slack_ms) / 1000, UTC)
-        if key.revoked_at is not None and moment >= key.revoked_at:
+        signed_ms = attestation.time_ms + slack_ms
+        if key.revoked_at is not None and signed_ms >= _ms(key.revoked_at):
             raise RequestSignatureError(
                 f"key {key.key_id} of {key.agency} was revoked at {key.revoked_at.isoformat()}"
             )
-        if moment < key.registered_at:
+        if signed_ms < _ms(key.registered_at):
             raise RequestSignatureError(
                 f"key {key.key_id} of {key.agency} was not registered yet at {attestation.at.isoformat()}"
             )
@@ -277,26 +282,74 @@ class AgencyKeyRing:
 
     @classmethod
     def load(cls, path: Path) -> AgencyKeyRing:
+        """The key ring of an agency key file (``tabadol agency-keys export``)."""
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise RequestSignatureError(f"{path}: {exc}") from None
+        return cls.from_document(document, source=str(path))
+
+    @classmethod
+    def from_document(cls, document: Any, *, source: str = "agency keys") -> AgencyKeyRing:
+        """The key ring of a parsed ``tabadol-agency-keys/1`` document."""
         if not isinstance(document, dict) or document.get("format") != KEYS_FORMAT:
-            raise RequestSignatureError(f"{path}: not an agency key file ({KEYS_FORMAT})")
+            raise RequestSignatureError(f"{source}: not an agency key file ({KEYS_FORMAT})")
         keys: dict[str, AgencyKey] = {}
-        for entry in document.get("keys", []):
-            public = Ed25519PublicKey.from_public_bytes(base64.b64decode(entry["public_key"]))
-            key_id = agency_key_id(public)
-            if key_id != entry["key_id"]:
-                raise RequestSignatureError(
-                    f"{path}: key id {entry['key_id']} does not match its key"
+        for index, entry in enumerate(document.get("keys", [])):
+            try:
+                public = Ed25519PublicKey.from_public_bytes(
+                    base64.b64decode(entry["public_key"], validate=True)
                 )
-            revoked = entry.get("revoked_at")
-            keys[key_id] = AgencyKey(
-                str(entry["agency"]),
-                key_id,
-                public,
-                datetime.fromisoformat(entry["registered_at"]),
-                datetime.fromisoformat(revoked) if revoked else None,
-            )
+                registered = _utc(entry["registered_at"])
+                revoked = entry.get("revoked_at")
+                key = AgencyKey(
+                    str(entry["agency"]),
+                    agency_key_id(public),
+                    public,
+                    registered,
+                    _utc(revoked) if revoked else None,
+                )
+            except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+                raise RequestSignatureError(
+                    f"{source}: keys[{index}] is malformed: {exc}"
+                ) from None
+            if key.key_id != entry.get("key_id"):
+                raise RequestSignatureError(
+                    f"{source}: key id {entry.get('key_id')} does not match its key"
+                )
+            keys[key.key_id] = key
         return cls(keys)
+
+
+def _ms(moment: datetime) -> int:
+    """Unix milliseconds, rounded down (signed times are whole milliseconds)."""
+    return int(moment.timestamp() * 1000)
+
+
+def _utc(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} has no time zone")
+    return moment
+
+
+def public_key_text(data: bytes) -> str:
+    """Base64 of the raw Ed25519 public key in ``data``: a PEM public key, or the base64
+    of its 32 raw bytes."""
+    text = data.strip()
+    if text.startswith(b"-----BEGIN"):
+        try:
+            key = load_pem_public_key(text)
+        except ValueError as exc:
+            raise RequestSignatureError(f"not a PEM public key: {exc}") from None
+        if not isinstance(key, Ed25519PublicKey):
+            raise RequestSignatureError("not an Ed25519 public key")
+        raw = key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    else:
+        try:
+            raw = base64.b64decode(text, validate=True)
+        except binascii.Error:
+            raise RequestSignatureError("neither a PEM public key nor base64") from None
+        if len(raw) != 32:
+            raise RequestSignatureError("a raw Ed25519 public key has 32 bytes")
+    return base64.b64encode(raw).decode()
