@@ -325,22 +325,55 @@ async def _reconcile_when_leading(
     leadership: Leadership, exchanges: CaseExchanges
 ) -> ReconcileReport:
     await leadership.wait()
+    metrics.leader_duty_started("reconciliation")
+    log.info("reconciling payments: this process leads")
     return await exchanges.reconcile_payments()
 
 
+async def _first(*waits: Awaitable[object]) -> None:
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+async def _end_term(leadership: Leadership, stop: asyncio.Event, term: asyncio.Event) -> None:
+    await _first(leadership.wait_lost(), stop.wait())
+    term.set()
+
+
 async def when_leading(
-    running: Running, stop: asyncio.Event, start: Callable[[], Awaitable[None]]
+    leadership: Leadership | None,
+    stop: asyncio.Event,
+    start: Callable[[asyncio.Event], Awaitable[None]],
+    *,
+    duty: str = "relay",
 ) -> None:
-    """Run ``start()`` once this process leads (the relay, in ``serve``), unless ``stop``."""
-    if running.leadership is not None:
-        waiting = asyncio.ensure_future(running.leadership.wait())
-        stopping = asyncio.ensure_future(stop.wait())
-        await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        waiting.cancel()
-        stopping.cancel()
+    """Run ``start(term)`` only while this process leads (the relay, in ``serve``), until
+    ``stop``: started when it becomes the leader, asked to end (``term`` set) when it no
+    longer leads (another replica took the lock), started again if it leads again. None:
+    no leadership to wait for, run until ``stop``."""
+    if leadership is None:
+        await start(stop)
+        return
+    while not stop.is_set():
+        await _first(leadership.wait(), stop.wait())
         if stop.is_set():
             return
-    await start()
+        term = asyncio.Event()
+        ending = asyncio.ensure_future(_end_term(leadership, stop, term))
+        metrics.leader_duty_started(duty)
+        log.info("leader duty started", duty=duty)
+        try:
+            await start(term)
+        finally:
+            ending.cancel()
+        if not term.is_set():  # it ended by itself: nothing to start again
+            return
+        if not stop.is_set():
+            log.warning("leader duty stopped: this process no longer leads", duty=duty)
 
 
 def _credentials(settings: Settings) -> grpc.ServerCredentials | None:

@@ -11,6 +11,7 @@ import asyncio
 import base64
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -63,8 +64,14 @@ class Serve:
         kill(self.process)
 
     def stop(self) -> None:
+        """SIGKILL if it still runs (clean-up)."""
         if self.alive:
             kill(self.process)
+
+    def terminate(self, within: float = 30.0) -> int:
+        """SIGTERM (a graceful stop: the last checkpoint is signed) and its exit status."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(within)
 
     def events(self) -> list[dict[str, object]]:
         """The JSON log lines written so far (a line cut short by SIGKILL is left out)."""

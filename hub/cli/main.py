@@ -121,7 +121,11 @@ async def _serve(settings: Settings) -> int:
                 options = nats_options(settings)
                 background.append(
                     asyncio.create_task(  # the leader relays, once for all replicas
-                        when_leading(running, stop, lambda: run_relay(settings, stop, options)),
+                        when_leading(
+                            running.leadership,
+                            stop,
+                            lambda term: run_relay(settings, term, options),
+                        ),
                         name="relay",
                     )
                 )

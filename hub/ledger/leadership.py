@@ -16,6 +16,8 @@ from typing import Any
 
 import structlog
 
+from hub.telemetry import metrics
+
 __all__ = ["LEADER_LOCK", "Leadership"]
 
 log = structlog.get_logger("tabadol.leader")
@@ -31,9 +33,9 @@ class Leadership:
         self._interval = interval
         self._postgres = self._env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
         self._leading = asyncio.Event()
+        self._following = asyncio.Event()
         self._conn: Any = None
-        if not self._postgres:
-            self._leading.set()
+        self._set(not self._postgres)
 
     @property
     def leading(self) -> bool:
@@ -42,6 +44,15 @@ class Leadership:
     async def wait(self) -> None:
         """Return once this process leads."""
         await self._leading.wait()
+
+    async def wait_lost(self) -> None:
+        """Return once this process does not lead (at once if it does not now)."""
+        await self._following.wait()
+
+    def _set(self, leading: bool) -> None:
+        (self._leading.set if leading else self._leading.clear)()
+        (self._following.clear if leading else self._following.set)()
+        metrics.leading(leading)
 
     def _try(self) -> bool:
         """Hold the lock (taking it if free); False when another process holds it."""
@@ -81,13 +92,13 @@ class Leadership:
                     self._drop()
                     log.debug("leader lock unreachable", error=repr(error)[:200])
                 if held and not self.leading:
-                    self._leading.set()
+                    self._set(True)
                     log.info("this process leads: checkpoints, relay, reconciliation")
                 elif not held and self.leading:
-                    self._leading.clear()
+                    self._set(False)
                     log.warning("this process no longer leads")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self._interval)
         finally:
-            self._leading.clear()
+            self._set(False)
             await asyncio.to_thread(self._drop)

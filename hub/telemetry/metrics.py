@@ -21,6 +21,8 @@ __all__ = [
     "CollectorRegistry",
     "checkpoint_failed",
     "checkpoint_signed",
+    "leader_duty_started",
+    "leading",
     "nats_reconnected",
     "observe_exchange",
     "observe_rpc",
@@ -116,6 +118,16 @@ EXCHANGE_SECONDS = Histogram(
 )
 HEALTH = Gauge(
     "tabadol_health_check_ok", "1 while a health check passes, 0 while it fails", ["check"]
+)
+LEADER = Gauge(
+    "tabadol_leader",
+    "1 while this process leads the replicas on its store (signs checkpoints, relays to NATS,"
+    " reconciles payments), else 0",
+)
+LEADER_DUTIES = Counter(
+    "tabadol_leader_duty_starts",
+    "Times this process started a duty only the leader runs (relay, reconciliation)",
+    ["duty"],
 )
 NATS_RECONNECTS = Counter("tabadol_nats_reconnects", "Reconnections to NATS", ["role"])
 WITNESS_SUBMISSIONS = Counter(
@@ -232,6 +244,15 @@ def checkpoint_signed(tree_size: int) -> None:
     _last_checkpoint[:] = [time.time()]
     CHECKPOINT_SIGNED.set(_last_checkpoint[0])
     CHECKPOINT_SIZE.set(tree_size)
+
+
+def leading(now: bool) -> None:
+    LEADER.set(1 if now else 0)
+
+
+def leader_duty_started(duty: str) -> None:
+    """``duty`` is a fixed word: ``relay`` or ``reconciliation``."""
+    LEADER_DUTIES.labels(duty).inc()
 
 
 def checkpoint_failed(reason: str) -> None:

@@ -1,21 +1,27 @@
 """Three hubs on one PostgreSQL database: one leader (an advisory lock) signs the checkpoints
-and reconciles; when it stops another takes over; the trail verifies afterwards."""
+and reconciles; when it stops another takes over; the trail verifies afterwards. A leader
+duty (the relay) runs only while its process leads: a leader that loses its lock stops it.
+
+The same with real ``tabadol serve`` processes and kill -9: tests/e2e/test_replicas.py."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import grpc
+import psycopg
 import pytest
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
 from tabadol.catalogue.v1 import catalogue_pb2_grpc
 
 from hub.application.hub import TabadolHub
-from hub.bootstrap import Running, create_server
+from hub.bootstrap import Running, create_server, when_leading
 from hub.cli.audit import audit_verify
-from hub.config import Settings
+from hub.config import Settings, store_env
+from hub.ledger.leadership import Leadership
 from hub.testing import dev_env
 from hub.trail.keys import init_keys, load_signer
 from tests.samples import AGENCY, spec_proto
@@ -78,3 +84,54 @@ async def test_one_leader_among_three_hubs_and_a_handover(pg_url: str, tmp_path:
                 await running.stop(grace=0)
             apps[i].close()
     assert await asyncio.to_thread(audit_verify, pg_url, settings.public_keys) == 0
+
+
+async def test_a_duty_runs_only_while_its_process_leads(pg_url: str) -> None:
+    """The lock's connection is cut (as a network split would): that process stops its
+    duty, and the duty runs again in whichever process holds the lock, only there."""
+    stop = asyncio.Event()
+    replicas = [Leadership(store_env(pg_url), interval=0.2) for _ in range(2)]
+    running: set[int] = set()
+    starts: list[int] = []
+
+    def duty(i: int) -> Callable[[asyncio.Event], Awaitable[None]]:
+        async def relay(term: asyncio.Event) -> None:
+            running.add(i)
+            starts.append(i)
+            await term.wait()
+            running.discard(i)
+
+        return relay
+
+    tasks = [asyncio.ensure_future(r.run(stop)) for r in replicas] + [
+        asyncio.ensure_future(when_leading(r, stop, duty(i))) for i, r in enumerate(replicas)
+    ]
+
+    async def settled() -> int:
+        deadline = time.monotonic() + 10
+        while True:
+            leading = {i for i, r in enumerate(replicas) if r.leading}
+            if len(leading) == 1 and running == leading:
+                return leading.pop()
+            assert time.monotonic() < deadline, f"leading {leading}, duty running in {running}"
+            await asyncio.sleep(0.05)
+
+    try:
+        first = await settled()
+        assert starts == [first]
+        with psycopg.connect(pg_url, autocommit=True) as admin:  # cut the leader's lock
+            cut = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks"
+                " WHERE locktype = 'advisory' AND granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            ).fetchall()
+        assert cut == [(True,)]
+        deadline = time.monotonic() + 10
+        while len(starts) < 2:  # the duty starts again, wherever the lock went
+            assert time.monotonic() < deadline, starts
+            await asyncio.sleep(0.05)
+        await settled()
+        assert len(starts) == 2
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)

@@ -1,0 +1,179 @@
+"""Three ``tabadol serve`` processes on one database of a private PostgreSQL server, relaying
+to a private NATS server: every replica takes writes; checkpoints, the relay and payment
+reconciliation run in one of them, the leader (an advisory lock); kill -9 of the leader
+hands all three over to another; the trail verifies and the stream holds every event once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+import pytest
+from tabadol.catalogue.v1 import catalogue_pb2 as cat
+from tabadol.catalogue.v1 import catalogue_pb2_grpc
+from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
+from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
+
+from hub.audit.export import read_trail
+from hub.cli.audit import audit_verify
+from hub.testing import free_port
+from tests.hubs import Serve, shared_keys, spawn_serve
+from tests.nats_server import PrivateNats, jetstream, stream_positions
+from tests.pg_server import private_postgres
+from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
+
+pytestmark = [pytest.mark.postgres, pytest.mark.nats, pytest.mark.timeout(150)]
+
+META = (("x-tabadol-agency", AGENCY),)
+DUTIES = ("relay", "reconciliation")
+STREAM = "TABADOL_EVENTS"  # the default: the NATS server is this test's own
+
+
+@dataclass
+class Replicas:
+    hubs: list[Serve]
+    store: str
+    nats: str
+    public_keys: Path
+
+
+@pytest.fixture
+async def replicas(tmp_path: Path) -> AsyncIterator[Replicas]:
+    keys = shared_keys(tmp_path)
+    nowhere = f"127.0.0.1:{free_port()}"  # the other agencies' systems: never called here
+    nats = PrivateNats()
+    nats.start()
+    try:
+        with private_postgres() as pg:
+            store = pg.create_database("hub")
+            env = {
+                **keys,
+                "TABADOL_EVENT_STORE": store,
+                "TABADOL_NATS_URL": nats.url,
+                "TABADOL_PROJECTIONS": "workers",  # three embedded projectors: CPU, not a test
+                "TABADOL_CHECKPOINT_EVERY": "5",
+                "TABADOL_CHECKPOINT_SECONDS": "0.5",
+                **{
+                    f"TABADOL_{system}_URL": nowhere
+                    for system in ("IDENTITY", "CIVIL_REGISTRY", "DEEDS_REGISTRY", "POSTAL_CODE")
+                },
+                "TABADOL_TREASURY_URL": nowhere,  # with exchanges on, serve reconciles payments
+            }
+            hubs = [spawn_serve(tmp_path / f"hub{i}", env) for i in range(3)]
+            try:
+                await asyncio.gather(*(hub.wait_serving() for hub in hubs))
+                yield Replicas(hubs, store, nats.url, Path(keys["TABADOL_PUBLIC_KEYS"]))
+            finally:
+                for hub in hubs:
+                    hub.stop()
+    finally:
+        nats.remove()
+
+
+async def until(check: Callable[[], Awaitable[bool]], what: str, within: float = 20.0) -> float:
+    started = time.monotonic()
+    while not await check():
+        assert time.monotonic() - started < within, f"{what} within {within} s"
+        await asyncio.sleep(0.1)
+    return time.monotonic() - started
+
+
+async def leaders(hubs: list[Serve]) -> list[int]:
+    return [i for i, hub in enumerate(hubs) if await hub.metric("tabadol_leader") == 1]
+
+
+async def duty_starts(hub: Serve) -> dict[str, float]:
+    return {d: await hub.metric("tabadol_leader_duty_starts_total", duty=d) for d in DUTIES}
+
+
+def signed_sizes(hub: Serve) -> list[int]:
+    """The tree sizes of the checkpoints this process signed, from its log."""
+    return [int(str(e["size"])) for e in hub.events() if e.get("event") == "checkpoint signed"]
+
+
+async def open_cases(hub: Serve, first: int, count: int) -> None:
+    async with grpc.aio.insecure_channel(hub.target) as channel:
+        stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(channel)
+        for serial in range(first, first + count):
+            await stub.OpenCase(
+                desk.OpenCaseRequest(
+                    service_code=SERVICE_CODE,
+                    applicant_national_code=applicant(serial),
+                    postal_code="1316943891",
+                    channel="web",
+                ),
+                metadata=META,
+                timeout=10,
+            )
+
+
+def positions(store: str) -> list[int]:
+    return [event.position for event in read_trail(store)]
+
+
+async def test_three_serve_processes_one_leader_and_kill_9_of_it(replicas: Replicas) -> None:
+    hubs = replicas.hubs
+    async with grpc.aio.insecure_channel(hubs[0].target) as channel:
+        await catalogue_pb2_grpc.CatalogueServiceStub(channel).RegisterServiceRecord(
+            cat.RegisterServiceRecordRequest(service_code=SERVICE_CODE, spec=spec_proto()),
+            metadata=META,
+        )
+    await asyncio.gather(*(open_cases(hub, 1000 * (i + 1), 10) for i, hub in enumerate(hubs)))
+
+    # One leader, and only it relays, reconciles and signs checkpoints.
+    await until(lambda: _one(leaders(hubs)), "one leader")
+    (first,) = await leaders(hubs)
+    followers = [i for i in range(3) if i != first]
+    await until(lambda: _covers(hubs[first], replicas.store), "the leader's checkpoints")
+    assert await duty_starts(hubs[first]) == dict.fromkeys(DUTIES, 1.0)
+    for i in followers:
+        assert await duty_starts(hubs[i]) == dict.fromkeys(DUTIES, 0.0), i
+        assert signed_sizes(hubs[i]) == [], i
+        assert await hubs[i].metric("tabadol_checkpoint_tree_size") == 0, i
+    assert hubs[first].logged("this process leads: checkpoints, relay, reconciliation") == 1
+    assert hubs[first].logged("reconciling payments: this process leads") == 1
+    before = max(signed_sizes(hubs[first]))
+
+    # kill -9 of the leader: another takes the lock and its duties, checkpoints go on.
+    hubs[first].kill()
+    survivors = [hubs[i] for i in followers]
+    took_over = await until(lambda: _one(leaders(survivors)), "a new leader")
+    (second,) = await leaders(survivors)
+    successor = survivors[second]
+    await asyncio.gather(*(open_cases(hub, 5000 + 1000 * i, 10) for i, hub in enumerate(survivors)))
+    await until(lambda: _covers(successor, replicas.store), "the successor's checkpoints")
+    assert max(signed_sizes(successor)) > before
+    assert await duty_starts(successor) == dict.fromkeys(DUTIES, 1.0)
+    other = survivors[1 - second]
+    assert await duty_starts(other) == dict.fromkeys(DUTIES, 0.0)
+    assert signed_sizes(other) == []
+
+    # The relayed stream holds every stored event exactly once, in log order.
+    stored = positions(replicas.store)
+    assert len(stored) >= 1 + 3 * 10 + 2 * 10
+    async with jetstream(replicas.nats) as js:
+
+        async def relayed() -> bool:
+            return len(await stream_positions(js, STREAM)) >= len(stored)
+
+        await until(relayed, "every event relayed")
+        assert await stream_positions(js, STREAM) == stored
+
+    for hub in survivors:  # SIGTERM: the leader signs a last checkpoint
+        assert hub.terminate() == 0
+    assert await asyncio.to_thread(audit_verify, replicas.store, replicas.public_keys) == 0
+    print(f"take-over after kill -9: {took_over:.2f} s; {len(stored)} events")
+
+
+async def _one(found: Awaitable[list[int]]) -> bool:
+    return len(await found) == 1
+
+
+async def _covers(hub: Serve, store: str) -> bool:
+    """Has ``hub`` signed a checkpoint over the whole log as it is now?"""
+    size = len(await asyncio.to_thread(positions, store))
+    return max(signed_sizes(hub), default=0) >= size
