@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
+from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 
 from aggregates.identifiers import NationalCode, Sheba
 
@@ -22,6 +23,16 @@ REQUEST_FORM = {
 def applicant(serial: int = 1234567) -> str:
     """A valid national code built from a serial number."""
     return NationalCode.from_serial(f"{serial:09d}").value
+
+
+def open_case_request(serial: int) -> desk.OpenCaseRequest:
+    """An OpenCase of the sample service by the applicant of ``serial``, on the web."""
+    return desk.OpenCaseRequest(
+        service_code=SERVICE_CODE,
+        applicant_national_code=applicant(serial),
+        postal_code="1316943891",
+        channel="web",
+    )
 
 
 def spec_proto(**changes: object) -> cat.ServiceRecordSpec:

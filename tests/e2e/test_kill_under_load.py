@@ -21,7 +21,7 @@ from hub.trail.keys import PublicKeyRing, load_signer
 from hub.trail.verify import verify_trail
 from tests.hubs import shared_keys, spawn_serve
 from tests.pg_server import private_postgres
-from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
+from tests.samples import AGENCY, SERVICE_CODE, open_case_request, spec_proto
 
 MD = (("x-tabadol-agency", AGENCY),)
 STEP = "ثبت درخواست"
@@ -56,15 +56,7 @@ async def test_kill_9_under_load_loses_no_acknowledged_event(tmp_path: Path, sto
                 serial = worker * 10_000
                 while True:
                     serial += 1
-                    opened = await service_desk.OpenCase(
-                        desk.OpenCaseRequest(
-                            service_code=SERVICE_CODE,
-                            applicant_national_code=applicant(serial),
-                            postal_code="1316943891",
-                            channel="web",
-                        ),
-                        metadata=MD,
-                    )
+                    opened = await service_desk.OpenCase(open_case_request(serial), metadata=MD)
                     code = opened.case.tracking_code
                     acknowledged[code] = 1
                     await service_desk.RecordStep(

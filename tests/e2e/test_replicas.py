@@ -15,7 +15,6 @@ import grpc
 import pytest
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
 from tabadol.catalogue.v1 import catalogue_pb2_grpc
-from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from hub.audit.export import read_trail
@@ -24,7 +23,7 @@ from hub.testing import free_port
 from tests.hubs import Serve, shared_keys, spawn_serve
 from tests.nats_server import PrivateNats, jetstream, stream_positions
 from tests.pg_server import private_postgres
-from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
+from tests.samples import AGENCY, SERVICE_CODE, open_case_request, spec_proto
 
 pytestmark = [pytest.mark.postgres, pytest.mark.nats, pytest.mark.timeout(150)]
 
@@ -99,16 +98,7 @@ async def open_cases(hub: Serve, first: int, count: int) -> None:
     async with grpc.aio.insecure_channel(hub.target) as channel:
         stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(channel)
         for serial in range(first, first + count):
-            await stub.OpenCase(
-                desk.OpenCaseRequest(
-                    service_code=SERVICE_CODE,
-                    applicant_national_code=applicant(serial),
-                    postal_code="1316943891",
-                    channel="web",
-                ),
-                metadata=META,
-                timeout=10,
-            )
+            await stub.OpenCase(open_case_request(serial), metadata=META, timeout=10)
 
 
 def positions(store: str) -> list[int]:
