@@ -15,7 +15,9 @@ The text form used in grants, summaries and logs is ``kind:CODE`` (``agency:MOJ`
 a bare code means an agency. Codes follow the agency-code rule (2–16 of A-Z, 0-9, '-',
 starting with a letter). The operator (:data:`OPERATOR_KIND`) is the only principal that
 may change signed configuration: access rights, delegations, routing tables and agency
-policies (:func:`is_operator`); the local CLI holding the hub's signing key acts as it too.
+policies (:func:`is_operator`); the local CLI holding the hub's signing key acts as it too
+(its changes are recorded ``by`` ``cli:<key id>``). :func:`is_operator_actor` is the one test
+of a recorded actor, applied by every use case that changes signed configuration.
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ from aggregates.errors import InvalidInput
 from aggregates.identifiers import AgencyCode
 
 __all__ = [
+    "CLI_ACTOR_PREFIX",
     "OPERATOR_KIND",
     "TRUST_DOMAIN",
     "URI_PREFIX",
     "Principal",
     "PrincipalKind",
     "is_operator",
+    "is_operator_actor",
 ]
 
 TRUST_DOMAIN = "tabadol.gov.ir"
@@ -48,6 +52,8 @@ class PrincipalKind(StrEnum):
 
 
 OPERATOR_KIND = PrincipalKind.HUB
+CLI_ACTOR_PREFIX = "cli:"
+"""Changes made by the local CLI holding the hub's signing key: ``cli:<key id>``."""
 
 
 @dataclass(frozen=True, order=True)
@@ -116,3 +122,17 @@ class Principal:
 def is_operator(principal: Principal) -> bool:
     """Whether ``principal`` is the hub's operator (may change signed configuration)."""
     return principal.kind is OPERATOR_KIND
+
+
+def is_operator_actor(actor: str) -> bool:
+    """Whether ``actor`` (a use case's ``by``) acts as the operator: the operator principal
+    (``hub:CODE``, from its certificate) or the local CLI holding the hub key (``cli:…``)."""
+    if actor.startswith(CLI_ACTOR_PREFIX) and len(actor) > len(CLI_ACTOR_PREFIX):
+        return True
+    if not actor.startswith(f"{OPERATOR_KIND.value}:"):
+        return False
+    try:
+        principal = Principal.parse(actor)
+    except InvalidInput:
+        return False
+    return is_operator(principal) and principal.name == actor  # as recorded: canonical

@@ -224,7 +224,11 @@ class SimulatorInterceptor(grpc.aio.ServerInterceptor):
                 uri = peer_uri(context)
                 allowed = uri is not None and (
                     uri.startswith(_URI_PREFIX + "hub/")
-                    or uri == f"{_URI_PREFIX}agency/{caller.agency}"
+                    or uri
+                    in (
+                        f"{_URI_PREFIX}agency/{caller.agency}",
+                        f"{_URI_PREFIX}window/{caller.agency}",  # the national window's own
+                    )
                 )
                 if not allowed:
                     await abort(

@@ -27,7 +27,6 @@ from hub.application.exchanges import (
 )
 from hub.application.hub import TabadolHub
 from hub.application.participants import (
-    HUB_OPERATOR,
     DeedsRepresentation,
     IdentityVerifier,
     IntrospectingVerifier,
@@ -161,14 +160,14 @@ def configure_participation(
     representation: RepresentationChecker | None = None,
 ) -> None:
     """E-participation's identity verifier, pseudonym key, agency policies (the defaults
-    until the operator configures the hierarchy through the API), the hub operator's
-    agency code and the deeds registry that confirms legal persons' representatives."""
+    until the operator configures the hierarchy through the API) and the deeds registry
+    that confirms legal persons' representatives. Who may change routing and policies is
+    no setting: the operator principal only, as for access rights."""
     hub.configure_participation(
         verifier=verifier,
         pseudonym_key=load_pseudonym_key(settings.pseudonym_key, create=True),
         minimum_days=PARTICIPATION_POLICY,
         now=now,
-        operator=HUB_OPERATOR,
         representation=representation,
     )
 
@@ -180,7 +179,9 @@ async def connect_representation(
     (with the coroutine that closes its client), or None when it is not configured."""
     if not settings.deeds_registry_url:
         return None
-    client = await deeds_registry.connect(settings.deeds_registry_url, agency=HUB_AGENCY)
+    client = await deeds_registry.connect(
+        settings.deeds_registry_url, agency=HUB_AGENCY, credentials=outbound_credentials(settings)
+    )
     checker = DeedsRepresentation(client, failure=ConnectorError)
     return checker, client.close
 

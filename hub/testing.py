@@ -22,7 +22,7 @@ from aggregates.identifiers import NationalCode
 from aggregates.principals import Principal
 from hub.application.participants import inactive_token
 from hub.application.rights import HUB_SERVICES, write_rights_file
-from hub.trail.pki import CA_CERT, CRL_FILE, IssuedCertificate, init_ca, issue
+from hub.trail.pki import CA_CERT, CA_KEY, CRL_FILE, IssuedCertificate, init_ca, issue
 
 __all__ = [
     "DEV_AGENCIES",
@@ -93,6 +93,9 @@ HUB_PRINCIPAL = "hub:TABADOL"
 
 @dataclass
 class DevPki:
+    """A development CA in ``directory`` (:mod:`hub.trail.pki`, as ``tabadol pki`` makes
+    it) and the certificates issued from it, one per principal."""
+
     directory: Path
     _issued: dict[Principal, IssuedCertificate] = field(default_factory=dict)
 
@@ -100,6 +103,11 @@ class DevPki:
     def create(cls, directory: Path) -> DevPki:
         init_ca(directory)
         return cls(directory)
+
+    @classmethod
+    def open(cls, directory: Path) -> DevPki:
+        """The CA in ``directory``, made first if there is none (``tabadol pki init``)."""
+        return cls(directory) if (directory / CA_KEY).exists() else cls.create(directory)
 
     @property
     def ca(self) -> Path:
@@ -169,7 +177,7 @@ class TrustedHub:
         ids = []
         for target in targets:
             grant = await self.running.executor.write(
-                self.running.rights.grant, grantee, target, by="test-operator", reason=reason
+                self.running.rights.grant, grantee, target, by="cli:test-operator", reason=reason
             )
             ids.append(grant["grant_id"])
         await self.running.executor.read(self.running.rights_cache.reload)
@@ -232,8 +240,10 @@ DEV_AGENCIES = (
     "RIVAL",
     "TEH-MUN",
     "POST",
+    "window:MYGOV",
 )
-"""The agencies the older, header-identified tests call as."""
+"""The principals the older, header-identified tests call as (agencies, and the national
+window as the demo names it)."""
 
 
 DEV_SEED_EVENTS = 2 + len(HUB_SERVICES)

@@ -32,7 +32,7 @@ from aggregates.identifiers import TrackingCode, TrackingKind
 from aggregates.jalali import format_jalali
 from aggregates.participant import ParticipantProfile
 from aggregates.participation_policy import AgencyPolicies, ParticipationPolicy
-from hub.application.errors import AccessDenied
+from hub.application.errors import AccessDenied, require_operator
 from hub.application.participants import ParticipationSettings, aware_now
 from hub.application.store import Store
 from hub.trail.certificates import ParticipationCertificate, sign_certificate
@@ -304,12 +304,8 @@ class Consultations:
     ) -> PolicyView:
         """Replace the agency hierarchy and consultation policies (003: a ministry's
         minimum covers its affiliated bodies); a signed event, by the operator only."""
+        require_operator(by, "the agency hierarchy and consultation policies")
         settings = self._settings()
-        if by != settings.operator:
-            raise AccessDenied(
-                f"only the hub's operator ({settings.operator}) may change the agency"
-                f" hierarchy and consultation policies, not {by}"
-            )
         policies = AgencyPolicies.of(parents, minimum_days)
         now = aware_now(settings)
         for attempt in range(_RETRIES):

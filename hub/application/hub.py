@@ -33,7 +33,6 @@ from hub.application.consultations import Consultations
 from hub.application.exchanges import CaseExchangeUseCases
 from hub.application.participants import (
     DEFAULT_ROUTING,
-    HUB_OPERATOR,
     IdentityVerifier,
     Participants,
     ParticipationSettings,
@@ -80,7 +79,6 @@ class TabadolHub(LedgerApplication):
         minimum_days: Mapping[str, int] | None = None,
         routing: RoutingTable | None = None,
         now: Callable[[], datetime] | None = None,
-        operator: str = HUB_OPERATOR,
         representation: RepresentationChecker | None = None,
     ) -> None:
         """Set the identity verifier, the pseudonym key (≥ 32 bytes, stable for the life
@@ -100,7 +98,6 @@ class TabadolHub(LedgerApplication):
             minimum_days=policies,
             routing=routing or DEFAULT_ROUTING,
             now=now or ParticipationSettings().now,
-            operator=AgencyCode.parse(operator).value,
             representation=representation,
         )
 

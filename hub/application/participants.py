@@ -26,7 +26,6 @@ from hub.trail.pseudonyms import Pseudonymiser
 
 __all__ = [
     "DEFAULT_ROUTING",
-    "HUB_OPERATOR",
     "DeedsRepresentation",
     "IdentityVerifier",
     "IntrospectingVerifier",
@@ -133,10 +132,9 @@ def _utc_now() -> datetime:
 
 DEFAULT_ROUTING = RoutingTable.of(Route("TABADOL", "دبیرخانه مشارکت / participation secretariat"))
 
-HUB_OPERATOR = "TABADOL"
-"""The hub operator's agency code: the only caller that may change the hub's own
-configuration (petition routing, the agency hierarchy and policies). A seam until the
-trust work's operator identity and rights land; then this check defers to them."""
+"""Until the operator configures a routing table, petitions go to the participation
+secretariat (an agency code, like any route's). Who may change the table is not a setting:
+the operator principal only (:func:`hub.application.errors.require_operator`)."""
 
 
 class RepresentationChecker(Protocol):
@@ -199,7 +197,6 @@ class ParticipationSettings:
     minimum_days: Mapping[str, int] = field(default_factory=dict)
     routing: RoutingTable = DEFAULT_ROUTING
     now: Callable[[], datetime] = _utc_now
-    operator: str = HUB_OPERATOR
     representation: RepresentationChecker | None = None
 
 

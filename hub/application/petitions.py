@@ -23,22 +23,14 @@ from aggregates.petition import (
     RoutingTable,
 )
 from hub.application.consultations import tracking_code_of
-from hub.application.errors import AccessDenied
+from hub.application.errors import AccessDenied, require_operator
 from hub.application.participants import ParticipationSettings, aware_now
 from hub.application.store import Store
 from projections.petition_desk import PetitionDesk, PetitionRow, ServiceComments, UnitKpis
 
-__all__ = ["PetitionDeskView", "PetitionView", "Petitions", "RoutingView", "require_operator"]
+__all__ = ["PetitionDeskView", "PetitionView", "Petitions", "RoutingView"]
 
 _RETRIES = 5
-
-
-def require_operator(settings: ParticipationSettings, by: str, what: str) -> None:
-    """Only the hub's operator changes the hub's own configuration."""
-    if by != settings.operator:
-        raise AccessDenied(
-            f"only the hub's operator ({settings.operator}) may change {what}, not {by}"
-        )
 
 
 _R = TypeVar("_R")
@@ -208,7 +200,7 @@ class Petitions:
     ) -> RoutingView:
         """Replace the routing table: a signed event, by the hub's operator only; every
         earlier table stays in the trail."""
-        require_operator(self._settings(), by, "the petition routing table")
+        require_operator(by, "the petition routing table")
         table = RoutingTable.of(default, routes)
         now = aware_now(self._settings())
         for attempt in range(_RETRIES):

@@ -3,7 +3,9 @@ summaries, on a signing eventsourcing application. Plain values in and out.
 
 Only the operator changes rights: the gRPC edge checks the caller is the operator principal
 (:func:`aggregates.principals.is_operator`); the local CLI acts as the operator because it
-holds the hub's signing key (``by`` = ``cli:<key id>``, see :func:`cli_operator`).
+holds the hub's signing key (``by`` = ``cli:<key id>``, see :func:`cli_operator`); and the
+use cases refuse any other ``by`` (:func:`hub.application.errors.require_operator`), as the
+routing table and the agency policies do.
 
 A rights file may seed a new hub once (:meth:`AccessRightsUseCases.seed`)::
 
@@ -28,6 +30,8 @@ from eventsourcing.persistence import IntegrityError
 
 from aggregates.access import AccessPolicy, Grant, RefusalSummary, RightsTable, parse_grantee
 from aggregates.errors import InvalidInput, NotFound
+from aggregates.principals import CLI_ACTOR_PREFIX
+from hub.application.errors import require_operator
 
 __all__ = [
     "HUB_SERVICES",
@@ -58,7 +62,7 @@ _RETRIES = 5
 
 def cli_operator(key_id: str) -> str:
     """The actor recorded for changes made by the local CLI holding the hub key ``key_id``."""
-    return f"cli:{key_id}"
+    return f"{CLI_ACTOR_PREFIX}{key_id}"
 
 
 class RightsFileError(ValueError):
@@ -160,6 +164,7 @@ class AccessRightsUseCases:
         return policy.version if policy else 0
 
     def _change(self, by: str, change: Any) -> Any:
+        require_operator(by, "access rights")
         for attempt in range(_RETRIES):
             policy = self._policy() or AccessPolicy.start(by=by)
             result = change(policy)

@@ -32,7 +32,7 @@ from hub.testing import ManualClock
 __all__ = ["run_consultation_demo"]
 
 _AGENCY = (AGENCY_HEADER, "MSRT")
-_WINDOW = (AGENCY_HEADER, "MYGOV")
+_WINDOW = (AGENCY_HEADER, "window:MYGOV")
 _COMMENTS = (
     ("ماده ۳", "مهلت ثبت‌نام ترم تابستان کوتاه است؛ دو هفته شود."),
     ("ماده ۵", "سقف واحد برای دانشجویان شاغل کاهش یابد."),

@@ -2,7 +2,9 @@
 their fee against the reference simulators, each run as its own process.
 
 - :class:`SimulatorProcesses` starts ``python -m connectors.simulators <system>`` on free
-  ports, and stops and restarts them (the treasury keeps its payments in a state file);
+  ports, serving mutual TLS with a certificate of the demo's CA when given one
+  (:data:`SYSTEM_PRINCIPALS`), and stops and restarts them (the treasury keeps its payments
+  in a state file);
 - :func:`drive_case` runs one case over gRPC, from opening to delivery;
 - :func:`run_exchange_demo` drives the demo's cases, with one outage of the treasury in
   the middle (failures recorded, the cases finish after it restarts) and one payment
@@ -39,9 +41,11 @@ from connectors.systems import SYSTEMS
 from connectors.treasury.client import TreasuryClient
 from hub.config import EXCHANGE_SETTINGS as SYSTEM_SETTINGS
 from hub.servicers.auth import AGENCY_HEADER
-from hub.testing import free_port
+from hub.testing import HUB_PRINCIPAL, DevPki, free_port
 
 __all__ = [
+    "SYSTEM_PRINCIPALS",
+    "WORLD_PRINCIPAL",
     "DemoWorld",
     "Prepared",
     "SimulatorProcesses",
@@ -60,10 +64,33 @@ _REQ, _PROD, _DELIV = cat.STAGE_REQUEST, cat.STAGE_PRODUCTION, cat.STAGE_DELIVER
 
 _RECONNECT_GRACE_SECONDS = 1.5  # longer than the connectors' reconnect backoff cap
 
+SYSTEM_PRINCIPALS: dict[str, str] = {
+    "civil-registry": "agency:NOCR",  # سازمان ثبت احوال
+    "deeds-registry": "agency:SSAA",  # سازمان ثبت اسناد و املاک
+    "postal-code": "agency:POST",
+    "identity": "window:MYGOV",  # the national window's identity provider
+    "treasury": "agency:TREASURY",  # خزانه‌داری کل کشور
+}
+"""The principal whose certificate each simulator serves TLS with."""
+WORLD_PRINCIPAL = f"window:{NATIONAL_WINDOW}"
+"""Who :class:`DemoWorld` calls the simulators as: the national window's sign-in and the
+payment gateway it sends applicants to."""
 
-async def _wait_serving(target: str, process: asyncio.subprocess.Process, timeout: float) -> None:
+
+def _channel(target: str, credentials: grpc.ChannelCredentials | None) -> grpc.aio.Channel:
+    if credentials is None:
+        return grpc.aio.insecure_channel(target)
+    return grpc.aio.secure_channel(target, credentials)
+
+
+async def _wait_serving(
+    target: str,
+    process: asyncio.subprocess.Process,
+    timeout: float,
+    credentials: grpc.ChannelCredentials | None = None,
+) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
-    async with grpc.aio.insecure_channel(target) as channel:
+    async with _channel(target, credentials) as channel:
         health = health_pb2_grpc.HealthStub(channel)
         while True:
             if process.returncode is not None:
@@ -86,12 +113,22 @@ class _Running:
 
 class SimulatorProcesses:
     """The reference simulators, each ``python -m connectors.simulators <system>`` on a
-    free loopback port; a restarted one keeps its port (and the treasury its payments)."""
+    free loopback port; a restarted one keeps its port (and the treasury its payments).
+    With ``pki`` each serves mutual TLS with its certificate (:data:`SYSTEM_PRINCIPALS`)
+    and accepts clients of that CA only."""
 
-    def __init__(self, state_dir: Path, *, seed: int = DEMO_SEED) -> None:
+    def __init__(
+        self, state_dir: Path, *, seed: int = DEMO_SEED, pki: DevPki | None = None
+    ) -> None:
         self._dir = state_dir
         self._seed = seed
+        self._pki = pki
         self._running: dict[str, _Running] = {}
+
+    def credentials(self, principal: str) -> grpc.ChannelCredentials | None:
+        """mTLS credentials of ``principal`` to call the simulators; None when they serve
+        plaintext."""
+        return self._pki.channel_credentials(principal) if self._pki else None
 
     @property
     def targets(self) -> dict[str, str]:
@@ -133,6 +170,10 @@ class SimulatorProcesses:
         args = [system, "--port", str(port), "--seed", str(self._seed)]
         if system == "treasury":
             args += ["--state-file", str(self._dir / "treasury-payments.json")]
+        if self._pki is not None:
+            served = self._pki.certificate(SYSTEM_PRINCIPALS[system])
+            args += ["--tls-cert", str(served.cert), "--tls-key", str(served.key)]
+            args += ["--client-ca", str(self._pki.ca)]
         log = known.log if known is not None else (self._dir / f"{system}.log").open("ab")
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -146,7 +187,7 @@ class SimulatorProcesses:
         self._running[system] = _Running(port, process, log)
         target = f"127.0.0.1:{port}"
         try:
-            await _wait_serving(target, process, _READY_TIMEOUT)
+            await _wait_serving(target, process, _READY_TIMEOUT, self.credentials(HUB_PRINCIPAL))
         except BaseException:
             await self.stop(system)
             raise
@@ -194,14 +235,16 @@ class DemoWorld:
     places: list[PostalAddress]
 
     @classmethod
-    async def connect(cls, targets: Mapping[str, str], *, seed: int = DEMO_SEED) -> DemoWorld:
+    async def connect(cls, simulators: SimulatorProcesses, *, seed: int = DEMO_SEED) -> DemoWorld:
+        """Clients of the identity provider and the treasury, as :data:`WORLD_PRINCIPAL`."""
+        targets, tls = simulators.targets, simulators.credentials(WORLD_PRINCIPAL)
+        # retries that outlast a channel's reconnect backoff after the treasury's outage
         return cls(
-            # retries that outlast a channel's reconnect backoff after the treasury's outage
             identity=await identity.connect(
-                targets["identity"], agency=NATIONAL_WINDOW, retries=6, backoff=0.3
+                targets["identity"], agency=NATIONAL_WINDOW, retries=6, backoff=0.3, credentials=tls
             ),
             treasury=await treasury.connect(
-                targets["treasury"], agency=NATIONAL_WINDOW, retries=6, backoff=0.3
+                targets["treasury"], agency=NATIONAL_WINDOW, retries=6, backoff=0.3, credentials=tls
             ),
             people=[p for p in synthetic.people(seed, 1000) if p.alive],
             companies=[c for c in synthetic.legal_persons(seed, 300) if c.status == "active"],
@@ -378,7 +421,7 @@ async def finish_case(
             score=rng.choice([3, 4, 4, 5, 5]),
             comment="سریع و بدون مراجعه حضوری",
         ),
-        metadata=_meta(NATIONAL_WINDOW),
+        metadata=_meta(WORLD_PRINCIPAL),
     )
     return rated.case
 
@@ -421,7 +464,7 @@ async def run_exchange_demo(
     the case's derived key while the hub holds only the intent, and ReconcilePayments
     records it. Then every waiting case pays (never twice) and finishes.
     """
-    world = await DemoWorld.connect(simulators.targets)
+    world = await DemoWorld.connect(simulators)
     items = list(records.items())
     done: list[desk.Case] = []
     parked: list[tuple[int, Prepared]] = []

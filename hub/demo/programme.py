@@ -134,7 +134,7 @@ async def run_programme_demo(
         print(f"  {error.details()}")
     listing = await catalogue.ListCatalogue(cat.ListCatalogueRequest())  # no agency: public
     maturity = {v: k.removeprefix("MATURITY_").lower() for k, v in cat.Maturity.items()}
-    print("electronic services (خدمات الکترونیکی), read with no agency identified:")
+    print("electronic services (خدمات الکترونیکی), a public read (no grant needed):")
     for e in listing.electronic:
         print(f"  {e.service_code} {e.owner_agency:<5} {maturity[e.maturity]:<7} «{e.title_fa}»")
     print("non-electronic services (خدمات الکترونیکی‌نشده) and their timetable (art. 4 n1):")
@@ -224,7 +224,7 @@ async def run_programme_demo(
         f" ({', '.join(f.document for f in forms)} checked against their JSON Schemas)"
     )
     asked = await desk_stub.GetEvaluation(
-        desk.GetEvaluationRequest(tracking_code=delivered_code), metadata=_meta("MYGOV")
+        desk.GetEvaluationRequest(tracking_code=delivered_code), metadata=_meta("window:MYGOV")
     )
     questions = ", ".join(f"«{q.text_fa}» ({q.key})" for q in asked.method.questions)
     print(

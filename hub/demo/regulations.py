@@ -32,8 +32,8 @@ from hub.testing import ManualClock
 
 __all__ = ["run_bill_call_demo", "run_petition_demo", "run_registries_demo"]
 
-_OPERATOR = ((AGENCY_HEADER, "TABADOL"),)
-_WINDOW = ((AGENCY_HEADER, "MYGOV"),)
+_OPERATOR = ((AGENCY_HEADER, "hub:TABADOL"),)  # the operator: its certificate, no grant
+_WINDOW = ((AGENCY_HEADER, "window:MYGOV"),)
 
 
 def _md(agency: str) -> tuple[tuple[str, str], ...]:

@@ -1,4 +1,10 @@
-"""``tabadol demo``: a hub on a free port, real cases through gRPC, a verified trail."""
+"""``tabadol demo``: a hub on a free port, real cases through gRPC, a verified trail.
+
+The demo runs as production does, under mutual TLS: a development CA in ``<data>/pki``
+(``tabadol pki init``'s code), a certificate for the hub, for each reference simulator and
+for every caller (:mod:`hub.demo.callers`); a rights table seeded from ``<data>/rights.json``
+(:data:`DEMO_RIGHTS`, imported once as signed events) and nothing allowed beyond it.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +29,7 @@ from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.identifiers import NationalCode, Sheba
 from hub.application.participants import TokenlessDevVerifier
-from hub.application.rights import HUB_SERVICES, write_rights_file
+from hub.application.rights import RIGHTS_FORMAT
 from hub.audit.anchors import anchor_store_for, timestamp_of, witnessed_note
 from hub.audit.bundles import build_bundle
 from hub.audit.checkpoints import Checkpointer
@@ -40,20 +46,28 @@ from hub.bootstrap import (
 )
 from hub.config import APP_NAME, Settings
 from hub.demo.anchors import AnchorProcesses
+from hub.demo.callers import CallerChannels
 from hub.demo.consultation import run_consultation_demo
-from hub.demo.exchanges import DemoWorld, SimulatorProcesses, demo_forms, run_exchange_demo
+from hub.demo.exchanges import (
+    SYSTEM_PRINCIPALS,
+    WORLD_PRINCIPAL,
+    DemoWorld,
+    SimulatorProcesses,
+    demo_forms,
+    run_exchange_demo,
+)
 from hub.demo.programme import run_programme_demo
 from hub.demo.regulations import run_bill_call_demo, run_petition_demo, run_registries_demo
 from hub.servicers.auth import AGENCY_HEADER
 from hub.streams.projector import EmbeddedProjections
-from hub.testing import ManualClock
+from hub.testing import HUB_PRINCIPAL, DevPki, ManualClock
 from hub.trail.bundle import verify_bundle
 from hub.trail.keys import PublicKeyRing, init_keys, load_history
 from hub.trail.timestamps import load_tsa_roots, verify_timestamp
 from hub.web.dashboard import dashboard_routes
 from hub.web.dashboard.wiring import hub_sources
 
-__all__ = ["DEMO_RECORDS", "ServeOptions", "Serving", "run_demo"]
+__all__ = ["DEMO_RECORDS", "DEMO_RIGHTS", "ServeOptions", "Serving", "run_demo"]
 
 _STEP = cat.ProcessStep
 _REQ, _PROD, _DELIV = cat.STAGE_REQUEST, cat.STAGE_PRODUCTION, cat.STAGE_DELIVERY
@@ -144,8 +158,48 @@ DEMO_RECORDS: dict[str, cat.ServiceRecordSpec] = {
 }
 
 
-def _meta(agency: str) -> tuple[tuple[str, str], ...]:
-    return ((AGENCY_HEADER, agency),)
+def _service(name: str) -> str:
+    return f"service:tabadol.{name}"
+
+
+DEMO_RIGHTS: dict[str, Any] = {
+    "format": RIGHTS_FORMAT,
+    "groups": {
+        "AGENCIES": [f"agency:{a}" for a in ("MOJ", "MIMT", "MSRT", "IPO", "MEFA", "POST", "TAX")]
+    },
+    "grants": [
+        *(
+            {"grantee": "group:AGENCIES", "target": _service(s), "reason": why}
+            for s, why in (
+                ("catalogue.v1.CatalogueService", "agencies keep their own service records"),
+                ("catalogue.v1.PermitRegistryService", "agencies keep their permit kinds"),
+                ("programme.v1.ProgrammeService", "agencies report their programme"),
+                ("servicedesk.v1.ServiceDeskService", "agencies run their own cases (scoped)"),
+                ("participation.v1.ConsultationService", "agencies run their consultations"),
+                ("participation.v1.PetitionService", "the routed units answer petitions"),
+                ("monitoring.v1.MonitoringService", "agencies read their KPIs"),
+            )
+        ),
+        *(
+            {"grantee": WORLD_PRINCIPAL, "target": _service(s), "reason": why}
+            for s, why in (
+                ("servicedesk.v1.ServiceDeskService", "the content-free view; ratings"),
+                ("monitoring.v1.MonitoringService", "the national window's feed and views"),
+                ("monitoring.v1.OperationalMonitoringService", "operational monitoring"),
+                ("participation.v1.ConsultationService", "citizens take part through it"),
+                ("participation.v1.PetitionService", "citizens petition through it"),
+                ("programme.v1.ProgrammeService", "the public system of progress"),
+            )
+        ),
+    ],
+}
+"""The rights file the demo seeds its hub with: X-Road-like grants, nothing else allowed.
+The operator (``hub:TABADOL``) needs no grant for its configuration methods."""
+
+
+def _meta(caller: str) -> tuple[tuple[str, str], ...]:
+    """Who makes a call: :class:`CallerChannels` sends it with ``caller``'s certificate."""
+    return ((AGENCY_HEADER, caller),)
 
 
 def _print_cases(cases: list[desk.Case]) -> None:
@@ -188,9 +242,10 @@ async def run_demo(
 ) -> int:
     """Run the whole demo; returns the exit code of the final trail verification."""
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="tabadol-demo-"))
-    simulators = SimulatorProcesses(data_dir / "simulators")
+    pki = DevPki.open(Settings.from_env({"TABADOL_DATA_DIR": str(data_dir)}).pki_dir)
+    simulators = SimulatorProcesses(data_dir / "simulators", pki=pki)
     try:
-        return await _run_demo(cases, data_dir, simulators, serve)
+        return await _run_demo(cases, data_dir, pki, simulators, serve)
     finally:
         await simulators.stop_all()
 
@@ -233,7 +288,7 @@ async def _print_monitoring(
     stub: monitoring_pb2_grpc.MonitoringServiceStub, tracking_code: str
 ) -> None:
     """The monitoring views as the national window and the public read them."""
-    md = _meta("MYGOV")
+    md = _meta(WORLD_PRINCIPAL)
     status = (
         await stub.GetCaseStatus(
             mon.GetCaseStatusRequest(tracking_code=tracking_code, digits=desk.DIGITS_PERSIAN),
@@ -303,11 +358,38 @@ async def _print_monitoring(
         print(f"  {line}")
 
 
+async def _refused_read(stub: servicedesk_pb2_grpc.ServiceDeskServiceStub, case: desk.Case) -> None:
+    """TAX, granted ServiceDeskService for its own cases, asks for one of MOJ's."""
+    code = case.tracking_code
+    try:
+        await stub.GetCase(desk.GetCaseRequest(tracking_code=code), metadata=_meta("TAX"))
+    except grpc.aio.AioRpcError as error:
+        print(
+            f"\nTAX (certificate spiffe://tabadol.gov.ir/agency/TAX) asks for MOJ's case {code}:"
+            f" {error.code().name}\n  reads are scoped like writes: TAX may call GetCase (its"
+            " grant) but this case is not TAX's, so it does not exist for TAX — NOT_FOUND, not"
+            " PERMISSION_DENIED, so a tracking code seen in the national-window feed reveals"
+            " nothing; the refusal is counted in the trail's signed summary\n"
+            "  پرونده‌ی دستگاه دیگر: برای سازمان امور مالیاتی «یافت نشد» (NOT_FOUND)؛"
+            " شمارش امتناع در خلاصه‌ی امضاشده‌ی ردپا"
+        )
+    else:  # pragma: no cover - scoping is broken
+        raise RuntimeError(f"TAX read MOJ's case {code}")
+
+
 async def _run_demo(
-    cases: int, data_dir: Path, simulators: SimulatorProcesses, serve: ServeOptions | None
+    cases: int,
+    data_dir: Path,
+    pki: DevPki,
+    simulators: SimulatorProcesses,
+    serve: ServeOptions | None,
 ) -> int:
+    print(f"development CA: {pki.ca} (CRL {pki.crl}); every party below holds a certificate")
     targets = await simulators.start_all()
-    print("reference simulators: " + ", ".join(f"{n} {t}" for n, t in targets.items()))
+    print(
+        "reference simulators (mTLS): "
+        + ", ".join(f"{n} {t} as {SYSTEM_PRINCIPALS[n]}" for n, t in targets.items())
+    )
     settings = Settings.from_env({"TABADOL_DATA_DIR": str(data_dir)})
     if not settings.signing_key.exists():
         init_keys(settings.signing_key, settings.public_keys)
@@ -315,14 +397,20 @@ async def _run_demo(
     try:
         await anchors.start_all()
         print(f"witnesses: {', '.join(anchors.urls)}; TSA: {anchors.tsa_url}")
-        return await _run_anchored_demo(cases, data_dir, simulators, anchors, serve)
+        return await _run_anchored_demo(cases, data_dir, pki, simulators, anchors, serve)
     finally:
         await anchors.stop_all()
+
+
+def _write_rights(path: Path) -> Path:
+    path.write_text(json.dumps(DEMO_RIGHTS, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    return path
 
 
 async def _run_anchored_demo(
     cases: int,
     data_dir: Path,
+    pki: DevPki,
     simulators: SimulatorProcesses,
     anchors: AnchorProcesses,
     serve: ServeOptions | None,
@@ -331,14 +419,8 @@ async def _run_anchored_demo(
         {
             "TABADOL_DATA_DIR": str(data_dir),
             "TABADOL_LISTEN": "127.0.0.1:0",
-            "TABADOL_INSECURE_DEV_AUTH": "1",
-            "TABADOL_ACCESS_RIGHTS": str(
-                write_rights_file(
-                    data_dir / "rights.json",
-                    ("MOJ", "MIMT", "MSRT", "MYGOV", "POST", "IPO", "MEFA", "TABADOL"),
-                    HUB_SERVICES,
-                )
-            ),
+            **pki.tls_env(HUB_PRINCIPAL),
+            "TABADOL_ACCESS_RIGHTS": str(_write_rights(data_dir / "rights.json")),
             **simulators.settings_env(),
             **anchors.settings_env(),
         }
@@ -363,7 +445,10 @@ async def _run_anchored_demo(
         projections.close()
         hub.close()
         raise
-    print(f"Tabadol hub listening on 127.0.0.1:{running.port} (store: {settings.event_store})")
+    print(
+        f"Tabadol hub listening on 127.0.0.1:{running.port} (mTLS as {HUB_PRINCIPAL},"
+        f" store: {settings.event_store}); rights seeded from {settings.access_rights}"
+    )
     rng = random.Random(1405)  # noqa: S311 - reproducible fixtures, not secrets
     try:
         supervise_embedded(running, projections, settings)
@@ -387,7 +472,8 @@ async def _run_anchored_demo(
                 f"dashboard on {http.url}/ (live while the story runs);"
                 f" metrics and health on {http.url}/metrics and {http.url}/readyz"
             )
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        target = f"127.0.0.1:{running.port}"
+        async with CallerChannels(target, pki, default=WORLD_PRINCIPAL) as channel:
             catalogue = catalogue_pb2_grpc.CatalogueServiceStub(channel)
             stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(channel)
             for code, spec in DEMO_RECORDS.items():
@@ -427,7 +513,7 @@ async def _run_anchored_demo(
             )
             _print_cases(done)
             await _leave_one_open(stub, rng)
-            world = await DemoWorld.connect(simulators.targets)
+            world = await DemoWorld.connect(simulators)
             try:
                 await run_registries_demo(
                     channel, world, "13021000101", DEMO_RECORDS["13021000101"]
@@ -442,24 +528,13 @@ async def _run_anchored_demo(
                 desk.GetCaseRequest(
                     tracking_code=done[0].tracking_code, digits=desk.DIGITS_PERSIAN
                 ),
-                metadata=_meta("MYGOV"),
+                metadata=_meta(WORLD_PRINCIPAL),
             )
             print(f"\ntimeline of {one.case.tracking_code} (as the applicant sees it):")
             for entry in one.case.timeline:
                 label = entry.step or entry.note
                 print(f"  {entry.at_jalali}  {entry.kind:<16} {label}  [{entry.by_agency}]")
-            owner = one.case.agency
-            outsider = "MIMT" if owner != "MIMT" else "MOJ"
-            try:
-                await stub.GetCase(
-                    desk.GetCaseRequest(tracking_code=one.case.tracking_code),
-                    metadata=_meta(outsider),
-                )
-            except grpc.aio.AioRpcError as error:
-                print(
-                    f"\n{outsider} asks for {owner}'s case {one.case.tracking_code}:"
-                    f" {error.code().name} (reads are scoped like writes; counted as a refusal)"
-                )
+            await _refused_read(stub, next(c for c in done if c.agency == "MOJ"))
             delivered = next(c for c in done if c.status == desk.CASE_STATUS_DELIVERED)
             await run_programme_demo(channel, delivered_code=delivered.tracking_code)
             await run_consultation_demo(

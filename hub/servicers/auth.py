@@ -10,7 +10,8 @@ DESIGN property 3. For every RPC except health and reflection, :class:`TrustInte
 2. applies the caller's rate limit (token bucket): over it, RESOURCE_EXHAUSTED with a
    ``RetryInfo`` saying when to try again;
 3. checks the rights table (:class:`aggregates.access.RightsTable`): nothing is allowed until
-   a grant allows it (the operator may always call ``AccessService``);
+   a grant allows it (the operator may always call its configuration methods,
+   :data:`OPERATOR_METHODS`, and nobody else may whatever their grants say);
 4. counts every refusal — identity, rate, rights, and PERMISSION_DENIED raised further in
    (ownership, scope) — in :class:`RefusalCounter`, flushed as one signed
    :class:`~aggregates.access.RefusalSummary` per window, never one event per call.
@@ -49,6 +50,7 @@ log = structlog.get_logger("tabadol.auth")
 __all__ = [
     "ACCESS_SERVICE",
     "AGENCY_HEADER",
+    "OPERATOR_METHODS",
     "PUBLIC_METHODS",
     "SPIFFE_PREFIX",
     "RateLimiter",
@@ -66,6 +68,15 @@ AGENCY_HEADER = "x-tabadol-agency"
 SPIFFE_PREFIX = "spiffe://tabadol.gov.ir/agency/"
 ACCESS_SERVICE = "tabadol.access.v1.AccessService"
 _OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+OPERATOR_METHODS = frozenset(
+    {
+        "tabadol.participation.v1.PetitionService/ConfigureRouting",
+        "tabadol.participation.v1.ConsultationService/ConfigurePolicy",
+    }
+)
+"""The signed configuration beside the rights table (every ``AccessService`` method): the
+operator calls them without a grant; their handlers refuse anyone else
+(:func:`require_operator`), even a caller granted the whole service."""
 PUBLIC_METHODS = frozenset(
     {
         # the public catalogue and permits registry (004 art. 2, 4 n1, 5 n)
@@ -362,7 +373,9 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
         name = who.name
         await self._limit(context, name, method)
         table = self._rights.table
-        operator_call = is_operator(who) and method.startswith(ACCESS_SERVICE + "/")
+        operator_call = is_operator(who) and (
+            method.startswith(ACCESS_SERVICE + "/") or method in OPERATOR_METHODS
+        )
         if not operator_call and not table.may_reach(who, method):
             self._refusals.note(name, method, "no grant")
             await context.abort(

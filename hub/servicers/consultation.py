@@ -29,7 +29,7 @@ from aggregates.errors import DomainError, InvalidInput, Violation
 from hub.application.consultations import ConsultationView, PolicyView
 from hub.application.hub import TabadolHub
 from hub.ledger.executor import Executor
-from hub.servicers.auth import current_agency
+from hub.servicers.auth import current_agency, require_operator
 from hub.servicers.convert import enum_from_proto, enum_to_proto, jalali, timestamp
 from hub.servicers.edge import Edge
 from hub.servicers.errors import domain_errors_as_status, status_for
@@ -455,11 +455,12 @@ class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
     async def ConfigurePolicy(  # noqa: N802
         self, request: pb.ConfigurePolicyRequest, context: grpc.aio.ServicerContext
     ) -> pb.ConfigurePolicyResponse:
+        operator = await require_operator(context)
         view = await self._run.write(
             self._hub.consultations.configure_policy,
             parents=dict(request.parents),
             minimum_days=dict(request.minimum_days),
-            by=current_agency(),
+            by=operator.name,
         )
         return pb.ConfigurePolicyResponse(policy=policy_to_proto(view))
 

@@ -11,7 +11,7 @@ from aggregates.petition import DEFAULT_ANSWER_DAYS, PetitionKind, Route
 from hub.application.hub import TabadolHub
 from hub.application.petitions import PetitionDeskView, PetitionView, RoutingView
 from hub.ledger.executor import Executor
-from hub.servicers.auth import current_agency
+from hub.servicers.auth import current_agency, require_operator
 from hub.servicers.convert import enum_from_proto, enum_to_proto, jalali, timestamp
 from hub.servicers.edge import Edge
 from hub.servicers.errors import domain_errors_as_status
@@ -207,12 +207,13 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
     async def ConfigureRouting(  # noqa: N802
         self, request: pb.ConfigureRoutingRequest, context: grpc.aio.ServicerContext
     ) -> pb.ConfigureRoutingResponse:
+        operator = await require_operator(context)
         routes = {topic: _route_from_proto(r) for topic, r in request.routes.items()}
         view = await self._run.write(
             self._hub.petitions.configure_petition_routing,
             _route_from_proto(request.default_route),
             routes,
-            by=current_agency(),
+            by=operator.name,
         )
         return pb.ConfigureRoutingResponse(table=routing_to_proto(view))
 

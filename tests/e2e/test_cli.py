@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -53,6 +54,14 @@ def test_demo_drives_cases_and_verifies_its_trail_then_the_cli_catches_tampering
     assert len(rows) == 20
     assert {row[3] for row in rows} == {"delivered", "rejected", "cancelled"}
     assert "OK:" in result.stdout and "signatures verified" in result.stdout
+    # under mTLS with a seeded rights table: a cross-agency read refused, the grants verified
+    assert "mTLS as hub:TABADOL" in result.stdout
+    assert re.search(r"agency/TAX\) asks for MOJ's case C-[0-9A-Z-]+: NOT_FOUND", result.stdout)
+    assert "granted g-4 service:tabadol.servicedesk.v1.ServiceDeskService to group:AGENCIES" in (
+        result.stdout
+    )
+    assert "INSECURE" not in result.stdout + result.stderr
+    assert (tmp_path / "pki" / "ca.crt").exists() and (tmp_path / "pki" / "agency-tax.crt").exists()
 
     export = tmp_path / "trail.jsonl"
     assert tabadol("audit", "export", "-o", str(export), data_dir=tmp_path).returncode == 0

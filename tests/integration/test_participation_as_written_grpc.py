@@ -38,21 +38,21 @@ from tests.integration.test_participation_grpc import (
 
 __all__ = ["live"]  # the fixture, imported for pytest
 
-OPERATOR = ((AGENCY_HEADER, "MOI"),)  # this hub's operator (configured below)
+OPERATOR = ((AGENCY_HEADER, "hub:TABADOL"),)  # the operator principal: no grant needed
 GUILDS_MD = ((AGENCY_HEADER, "GUILDS"),)
 BASIS = "ماده ۹ تصویب‌نامه ۱۱۲۷۱۲۸ شورای عالی اداری (حقوق شهروندی در نظام اداری)"
 SEED = 1405
 
 
 def _as_operator(live: Live) -> None:
-    """The hub's operator is an agency the test's rights table lets in (MOI)."""
+    """The participation settings the tests below start from (who may configure is no
+    setting: the operator principal, never an agency granted the whole service)."""
     live.hub.configure_participation(
         verifier=live.ids,
         pseudonym_key=KEY,
         minimum_days={"msrt": 30},
         routing=ROUTING,
         now=live.clock,
-        operator="MOI",
     )
 
 
@@ -77,11 +77,15 @@ async def test_routing_is_configured_by_the_operator_and_petitions_are_forwarded
     with pytest.raises(grpc.aio.AioRpcError) as denied:
         await live.petitions.ConfigureRouting(table, metadata=IPO)
     assert _code(denied) == grpc.StatusCode.PERMISSION_DENIED
-    assert "operator (MOI)" in (denied.value.details() or "")
+    assert "only the hub's operator" in (denied.value.details() or "")
     before = (await live.petitions.GetRouting(pet.GetRoutingRequest(), metadata=IPO)).table
     assert before.version == 0 and before.default_route.agency == ROUTING.default.agency
     set_ = (await live.petitions.ConfigureRouting(table, metadata=OPERATOR)).table
-    assert (set_.version, set_.changed_by, set_.routes["shares"].answer_days) == (1, "MOI", 3)
+    assert (set_.version, set_.changed_by, set_.routes["shares"].answer_days) == (
+        1,
+        "hub:TABADOL",
+        3,
+    )
 
     submitted = (
         await live.petitions.SubmitPetition(
@@ -205,9 +209,10 @@ async def test_calendar_periods_and_the_agency_hierarchy(live: Live) -> None:
     policy = pb.ConfigurePolicyRequest(
         parents={"GUILDS": "MSRT"}, minimum_days={"MSRT": 30, "GUILDS": 20}
     )
-    with pytest.raises(grpc.aio.AioRpcError) as denied:
-        await live.calls.ConfigurePolicy(policy, metadata=MSRT)
-    assert _code(denied) == grpc.StatusCode.PERMISSION_DENIED
+    for not_operator in (MSRT, ((AGENCY_HEADER, "TABADOL"),), ((AGENCY_HEADER, "auditor:DIWAN"),)):
+        with pytest.raises(grpc.aio.AioRpcError) as denied:
+            await live.calls.ConfigurePolicy(policy, metadata=not_operator)
+        assert _code(denied) == grpc.StatusCode.PERMISSION_DENIED
     got = (await live.calls.ConfigurePolicy(policy, metadata=OPERATOR)).policy
     assert (got.version, dict(got.parents)) == (1, {"GUILDS": "MSRT"})
     affiliated = await new_call(live, md=GUILDS_MD, publish=False)
