@@ -200,6 +200,7 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         applicant_kind: str
         legal_person_national_id: str
         applicant_postal_code: str
+        counter: str
 
         # Version 2 keeps what the exchanges need from the record: its inquiries, identity
         # level and fee. Cases opened before (version 1) need none of them.
@@ -208,7 +209,9 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         # Version 4: the applicant's kind (002 def. 10), a legal person's national id and
         # the postal code (004 art. 11). Cases opened before were natural persons with no
         # postal code recorded ('').
-        class_version = 4
+        # Version 5: the service counter the case came through (004 art. 14), '' when the
+        # agency opened it itself, as every case before did.
+        class_version = 5
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -226,6 +229,10 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
             state.setdefault("applicant_kind", ApplicantKind.NATURAL.value)
             state.setdefault("legal_person_national_id", "")
             state.setdefault("applicant_postal_code", "")
+
+        @staticmethod
+        def upcast_v4_v5(state: dict[str, Any]) -> None:
+            state.setdefault("counter", "")
 
         def apply(self, aggregate: ServiceCase) -> None:
             aggregate._note("opened", Stage.REQUEST, "", "", self.by, self.timestamp)
@@ -531,6 +538,7 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         applicant_kind: str = ApplicantKind.NATURAL.value,
         legal_person_national_id: str = "",
         applicant_postal_code: str = "",
+        counter: str = "",
     ) -> None:
         # Runs when Opened is applied; use open() to open a case.
         self._tracking_code = tracking_code
@@ -568,6 +576,7 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         self._legal_person_national_id = legal_person_national_id
         self._postal_code = applicant_postal_code
         self._representation: tuple[str, str] | None = None
+        self._counter = counter
 
     def _note(self, kind: str, stage: Stage, step: str, note: str, by: str, at: datetime) -> None:
         self._timeline.append(TimelineEntry(kind, stage, step, note, by, at))
@@ -588,6 +597,7 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
         forms: Mapping[str, Any] | None = None,
         *,
         postal_code: PostalCode,
+        counter: str = "",
     ) -> ServiceCase:
         """Open a case for ``applicant`` under a CASE tracking code, following revision
         ``record_revision`` of the service record ``record``. The applicant is a natural
@@ -596,7 +606,8 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
 
         ``forms`` maps each required document's name to its e-form data, checked against
         the document's JSON Schema; every problem is a violation under
-        ``forms[<name>]<path>``.
+        ``forms[<name>]<path>``. ``counter``: the code of the service counter the case
+        came through (004 art. 14), '' when the agency opens it itself.
         """
         v: list[Violation] = []
         submitted = _checked_forms(v, record, forms or {})
@@ -622,6 +633,7 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
                 Violation("postal_code", "the applicant's postal code is required (004 art. 11)")
             )
         agency_code = check_parsed(v, AgencyCode.parse, agency, "agency")
+        counter_code = check_parsed(v, AgencyCode.parse, counter, "counter") if counter else ""
         chosen = channel.strip().lower() if isinstance(channel, str) else ""
         if chosen not in CHANNELS:
             v.append(
@@ -652,6 +664,7 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
                 applicant.identifier if applicant.kind is ApplicantKind.LEGAL else ""
             ),
             applicant_postal_code=postal_code.value,
+            counter=counter_code,
         )
 
     def record_step(self, step: str, by: str, note: str = "") -> None:
@@ -1130,6 +1143,11 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
     def channel(self) -> str:
         """web, mobile, counter or api."""
         return self._channel
+
+    @property
+    def counter(self) -> str:
+        """The service counter the case came through ('' when none, 004 art. 14)."""
+        return self._counter
 
     @property
     def opened_by(self) -> str:

@@ -9,16 +9,29 @@ from datetime import datetime
 from typing import Any
 
 from aggregates.applicants import Applicant, ApplicantKind
+from aggregates.counters import CounterAction, parse_counter_code
 from aggregates.errors import InvalidInput, Violation
 from aggregates.identifiers import NationalCode, PostalCode, TrackingCode, TrackingKind, case_id
 from aggregates.inquiry_receipt import InquiryReceipt, InquiryTrackingCode
 from aggregates.service_case import CaseStatus, ServiceCase, TimelineEntry
 from aggregates.service_record import EvaluationMethod, InquiryKind, Stage
 from hub.application.catalogue import Catalogue
+from hub.application.counters import Counters
 from hub.application.errors import AccessDenied
 from hub.application.store import Store
 
-__all__ = ["NATIONAL_WINDOW", "CaseView", "Cases", "TrackingCodeCheck", "case_view"]
+__all__ = [
+    "NATIONAL_WINDOW",
+    "CaseView",
+    "Cases",
+    "CounterCasesPage",
+    "TrackingCodeCheck",
+    "case_view",
+]
+
+_Do = CounterAction
+_SCAN = 5000
+"""Opened cases looked at per supervision page, at most (bounds one call's work)."""
 
 NATIONAL_WINDOW = "MYGOV"
 """The national window's agency code: it carries applicants' ratings (002 art. 8)."""
@@ -45,6 +58,16 @@ class CaseView:
     legal_person_national_id: str = ""
     representative_role: str = ""
     representative_inquiry_code: str = ""
+    counter: str = ""
+
+
+@dataclass(frozen=True)
+class CounterCasesPage:
+    """One page of the cases a counter handled for an agency, and where the next begins
+    ('' at the end of the log)."""
+
+    cases: tuple[CaseView, ...]
+    next_page_token: str
 
 
 @dataclass(frozen=True)
@@ -81,6 +104,7 @@ def case_view(case: ServiceCase) -> CaseView:
         legal_person_national_id=case.legal_person_national_id,
         representative_role=case.representation[0] if case.representation else "",
         representative_inquiry_code=case.representation[1] if case.representation else "",
+        counter=case.counter,
     )
 
 
@@ -127,12 +151,16 @@ def parse_applicant(
 
 
 class Cases:
-    """Open a case of a catalogued service and move it on, as its main agency."""
+    """Open a case of a catalogued service and move it on, as its main agency or as a
+    service counter it was delegated to (at the delegation's level, :mod:`hub.application.counters`)."""
 
-    def __init__(self, store: Store, catalogue: Catalogue, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self, store: Store, catalogue: Catalogue, now: Callable[[], datetime], counters: Counters
+    ) -> None:
         self._store = store
         self._catalogue = catalogue
         self._now = now
+        self._counters = counters
 
     def open_case(
         self,
@@ -150,7 +178,10 @@ class Cases:
         """Open a case for a natural person, a legal person through its representative
         (``applicant_national_code`` is the representative's) or a foreign national, with
         the applicant's postal code (004 art. 11), checked with its rule. ``forms``: each
-        required document's e-form data, checked against its schema."""
+        required document's e-form data, checked against its schema. A counter
+        (``by`` = ``counter:CODE``) opens only cases of a service delegated to it: the case's
+        main agency is the service's owner, the case records the counter, the channel is
+        ``counter``."""
         v: list[Violation] = []
         applicant: Applicant | None = None
         postal: PostalCode | None = None
@@ -171,6 +202,11 @@ class Cases:
             raise InvalidInput(*v)
         assert applicant is not None and postal is not None
         record = self._catalogue.record(service_code)
+        agency, counter = self._counters.opening(
+            record.service_code, record.spec.owner_agency.strip().upper(), by
+        )
+        if counter:
+            channel = "counter"
         case = self._store.create(
             TrackingKind.CASE,
             lambda code: ServiceCase.open(
@@ -179,33 +215,41 @@ class Cases:
                 record_revision=record.revision,
                 record=record.spec,
                 applicant=applicant,
-                agency=by,
+                agency=agency,
                 channel=channel,
                 by=by,
                 forms=forms,
                 postal_code=postal,
+                counter=counter,
             ),
         )
         return case_view(case)
 
     def record_step(self, tracking_code: str, step: str, *, note: str = "", by: str) -> CaseView:
-        return self._act(tracking_code, by, lambda c: c.record_step(step, by=by, note=note))
+        return self._act(
+            tracking_code, by, _Do.RECORD_STEP, lambda c: c.record_step(step, by=by, note=note)
+        )
 
     def complete_stage(self, tracking_code: str, stage: Stage, *, by: str) -> CaseView:
-        return self._act(tracking_code, by, lambda c: c.complete_stage(stage, by=by))
+        return self._act(
+            tracking_code, by, _Do.COMPLETE_STAGE, lambda c: c.complete_stage(stage, by=by)
+        )
 
     def deliver(
         self, tracking_code: str, *, in_person: bool = False, note: str = "", by: str
     ) -> CaseView:
         return self._act(
-            tracking_code, by, lambda c: c.deliver(by=by, in_person=in_person, note=note)
+            tracking_code,
+            by,
+            _Do.DELIVER,
+            lambda c: c.deliver(by=by, in_person=in_person, note=note),
         )
 
     def reject(self, tracking_code: str, *, reason: str, by: str) -> CaseView:
-        return self._act(tracking_code, by, lambda c: c.reject(reason, by=by))
+        return self._act(tracking_code, by, _Do.REJECT, lambda c: c.reject(reason, by=by))
 
     def cancel(self, tracking_code: str, *, reason: str, by: str) -> CaseView:
-        return self._act(tracking_code, by, lambda c: c.cancel(reason, by=by))
+        return self._act(tracking_code, by, _Do.CANCEL, lambda c: c.cancel(reason, by=by))
 
     def rate_satisfaction(
         self,
@@ -234,7 +278,12 @@ class Cases:
 
     def request_correction(self, tracking_code: str, *, reason: str, by: str) -> CaseView:
         """Send the request back to the applicant to correct (rework, 002 art. 8)."""
-        return self._act(tracking_code, by, lambda c: c.request_correction(reason, by=by))
+        return self._act(
+            tracking_code,
+            by,
+            _Do.REQUEST_CORRECTION,
+            lambda c: c.request_correction(reason, by=by),
+        )
 
     def get_case(self, tracking_code: str) -> CaseView:
         return case_view(self.load(tracking_code))
@@ -280,12 +329,57 @@ class Cases:
             issued_at=case.opened_at,
         )
 
-    def _act(self, tracking_code: str, by: str, command: Callable[[ServiceCase], None]) -> CaseView:
-        """Run a command on a case as its main agency."""
+    def authorise(self, case: ServiceCase, by: str, action: CounterAction) -> None:
+        """AccessDenied unless ``by`` is the case's main agency, or the counter it came
+        through with a delegation in force whose level allows ``action``."""
+        self._counters.authorise(case, by, action)
+
+    def counter_cases(
+        self, agency: str, counter: str, *, page_size: int = 50, page_token: str = ""
+    ) -> CounterCasesPage:
+        """Supervision (004 art. 14 n3): the cases ``counter`` opened for ``agency``, oldest
+        first, ``page_size`` (1-500) at a time; at most :data:`_SCAN` opened cases are looked
+        at per page, so a page may be short and still have a next token."""
+        code = parse_counter_code(counter)
+        if (
+            isinstance(page_size, bool)
+            or not isinstance(page_size, int)
+            or not 0 <= page_size <= 500
+        ):
+            raise InvalidInput.field("page_size", "a page is 1 to 500 cases (0: 50)")
+        size = page_size or 50
+        try:
+            start = int(page_token) if page_token else 1
+        except ValueError:
+            raise InvalidInput.field(
+                "page_token", "pass the next_page_token of the last page"
+            ) from None
+        if start < 1:
+            raise InvalidInput.field("page_token", "pass the next_page_token of the last page")
+        found: list[CaseView] = []
+        position, more = start - 1, False
+        opened_cases = self._store.notifications_from(start, ServiceCase.Opened.TOPIC)
+        for scanned, notification in enumerate(opened_cases):
+            if len(found) >= size or scanned >= _SCAN:
+                more = True
+                break
+            position = notification.id
+            opened = self._store.decode(notification)
+            if getattr(opened, "counter", "") == code and opened.agency == agency:
+                found.append(case_view(self.load(opened.tracking_code)))
+        return CounterCasesPage(tuple(found), str(position + 1) if more else "")
+
+    def _act(
+        self,
+        tracking_code: str,
+        by: str,
+        action: CounterAction,
+        command: Callable[[ServiceCase], None],
+    ) -> CaseView:
+        """Run a command on a case as its main agency or as the counter it came through."""
 
         def guarded(case: ServiceCase) -> None:
-            if case.agency != by:
-                raise AccessDenied(f"case {case.tracking_code} belongs to {case.agency}, not {by}")
+            self._counters.authorise(case, by, action)
             command(case)
 
         return case_view(self._change(tracking_code, guarded))

@@ -33,6 +33,7 @@ import jdatetime
 import structlog
 
 from aggregates.applicants import ApplicantKind, BirthCertificate
+from aggregates.counters import CounterAction
 from aggregates.errors import InvalidInput, NotFound, TransitionRefused, Violation
 from aggregates.identifiers import NationalId, PostalCode, TrackingCode, TrackingKind, case_id
 from aggregates.inquiry_receipt import InquiryReceipt, InquiryTrackingCode
@@ -389,18 +390,18 @@ class CaseExchangeUseCases:
 
     def check_identity_possible(self, tracking_code: str, *, by: str) -> None:
         """Refuse, before the identity provider is asked, what the case would refuse."""
-        case = self._guarded(tracking_code, by)
+        case = self._guarded(tracking_code, by, CounterAction.VERIFY_IDENTITY)
         case.check_can_verify_identity()
 
     def prepare_inquiry(self, tracking_code: str, kind: InquiryKind, *, by: str) -> str:
         """The applicant's national code, once the case may make the inquiry."""
-        case = self._guarded(tracking_code, by)
+        case = self._guarded(tracking_code, by, CounterAction.INQUIRY)
         case.check_can_make_inquiry(kind)
         return case.applicant_national_code
 
     def payment_plan(self, tracking_code: str, *, by: str) -> _PaymentPlan:
         """The case's current payment, to ask the treasury about."""
-        return _plan(self._guarded(tracking_code, by))
+        return _plan(self._guarded(tracking_code, by, CounterAction.PAY))
 
     def outstanding_payments(self, agency: str | None = None) -> list[_PaymentPlan]:
         """Every case (of ``agency``, or all) whose current payment awaits the treasury's
@@ -464,7 +465,7 @@ class CaseExchangeUseCases:
                 )
             return None
 
-        case = self._change(tracking_code, by, verify)
+        case = self._change(tracking_code, by, verify, CounterAction.VERIFY_IDENTITY)
         if refusal is not None:
             raise refusal
         return _details(case)
@@ -515,7 +516,7 @@ class CaseExchangeUseCases:
             )
             return Companions((receipt,))
 
-        case = self._change(tracking_code, by, record)
+        case = self._change(tracking_code, by, record, CounterAction.INQUIRY)
         if duplicate:
             failure = case.exchange_failures[-1]
             raise ExchangeFailedError(
@@ -539,7 +540,7 @@ class CaseExchangeUseCases:
                 case.request_payment(by=by, channel=channel)
             return None
 
-        return _plan(self._change(tracking_code, by, start))
+        return _plan(self._change(tracking_code, by, start, CounterAction.PAY))
 
     def record_payment(
         self,
@@ -567,12 +568,12 @@ class CaseExchangeUseCases:
             )
             return None
 
-        return _details(self._change(tracking_code, by, record))
+        return _details(self._change(tracking_code, by, record, CounterAction.PAY))
 
     def representative_of(self, tracking_code: str, *, by: str) -> tuple[str, str]:
         """(legal person's national id, representative's national code) of a legal-person
         case that may still confirm its representative."""
-        case = self._guarded(tracking_code, by)
+        case = self._guarded(tracking_code, by, CounterAction.CONFIRM_REPRESENTATIVE)
         case.check_can_verify_identity()
         if case.applicant_kind is not ApplicantKind.LEGAL:
             raise TransitionRefused(
@@ -611,7 +612,7 @@ class CaseExchangeUseCases:
                 )
             return None
 
-        case = self._change(tracking_code, by, record)
+        case = self._change(tracking_code, by, record, CounterAction.CONFIRM_REPRESENTATIVE)
         if refused:
             raise TransitionRefused(
                 case.exchange_failures[-1].reason, field="applicant_national_code"
@@ -713,23 +714,33 @@ class CaseExchangeUseCases:
             case.record_exchange_failure(system, operation, kind, reason, by=by)
             return None
 
-        self._change(tracking_code, by, record)
+        self._change(tracking_code, by, record, CounterAction.NOTE)
 
     # --- plumbing ----------------------------------------------------------------------
 
-    def _guarded(self, tracking_code: str, by: str) -> ServiceCase:
+    def _guarded(self, tracking_code: str, by: str, action: CounterAction) -> ServiceCase:
         case = self._cases.load(tracking_code)
-        _require_agency(case, by)
+        self._require_agency(case, by, action)
         return case
 
+    def _require_agency(self, case: ServiceCase, by: str, action: CounterAction) -> None:
+        """The case's main agency, or the counter it came through at a level allowing
+        ``action`` (:meth:`Cases.authorise`); the reconciler may record payments."""
+        if by != RECONCILER:
+            self._cases.authorise(case, by, action)
+
     def _change(
-        self, tracking_code: str, by: str, command: Callable[[ServiceCase], Companions | None]
+        self,
+        tracking_code: str,
+        by: str,
+        command: Callable[[ServiceCase], Companions | None],
+        action: CounterAction,
     ) -> ServiceCase:
-        """Load, check the agency, run the command, save the case with the companions the
+        """Load, check who acts, run the command, save the case with the companions the
         command returns in one transaction; on a concurrent write, run it again."""
 
         def guarded(case: ServiceCase) -> Companions | None:
-            _require_agency(case, by)
+            self._require_agency(case, by, action)
             return command(case)
 
         code = TrackingCode.parse(tracking_code)
@@ -737,11 +748,6 @@ class CaseExchangeUseCases:
             case_id(code.value), ServiceCase, "case", tracking_code, guarded
         )
         return case
-
-
-def _require_agency(case: ServiceCase, by: str) -> None:
-    if by != RECONCILER and case.agency != by:
-        raise AccessDenied(f"case {case.tracking_code} belongs to {case.agency}, not {by}")
 
 
 def _plan(case: ServiceCase) -> _PaymentPlan:

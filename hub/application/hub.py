@@ -8,6 +8,7 @@ so every event is signed and chained) and holds the use-case rooms, each built o
 |---|---|
 | ``hub.catalogue`` | service records (004 art. 2) |
 | ``hub.cases`` | service cases, GetCase and VerifyTrackingCode (002 def. 11; 004 art. 6) |
+| ``hub.counters`` | service counters, delegations at access levels, the public list (004 art. 14) |
 | ``hub.exchange_records`` | what a case's exchanges with other agencies read and record |
 | ``hub.consultations`` | public consultations, reports, certificates, ranking (000, 001, 003) |
 | ``hub.petitions`` | requests, complaints and suggestions (001 item 6) |
@@ -30,6 +31,7 @@ from aggregates.petition import RoutingTable
 from hub.application.cases import Cases
 from hub.application.catalogue import Catalogue
 from hub.application.consultations import Consultations
+from hub.application.counters import Counters
 from hub.application.exchanges import CaseExchangeUseCases
 from hub.application.participants import (
     DEFAULT_ROUTING,
@@ -64,7 +66,8 @@ class TabadolHub(LedgerApplication):
         self.participation = ParticipationSettings()
         self.store = Store(self)
         self.catalogue = Catalogue(self.store)
-        self.cases = Cases(self.store, self.catalogue, lambda: self.clock())
+        self.counters = Counters(self.store, self.catalogue)
+        self.cases = Cases(self.store, self.catalogue, lambda: self.clock(), self.counters)
         self.exchange_records = CaseExchangeUseCases(self.store, self.cases)
         self.consultations = Consultations(self.store, self.signer, self._participation)
         self.petitions = Petitions(self.store, self._participation)

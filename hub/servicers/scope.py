@@ -3,7 +3,7 @@
 | caller | GetCase of a case | why |
 |---|---|---|
 | its main agency (``agency:<case.agency>``) | the full case | it owns the case |
-| a counter that acted on the case (``counter:CODE`` in its timeline) | the full case | the case was delegated through it (004 art. 14) |
+| the counter the case came through (``counter:CODE``, recorded when it opened the case under a delegation) | the full case | the case was delegated through it (004 art. 14); it keeps reading the cases it handled after the delegation is revoked |
 | an auditor (``auditor:CODE``) | the full case | supervision and audit |
 | the national window (``window:CODE``, or the agency ``MYGOV`` in development mode) | the content-free view: status, stage, steps and times — no notes, no inquiry facts, no payment, no satisfaction comment | 002 art. 8 n1 |
 | anyone else | **NOT_FOUND**, counted as a refusal | |
@@ -37,7 +37,7 @@ def case_scope(principal: Principal, case: CaseView) -> CaseScope:
         return CaseScope.FULL
     if kind is PrincipalKind.AUDITOR:
         return CaseScope.FULL
-    if kind is PrincipalKind.COUNTER and any(e.by == principal.name for e in case.timeline):
+    if kind is PrincipalKind.COUNTER and case.counter == principal.code:
         return CaseScope.FULL
     if kind is PrincipalKind.WINDOW or (
         kind is PrincipalKind.AGENCY and principal.code == NATIONAL_WINDOW

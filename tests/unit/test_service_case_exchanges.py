@@ -491,7 +491,7 @@ def test_every_new_event_and_the_receipt_have_explicit_topics() -> None:
     assert get_topic(InquiryReceipt) == "tabadol.inquiry_receipt"
     assert get_topic(InquiryReceipt.Recorded) == "tabadol.inquiry_receipt.recorded"
     assert InquiryReceipt.Created is InquiryReceipt.Recorded
-    assert ServiceCase.Opened.class_version == 4
+    assert ServiceCase.Opened.class_version == 5
 
 
 # --- inquiry tracking codes and receipts -----------------------------------------------
