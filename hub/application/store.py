@@ -131,12 +131,15 @@ class Store:
         """Every stored notification of ``topics`` (with its global position ``id``)."""
         return self._notifications(topics)
 
+    def notifications_from(self, start: int, *topics: str) -> Iterator[Any]:
+        """The stored notifications of ``topics`` from log position ``start`` on."""
+        return self._notifications(topics, start)
+
     def decode(self, notification: Any) -> Any:
         """A notification as its domain event."""
         return self._app.mapper.to_domain_event(notification)
 
-    def _notifications(self, topics: Sequence[str]) -> Iterator[Any]:
-        start = 1
+    def _notifications(self, topics: Sequence[str], start: int = 1) -> Iterator[Any]:
         while True:
             page = self._app.recorder.select_notifications(start, _PAGE, topics=topics)
             yield from page
