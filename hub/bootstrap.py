@@ -19,6 +19,7 @@ from tabadol.access.v1 import access_pb2, access_pb2_grpc
 from connectors import civil_registry, deeds_registry, identity, postal_code, treasury
 from connectors._resilience import ConnectOptions
 from connectors.errors import ConnectorError
+from hub.application.agency_keys import AgencyKeysUseCases
 from hub.application.exchanges import (
     CaseExchanges,
     ExchangeClients,
@@ -52,19 +53,27 @@ from hub.servicers import (
     servicedesk,
 )
 from hub.servicers.audit import SERVICE_NAME as AUDIT_SERVICE
-from hub.servicers.auth import RateLimiter, RefusalCounter, RightsCache, TrustInterceptor
+from hub.servicers.auth import (
+    RateLimiter,
+    Refreshed,
+    RefusalCounter,
+    RightsCache,
+    TrustInterceptor,
+)
 from hub.servicers.edge import Edge, Registrar
 from hub.servicers.health import follow_health
 from hub.servicers.monitoring import SERVICE_NAME as MONITORING_SERVICE
 from hub.servicers.observe import ObservingInterceptor
 from hub.servicers.opmon import opmon_registrar
 from hub.servicers.rights import AccessServicer
+from hub.servicers.signatures import RequestSignatures
 from hub.streams.projector import EmbeddedProjections, ProjectionOptions
 from hub.streams.relay import NatsOptions
 from hub.streams.supervision import supervise_projections
 from hub.telemetry import metrics
 from hub.telemetry.health import Health
 from hub.telemetry.opmon import OpmonStore
+from hub.trail.agency_signatures import AgencyKeyRing
 from hub.trail.keys import load_signer
 from hub.trail.pki import RevocationList
 from hub.trail.pseudonyms import load_pseudonym_key
@@ -244,6 +253,8 @@ class Running:
     rights: AccessRightsUseCases | None = None
     rights_cache: RightsCache | None = None
     refusals: RefusalCounter | None = None
+    agency_keys: AgencyKeysUseCases | None = None
+    agency_keys_cache: Refreshed[AgencyKeyRing] | None = None
 
     async def flush_refusals(self) -> None:
         """Write the refusals counted so far as a signed summary now (tests, shutdown)."""
@@ -432,6 +443,24 @@ async def create_server(
             " grant with `tabadol access grant PRINCIPAL TARGET --reason …`"
         )
     refusals = RefusalCounter(window_seconds=settings.refusal_window)
+    agency_keys = AgencyKeysUseCases(hub)
+    agency_keys_cache = Refreshed(agency_keys.ring)
+    agency_keys_cache.what = "agency key registry"
+    signatures = (
+        RequestSignatures(
+            settings.require_agency_signatures,
+            lambda: agency_keys_cache.value,
+            window_seconds=settings.agency_signature_window,
+        )
+        if settings.require_agency_signatures
+        else None
+    )
+    if signatures is not None:
+        log.info(
+            "agencies must sign their requests",
+            agencies=sorted(signatures.required),
+            keys=len(agency_keys_cache.value.keys),
+        )
     crl = (
         RevocationList(settings.tls_crl, settings.tls_client_ca)
         if settings.tls_crl and settings.tls_client_ca
@@ -447,6 +476,7 @@ async def create_server(
                 refusals=refusals,
                 limiter=RateLimiter(settings.rate_limit, settings.rate_burst),
                 crl=crl,
+                signatures=signatures,
             ),
         ],
         options=[("grpc.so_reuseport", 0)],
@@ -507,6 +537,9 @@ async def create_server(
         ),
         asyncio.create_task(rights_cache.refresh_forever(stop_background), name="tabadol-rights"),
         asyncio.create_task(
+            agency_keys_cache.refresh_forever(stop_background), name="tabadol-agency-keys"
+        ),
+        asyncio.create_task(
             refusals.flush_forever(_summary_writer(executor, rights), stop_background),
             name="tabadol-refusal-summaries",
         ),
@@ -564,6 +597,8 @@ async def create_server(
         rights_cache=rights_cache,
         refusals=refusals,
         leadership=leadership,
+        agency_keys=agency_keys,
+        agency_keys_cache=agency_keys_cache,
     )
 
 

@@ -37,6 +37,8 @@
 | TABADOL_OPMON_STORE | operational records (sqlite:///file or postgresql://…), outside the trail | sqlite:///<data>/opmon.sqlite |
 | TABADOL_OPMON_RETENTION_DAYS | operational records are deleted after this many days | 7 |
 | TABADOL_OPMON_OPEN_DATA_DELAY_HOURS | operational open data covers only hours at least this old | 24 |
+| TABADOL_REQUIRE_AGENCY_SIGNATURES | agencies whose every call must be signed with a registered key (`MOJ,TAX`, or `*`: all) | unset: none |
+| TABADOL_AGENCY_SIGNATURE_WINDOW_SECONDS | a signed request's time may be this far from the hub's clock (nonces are kept as long) | 300 |
 """
 
 from __future__ import annotations
@@ -74,6 +76,15 @@ def settings_table() -> list[tuple[str, str, str]]:
         if len(cells) == 3 and cells[0].startswith("TABADOL_"):
             rows.append((cells[0], cells[1], cells[2]))
     return rows
+
+
+def _agency_codes(env: Mapping[str, str], name: str) -> frozenset[str]:
+    """``MOJ,TAX`` or ``*``, canonical (upper case), or a ConfigError naming the code."""
+    codes = frozenset(c.strip().upper() for c in (env.get(name) or "").split(",") if c.strip())
+    for code in codes - {"*"}:
+        if not code.replace("-", "").isalnum():
+            raise ConfigError(f"{name}: {code!r} is not an agency code (MOJ, TAX, …) or *")
+    return codes
 
 
 def _positive(
@@ -162,6 +173,10 @@ class Settings:
     opmon_store: str = ""
     opmon_retention_days: float = 7.0
     opmon_open_data_delay_hours: float = 24.0
+    # agencies sign what they ask (issue 14)
+    require_agency_signatures: frozenset[str] = frozenset()
+    """Agency codes whose calls must be signed; ``*``: every agency."""
+    agency_signature_window: float = 300.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -245,6 +260,10 @@ class Settings:
             opmon_retention_days=_positive(env, "TABADOL_OPMON_RETENTION_DAYS", "7", float),
             opmon_open_data_delay_hours=_positive(
                 env, "TABADOL_OPMON_OPEN_DATA_DELAY_HOURS", "24", float
+            ),
+            require_agency_signatures=_agency_codes(env, "TABADOL_REQUIRE_AGENCY_SIGNATURES"),
+            agency_signature_window=_positive(
+                env, "TABADOL_AGENCY_SIGNATURE_WINDOW_SECONDS", "300", float
             ),
         )
 

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from hub.audit.anchors import store_records
 from hub.audit.export import events_from, open_recorder, read_trail, store_url
+from hub.trail.agency_signatures import AgencyKeyRing
 from hub.trail.anchoring import CheckpointRecord, check_anchors
 from hub.trail.cosignature import WitnessPolicy
 from hub.trail.envelope import Envelope, EnvelopeError, is_envelope
@@ -49,6 +50,7 @@ def verify_source(
     allow_unanchored: bool = False,
     watch: Callable[[Iterator[TrailEvent]], Iterable[TrailEvent]] | None = None,
     jobs: int = 1,
+    agency_keys: AgencyKeyRing | None = None,
 ) -> tuple[bool, list[str]]:
     """Verify a trail file or a store for a person: whether it verified, and the lines
     that say what was checked and proven, or the first bad event.
@@ -59,7 +61,8 @@ def verify_source(
     checkpoint's RFC 3161 token is verified and reported. Unless ``allow_unanchored``,
     the trail fails when no signed checkpoint covers its last event: nothing would prove
     that the log was not cut there. ``watch`` wraps the events as they are read; with
-    ``jobs`` > 1 that many processes verify (:func:`verify_trail_parallel`).
+    ``jobs`` > 1 that many processes verify (:func:`verify_trail_parallel`). With
+    ``agency_keys`` the agencies' request signatures kept in the envelopes are verified.
     """
     records = [*records, *(CheckpointRecord(n) for n in notes)]
     url = store_url(source)
@@ -73,12 +76,22 @@ def verify_source(
     notes = [r.note for r in records]
     if jobs > 1:
         report = verify_trail_parallel(
-            source, keys, checkpoints=notes, indexed=indexed, jobs=jobs, watch=watch
+            source,
+            keys,
+            checkpoints=notes,
+            indexed=indexed,
+            jobs=jobs,
+            watch=watch,
+            agency_keys=agency_keys,
         )
     else:
         events = read_trail(source)
         report = verify_trail(
-            watch(events) if watch else events, keys, checkpoints=notes, indexed=indexed
+            watch(events) if watch else events,
+            keys,
+            checkpoints=notes,
+            indexed=indexed,
+            agency_keys=agency_keys,
         )
     if report.problem:
         return False, [f"FAILED after {report.events} events", f"first bad {report.problem}"]
@@ -92,6 +105,7 @@ def verify_source(
     lines += [
         f"  key {key_id}: {count} signatures" for key_id, count in sorted(report.keys.items())
     ]
+    lines += _agency_lines(report, agency_keys is not None)
     lines.append(f"tree: {report.events} leaves, root {base64.b64encode(report.root).decode()}")
     if report.checkpoints:
         lines.append(
@@ -105,6 +119,24 @@ def verify_source(
         )
     ok, lines = _anchoring(report, lines, allow_unanchored)
     return ok, lines + anchors.lines(report.events) + (access_lines(source) if ok else [])
+
+
+def _agency_lines(report: VerifyReport, checked: bool) -> list[str]:
+    """What the agencies' request signatures in the trail proved, or that they were not
+    checked."""
+    if not report.attested:
+        return ["agency signatures: no event carries one"] if checked else []
+    if not checked:
+        return [
+            f"agency signatures: {report.attested} events carry an agency's signed request,"
+            " NOT CHECKED (pass --agency-keys, from tabadol agency-keys export)"
+        ]
+    total = sum(report.agency_signatures.values())
+    by_agency = ", ".join(f"{a} {n}" for a, n in sorted(report.agency_signatures.items()))
+    return [
+        f"agency signatures: {total} signed requests verified ({by_agency}), covering"
+        f" {report.attested} events: each agency signed the call that wrote them"
+    ]
 
 
 def _anchoring(
@@ -208,6 +240,7 @@ def verify_trail_parallel(
     indexed: bool = False,
     jobs: int = 2,
     watch: Callable[[Iterator[TrailEvent]], Iterable[TrailEvent]] | None = None,
+    agency_keys: AgencyKeyRing | None = None,
 ) -> VerifyReport:
     """:func:`~hub.trail.verify.verify_trail` fanned out over ``jobs`` processes.
 
@@ -221,9 +254,10 @@ def verify_trail_parallel(
     ring = {
         key_id: key.public_bytes(Encoding.Raw, PublicFormat.Raw) for key_id, key in keys.items()
     }
+    agency = agency_keys.to_json() if agency_keys is not None else None
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        parts = _in_order(pool, _ranges(source), ring, 2 * jobs)
+        parts = _in_order(pool, _ranges(source), ring, agency, 2 * jobs)
         if watch is not None:
             parts = _watched(parts, watch)
         report = stitch_parts(parts, keys, checkpoints=checkpoints, origin=origin, indexed=indexed)
@@ -235,6 +269,7 @@ def verify_trail_parallel(
             checkpoints=checkpoints,
             origin=origin,
             indexed=indexed,
+            agency_keys=agency_keys,
         )
     return report
 
@@ -260,12 +295,16 @@ def _ranges(source: str) -> Iterator[_Range]:
 
 
 def _in_order(
-    pool: ProcessPoolExecutor, ranges: Iterator[_Range], ring: dict[str, bytes], ahead: int
+    pool: ProcessPoolExecutor,
+    ranges: Iterator[_Range],
+    ring: dict[str, bytes],
+    agency: str | None,
+    ahead: int,
 ) -> Iterator[TrailPart]:
     """The parts' results in log order, with at most ``ahead`` parts submitted."""
     flight: deque[Future[TrailPart]] = deque()
     for part in ranges:
-        flight.append(pool.submit(_verify_range, part, ring))
+        flight.append(pool.submit(_verify_range, part, ring, agency))
         if len(flight) >= ahead:
             yield flight.popleft().result()
     while flight:
@@ -289,12 +328,13 @@ def _marks() -> Iterator[TrailEvent]:
         yield mark
 
 
-def _verify_range(part: _Range, ring: dict[str, bytes]) -> TrailPart:
+def _verify_range(part: _Range, ring: dict[str, bytes], agency: str | None) -> TrailPart:
     """A worker's job, in another process: check one part of the trail."""
     keys = PublicKeyRing(
         {key_id: Ed25519PublicKey.from_public_bytes(raw) for key_id, raw in ring.items()}
     )
+    agency_keys = AgencyKeyRing.from_document(json.loads(agency)) if agency else None
     where, kind, source, start, stop = part
     if where == "store":
-        return verify_part(events_from(open_recorder(source), start, stop), keys)
-    return verify_part(read_export_range(Path(source), kind, start, stop), keys)
+        return verify_part(events_from(open_recorder(source), start, stop), keys, agency_keys)
+    return verify_part(read_export_range(Path(source), kind, start, stop), keys, agency_keys)

@@ -30,6 +30,7 @@ from hub.audit.verification import verify_source
 from hub.cli.anchors import add_anchor_options, policy_from, tsa_roots_from
 from hub.cli.progress import counted, progress
 from hub.config import ConfigError, Settings
+from hub.trail.agency_signatures import AgencyKeyRing
 from hub.trail.anchoring import read_checkpoint_records
 from hub.trail.bundle import BundleError, verify_bundle
 from hub.trail.cosignature import WitnessPolicy
@@ -92,6 +93,12 @@ def add_audit_parser(subparsers: Any) -> None:
         type=int,
         default=1,
         help="verify with this many processes (default 1); on a problem, one process names it",
+    )
+    verify.add_argument(
+        "--agency-keys",
+        type=Path,
+        help="the agencies' public keys (tabadol agency-keys export): verify every agency's"
+        " request signature kept in the trail",
     )
     add_anchor_options(verify)
 
@@ -225,6 +232,7 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
         tsa_roots=tsa_roots_from(args),
         allow_unanchored=args.allow_unanchored,
         jobs=args.jobs,
+        agency_keys_path=args.agency_keys,
     )
 
 
@@ -246,13 +254,16 @@ def audit_verify(
     tsa_roots: Sequence[Any] = (),
     allow_unanchored: bool = False,
     jobs: int = 1,
+    agency_keys_path: Path | None = None,
 ) -> int:
     """Verify a trail (with its own or the store's checkpoints) and print the outcome.
 
     With a witness ``policy``, some checkpoint must carry its quorum of cosignatures; with
-    ``tsa_roots``, every checkpoint's RFC 3161 token is verified and reported.
+    ``tsa_roots``, every checkpoint's RFC 3161 token is verified and reported; with
+    ``agency_keys_path``, every agency's request signature in the trail.
     """
     keys = PublicKeyRing.load(keys_path)
+    agency_keys = AgencyKeyRing.load(agency_keys_path) if agency_keys_path else None
     with progress("verifying", _size_of(source)) as advance:
         ok, lines = verify_source(
             source,
@@ -263,6 +274,7 @@ def audit_verify(
             allow_unanchored=allow_unanchored,
             watch=partial(counted, advance=advance),
             jobs=jobs,
+            agency_keys=agency_keys,
         )
     for line in lines:
         print(line)

@@ -15,6 +15,7 @@ than letting latency grow without bound.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import queue
 import threading
 import time
@@ -90,12 +91,15 @@ class Executor:
         return result
 
     def submit(self, call: Callable[[], _R]) -> Future[_R]:
-        """Queue ``call`` for the writer; raises :class:`Overloaded` when the queue is full."""
+        """Queue ``call`` for the writer; raises :class:`Overloaded` when the queue is full.
+        The writer runs it in a copy of the caller's context (the call's attestation,
+        :func:`hub.ledger.signing.attested`, goes with it)."""
         if self._closed:
             raise RuntimeError("the executor is closed")
         future: Future[_R] = Future()
+        context = contextvars.copy_context()
         try:
-            self._queue.put_nowait(_Command(call, future))
+            self._queue.put_nowait(_Command(partial(context.run, call), future))
         except queue.Full:
             raise Overloaded(
                 f"the hub's write queue is full ({self._queue.maxsize} commands waiting)",

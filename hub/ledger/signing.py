@@ -14,13 +14,20 @@ commands saved, so commands on one aggregate keep their order without conflictin
 the group's transaction fails (a version conflict with another writer, a uniqueness
 violation a command expects to see), every command of the group is run again alone, so
 only the conflicting one gets the error (or retries, as its use case does).
+
+An agency's signed request (its attestation, :mod:`hub.trail.agency_signatures`) travels
+with the call in a context variable (:func:`attested`): the gRPC edge sets it, the
+executor runs each command in the context of the call that queued it, and every event the
+command saves carries the attestation in its envelope, covered by the event hash.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
@@ -43,10 +50,10 @@ from hub.trail.envelope import (
     Envelope,
     batch_message,
     batch_proofs,
+    envelope_parts,
     event_hash,
     is_envelope,
     signed_message,
-    split_envelope,
 )
 from hub.trail.keys import Signer
 
@@ -58,9 +65,37 @@ __all__ = [
     "SigningEventStore",
     "SigningMapper",
     "Succeeded",
+    "attested",
+    "current_attestation",
 ]
 
 _R = TypeVar("_R")
+
+_attestation: contextvars.ContextVar[bytes | None] = contextvars.ContextVar(
+    "tabadol_attestation", default=None
+)
+_marks: contextvars.ContextVar[dict[int, bytes] | None] = contextvars.ContextVar(
+    "tabadol_attestation_marks", default=None
+)
+"""Inside a group commit's transaction: the attestation of each event (by ``id``)."""
+
+
+def current_attestation() -> bytes | None:
+    """The agency's attestation of the call being served, if it signed one."""
+    return _attestation.get()
+
+
+@contextlib.contextmanager
+def attested(attestation: bytes | None) -> Iterator[None]:
+    """Events saved inside (in this context) carry ``attestation`` in their envelopes."""
+    token = _attestation.set(attestation)
+    try:
+        yield
+    finally:
+        _attestation.reset(token)
+
+
+_Parts = tuple[bytes, str, bytes, bytes | None]
 
 
 class ChainHeads:
@@ -71,17 +106,15 @@ class ChainHeads:
     """
 
     def __init__(self, maxsize: int = 100_000) -> None:
-        self._heads: OrderedDict[tuple[UUID | str, int], bytes | tuple[bytes, str, bytes]] = (
-            OrderedDict()
-        )
+        self._heads: OrderedDict[tuple[UUID | str, int], bytes | _Parts] = OrderedDict()
         self._maxsize = maxsize
 
     def get(self, originator_id: UUID | str, version: int) -> bytes | None:
         head = self._heads.get((originator_id, version))
         if head is None or isinstance(head, bytes):
             return head
-        prev_hash, topic, payload = head
-        digest = event_hash(prev_hash, originator_id, version, topic, payload)
+        prev_hash, topic, payload, attestation = head
+        digest = event_hash(prev_hash, originator_id, version, topic, payload, attestation)
         self._heads[(originator_id, version)] = digest
         return digest
 
@@ -89,13 +122,17 @@ class ChainHeads:
         self._remember((originator_id, version), digest)
 
     def put_parts(
-        self, originator_id: UUID | str, version: int, prev_hash: bytes, topic: str, payload: bytes
+        self,
+        originator_id: UUID | str,
+        version: int,
+        prev_hash: bytes,
+        topic: str,
+        payload: bytes,
+        attestation: bytes | None = None,
     ) -> None:
-        self._remember((originator_id, version), (prev_hash, topic, payload))
+        self._remember((originator_id, version), (prev_hash, topic, payload, attestation))
 
-    def _remember(
-        self, key: tuple[UUID | str, int], head: bytes | tuple[bytes, str, bytes]
-    ) -> None:
+    def _remember(self, key: tuple[UUID | str, int], head: bytes | _Parts) -> None:
         self._heads[key] = head
         self._heads.move_to_end(key)
         while len(self._heads) > self._maxsize:
@@ -110,7 +147,7 @@ class SigningMapper(Mapper[UUID]):
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         state = stored_event.state
         if is_envelope(state):
-            prev_hash, payload = split_envelope(state)
+            prev_hash, attestation, payload = envelope_parts(state)
             if self.heads is not None:
                 self.heads.put_parts(
                     stored_event.originator_id,
@@ -118,6 +155,7 @@ class SigningMapper(Mapper[UUID]):
                     prev_hash,
                     stored_event.topic,
                     payload,
+                    attestation,
                 )
             stored_event = StoredEvent(
                 stored_event.originator_id,
@@ -159,29 +197,42 @@ class SigningEventStore(EventStore[UUID]):
         stored = previous[0]
         envelope = Envelope.from_bytes(stored.state)
         return event_hash(
-            envelope.prev_hash, stored.originator_id, version - 1, stored.topic, envelope.payload
+            envelope.prev_hash,
+            stored.originator_id,
+            version - 1,
+            stored.topic,
+            envelope.payload,
+            envelope.attestation,
         )
 
     def put(
         self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
     ) -> list[Recording[UUID]]:
         plain = [self.mapper.to_stored_event(e) for e in domain_events]
+        marks = _marks.get()
+        if marks is None:
+            attestations = [_attestation.get()] * len(plain)
+        else:
+            attestations = [marks.get(id(e)) for e in domain_events]
         hashes: dict[UUID | str, bytes] = {}
         prevs: list[bytes] = []
         new_heads: list[tuple[UUID | str, int, bytes]] = []
-        for s in plain:
+        for s, attestation in zip(plain, attestations, strict=True):
             prev = hashes.get(s.originator_id) or self._previous_hash(
                 s.originator_id, s.originator_version
             )
-            digest = event_hash(prev, s.originator_id, s.originator_version, s.topic, s.state)
+            digest = event_hash(
+                prev, s.originator_id, s.originator_version, s.topic, s.state, attestation
+            )
             hashes[s.originator_id] = digest
             prevs.append(prev)
             new_heads.append((s.originator_id, s.originator_version, digest))
         key_id = self.signer.key_id
+        digests = [h[2] for h in new_heads]
         if self.envelope_version == 2:
-            envelopes = self._batch_envelopes(key_id, plain, prevs, [h[2] for h in new_heads])
+            envelopes = self._batch_envelopes(key_id, plain, prevs, digests, attestations)
         else:
-            envelopes = self._chain_envelopes(key_id, plain, prevs, [h[2] for h in new_heads])
+            envelopes = self._chain_envelopes(key_id, plain, prevs, digests, attestations)
         sealed = [
             StoredEvent(s.originator_id, s.originator_version, s.topic, state)
             for s, state in zip(plain, envelopes, strict=True)
@@ -197,7 +248,12 @@ class SigningEventStore(EventStore[UUID]):
         ]
 
     def _batch_envelopes(
-        self, key_id: str, plain: list[StoredEvent], prevs: list[bytes], digests: list[bytes]
+        self,
+        key_id: str,
+        plain: list[StoredEvent],
+        prevs: list[bytes],
+        digests: list[bytes],
+        attestations: list[bytes | None],
     ) -> list[bytes]:
         """Version 2: one signature over the root of the transaction's event hashes."""
         if not plain:
@@ -205,12 +261,17 @@ class SigningEventStore(EventStore[UUID]):
         root, proofs = batch_proofs(digests)
         signature = self.signer.sign(batch_message(key_id, len(digests), root))
         return [
-            Envelope(key_id, prev, signature, s.state, proof).to_bytes()
-            for s, prev, proof in zip(plain, prevs, proofs, strict=True)
+            Envelope(key_id, prev, signature, s.state, proof, attestation).to_bytes()
+            for s, prev, proof, attestation in zip(plain, prevs, proofs, attestations, strict=True)
         ]
 
     def _chain_envelopes(
-        self, key_id: str, plain: list[StoredEvent], prevs: list[bytes], digests: list[bytes]
+        self,
+        key_id: str,
+        plain: list[StoredEvent],
+        prevs: list[bytes],
+        digests: list[bytes],
+        attestations: list[bytes | None],
     ) -> list[bytes]:
         """Version 1: the last event of each aggregate signed, the chain covering the rest."""
         last_index = {s.originator_id: i for i, s in enumerate(plain)}
@@ -222,8 +283,11 @@ class SigningEventStore(EventStore[UUID]):
                 if last_index[s.originator_id] == i
                 else None,
                 s.state,
+                attestation=attestation,
             ).to_bytes()
-            for i, (s, prev, digest) in enumerate(zip(plain, prevs, digests, strict=True))
+            for i, (s, prev, digest, attestation) in enumerate(
+                zip(plain, prevs, digests, attestations, strict=True)
+            )
         ]
 
 
@@ -249,9 +313,13 @@ class _Group:
 
     committed: ProcessingEvent[UUID] = field(default_factory=ProcessingEvent)
     current: ProcessingEvent[UUID] = field(default_factory=ProcessingEvent)
+    marks: dict[int, bytes] = field(default_factory=dict)
+    """The attestation of each event of an accepted command (by ``id``)."""
+    current_marks: dict[int, bytes] = field(default_factory=dict)
 
     def collect(self, objs: Sequence[Any], kwargs: dict[str, Any]) -> None:
         current = self.current
+        first = len(current.events)
         for obj in objs:
             if obj is None:
                 continue
@@ -262,6 +330,10 @@ class _Group:
                 current.events.extend(obj.collect_events())
             current.aggregates[obj.id] = obj
         current.saved_kwargs.update(kwargs)
+        attestation = _attestation.get()
+        if attestation is not None:
+            for event in current.events[first:]:
+                self.current_marks[id(event)] = attestation
 
     def find(self, aggregate_id: UUID) -> Any:
         found = self.current.aggregates.get(aggregate_id)
@@ -272,6 +344,8 @@ class _Group:
     def accept(self) -> bool:
         """The current command succeeded: keep what it saved. True if it saved events."""
         current, self.current = self.current, ProcessingEvent()
+        self.marks.update(self.current_marks)
+        self.current_marks = {}
         self.committed.events.extend(current.events)
         self.committed.aggregates.update(current.aggregates)
         self.committed.saved_kwargs.update(current.saved_kwargs)
@@ -279,6 +353,7 @@ class _Group:
 
     def discard(self) -> None:
         self.current = ProcessingEvent()
+        self.current_marks = {}
 
 
 class _GroupRepository(Repository[UUID]):
@@ -379,9 +454,14 @@ class LedgerApplication(Application[UUID]):
         batch = group.committed
         if not batch.events:
             return outcomes
+        token = _marks.set(group.marks)
         try:
             recordings = self._record(batch)
         except Exception:
+            recordings = None
+        finally:
+            _marks.reset(token)
+        if recordings is None:
             # Which command conflicted is not known: run each alone, as if never grouped.
             return [_run_alone(command) for command in commands]
         self._take_snapshots(batch)

@@ -12,7 +12,10 @@ DESIGN property 3. For every RPC except health and reflection, :class:`TrustInte
 3. checks the rights table (:class:`aggregates.access.RightsTable`): nothing is allowed until
    a grant allows it (the operator may always call its configuration methods,
    :data:`OPERATOR_METHODS`, and nobody else may whatever their grants say);
-4. counts every refusal — identity, rate, rights, and PERMISSION_DENIED raised further in
+4. for an agency that must sign its requests (:mod:`hub.servicers.signatures`), checks
+   the request signature over the call's bytes (UNAUTHENTICATED when missing, wrong,
+   stale or replayed) and lets the events the call writes carry it;
+5. counts every refusal — identity, rate, rights, and PERMISSION_DENIED raised further in
    (ownership, scope) — in :class:`RefusalCounter`, flushed as one signed
    :class:`~aggregates.access.RefusalSummary` per window, never one event per call.
 
@@ -32,7 +35,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import grpc
 import structlog
@@ -43,9 +46,13 @@ from grpc_status import rpc_status
 from aggregates.access import RightsTable
 from aggregates.errors import InvalidInput
 from aggregates.principals import Principal, PrincipalKind, is_operator
+from hub.ledger.signing import attested
+from hub.servicers.signatures import RequestSignatures
+from hub.trail.agency_signatures import RequestSignatureError
 from hub.trail.pki import CertificateRefused, RevocationList, principal_of_certificate
 
 log = structlog.get_logger("tabadol.auth")
+_T = TypeVar("_T")
 
 __all__ = [
     "ACCESS_SERVICE",
@@ -54,6 +61,7 @@ __all__ = [
     "PUBLIC_METHODS",
     "SPIFFE_PREFIX",
     "RateLimiter",
+    "Refreshed",
     "RefusalCounter",
     "RightsCache",
     "TrustInterceptor",
@@ -104,6 +112,8 @@ class _Call:
     method: str
     rights: RightsTable
     refusals: RefusalCounter
+    attestation: bytes | None = None
+    """The agency's signed request (when its signatures are required)."""
 
 
 _call: contextvars.ContextVar[_Call] = contextvars.ContextVar("tabadol_call")
@@ -149,26 +159,38 @@ async def require_operator(context: grpc.aio.ServicerContext) -> Principal:
     return principal
 
 
-class RightsCache:
-    """The rights table in force, refreshed from the store by :meth:`refresh_forever` (other
-    replicas and the local CLI change it too) and at once after a change made here."""
+class Refreshed(Generic[_T]):
+    """A value loaded from the store, refreshed by :meth:`refresh_forever` (other replicas
+    and the local CLI change it too) and at once by :meth:`reload` after a change here."""
 
-    def __init__(self, load: Callable[[], RightsTable], *, every: float = 0.5) -> None:
+    what = "value"
+
+    def __init__(self, load: Callable[[], _T], *, every: float = 0.5) -> None:
         self._load = load
         self._every = every
-        self.table = load()
+        self.value = load()
 
     def reload(self) -> None:
-        self.table = self._load()
+        self.value = self._load()
 
     async def refresh_forever(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                self.table = await asyncio.to_thread(self._load)
-            except Exception as error:  # keep the last table; the store may be restarting
-                log.warning("could not refresh the rights table", error=repr(error))
+                self.value = await asyncio.to_thread(self._load)
+            except Exception as error:  # keep the last value; the store may be restarting
+                log.warning(f"could not refresh the {self.what}", error=repr(error))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self._every)
+
+
+class RightsCache(Refreshed[RightsTable]):
+    """The rights table in force."""
+
+    what = "rights table"
+
+    @property
+    def table(self) -> RightsTable:
+        return self.value
 
 
 Flush = Callable[[str, str, dict[tuple[str, str, str], int]], Awaitable[None]]
@@ -288,8 +310,10 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
         refusals: RefusalCounter,
         limiter: RateLimiter | None = None,
         crl: RevocationList | None = None,
+        signatures: RequestSignatures | None = None,
     ) -> None:
         self._mtls = mtls
+        self._signatures = signatures
         self._rights = rights
         self._refusals = refusals
         self._limiter = limiter
@@ -305,6 +329,14 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
         if handler is None or handler_call_details.method.startswith(_OPEN_SERVICES):
             return handler
         method = handler_call_details.method.lstrip("/")
+        if handler.unary_unary and self._signatures is not None and method not in PUBLIC_METHODS:
+            # the signature covers the request's bytes as sent: keep them beside the message
+            parse = handler.request_deserializer
+            return grpc.unary_unary_rpc_method_handler(
+                self._wrap(handler.unary_unary, method, signed=True),
+                request_deserializer=lambda raw: (raw, parse(raw) if parse else raw),
+                response_serializer=handler.response_serializer,
+            )
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 self._wrap(handler.unary_unary, method),
@@ -356,7 +388,9 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
                 self._refusals.note(name, method, "rate limit")
                 await context.abort_with_status(_exhausted(delay, name))
 
-    async def _admit(self, context: grpc.aio.ServicerContext, method: str) -> _Call | None:
+    async def _admit(
+        self, context: grpc.aio.ServicerContext, method: str, raw: bytes | None = None
+    ) -> _Call | None:
         who = self._identify(context)
         if method in PUBLIC_METHODS:  # public reads: anyone, no rights needed, rate-limited
             name = "unidentified" if isinstance(who, str) else who.name
@@ -372,6 +406,15 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
             raise AssertionError("abort() raises")
         name = who.name
         await self._limit(context, name, method)
+        attestation = None
+        if raw is not None and self._signatures and self._signatures.applies_to(who):
+            try:
+                attestation = self._signatures.check(
+                    who, "/" + method, raw, context.invocation_metadata() or ()
+                )
+            except RequestSignatureError as error:
+                self._refusals.note(name, method, _reason(f"request signature: {error}"))
+                await context.abort(grpc.StatusCode.UNAUTHENTICATED, str(error))
         table = self._rights.table
         operator_call = is_operator(who) and (
             method.startswith(ACCESS_SERVICE + "/") or method in OPERATOR_METHODS
@@ -381,7 +424,7 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
             await context.abort(
                 grpc.StatusCode.PERMISSION_DENIED, f"{name} has no right to call {method}"
             )
-        call = _Call(who, method, table, self._refusals)
+        call = _Call(who, method, table, self._refusals, attestation)
         _call.set(call)
         return call
 
@@ -392,11 +435,17 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
             text = details.decode() if isinstance(details, bytes) else str(details)
             self._refusals.note(call.principal.name, call.method, _reason(text))
 
-    def _wrap(self, behaviour: Callable[..., Any], method: str) -> Callable[..., Any]:
+    def _wrap(
+        self, behaviour: Callable[..., Any], method: str, *, signed: bool = False
+    ) -> Callable[..., Any]:
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            call = await self._admit(context, method)
+            raw = None
+            if signed:
+                raw, request = request
+            call = await self._admit(context, method, raw)
             try:
-                return await behaviour(request, context)
+                with attested(call.attestation if call else None):
+                    return await behaviour(request, context)
             except grpc.aio.AbortError:
                 if call is not None:
                     self._denied_inside(call, context)

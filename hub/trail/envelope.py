@@ -25,6 +25,13 @@ apart from interior nodes). The hub signs ``key id ‖ batch size ‖ root`` onc
 so each event verifies on its own (one signature, ``len(path)`` hashes), and a verifier
 that reads the batch in order checks one signature and about two hashes per event
 (:class:`BatchVerifier`).
+
+An agency's attestation (either version, flag 0x02): the event was written by a call the
+agency signed (:mod:`hub.trail.agency_signatures`); the signed request record sits before
+the payload as ``u16 length ‖ attestation``, and the event hash covers it (so the hub's
+signature binds it to the event)::
+
+    … signature | [attestation length (u16) | attestation] | payload
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ __all__ = [
     "batch_message",
     "batch_proofs",
     "batch_root",
+    "envelope_parts",
     "event_hash",
     "is_envelope",
     "signed_message",
@@ -59,6 +67,8 @@ MAGIC = b"TBD1"
 MAGIC_V2 = b"TBD2"
 GENESIS = bytes(32)
 _SIGNED = 0x01
+_ATTESTED = 0x02
+_ATTESTATION_DOMAIN = b"tabadol/attestation/v1\x00"
 _HASH_DOMAIN = b"tabadol/event/v1\x00"
 _SIG_DOMAIN = b"tabadol/signature/v1\x00"
 _BATCH_DOMAIN = b"tabadol/batch-signature/v2\x00"
@@ -71,9 +81,15 @@ class EnvelopeError(ValueError):
 
 
 def event_hash(
-    prev_hash: bytes, originator_id: UUID | str, version: int, topic: str, payload: bytes
+    prev_hash: bytes,
+    originator_id: UUID | str,
+    version: int,
+    topic: str,
+    payload: bytes,
+    attestation: bytes | None = None,
 ) -> bytes:
-    """SHA-256 over the previous hash and the stored record, length-prefixed."""
+    """SHA-256 over the previous hash and the stored record, length-prefixed; an agency's
+    attestation, when the envelope carries one, is appended under its own domain."""
     return hashlib.sha256(
         _HASH_DOMAIN
         + prev_hash
@@ -81,6 +97,7 @@ def event_hash(
         + struct.pack(">Q", version)
         + length_prefixed(topic.encode())
         + length_prefixed(payload)
+        + (_ATTESTATION_DOMAIN + length_prefixed(attestation) if attestation is not None else b"")
     ).digest()
 
 
@@ -97,6 +114,13 @@ def batch_message(key_id: str, size: int, root: bytes) -> bytes:
 def split_envelope(data: bytes) -> tuple[bytes, bytes]:
     """``(previous hash, payload)`` of an envelope of either version, reading nothing else
     (for decoding events; verification parses the whole envelope)."""
+    prev_hash, _, payload = envelope_parts(data)
+    return prev_hash, payload
+
+
+def envelope_parts(data: bytes) -> tuple[bytes, bytes | None, bytes]:
+    """``(previous hash, attestation or None, payload)``: what the event hash covers
+    besides the record's id, version and topic."""
     magic = data[:4]
     if len(data) < 6 or magic not in (MAGIC, MAGIC_V2):
         raise EnvelopeError("not a signed envelope (bad magic)")
@@ -109,9 +133,16 @@ def split_envelope(data: bytes) -> tuple[bytes, bytes]:
         pos += 9 + 32 * data[pos + 8] + 64
     elif data[4] & _SIGNED:
         pos += 64
+    attestation = None
+    if data[4] & _ATTESTED:
+        if len(data) < pos + 2:
+            raise EnvelopeError("envelope is truncated")
+        end = pos + 2 + int.from_bytes(data[pos : pos + 2], "big")
+        attestation = data[pos + 2 : end]
+        pos = end
     if len(data) < pos:
         raise EnvelopeError("envelope is truncated")
-    return prev_hash, data[pos:]
+    return prev_hash, attestation, data[pos:]
 
 
 def is_envelope(state: bytes) -> bool:
@@ -253,6 +284,8 @@ class Envelope:
     payload: bytes
     batch: BatchProof | None = None
     """Version 2: the event's place in its batch's tree (the signature is the batch's)."""
+    attestation: bytes | None = None
+    """The agency's signed request that wrote the event (``tabadol/agency-request/v1``)."""
 
     @property
     def version(self) -> int:
@@ -260,22 +293,29 @@ class Envelope:
 
     def to_bytes(self) -> bytes:
         kid = self.key_id.encode()
+        attested = b""
+        if self.attestation is not None:
+            if len(self.attestation) > 0xFFFF:
+                raise EnvelopeError("an attestation is at most 65535 bytes")
+            attested = len(self.attestation).to_bytes(2, "big") + self.attestation
+        marks = _ATTESTED if self.attestation is not None else 0
         if self.batch is not None:
             if self.signature is None or len(self.batch.path) > _MAX_PATH:
                 raise EnvelopeError("a version-2 envelope needs a signature and a short path")
             return b"".join(
                 (
                     MAGIC_V2,
-                    bytes((0, len(kid))),
+                    bytes((marks, len(kid))),
                     kid,
                     self.prev_hash,
                     struct.pack(">IIB", self.batch.index, self.batch.size, len(self.batch.path)),
                     *self.batch.path,
                     self.signature,
+                    attested,
                     self.payload,
                 )
             )
-        flags = _SIGNED if self.signature is not None else 0
+        flags = (_SIGNED if self.signature is not None else 0) | marks
         return b"".join(
             (
                 MAGIC,
@@ -283,6 +323,7 @@ class Envelope:
                 kid,
                 self.prev_hash,
                 self.signature or b"",
+                attested,
                 self.payload,
             )
         )
@@ -293,7 +334,7 @@ class Envelope:
         if magic not in (MAGIC, MAGIC_V2) or len(data) < 6:
             raise EnvelopeError("not a signed envelope (bad magic)")
         flags, kid_len = data[4], data[5]
-        if flags & ~(_SIGNED if magic == MAGIC else 0):
+        if flags & ~((_SIGNED if magic == MAGIC else 0) | _ATTESTED):
             raise EnvelopeError(f"unknown envelope flags {flags:#x}")
         pos = 6 + kid_len
         try:
@@ -318,15 +359,30 @@ class Envelope:
             if count > _MAX_PATH or index >= size:
                 raise EnvelopeError(f"batch proof out of range (leaf {index} of {size})")
             proof = BatchProof(index, size, path)
-            return cls(key_id, prev_hash, batch_signature, data[end + 64 :], proof)
+            attestation, rest = _attestation(data, end + 64, flags)
+            return cls(key_id, prev_hash, batch_signature, rest, proof, attestation)
         signature = None
         if flags & _SIGNED:
             signature = data[pos : pos + 64]
             pos += 64
             if len(signature) != 64:
                 raise EnvelopeError("envelope is truncated")
-        return cls(key_id, prev_hash, signature, data[pos:])
+        attestation, rest = _attestation(data, pos, flags)
+        return cls(key_id, prev_hash, signature, rest, None, attestation)
 
     @property
     def signed(self) -> bool:
         return self.signature is not None
+
+
+def _attestation(data: bytes, pos: int, flags: int) -> tuple[bytes | None, bytes]:
+    """The attestation at ``pos`` (when flagged) and the payload after it."""
+    if not flags & _ATTESTED:
+        return None, data[pos:]
+    head = data[pos : pos + 2]
+    if len(head) != 2:
+        raise EnvelopeError("envelope is truncated")
+    end = pos + 2 + int.from_bytes(head, "big")
+    if len(data) < end:
+        raise EnvelopeError("envelope is truncated (attestation)")
+    return data[pos + 2 : end], data[end:]

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from hub.trail.agency_signatures import AgencyKeyRing, Attestation, RequestSignatureError
 from hub.trail.aggregate_map import AggregateMap, MapError, MapHead, map_head_of
 from hub.trail.envelope import (
     GENESIS,
@@ -203,6 +204,10 @@ class VerifyReport:
     """The size of the largest matched checkpoint (0: none)."""
     root: bytes = b""
     """The Merkle root of the whole trail (RFC 9162), when it was read to the end."""
+    attested: int = 0
+    """Events that carry an agency's signed request (an attestation)."""
+    agency_signatures: Counter[str] = field(default_factory=Counter)
+    """Agencies' request signatures verified, by agency (0 without agency keys)."""
 
     @property
     def ok(self) -> bool:
@@ -408,10 +413,17 @@ class _Chains:
     """Per-aggregate chains: versions, links, signatures and the key rules."""
 
     def __init__(
-        self, keys: PublicKeyRing, report: VerifyReport, part: TrailPart | None = None
+        self,
+        keys: PublicKeyRing,
+        report: VerifyReport,
+        part: TrailPart | None = None,
+        agency_keys: AgencyKeyRing | None = None,
     ) -> None:
         self.keys = keys
         self.report = report
+        self.agency_keys = agency_keys
+        self._attested: bytes | None = None
+        """The attestation last verified: a call's events share one, and come together."""
         self.chains: dict[str, _Chain] = {}
         self.batches = BatchVerifier(keys.verify)
         self.part = part
@@ -458,8 +470,47 @@ class _Chains:
             return f"chain broken: previous-event hash does not match version {event.version - 1}"
         # the id is hashed in its canonical text form, which TrailEvent already holds
         digest = event_hash(
-            envelope.prev_hash, event.aggregate_id, event.version, event.topic, envelope.payload
+            envelope.prev_hash,
+            event.aggregate_id,
+            event.version,
+            event.topic,
+            envelope.payload,
+            envelope.attestation,
         )
+        reason = self._check_signatures(envelope, digest, log_index, chain, event)
+        if reason:
+            return reason
+        if envelope.attestation is not None:
+            reason = self._check_attestation(envelope.attestation)
+            if reason:
+                return reason
+        chain.version, chain.head = event.version, digest
+        if part is not None and envelope.signature is not None:
+            part.signed.add(event.aggregate_id)
+        return ""
+
+    def _check_attestation(self, attestation: bytes) -> str:
+        """The agency's signature over the request that wrote the event, with the agencies'
+        registered keys (none given: counted, not checked)."""
+        self.report.attested += 1
+        if self.agency_keys is None or attestation == self._attested:
+            return ""
+        try:
+            signed = Attestation.from_bytes(attestation)
+            self.agency_keys.verify(signed)
+        except RequestSignatureError as error:
+            return (
+                f"agency signature refused: {error}: the hub holds no request signed by that agency"
+            )
+        self._attested = attestation
+        self.report.agency_signatures[signed.agency] += 1
+        return ""
+
+    def _check_signatures(
+        self, envelope: Envelope, digest: bytes, log_index: int, chain: _Chain, event: TrailEvent
+    ) -> str:
+        """The hub's signature (a batch's, or the event's own in version 1)."""
+        part = self.part
         if envelope.batch is not None:
             refusal = self._key_rules(envelope.key_id, log_index)
             if refusal:
@@ -487,9 +538,6 @@ class _Chains:
             self.report.signatures += 1
             self.report.keys[envelope.key_id] += 1
             chain.unsigned.clear()
-        chain.version, chain.head = event.version, digest
-        if part is not None and envelope.signature is not None:
-            part.signed.add(event.aggregate_id)
         return ""
 
     def _key_rules(self, key_id: str, log_index: int) -> str:
@@ -538,14 +586,20 @@ class TrailPart:
     boundary is verified by both parts but counted once."""
     last_batch: tuple[str, bytes, int] | None = None
     problem: TrailProblem | None = None
+    attested: int = 0
+    agency_signatures: Counter[str] = field(default_factory=Counter)
 
 
-def verify_part(events: Iterable[TrailEvent], keys: PublicKeyRing) -> TrailPart:
+def verify_part(
+    events: Iterable[TrailEvent],
+    keys: PublicKeyRing,
+    agency_keys: AgencyKeyRing | None = None,
+) -> TrailPart:
     """Check the envelopes, signatures and links inside a part of a trail, and collect what
     joining it to the parts before it needs (a worker of a parallel verification)."""
     part = TrailPart()
     report = VerifyReport()
-    chains = _Chains(keys, report, part)
+    chains = _Chains(keys, report, part, agency_keys)
     for event in events:
         problem = chains.check(event, part.events)
         if problem:
@@ -561,6 +615,8 @@ def verify_part(events: Iterable[TrailEvent], keys: PublicKeyRing) -> TrailPart:
     part.signatures = report.signatures
     part.key_signatures = report.keys
     part.last_batch = chains.batches.current
+    part.attested = report.attested
+    part.agency_signatures = report.agency_signatures
     return part
 
 
@@ -614,6 +670,8 @@ def stitch_parts(
             unsigned.setdefault(aggregate_id, waiting)
         report.signatures += part.signatures
         report.keys.update(part.key_signatures)
+        report.attested += part.attested
+        report.agency_signatures.update(part.agency_signatures)
         if part.first_batch is not None and part.first_batch == previous_batch:
             report.signatures -= 1  # one batch across the boundary, verified by both parts
             report.keys[part.first_batch[0]] -= 1
@@ -704,14 +762,18 @@ def _export_line(path: Path, kind: str, number: int, line: str) -> TrailEvent:
         raise ValueError(f"{path}: line {number}: malformed event: {error}") from None
 
 
-def verify_events(events: Iterable[tuple[int, TrailEvent]], keys: PublicKeyRing) -> VerifyReport:
+def verify_events(
+    events: Iterable[tuple[int, TrailEvent]],
+    keys: PublicKeyRing,
+    agency_keys: AgencyKeyRing | None = None,
+) -> VerifyReport:
     """Check chains and signatures of ``(log index, event)`` pairs, in log order.
 
     For a part of the log, such as an evidence bundle: every aggregate must start at
     version 1 and end with a signed event. No tree is computed.
     """
     report = VerifyReport()
-    chains = _Chains(keys, report)
+    chains = _Chains(keys, report, agency_keys=agency_keys)
     for log_index, event in events:
         report.events += 1
         report.problem = chains.check(event, log_index)
@@ -729,6 +791,7 @@ def verify_trail(
     checkpoints: Iterable[str] = (),
     origin: str | None = None,
     indexed: bool = False,
+    agency_keys: AgencyKeyRing | None = None,
 ) -> VerifyReport:
     """Check every envelope, link and signature in order; stop at the first bad event.
 
@@ -739,14 +802,15 @@ def verify_trail(
     and its root compared with the tree of the trail's first ``size`` events, and its
     aggregate map with the map recomputed from them; the first difference is reported
     with the log index and position where the trees diverge, and removal, truncation or
-    reordering is named when the positions show it.
+    reordering is named when the positions show it. With ``agency_keys`` every agency's
+    request signature kept in an envelope is verified too (a call's events share one).
     """
     report = VerifyReport()
     pending, problem = _open_all(checkpoints, keys, origin)
     if problem:
         report.problem = problem
         return report
-    chains = _Chains(keys, report)
+    chains = _Chains(keys, report, agency_keys=agency_keys)
     tree = _Frontier()
     heads = AggregateMap()
     positions = _Positions()

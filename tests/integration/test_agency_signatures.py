@@ -1,0 +1,269 @@
+"""Agencies sign what they ask (004 art. 13): the client library against a hub that
+requires MOJ's signatures under mTLS. An accepted call's events carry MOJ's signed request
+beside the hub's signature and ``audit verify`` checks both; a missing, wrong-key, altered,
+stale, replayed or revoked signature is UNAUTHENTICATED and writes nothing; a forged
+agency signature in an exported trail is named."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import grpc
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from tabadol.catalogue.v1 import catalogue_pb2 as cat
+
+from hub.application.hub import TabadolHub
+from hub.audit.export import export_trail, open_recorder, read_trail
+from hub.audit.verification import verify_source
+from hub.client import AgencyClient, ClientTls, RequestSigner, Unauthenticated
+from hub.client.rpcs import REGISTER_SERVICE_RECORD
+from hub.config import store_env
+from hub.ledger.executor import Executor
+from hub.ledger.signing import attested
+from hub.servicers.convert import spec_from_proto
+from hub.testing import TrustedHub, start_trusted_hub
+from hub.trail.agency_signatures import AgencyKeyRing, Attestation
+from hub.trail.envelope import BatchProof, Envelope, batch_message, event_hash
+from hub.trail.keys import PublicKeyRing, Signer, load_signer
+from hub.trail.verify import verify_trail
+from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
+
+CATALOGUE = "tabadol.catalogue.v1.CatalogueService"
+
+
+@pytest.fixture
+async def hub(tmp_path: Path) -> AsyncIterator[TrustedHub]:
+    live = await start_trusted_hub(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'events.sqlite'}",
+        TABADOL_REQUIRE_AGENCY_SIGNATURES="MOJ",
+        TABADOL_AGENCY_SIGNATURE_WINDOW_SECONDS="60",
+    )
+    await live.grant("agency:MOJ", f"service:{CATALOGUE}")
+    try:
+        yield live
+    finally:
+        await live.close()
+
+
+async def _register_key(live: TrustedHub, key: Ed25519PrivateKey, agency: str = "MOJ") -> str:
+    raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    registered = await live.running.executor.write(
+        live.running.agency_keys.register,
+        agency,
+        base64.b64encode(raw).decode(),
+        by="test-operator",
+        reason="MOJ's signing key",
+    )
+    await live.running.executor.read(live.running.agency_keys_cache.reload)
+    return str(registered["key_id"])
+
+
+def _client(live: TrustedHub, signer: RequestSigner | None) -> AgencyClient:
+    issued = live.pki.certificate("agency:MOJ")
+    tls = ClientTls(live.pki.ca, issued.cert, issued.key)
+    return AgencyClient(live.target, "MOJ", signer=signer, tls=tls, retries=0)
+
+
+def _request(service_code: str = SERVICE_CODE) -> cat.RegisterServiceRecordRequest:
+    return cat.RegisterServiceRecordRequest(service_code=service_code, spec=spec_proto())
+
+
+def _stored(live: TrustedHub) -> int:
+    return open_recorder(live.settings.event_store).max_notification_id() or 0
+
+
+async def test_a_signed_call_is_accepted_and_its_events_carry_the_signature(
+    hub: TrustedHub, tmp_path: Path
+) -> None:
+    key = Ed25519PrivateKey.generate()
+    key_id = await _register_key(hub, key)
+    async with _client(hub, RequestSigner("MOJ", key)) as client:
+        await client.call(REGISTER_SERVICE_RECORD, _request())
+    attested = [
+        Envelope.from_bytes(e.state).attestation
+        for e in read_trail(hub.settings.event_store)
+        if e.topic.startswith("tabadol.service_record.")
+    ]
+    assert attested and all(a is not None for a in attested)
+    signed = Attestation.from_bytes(attested[0] or b"")
+    assert (signed.agency, signed.key_id) == ("MOJ", key_id)
+    assert signed.method == REGISTER_SERVICE_RECORD.method
+    # The events written by the operator (grants, keys) carry no agency signature.
+    assert any(
+        Envelope.from_bytes(e.state).attestation is None
+        for e in read_trail(hub.settings.event_store)
+    )
+
+    ring = PublicKeyRing.load(hub.settings.public_keys)
+    agency_keys = hub.running.agency_keys.ring()
+    ok, lines = verify_source(
+        hub.settings.event_store, ring, allow_unanchored=True, agency_keys=agency_keys
+    )
+    assert ok, lines
+    assert any("agency signatures: 1 signed requests verified (MOJ 1)" in line for line in lines)
+    ok, lines = verify_source(hub.settings.event_store, ring, allow_unanchored=True)
+    assert ok and any("NOT CHECKED" in line for line in lines), lines
+
+
+async def test_unsigned_wrong_altered_stale_replayed_and_revoked_are_refused(
+    hub: TrustedHub,
+) -> None:
+    key = Ed25519PrivateKey.generate()
+    key_id = await _register_key(hub, key)
+    before = _stored(hub)
+
+    async def refused(client: AgencyClient, match: str) -> None:
+        with pytest.raises(Unauthenticated, match=match):
+            await client.call(REGISTER_SERVICE_RECORD, _request())
+
+    async with _client(hub, None) as unsigned:
+        await refused(unsigned, "MOJ must sign its requests")
+    async with _client(hub, RequestSigner("MOJ", Ed25519PrivateKey.generate())) as stranger:
+        await refused(stranger, "is not registered for MOJ")
+    stale = RequestSigner("MOJ", key, clock=lambda: time.time() - 3600)
+    async with _client(hub, stale) as late:
+        await refused(late, "outside the 60 s window")
+
+    signer = RequestSigner("MOJ", key)
+    async with _client(hub, signer) as client:
+        raw = client._callable(REGISTER_SERVICE_RECORD.method)
+        data = _request().SerializeToString(deterministic=True)
+        metadata = client.metadata(REGISTER_SERVICE_RECORD.method, data, "k-1")
+        altered = _request("99999999").SerializeToString(deterministic=True)
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await raw(altered, metadata=metadata)
+        assert error.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert "does not verify" in str(error.value.details())
+        assert _stored(hub) == before  # nothing written by any refusal so far
+        await raw(data, metadata=metadata)  # the genuine call, once
+        written = _stored(hub)
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await raw(data, metadata=metadata)
+        assert error.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert "already used: a replayed request" in str(error.value.details())
+
+        await hub.running.executor.write(
+            hub.running.agency_keys.revoke, key_id, by="test-operator", reason="compromised"
+        )
+        await hub.running.executor.read(hub.running.agency_keys_cache.reload)
+        written = _stored(hub)
+        await refused(client, f"key {key_id} of MOJ was revoked")
+    assert _stored(hub) == written
+    # Refusals are counted like every other (one signed summary per window).
+    await hub.running.flush_refusals()
+    summaries = [
+        json.loads(Envelope.from_bytes(e.state).payload)
+        for e in read_trail(hub.settings.event_store)
+        if e.topic == "tabadol.access.refusal_summary.summarised"
+    ]
+    reasons = {row[2] for s in summaries for row in s["counts"]}
+    assert any(r.startswith("request signature:") for r in reasons), reasons
+
+
+async def test_a_forged_agency_signature_in_an_export_is_named(
+    hub: TrustedHub, tmp_path: Path
+) -> None:
+    """A dishonest hub (it holds its own key) re-signs an event with a request MOJ never
+    signed: the hub's signature verifies, MOJ's does not, and verify says so."""
+    key = Ed25519PrivateKey.generate()
+    await _register_key(hub, key)
+    async with _client(hub, RequestSigner("MOJ", key)) as client:
+        await client.call(REGISTER_SERVICE_RECORD, _request())
+    trail = tmp_path / "trail.jsonl"
+    with trail.open("w") as out:
+        export_trail(hub.settings.event_store, out)
+    lines = [json.loads(line) for line in trail.read_text().splitlines()]
+    index, line = next(
+        (i, line)
+        for i, line in enumerate(lines)
+        if "state" in line
+        and Envelope.from_bytes(base64.b64decode(line["state"])).attestation is not None
+    )
+    envelope = Envelope.from_bytes(base64.b64decode(line["state"]))
+    genuine = Attestation.from_bytes(envelope.attestation or b"")
+    # The hub claims MOJ asked for another method; it cannot sign that as MOJ.
+    claim = Attestation(
+        genuine.agency,
+        genuine.key_id,
+        "/tabadol.catalogue.v1.CatalogueService/WithdrawServiceRecord",
+        genuine.time_ms,
+        genuine.nonce,
+        genuine.idempotency,
+        genuine.body,
+        Ed25519PrivateKey.generate().sign(b"not MOJ"),
+    ).to_bytes()
+    hub_signer = load_signer(hub.settings.signing_key)
+    digest = event_hash(
+        envelope.prev_hash,
+        line["aggregate_id"],
+        line["version"],
+        line["topic"],
+        envelope.payload,
+        claim,
+    )
+    forged = Envelope(
+        hub_signer.key_id,
+        envelope.prev_hash,
+        hub_signer.sign(batch_message(hub_signer.key_id, 1, digest)),
+        envelope.payload,
+        BatchProof(0, 1, ()),
+        claim,
+    )
+    line["state"] = base64.b64encode(forged.to_bytes()).decode()
+    lines[index] = line
+    trail.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    ring = PublicKeyRing.load(hub.settings.public_keys)
+    agency_keys = AgencyKeyRing.from_document(hub.running.agency_keys.document())
+    ok, report = verify_source(str(trail), ring, allow_unanchored=True, agency_keys=agency_keys)
+    assert not ok
+    problem = "\n".join(report)
+    assert f"log index {line['index']}" in problem
+    assert "agency signature refused" in problem and "of MOJ" in problem
+    assert "does not verify" in problem
+
+
+async def test_commands_grouped_in_one_transaction_keep_their_own_attestations(
+    tmp_path: Path,
+) -> None:
+    """The executor runs each command in the context of the call that queued it, so in a
+    group commit every event carries its own call's attestation (or none)."""
+    url = f"sqlite:///{tmp_path / 'events.sqlite'}"
+    app = TabadolHub(Signer(Ed25519PrivateKey.generate()), env=store_env(url))
+    app.catalogue.register_service_record(SERVICE_CODE, spec_from_proto(spec_proto()), by=AGENCY)
+    executor = Executor(app)
+    serials = range(21, 33)
+
+    async def open_case(serial: int) -> None:
+        with attested(f"call {serial}".encode() if serial % 3 else None):
+            await executor.write(
+                app.cases.open_case,
+                SERVICE_CODE,
+                applicant(serial),
+                channel="web",
+                postal_code="1316943891",
+                by=AGENCY,
+            )
+
+    await asyncio.gather(*(open_case(s) for s in serials))
+    executor.close()
+    assert executor.batches < executor.commands  # some were grouped
+    found = 0
+    for event in read_trail(url):
+        envelope = Envelope.from_bytes(event.state)
+        for serial in serials:
+            if applicant(serial) in envelope.payload.decode():
+                expected = f"call {serial}".encode() if serial % 3 else None
+                assert envelope.attestation == expected
+                found += 1
+    assert found >= len(serials)
+    app.close()
+    assert verify_trail(read_trail(url), PublicKeyRing.of(app.signer.public_key)).ok
