@@ -105,6 +105,8 @@ class ConnectOptions(TypedDict, total=False):
     """TLS channel credentials (mTLS in production); ``None`` for a plaintext channel."""
     channel_options: Sequence[tuple[str, Any]]
     """Extra gRPC channel arguments, after the connector's own."""
+    interceptors: Sequence[grpc.aio.ClientInterceptor]
+    """Client interceptors of the channel (the hub's tracing, when it is on)."""
     clock: Callable[[], float]
     """Monotonic clock of the breaker, in seconds (tests pass a fake)."""
     rng: random.Random
@@ -295,10 +297,15 @@ class Caller:
         )
         channel_options = [*_CHANNEL_OPTIONS, *options.get("channel_options", ())]
         credentials = options.get("credentials")
+        interceptors = list(options.get("interceptors", ())) or None
         if credentials is None:
-            channel = grpc.aio.insecure_channel(target, options=channel_options)
+            channel = grpc.aio.insecure_channel(
+                target, options=channel_options, interceptors=interceptors
+            )
         else:
-            channel = grpc.aio.secure_channel(target, credentials, options=channel_options)
+            channel = grpc.aio.secure_channel(
+                target, credentials, options=channel_options, interceptors=interceptors
+            )
         return cls(
             system,
             channel,

@@ -73,6 +73,7 @@ from hub.streams.supervision import supervise_projections
 from hub.telemetry import metrics
 from hub.telemetry.health import Health
 from hub.telemetry.opmon import OpmonStore
+from hub.telemetry.tracing import Tracing, start_tracing
 from hub.trail.agency_signatures import AgencyKeyRing
 from hub.trail.keys import load_signer
 from hub.trail.pki import RevocationList
@@ -99,6 +100,7 @@ __all__ = [
     "projection_options",
     "start_http",
     "supervise_embedded",
+    "tracing",
     "when_leading",
 ]
 
@@ -255,6 +257,8 @@ class Running:
     refusals: RefusalCounter | None = None
     agency_keys: AgencyKeysUseCases | None = None
     agency_keys_cache: Refreshed[AgencyKeyRing] | None = None
+    tracing: Tracing | None = None
+    """OpenTelemetry's interceptors and provider (TABADOL_OTEL=1), else None."""
 
     async def flush_refusals(self) -> None:
         """Write the refusals counted so far as a signed summary now (tests, shutdown)."""
@@ -281,6 +285,8 @@ class Running:
         await asyncio.gather(*self.background, return_exceptions=True)
         if self.http is not None:
             await self.http.stop()
+        if self.tracing is not None:  # the last spans are exported
+            await asyncio.to_thread(self.tracing.shutdown)
 
 
 def outbound_credentials(settings: Settings) -> grpc.ChannelCredentials | None:
@@ -294,6 +300,20 @@ def outbound_credentials(settings: Settings) -> grpc.ChannelCredentials | None:
         private_key=settings.tls_key.read_bytes(),
         certificate_chain=settings.tls_cert.read_bytes(),
     )
+
+
+def tracing(settings: Settings) -> Tracing | None:
+    """OpenTelemetry traces of gRPC in and out when TABADOL_OTEL=1; else None, and nothing
+    of OpenTelemetry is imported."""
+    if not settings.otel:
+        return None
+    try:
+        return start_tracing()
+    except ImportError as error:
+        raise ConfigError(
+            f"TABADOL_OTEL=1 needs OpenTelemetry ({error.name} is missing):"
+            " pip install 'tabadol[otel]'"
+        ) from None
 
 
 def _summary_writer(executor: Executor, rights: AccessRightsUseCases) -> Any:
@@ -414,10 +434,13 @@ async def create_server(
 
     ``clients`` replaces the connector clients the settings name (tests wrap or fake
     them); ``views`` adds MonitoringService; ``address`` overrides TABADOL_LISTEN (port 0
-    in tests: read ``Running.port``). Also starts the checkpointer (signed Merkle tree
-    heads over the log) and, with exchanges, reconciles payments left without an outcome.
+    in tests: read ``Running.port``). With TABADOL_OTEL=1 the server and the clients it
+    connects itself (not given ``clients``) are traced. Also starts the checkpointer
+    (signed Merkle tree heads over the log) and, with exchanges, reconciles payments left
+    without an outcome.
     """
     check_auth_settings(settings)
+    traced = tracing(settings)
     if settings.insecure_dev_auth:
         log.warning(
             "INSECURE DEVELOPMENT MODE: callers name themselves in the x-tabadol-agency header"
@@ -469,7 +492,8 @@ async def create_server(
     opmon = OpmonStore(settings.opmon_store, retention_days=settings.opmon_retention_days)
     server = grpc.aio.server(
         interceptors=[
-            ObservingInterceptor(opmon=opmon),
+            *([traced.server_interceptor] if traced else []),  # outermost: spans cover all
+            ObservingInterceptor(opmon=opmon, annotate=traced.annotate if traced else None),
             TrustInterceptor(
                 mtls=settings.mtls,
                 rights=rights_cache,
@@ -486,7 +510,11 @@ async def create_server(
     )
     targets = settings.exchange_targets
     if clients is None and targets:
-        clients = connect_clients(targets, credentials=outbound_credentials(settings))
+        clients = connect_clients(
+            targets,
+            credentials=outbound_credentials(settings),
+            interceptors=traced.client_interceptors if traced else (),
+        )
     exchanges = (
         CaseExchanges(hub.exchange_records, executor, clients, opmon=opmon) if clients else None
     )
@@ -599,6 +627,7 @@ async def create_server(
         leadership=leadership,
         agency_keys=agency_keys,
         agency_keys_cache=agency_keys_cache,
+        tracing=traced,
     )
 
 

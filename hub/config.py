@@ -39,6 +39,7 @@
 | TABADOL_OPMON_OPEN_DATA_DELAY_HOURS | operational open data covers only hours at least this old | 24 |
 | TABADOL_REQUIRE_AGENCY_SIGNATURES | agencies whose every call must be signed with a registered key (`MOJ,TAX`, or `*`: all) | unset: none |
 | TABADOL_AGENCY_SIGNATURE_WINDOW_SECONDS | a signed request's time may be this far from the hub's clock (nonces are kept as long) | 300 |
+| TABADOL_OTEL | 1: OpenTelemetry traces of gRPC in and out, sent by OTLP as the standard OTEL_* variables say (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME default tabadol-hub); needs the otel extra | off |
 """
 
 from __future__ import annotations
@@ -177,6 +178,7 @@ class Settings:
     require_agency_signatures: frozenset[str] = frozenset()
     """Agency codes whose calls must be signed; ``*``: every agency."""
     agency_signature_window: float = 300.0
+    otel: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -201,6 +203,9 @@ class Settings:
         if any(exchanges.values()) and not all(exchanges.values()):
             missing = ", ".join(name for name, url in exchanges.items() if not url)
             raise ConfigError(f"the other agencies' systems go together: set {missing} too")
+        otel = env.get("TABADOL_OTEL", "")
+        if otel not in ("", "0", "1"):
+            raise ConfigError(f"TABADOL_OTEL must be 1 or 0, got {otel[:100]!r}")
         projections = env.get("TABADOL_PROJECTIONS", "embedded")
         if projections not in ("embedded", "workers"):
             raise ConfigError(
@@ -265,6 +270,7 @@ class Settings:
             agency_signature_window=_positive(
                 env, "TABADOL_AGENCY_SIGNATURE_WINDOW_SECONDS", "300", float
             ),
+            otel=otel == "1",
         )
 
     def eventsourcing_env(self) -> dict[str, str]:

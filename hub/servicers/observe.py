@@ -7,6 +7,8 @@
   answer within the bound) → ``UNAVAILABLE`` with a ``google.rpc.RetryInfo``.
 - With an :class:`~hub.telemetry.opmon.OpmonStore`, one operational record per call
   (X-Road's fields; health checks and reflection are not recorded).
+- With ``annotate`` (tracing on), the calling agency and the case's tracking code go on the
+  call's trace span.
 - Any other unexpected exception is logged once, with its traceback and an error id, and
   answered ``INTERNAL`` with that id (never ``UNKNOWN``, never the exception's text).
 """
@@ -92,9 +94,16 @@ def _size(message: Any) -> int | None:
 class ObservingInterceptor(grpc.aio.ServerInterceptor):
     """Measures every call and turns unexpected errors into clean statuses."""
 
-    def __init__(self, *, retry_after: float = 1.0, opmon: OpmonStore | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        retry_after: float = 1.0,
+        opmon: OpmonStore | None = None,
+        annotate: Callable[[str | None, str], None] | None = None,
+    ) -> None:
         self._retry_after = retry_after
         self._opmon = opmon
+        self._annotate = annotate
 
     async def intercept_service(
         self,
@@ -118,6 +127,15 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
                 response_serializer=handler.response_serializer,
             )
         return handler
+
+    def _trace(self, request: Any, response: Any) -> None:
+        if self._annotate is None:
+            return
+        try:
+            agency: str | None = current_agency()
+        except LookupError:  # refused before it was identified
+            agency = None
+        self._annotate(agency, _tracking_code(request, response))
 
     def _record(
         self,
@@ -215,6 +233,7 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
                     request_bytes=_size(request),
                 )
                 self._record(service, method, code, context, request, response, received)
+                self._trace(request, response)
 
         return wrapped
 
@@ -252,5 +271,6 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
                     request_bytes=_size(request),
                 )
                 self._record(service, method, code, context, request, sent, received)
+                self._trace(request, None)
 
         return wrapped

@@ -161,8 +161,22 @@ def counting(clients: ExchangeClients, calls: Counter[str]) -> ExchangeClients:
     return ExchangeClients(**wrapped, failure=clients.failure)
 
 
+class HubStubs:
+    """The hub's stubs on ``self.channel``."""
+
+    channel: grpc.aio.Channel
+
+    @property
+    def desk(self) -> Any:
+        return servicedesk_pb2_grpc.ServiceDeskServiceStub(self.channel)
+
+    @property
+    def catalogue(self) -> Any:
+        return catalogue_pb2_grpc.CatalogueServiceStub(self.channel)
+
+
 @dataclass
-class ExchangeHub:
+class ExchangeHub(HubStubs):
     hub: TabadolHub
     channel: grpc.aio.Channel
     settings: Settings
@@ -175,14 +189,6 @@ class ExchangeHub:
     @property
     def ring(self) -> PublicKeyRing:
         return PublicKeyRing.load(self.settings.public_keys)
-
-    @property
-    def desk(self) -> Any:
-        return servicedesk_pb2_grpc.ServiceDeskServiceStub(self.channel)
-
-    @property
-    def catalogue(self) -> Any:
-        return catalogue_pb2_grpc.CatalogueServiceStub(self.channel)
 
     def stored(self) -> int:
         return int(self.hub.recorder.max_notification_id() or 0)
