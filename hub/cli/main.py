@@ -112,6 +112,7 @@ async def _serve(settings: Settings) -> int:
             auth="mtls" if settings.mtls else "INSECURE DEVELOPMENT MODE (x-tabadol-agency header)",
             projections=settings.projections,
             nats=settings.nats_url or "off",
+            traces="otlp" if settings.otel else "off",
             key_id=hub.signer.key_id,
         )
 
