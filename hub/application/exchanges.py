@@ -22,6 +22,7 @@ finds the payment by its key.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -387,6 +388,15 @@ class CaseExchangeUseCases:
     def case_details(self, tracking_code: str) -> CaseDetails:
         """The case and where its exchanges stand (anyone may read, as GetCase)."""
         return _details(self._cases.load(tracking_code))
+
+    def applicant_case_details(self, tracking_code: str, national_code: str) -> CaseDetails:
+        """The case, for its applicant: ``national_code`` (from their verified identity
+        token) must be the applicant's (the acting person's, for a legal person); otherwise
+        NotFound, as for any case the caller may not see."""
+        case = self._cases.load(tracking_code)
+        if not hmac.compare_digest(case.applicant_national_code, national_code):
+            raise NotFound("case", tracking_code)
+        return _details(case)
 
     def check_identity_possible(self, tracking_code: str, *, by: str) -> None:
         """Refuse, before the identity provider is asked, what the case would refuse."""

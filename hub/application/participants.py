@@ -245,12 +245,14 @@ class Participants:
                 "this hub cannot confirm representatives (no deeds registry is configured)",
                 field="on_behalf_of",
             )
-        national_code = await self._national_code_of(identity_token)
+        national_code = await self.national_code_of(identity_token)
         await settings.representation.role_of(legal.national_id, national_code)
-        assert settings.pseudonymise is not None  # _national_code_of checked the settings
+        assert settings.pseudonymise is not None  # national_code_of checked the settings
         return settings.pseudonymise(national_code), legal
 
-    async def _national_code_of(self, identity_token: str) -> str:
+    async def national_code_of(self, identity_token: str) -> str:
+        """The national code of the person holding ``identity_token``: for a check that
+        needs the person (an applicant reading their case), held for one call only."""
         settings = self._settings()
         if settings.verifier is None or settings.pseudonymise is None:
             raise TransitionRefused(

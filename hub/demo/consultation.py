@@ -2,8 +2,9 @@
 
 Runs through gRPC only, as agencies and the national window would: the Ministry of
 Science (MSRT) asks for a call on a draft by-law, a few dozen people comment through the
-national window (MYGOV) with the development identity verifier (token = national code),
-the call closes, every suggestion is answered, the key concerns are recorded, the final
+national window (``window:MYGOV``) with identity tokens from ``sign_in`` (the national
+window's identity provider; without one, the development verifier's "token" is the national
+code itself), the call closes, every suggestion is answered, the key concerns are recorded, the final
 version is published, and the annex table, the report, a certificate and the ranking are
 printed. The hub must run its participation use cases on ``clock`` (a
 :class:`~hub.testing.ManualClock`) for the call to close within the demo; without
@@ -85,9 +86,11 @@ async def run_consultation_demo(
     seed: int = 1405,
     clock: ManualClock | None = None,
     before_close: Callable[[], Awaitable[None]] | None = None,
+    sign_in: Callable[[str], Awaitable[str]] | None = None,
 ) -> None:
     """Run one consultation through gRPC on ``channel`` and print what a citizen and an
-    auditor would see; ``clock`` must be the hub's participation clock to reach the end."""
+    auditor would see; ``clock`` must be the hub's participation clock to reach the end.
+    ``sign_in`` gives a person's identity token from their national code."""
     if participants < 1:
         msg = f"a consultation demo needs participants, got {participants}"
         raise ValueError(msg)
@@ -129,7 +132,8 @@ async def run_consultation_demo(
 
     first_token = ""
     for i in range(participants):
-        token = NationalCode.from_serial(f"{rng.randrange(1, 10**9):09d}").value
+        person = NationalCode.from_serial(f"{rng.randrange(1, 10**9):09d}").value
+        token = await sign_in(person) if sign_in else person
         for _ in range(1 + (rng.random() < 0.25)):  # a quarter comment twice
             article, text = rng.choice(_COMMENTS)
             demographics = _demographics(rng) if i % 7 else None

@@ -9,11 +9,12 @@ for every caller (:mod:`hub.demo.callers`); a rights table seeded from ``<data>/
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import signal
 import tempfile
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +29,6 @@ from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.identifiers import NationalCode, Sheba
-from hub.application.participants import TokenlessDevVerifier
 from hub.application.rights import RIGHTS_FORMAT
 from hub.audit.anchors import anchor_store_for, timestamp_of, witnessed_note
 from hub.audit.bundles import build_bundle
@@ -38,6 +38,7 @@ from hub.bootstrap import (
     Running,
     build_hub,
     configure_participation,
+    connect_identity_verifier,
     connect_representation,
     create_server,
     projection_options,
@@ -262,6 +263,9 @@ async def _until_interrupted(serving: Serving) -> None:
             loop.remove_signal_handler(sig)
 
 
+_OPEN_CASE_APPLICANT = str(NationalCode.from_serial("001234567"))
+
+
 async def _leave_one_open(
     stub: servicedesk_pb2_grpc.ServiceDeskServiceStub, rng: random.Random
 ) -> str:
@@ -269,7 +273,7 @@ async def _leave_one_open(
     opened = await stub.OpenCase(
         desk.OpenCaseRequest(
             service_code="13021000202",
-            applicant_national_code=str(NationalCode.from_serial("001234567")),
+            applicant_national_code=_OPEN_CASE_APPLICANT,
             postal_code="1316943891",
             channel="counter",
             forms=demo_forms(DEMO_RECORDS["13021000202"], rng),
@@ -282,6 +286,33 @@ async def _leave_one_open(
     )
     print(f"\none case stays open, its documents under review: {code}")
     return code
+
+
+async def _applicant_reads(
+    stub: servicedesk_pb2_grpc.ServiceDeskServiceStub, world: DemoWorld, code: str
+) -> None:
+    """The applicant signs in at the national window, which reads their case for them with
+    their identity token; another person's token finds nothing."""
+    token = await world.sign_in(_OPEN_CASE_APPLICANT, 2)
+    got = await stub.GetCase(
+        desk.GetCaseRequest(tracking_code=code, applicant_token=token, digits=desk.DIGITS_PERSIAN),
+        metadata=_meta(WORLD_PRINCIPAL),
+    )
+    status = desk.CaseStatus.Name(got.case.status).removeprefix("CASE_STATUS_").lower()
+    print(
+        f"\nthe applicant signs in at the national window and follows their case {code}"
+        f" with their identity token (the full case, {status}; پیگیری پرونده با توکن هویت):"
+    )
+    for entry in got.case.timeline:
+        print(f"  {entry.at_jalali}  {entry.kind:<16} {entry.step or entry.note}")
+    stranger = await world.sign_in(str(NationalCode.from_serial("007654321")), 2)
+    try:
+        await stub.GetCase(
+            desk.GetCaseRequest(tracking_code=code, applicant_token=stranger),
+            metadata=_meta(WORLD_PRINCIPAL),
+        )
+    except grpc.aio.AioRpcError as error:
+        print(f"  the same code with another person's token: {error.code().name}")
 
 
 async def _print_monitoring(
@@ -402,6 +433,15 @@ async def _run_demo(
         await anchors.stop_all()
 
 
+@contextlib.asynccontextmanager
+async def _world(simulators: SimulatorProcesses) -> AsyncIterator[DemoWorld]:
+    world = await DemoWorld.connect(simulators)
+    try:
+        yield world
+    finally:
+        await world.close()
+
+
 def _write_rights(path: Path) -> Path:
     path.write_text(json.dumps(DEMO_RIGHTS, ensure_ascii=False, indent=2) + "\n", "utf-8")
     return path
@@ -429,11 +469,13 @@ async def _run_anchored_demo(
     # The consultation demo moves the calls past their close dates; it starts on the eve of
     # Nowruz 1405 (1404-12-29 10:00 Tehran) so a bill call can open on 1405/01/01.
     clock = ManualClock(datetime(2026, 3, 20, 6, 30, tzinfo=UTC))
+    identity = await connect_identity_verifier(settings)  # tokens checked with the provider
     representation = await connect_representation(settings)
+    assert identity is not None  # the simulators are configured
     configure_participation(
         hub,
         settings,
-        TokenlessDevVerifier(),
+        identity[0],
         now=clock,
         representation=representation[0] if representation else None,
     )
@@ -473,7 +515,10 @@ async def _run_anchored_demo(
                 f" metrics and health on {http.url}/metrics and {http.url}/readyz"
             )
         target = f"127.0.0.1:{running.port}"
-        async with CallerChannels(target, pki, default=WORLD_PRINCIPAL) as channel:
+        async with (
+            CallerChannels(target, pki, default=WORLD_PRINCIPAL) as channel,
+            _world(simulators) as world,
+        ):
             catalogue = catalogue_pb2_grpc.CatalogueServiceStub(channel)
             stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(channel)
             for code, spec in DEMO_RECORDS.items():
@@ -512,14 +557,8 @@ async def _run_anchored_demo(
                 stub, DEMO_RECORDS, simulators, cases=cases, fates=fates, rng=rng
             )
             _print_cases(done)
-            await _leave_one_open(stub, rng)
-            world = await DemoWorld.connect(simulators)
-            try:
-                await run_registries_demo(
-                    channel, world, "13021000101", DEMO_RECORDS["13021000101"]
-                )
-            finally:
-                await world.close()
+            still_open = await _leave_one_open(stub, rng)
+            await run_registries_demo(channel, world, "13021000101", DEMO_RECORDS["13021000101"])
             await asyncio.to_thread(projections.wait, hub.recorder.max_notification_id() or 0)
             await _print_monitoring(
                 monitoring_pb2_grpc.MonitoringServiceStub(channel), done[0].tracking_code
@@ -530,10 +569,14 @@ async def _run_anchored_demo(
                 ),
                 metadata=_meta(WORLD_PRINCIPAL),
             )
-            print(f"\ntimeline of {one.case.tracking_code} (as the applicant sees it):")
+            print(
+                f"\ntimeline of {one.case.tracking_code} as the national window sees it"
+                " (content-free: no notes, inquiries or payment):"
+            )
             for entry in one.case.timeline:
                 label = entry.step or entry.note
                 print(f"  {entry.at_jalali}  {entry.kind:<16} {label}  [{entry.by_agency}]")
+            await _applicant_reads(stub, world, still_open)
             await _refused_read(stub, next(c for c in done if c.agency == "MOJ"))
             delivered = next(c for c in done if c.status == desk.CASE_STATUS_DELIVERED)
             await run_programme_demo(channel, delivered_code=delivered.tracking_code)
@@ -542,6 +585,7 @@ async def _run_anchored_demo(
                 clock=clock,
                 # while the clock stands before 1405/01/01
                 before_close=lambda: run_bill_call_demo(channel),
+                sign_in=lambda code: world.sign_in(code, 2),
             )
             await run_petition_demo(channel, clock)
         await running.flush_refusals()  # the refused read's summary, inside the checkpoint
@@ -562,6 +606,7 @@ async def _run_anchored_demo(
         await running.stop()
         if representation is not None:
             await representation[1]()
+        await identity[1]()
         projections.close()
         hub.close()
     return 0 if ok else 1

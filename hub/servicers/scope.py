@@ -6,7 +6,12 @@
 | the counter the case came through (``counter:CODE``, recorded when it opened the case under a delegation) | the full case | the case was delegated through it (004 art. 14); it keeps reading the cases it handled after the delegation is revoked |
 | an auditor (``auditor:CODE``) | the full case | supervision and audit |
 | the national window (``window:CODE``, or the agency ``MYGOV`` in development mode) | the content-free view: status, stage, steps and times — no notes, no inquiry facts, no payment, no satisfaction comment | 002 art. 8 n1 |
+| the applicant, through the national window (``applicant_token``: their identity token, checked with the identity provider, must be the case's applicant's) | the full case | their own case (004 art. 6 n) |
 | anyone else | **NOT_FOUND**, counted as a refusal | |
+
+Only the national window relays an applicant's token (else PERMISSION_DENIED, before the
+case is looked up): an agency is given the applicant's token for its own case
+(VerifyApplicantIdentity) and must not read the person's other cases with it.
 
 Why NOT_FOUND and not PERMISSION_DENIED: a refusal that says "exists, but not yours" tells
 an outsider which tracking codes are live and whose they are; NOT_FOUND says nothing the
@@ -21,13 +26,21 @@ from enum import Enum
 from aggregates.principals import Principal, PrincipalKind
 from hub.application.cases import NATIONAL_WINDOW, CaseView
 
-__all__ = ["CaseScope", "case_scope"]
+__all__ = ["CaseScope", "case_scope", "is_national_window"]
 
 
 class CaseScope(Enum):
     FULL = "full"
+    APPLICANT = "applicant"  # the full case, read for its applicant
     CONTENT_FREE = "content_free"
     NONE = "none"
+
+
+def is_national_window(principal: Principal) -> bool:
+    """The national window: ``window:CODE``, or the agency ``MYGOV`` in development mode."""
+    return principal.kind is PrincipalKind.WINDOW or (
+        principal.kind is PrincipalKind.AGENCY and principal.code == NATIONAL_WINDOW
+    )
 
 
 def case_scope(principal: Principal, case: CaseView) -> CaseScope:
@@ -39,8 +52,6 @@ def case_scope(principal: Principal, case: CaseView) -> CaseScope:
         return CaseScope.FULL
     if kind is PrincipalKind.COUNTER and case.counter == principal.code:
         return CaseScope.FULL
-    if kind is PrincipalKind.WINDOW or (
-        kind is PrincipalKind.AGENCY and principal.code == NATIONAL_WINDOW
-    ):
+    if is_national_window(principal):
         return CaseScope.CONTENT_FREE
     return CaseScope.NONE

@@ -44,7 +44,7 @@ from hub.servicers.convert import (
 )
 from hub.servicers.edge import Edge
 from hub.servicers.errors import domain_errors_as_status
-from hub.servicers.scope import CaseScope, case_scope
+from hub.servicers.scope import CaseScope, case_scope, is_national_window
 
 __all__ = ["ServiceDeskServicer", "case_to_proto", "register"]
 
@@ -410,8 +410,11 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
     async def GetCase(  # noqa: N802
         self, request: pb.GetCaseRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetCaseResponse:
-        details = await self._run.read(self._desk.case_details, request.tracking_code)
-        scope = case_scope(current_principal(), details.case)
+        if request.applicant_token:
+            details, scope = await self._applicants_case(request, context)
+        else:
+            details = await self._run.read(self._desk.case_details, request.tracking_code)
+            scope = case_scope(current_principal(), details.case)
         if not allowed_for_service_code(details.case.service_code):
             scope = CaseScope.NONE  # a code: grant of another service
         if scope is CaseScope.NONE:  # see hub.servicers.scope: why NOT_FOUND
@@ -422,6 +425,31 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
         if scope is CaseScope.CONTENT_FREE:
             case = _content_free(case)
         return pb.GetCaseResponse(case=case)
+
+    async def _applicants_case(
+        self, request: pb.GetCaseRequest, context: grpc.aio.ServicerContext
+    ) -> tuple[CaseDetails, CaseScope]:
+        """The case for its applicant, whose identity token the national window relays."""
+        if not is_national_window(current_principal()):
+            await context.abort(
+                grpc.StatusCode.PERMISSION_DENIED,
+                "only the national window relays an applicant's identity token (an agency"
+                " given it for its own case may not read the person's other cases with it)",
+            )
+        try:
+            national_code = await self._hub.participants.national_code_of(request.applicant_token)
+        except InvalidInput as error:  # named as this request names the token
+            raise InvalidInput(
+                *(Violation("applicant_token", v.description) for v in error.violations)
+            ) from None
+        try:
+            details = await self._run.read(
+                self._desk.applicant_case_details, request.tracking_code, national_code
+            )
+        except NotFound:
+            note_refusal("not the applicant")
+            raise
+        return details, CaseScope.APPLICANT
 
     # --- exchanges with other agencies' systems ---------------------------------------
 

@@ -60,6 +60,8 @@ def test_demo_drives_cases_and_verifies_its_trail_then_the_cli_catches_tampering
     assert "granted g-4 service:tabadol.servicedesk.v1.ServiceDeskService to group:AGENCIES" in (
         result.stdout
     )
+    assert "with their identity token (the full case, open" in result.stdout  # the applicant
+    assert "the same code with another person's token: NOT_FOUND" in result.stdout
     assert "INSECURE" not in result.stdout + result.stderr
     assert (tmp_path / "pki" / "ca.crt").exists() and (tmp_path / "pki" / "agency-tax.crt").exists()
 

@@ -18,7 +18,7 @@ from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.access import RefusalSummary
 from hub.audit.export import read_trail
-from hub.testing import TrustedHub, start_trusted_hub
+from hub.testing import InMemoryIdentityVerifier, TrustedHub, start_trusted_hub
 from tests.samples import SERVICE_CODE, applicant, spec_proto
 
 DESK = "tabadol.servicedesk.v1.ServiceDeskService"
@@ -143,3 +143,47 @@ async def test_principal_by_rpc_on_mojs_case(trusted: TrustedHub) -> None:
         assert got[principal] == expected, principal
     await trusted.running.flush_refusals()
     assert _summaries(trusted) == refusals
+
+
+async def test_the_applicant_reads_their_case_with_their_token_through_the_window(
+    trusted: TrustedHub,
+) -> None:
+    ids = InMemoryIdentityVerifier()
+    trusted.hub.configure_participation(verifier=ids, pseudonym_key=b"k" * 32)
+    owner = servicedesk_pb2_grpc.ServiceDeskServiceStub(trusted.channel("agency:MOJ"))
+    code = await _open(owner, 1)
+    await owner.RecordStep(
+        desk.RecordStepRequest(tracking_code=code, step="ثبت درخواست", note="internal note")
+    )
+    mine, theirs, gone = ids.issue(applicant(1)), ids.issue(applicant(2)), ids.issue(applicant(1))
+    ids.revoke(gone)
+
+    async def read(principal: str, token: str) -> desk.Case | grpc.aio.AioRpcError:
+        stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(trusted.channel(principal))
+        try:
+            request = desk.GetCaseRequest(tracking_code=code, applicant_token=token)
+            return (await stub.GetCase(request)).case
+        except grpc.aio.AioRpcError as error:
+            return error
+
+    case = await read("window:MYGOV", mine)  # the full case, for its applicant
+    assert isinstance(case, desk.Case) and case.tracking_code == code
+    assert any(entry.note == "internal note" for entry in case.timeline)
+    other = await read("window:MYGOV", theirs)  # another person's token: nothing to see
+    assert isinstance(other, grpc.aio.AioRpcError) and other.code() == HIDDEN
+    revoked = await read("window:MYGOV", gone)
+    assert isinstance(revoked, grpc.aio.AioRpcError)
+    assert revoked.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "applicant_token" in (revoked.details() or "")
+    for relay in ("agency:TAX", "agency:MOJ"):  # only the national window relays a token
+        refused = await read(relay, mine)
+        assert isinstance(refused, grpc.aio.AioRpcError) and refused.code() == DENIED
+        assert "only the national window" in (refused.details() or "")
+    await trusted.running.flush_refusals()
+    assert _summaries(trusted) == Counter(
+        {
+            ("window:MYGOV", f"{DESK}/GetCase"): 1,
+            ("agency:TAX", f"{DESK}/GetCase"): 1,
+            ("agency:MOJ", f"{DESK}/GetCase"): 1,
+        }
+    )

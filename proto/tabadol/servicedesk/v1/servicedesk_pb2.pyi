@@ -383,12 +383,14 @@ class RateSatisfactionResponse(_message.Message):
     def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ...) -> None: ...
 
 class GetCaseRequest(_message.Message):
-    __slots__ = ("tracking_code", "digits")
+    __slots__ = ("tracking_code", "digits", "applicant_token")
     TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
     DIGITS_FIELD_NUMBER: _ClassVar[int]
+    APPLICANT_TOKEN_FIELD_NUMBER: _ClassVar[int]
     tracking_code: str
     digits: Digits
-    def __init__(self, tracking_code: _Optional[str] = ..., digits: _Optional[_Union[Digits, str]] = ...) -> None: ...
+    applicant_token: str
+    def __init__(self, tracking_code: _Optional[str] = ..., digits: _Optional[_Union[Digits, str]] = ..., applicant_token: _Optional[str] = ...) -> None: ...
 
 class GetCaseResponse(_message.Message):
     __slots__ = ("case",)

@@ -207,7 +207,10 @@ class ServiceDeskServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetCase(self, request, context):
-        """GetCase returns every step and the latest status of a case (004 art. 6 note).
+        """GetCase returns every step and the latest status of a case (004 art. 6 note), as much as
+        the caller may see: the main agency, the counters it went through and auditors all of
+        it, the national window its content-free view, the applicant (their identity token,
+        relayed by the national window) all of it; anyone else NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
