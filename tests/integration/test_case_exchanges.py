@@ -36,7 +36,7 @@ from connectors.treasury import simulator as treasury_sim
 from hub.application.exchanges import CaseExchanges, ExchangeClients, PerAgency
 from hub.application.hub import TabadolHub
 from hub.audit.export import read_trail
-from hub.bootstrap import connect_clients, create_server
+from hub.bootstrap import Running, connect_clients, create_server
 from hub.config import Settings
 from hub.ledger.executor import Executor
 from hub.testing import DEV_SEED_EVENTS, dev_env
@@ -185,6 +185,7 @@ class ExchangeHub(HubStubs):
     simulators: Simulators
     calls: Counter[str]
     clients: ExchangeClients
+    running: Running | None = None
 
     @property
     def ring(self) -> PublicKeyRing:
@@ -219,7 +220,7 @@ async def exchange_hub_on(
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
     try:
         yield ExchangeHub(
-            hub, channel, settings, running.exchanges, running.executor, sims, calls, real
+            hub, channel, settings, running.exchanges, running.executor, sims, calls, real, running
         )
     finally:
         await channel.close()

@@ -210,10 +210,13 @@ async def test_a_treasury_outage_at_payment_keeps_the_intent_and_a_retry_pays_on
     assert delivered.case.status == desk.CASE_STATUS_DELIVERED
 
 
-async def test_a_crash_between_paying_and_recording_is_reconciled_by_idempotency_key(
-    store_url: str, tmp_path: Path, simulators: Simulators
-) -> None:
-    data = tmp_path / "data"
+async def crashed_payments(
+    store_url: str, data: Path, simulators: Simulators
+) -> tuple[str, str, treasury.Payment]:
+    """Two cases whose fee was asked for while the treasury was down, then the hub stopped;
+    the first one's payment had reached the treasury (made here directly, with the key the
+    hub derived and recorded as its intent), the second's never did. Returns both codes
+    and the payment made."""
     async with exchange_hub_on(store_url, data, simulators) as live:
         await register(live, required_inquiries=[])
         code = await open_case(live)
@@ -227,9 +230,6 @@ async def test_a_crash_between_paying_and_recording_is_reconciled_by_idempotency
             )
         intent = (await get_case(live, code)).payment
         assert intent.status == desk.PAYMENT_STATUS_REQUESTED
-
-    # The hub is down. The first case's payment had reached the treasury before the crash:
-    # here it is made directly, with the key the hub derived and recorded as its intent.
     await simulators.start("treasury")
     async with await treasury.connect(simulators.targets["treasury"], agency="MOJ") as book:
         made = await book.create_payment(
@@ -239,6 +239,14 @@ async def test_a_crash_between_paying_and_recording_is_reconciled_by_idempotency
             payer_national_code=APPLICANT.national_code,
             reference=code,
         )
+    return code, other, made
+
+
+async def test_a_crash_between_paying_and_recording_is_reconciled_by_idempotency_key(
+    store_url: str, tmp_path: Path, simulators: Simulators
+) -> None:
+    data = tmp_path / "data"
+    code, other, made = await crashed_payments(store_url, data, simulators)
 
     # The hub restarts over the same store: reconciliation finds the payment by its key.
     async with exchange_hub_on(store_url, data, simulators) as live:

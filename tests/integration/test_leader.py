@@ -1,12 +1,15 @@
 """Three hubs on one PostgreSQL database: one leader (an advisory lock) signs the checkpoints
 and reconciles; when it stops another takes over; the trail verifies afterwards. A leader
 duty (the relay) runs only while its process leads: a leader that loses its lock stops it.
+A payment left without an outcome by a crash is reconciled by the leader alone, and by the
+next leader when it stops.
 
 The same with real ``tabadol serve`` processes and kill -9: tests/e2e/test_replicas.py."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -16,6 +19,7 @@ import psycopg
 import pytest
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
 from tabadol.catalogue.v1 import catalogue_pb2_grpc
+from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 
 from hub.application.hub import TabadolHub
 from hub.bootstrap import Running, create_server, when_leading
@@ -24,9 +28,18 @@ from hub.config import Settings, store_env
 from hub.ledger.leadership import Leadership
 from hub.testing import dev_env
 from hub.trail.keys import init_keys, load_signer
+from tests.integration.test_case_exchanges import (
+    ExchangeHub,
+    Simulators,
+    exchange_hub_on,
+    get_case,
+    simulators,
+)
+from tests.integration.test_case_exchanges_failures import crashed_payments
 from tests.samples import AGENCY, spec_proto
 
 META = (("x-tabadol-agency", AGENCY),)
+__all__ = ["simulators"]  # the shared fixture, imported for pytest to find
 
 
 async def leaders(hubs: list[Running], expected: int = 1, within: float = 10.0) -> list[int]:
@@ -135,3 +148,61 @@ async def test_a_duty_runs_only_while_its_process_leads(pg_url: str) -> None:
     finally:
         stop.set()
         await asyncio.gather(*tasks)
+
+
+def _leads(live: ExchangeHub) -> bool:
+    running = live.running
+    return bool(running and running.leadership and running.leadership.leading)
+
+
+def _reconciled(live: ExchangeHub) -> bool:
+    running = live.running
+    return bool(running and running.reconciling and running.reconciling.done())
+
+
+async def _reconciled_by(lives: list[ExchangeHub], within: float = 15.0) -> int:
+    """The one replica that leads, once its reconciliation is done (and nobody else's)."""
+    deadline = time.monotonic() + within
+    while True:
+        leading = [i for i, live in enumerate(lives) if _leads(live)]
+        done = [i for i, live in enumerate(lives) if _reconciled(live)]
+        if len(leading) == 1 and done == leading:
+            return leading[0]
+        assert time.monotonic() < deadline, f"leading {leading}, reconciled in {done}"
+        await asyncio.sleep(0.1)
+
+
+@pytest.mark.timeout(120)
+async def test_only_the_leader_reconciles_and_the_next_leader_does_on_hand_over(
+    pg_url: str, tmp_path: Path, simulators: Simulators
+) -> None:
+    data = tmp_path / "data"
+    code, other, made = await crashed_payments(pg_url, data, simulators)
+    stacks = [contextlib.AsyncExitStack() for _ in range(3)]
+    try:
+        lives = [
+            await stack.enter_async_context(exchange_hub_on(pg_url, data, simulators))
+            for stack in stacks
+        ]
+        first = await _reconciled_by(lives)
+        asked = [live.calls["treasury"] for live in lives]
+        assert asked[first] == 2 and sum(asked) == 2  # two payments looked up, by one replica
+        case = await get_case(lives[first], code)
+        assert case.payment.payment_id == made.payment_id
+        assert [e.by_agency for e in case.timeline].count("tabadol:reconcile") == 1
+        assert (await get_case(lives[first], other)).payment.status == desk.PAYMENT_STATUS_REQUESTED
+
+        await stacks[first].aclose()  # the leader stops: the next one reconciles, it alone
+        rest = [live for i, live in enumerate(lives) if i != first]
+        before = [live.calls["treasury"] for live in rest]
+        second = await _reconciled_by(rest)
+        assert before == [0, 0]
+        assert [live.calls["treasury"] for live in rest] == [
+            2 if i == second else 0 for i in range(2)
+        ]
+        case = await get_case(rest[second], code)
+        assert [e.by_agency for e in case.timeline].count("tabadol:reconcile") == 1  # still pending
+    finally:
+        for stack in stacks:
+            await stack.aclose()
+    assert await asyncio.to_thread(audit_verify, pg_url, lives[0].settings.public_keys) == 0
