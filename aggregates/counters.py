@@ -20,8 +20,9 @@ catalogue at an **access level**, and separately the right to take the fee:
 
 No level lets a counter rate a case (the satisfaction figures stay the applicants', 002 art.
 8) or act on a case another counter or the agency opened. Every action needs the delegation
-in force *now*: a revoked delegation stops new cases and any further action of the counter on
-the cases it opened (the agency finishes them); the counter still reads the cases it handled.
+in force *now*: a revoked delegation stops new cases, any further action of the counter on
+the cases it opened and its reads of them (least privilege: it no longer serves that agency;
+the agency finishes the cases and keeps them, and its supervision still lists them).
 """
 
 from __future__ import annotations

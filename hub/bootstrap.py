@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Unpack
 
@@ -16,10 +16,12 @@ from grpc_reflection.v1alpha import reflection
 from starlette.routing import BaseRoute, Mount
 from tabadol.access.v1 import access_pb2, access_pb2_grpc
 
+from aggregates.access import RightsTable
 from connectors import civil_registry, deeds_registry, identity, postal_code, treasury
 from connectors._resilience import ConnectOptions
 from connectors.errors import ConnectorError
 from hub.application.agency_keys import AgencyKeysUseCases
+from hub.application.counters import Counters
 from hub.application.exchanges import (
     CaseExchanges,
     ExchangeClients,
@@ -47,6 +49,7 @@ from hub.servicers import (
     audit,
     catalogue,
     consultation,
+    counters,
     monitoring,
     petition,
     programme,
@@ -108,6 +111,7 @@ SERVICES: tuple[Registrar, ...] = (
     catalogue.register,
     catalogue.register_permits,
     servicedesk.register,
+    counters.register,
     consultation.register,
     petition.register,
     audit.register,
@@ -316,6 +320,19 @@ def tracing(settings: Settings) -> Tracing | None:
         ) from None
 
 
+def rights_in_force(
+    rights: AccessRightsUseCases, delegations: Counters
+) -> Callable[[], RightsTable]:
+    """The rights table with each delegation to a counter in force as the ``code:`` grant it
+    implies (what the counter may do on a case is then its level's, :mod:`hub.application.counters`)."""
+
+    def load() -> RightsTable:
+        table = rights.table()
+        return replace(table, grants=(*table.grants, *delegations.code_grants()))
+
+    return load
+
+
 def _summary_writer(executor: Executor, rights: AccessRightsUseCases) -> Any:
     async def write(start: str, end: str, counts: dict[tuple[str, str, str], int]) -> None:
         await executor.write(
@@ -459,7 +476,7 @@ async def create_server(
             "rights table seeded" if seeded else "rights table exists: seed file ignored",
             file=str(settings.access_rights),
         )
-    rights_cache = RightsCache(rights.table)
+    rights_cache = RightsCache(rights_in_force(rights, hub.counters))
     if not rights_cache.table.grants:
         log.warning(
             "no access grants: every call but health and reflection is refused;"
@@ -522,7 +539,7 @@ async def create_server(
         log.warning(
             "no TABADOL_*_URL of other agencies' systems: exchange RPCs answer UNIMPLEMENTED"
         )
-    edge = Edge(hub, executor, audit_log, exchanges, views)
+    edge = Edge(hub, executor, audit_log, exchanges, views, rights_cache)
     services = (
         access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
         *(

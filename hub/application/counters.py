@@ -242,14 +242,19 @@ class Counters:
             key = found.value
         return self.directory().counters(key, agency=agency.upper() if agency else None)
 
+    def public_list(
+        self, province: str | None = None, agency: str | None = None
+    ) -> tuple[list[CounterEntry], dict[str, str]]:
+        """The public list (:meth:`list_counters`) and the Persian titles of its services."""
+        entries = self.list_counters(province, agency)
+        return entries, self._titles(entries)
+
+    def _titles(self, entries: list[CounterEntry]) -> dict[str, str]:
+        codes = {s.service_code for e in entries for s in e.services}
+        return {code: self._catalogue.record(code).spec.title_fa for code in sorted(codes)}
+
     def open_dataset(self) -> tuple[tuple[str, ...], list[dict[str, Any]], list[dict[str, Any]]]:
         """(CSV columns, rows, JSON documents) of the ``counters`` open dataset."""
         view = self.directory()
-        titles = {}
-        for entry in view.counters():
-            for service in entry.services:
-                if service.service_code not in titles:
-                    record = self._catalogue.record(service.service_code)
-                    titles[service.service_code] = record.spec.title_fa
-        rows = view.rows(titles)
+        rows = view.rows(self._titles(view.counters()))
         return COUNTER_COLUMNS, rows, rows

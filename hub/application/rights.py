@@ -50,6 +50,7 @@ HUB_SERVICES = (
     "tabadol.catalogue.v1.PermitRegistryService",
     "tabadol.programme.v1.ProgrammeService",
     "tabadol.servicedesk.v1.ServiceDeskService",
+    "tabadol.counters.v1.CounterService",
     "tabadol.participation.v1.ConsultationService",
     "tabadol.participation.v1.PetitionService",
     "tabadol.monitoring.v1.MonitoringService",

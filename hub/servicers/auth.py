@@ -98,6 +98,8 @@ PUBLIC_METHODS = frozenset(
         "tabadol.programme.v1.ProgrammeService/GetReport",
         "tabadol.programme.v1.ProgrammeService/ListLateAgencies",
         "tabadol.programme.v1.ProgrammeService/GetServiceQuality",
+        # the list of service counters and their delegated services (004 art. 14 n1-n2)
+        "tabadol.counters.v1.CounterService/ListCounters",
         # open data is public by definition (002 art. 9 n2)
         "tabadol.monitoring.v1.MonitoringService/GetOpenData",
     }

@@ -16,6 +16,7 @@ from hub.application.exchanges import CaseExchanges
 from hub.application.hub import TabadolHub
 from hub.audit.checkpoints import AuditLog
 from hub.ledger.executor import Executor
+from hub.servicers.auth import RightsCache
 from projections.monitoring import MonitoringViews
 
 __all__ = ["Edge", "Registrar"]
@@ -32,6 +33,8 @@ class Edge:
     """The connector clients' side; None: the exchange RPCs answer UNIMPLEMENTED."""
     views: MonitoringViews | None = None
     """The monitoring views (embedded projections); None: no MonitoringService here."""
+    rights: RightsCache | None = None
+    """The rights in force, reloaded at once after a change made through this server."""
 
 
 Registrar = Callable[[grpc.aio.Server, Edge], "str | None"]

@@ -16,6 +16,7 @@ from aggregates.identifiers import AgencyCode
 from aggregates.jalali import format_jalali
 from aggregates.service_case import CaseStatus
 from aggregates.stages import Stage
+from hub.application.counters import Counters
 from hub.application.programme import ProgrammeUseCases
 from hub.ledger.executor import Executor
 from hub.ledger.stores import APP_NAME
@@ -155,7 +156,9 @@ class MonitoringServicer(monitoring_pb2_grpc.MonitoringServiceServicer):
         poll_interval: float = 0.2,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         public: ProgrammeUseCases | None = None,
+        counters: Counters | None = None,
     ) -> None:
+        self._counters = counters
         self._views = views
         self._run = executor
         self._poll = poll_interval
@@ -224,6 +227,13 @@ class MonitoringServicer(monitoring_pb2_grpc.MonitoringServiceServicer):
                 if as_json
                 else monthly_csv(reports)
             )
+        elif request.dataset == pb.OPEN_DATASET_COUNTERS and self._counters is not None:
+            columns, rows, documents = await self._run.read(self._counters.open_dataset)
+            data = (
+                rows_json("counters", documents, as_of=now, position=position)
+                if as_json
+                else rows_csv(columns, rows)
+            )
         elif request.dataset in _PUBLIC_DATASETS and self._public is not None:
             name = _PUBLIC_DATASETS[request.dataset]
             columns, rows, documents = await self._run.read(
@@ -237,8 +247,8 @@ class MonitoringServicer(monitoring_pb2_grpc.MonitoringServiceServicer):
         else:
             raise InvalidInput.field(
                 "dataset",
-                "must be set: agency_kpis, monthly_reports, catalogue, permits, programmes"
-                " or reports",
+                "must be set: agency_kpis, monthly_reports, catalogue, permits, programmes,"
+                " reports or counters",
             )
         return pb.GetOpenDataResponse(
             content_type=_JSON if as_json else _CSV,
@@ -273,6 +283,9 @@ def register(server: grpc.aio.Server, edge: Edge) -> str | None:
     if edge.views is None:
         return None
     monitoring_pb2_grpc.add_MonitoringServiceServicer_to_server(
-        MonitoringServicer(edge.views, edge.executor, public=edge.hub.programme), server
+        MonitoringServicer(
+            edge.views, edge.executor, public=edge.hub.programme, counters=edge.hub.counters
+        ),
+        server,
     )
     return str(SERVICE_NAME)

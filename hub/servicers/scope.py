@@ -3,7 +3,7 @@
 | caller | GetCase of a case | why |
 |---|---|---|
 | its main agency (``agency:<case.agency>``) | the full case | it owns the case |
-| the counter the case came through (``counter:CODE``, recorded when it opened the case under a delegation) | the full case | the case was delegated through it (004 art. 14); it keeps reading the cases it handled after the delegation is revoked |
+| the counter the case came through (``counter:CODE``, recorded when it opened the case under a delegation) | the full case | the case was delegated through it (004 art. 14); while the delegation of the case's service is in force (its ``code:`` right, checked by GetCase) |
 | an auditor (``auditor:CODE``) | the full case | supervision and audit |
 | the national window (``window:CODE``, or the agency ``MYGOV`` in development mode) | the content-free view: status, stage, steps and times — no notes, no inquiry facts, no payment, no satisfaction comment | 002 art. 8 n1 |
 | the applicant, through the national window (``applicant_token``: their identity token, checked with the identity provider, must be the case's applicant's) | the full case | their own case (004 art. 6 n) |

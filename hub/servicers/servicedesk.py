@@ -177,6 +177,7 @@ def case_to_proto(
         applicant_kind=enum_to_proto(pb.ApplicantKind, "APPLICANT_KIND_", view.applicant_kind),
         legal_person_national_id=view.legal_person_national_id,
         representative_role=view.representative_role,
+        counter=view.counter,
         timeline=[
             pb.TimelineEntry(
                 kind=e.kind,
@@ -233,6 +234,16 @@ def _forms_from_proto(forms: Any) -> dict[str, Any]:
     return parsed
 
 
+def _agencies_only() -> None:
+    """Payments between agencies' accounts are agencies' own business, never a counter's
+    (no delegation reaches them)."""
+    principal = current_principal()
+    if principal.kind is PrincipalKind.COUNTER:
+        raise AccessDenied(
+            f"{principal.name}: a service counter makes no payments between agencies"
+        )
+
+
 def register(server: grpc.aio.Server, edge: Edge) -> str:
     """A :data:`~hub.servicers.edge.Registrar`: ServiceDeskService (with the edge's
     exchanges, when the hub is connected to the other agencies' systems)."""
@@ -258,8 +269,9 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
         self._desk = hub.exchange_records
 
     async def _may_open(self, service_code: str) -> None:
-        """OpenCase only for a service the caller owns (the rights table already allowed the
-        RPC, or this service code by a ``code:`` grant)."""
+        """OpenCase only for a service the caller owns, or, for a counter, one delegated to
+        it (the rights table already allowed the RPC, or this service code by a ``code:``
+        grant, which a delegation implies)."""
         principal = current_principal()
         record = await self._run.read(self._hub.catalogue.get_service_record, service_code)
         owner = record.spec.owner_agency.strip().upper()
@@ -267,6 +279,8 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
             raise AccessDenied(f"{principal.name} has no right to open cases of {service_code}")
         if principal.kind is PrincipalKind.AGENCY and principal.code == owner:
             return
+        if principal.kind is PrincipalKind.COUNTER:
+            return  # the use case checks the delegation (hub.application.counters)
         raise AccessDenied(
             f"{principal.name} may open cases only of its own services; {service_code} is {owner}'s"
         )
@@ -515,6 +529,7 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
     async def ReconcilePayments(  # noqa: N802
         self, request: pb.ReconcilePaymentsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ReconcilePaymentsResponse:
+        _agencies_only()
         exchanges = await self._connected(context)
         report = await exchanges.reconcile_payments(agency=current_agency())
         return pb.ReconcilePaymentsResponse(
@@ -558,6 +573,7 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
     async def PayAgency(  # noqa: N802
         self, request: pb.PayAgencyRequest, context: grpc.aio.ServicerContext
     ) -> pb.PayAgencyResponse:
+        _agencies_only()
         exchanges = await self._connected(context)
         view = await exchanges.pay_agency(
             payee_agency=request.payee_agency,
@@ -573,6 +589,7 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
     async def GetAgencyPayment(  # noqa: N802
         self, request: pb.GetAgencyPaymentRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetAgencyPaymentResponse:
+        _agencies_only()
         exchanges = await self._connected(context)
         view = await exchanges.agency_payment(request.tracking_code, by=current_agency())
         return pb.GetAgencyPaymentResponse(payment=transfer_to_proto(view))

@@ -1,18 +1,23 @@
 """Principal × RPC × resource under mTLS, on SQLite and PostgreSQL: deny by default, scoped
 reads (NOT_FOUND out of scope), ownership of writes, and every refusal found in the signed
-refusal summaries (hub.servicers.scope documents who sees what)."""
+refusal summaries (hub.servicers.scope documents who sees what); service counters at each
+access level on their own cases and on the agency's, supervision, the public list and
+revocation (aggregates/counters.py documents the levels)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import grpc
 import pytest
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
 from tabadol.catalogue.v1 import catalogue_pb2_grpc
+from tabadol.counters.v1 import counters_pb2 as ctr
+from tabadol.counters.v1 import counters_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
@@ -22,10 +27,12 @@ from hub.testing import InMemoryIdentityVerifier, TrustedHub, start_trusted_hub
 from tests.samples import SERVICE_CODE, applicant, spec_proto
 
 DESK = "tabadol.servicedesk.v1.ServiceDeskService"
-OK, DENIED, HIDDEN = (
+COUNTERS = "tabadol.counters.v1.CounterService"
+OK, DENIED, HIDDEN, NOT_YET = (
     grpc.StatusCode.OK,
     grpc.StatusCode.PERMISSION_DENIED,
     grpc.StatusCode.NOT_FOUND,
+    grpc.StatusCode.FAILED_PRECONDITION,
 )
 
 GRANTS = {
@@ -76,11 +83,9 @@ async def _open(stub: servicedesk_pb2_grpc.ServiceDeskServiceStub, serial: int) 
     return str(reply.case.tracking_code)
 
 
-async def _call(
-    live: TrustedHub, principal: str, rpc: str, code: str, serial: int
-) -> grpc.StatusCode:
-    stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(live.channel(principal))
-    requests = {
+def _requests(stub: Any, code: str, serial: int, note: str) -> dict[str, Any]:
+    """Each service-desk RPC of the matrices on ``code`` (OpenCase: a new case)."""
+    return {
         "OpenCase": lambda: stub.OpenCase(
             desk.OpenCaseRequest(
                 service_code=SERVICE_CODE,
@@ -91,12 +96,23 @@ async def _call(
         ),
         "GetCase": lambda: stub.GetCase(desk.GetCaseRequest(tracking_code=code)),
         "RecordStep": lambda: stub.RecordStep(
-            desk.RecordStepRequest(tracking_code=code, step="ثبت درخواست", note="internal note")
+            desk.RecordStepRequest(tracking_code=code, step="ثبت درخواست", note=note)
+        ),
+        "DeliverCase": lambda: stub.DeliverCase(desk.DeliverCaseRequest(tracking_code=code)),
+        "RejectCase": lambda: stub.RejectCase(
+            desk.RejectCaseRequest(tracking_code=code, reason="documents incomplete")
         ),
         "CancelCase": lambda: stub.CancelCase(
             desk.CancelCaseRequest(tracking_code=code, reason="withdrawn")
         ),
     }
+
+
+async def _call(
+    live: TrustedHub, principal: str, rpc: str, code: str, serial: int
+) -> grpc.StatusCode:
+    stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(live.channel(principal))
+    requests = _requests(stub, code, serial, "internal note")
     try:
         reply = await requests[rpc]()
     except grpc.aio.AioRpcError as error:
@@ -187,3 +203,149 @@ async def test_the_applicant_reads_their_case_with_their_token_through_the_windo
             ("agency:MOJ", f"{DESK}/GetCase"): 1,
         }
     )
+
+
+# --- service counters (004 art. 14): a counter at each access level x RPC -----------------
+
+LEVELS = {
+    "counter:P-2001": ctr.ACCESS_LEVEL_INTAKE,
+    "counter:P-3001": ctr.ACCESS_LEVEL_FULL,
+}
+# principal -> RPC -> expected status on the case the counter opened itself, in this order;
+# DeliverCase is allowed at full (then refused by the case: its steps are not done)
+OWN_CASE = {
+    "counter:P-2001": {"OpenCase": OK, "RecordStep": OK, "GetCase": OK, "DeliverCase": DENIED, "RejectCase": DENIED, "CancelCase": DENIED},
+    "counter:P-3001": {"OpenCase": OK, "RecordStep": OK, "GetCase": OK, "DeliverCase": NOT_YET, "RejectCase": OK, "CancelCase": NOT_YET},
+}  # fmt: skip
+# on MOJ's own case (not through the counter), at any level
+MOJS_CASE = {"RecordStep": DENIED, "GetCase": HIDDEN, "CancelCase": DENIED}
+# after MOJ revokes the delegation: no new case, no further action, no more reads of it
+REVOKED = {"OpenCase": DENIED, "RecordStep": DENIED, "GetCase": DENIED}
+
+
+async def _desk_call(stub: Any, rpc: str, code: str, serial: int) -> grpc.StatusCode:
+    requests = _requests(stub, code, serial, "at the desk")
+    try:
+        await requests[rpc]()
+    except grpc.aio.AioRpcError as error:
+        return error.code()
+    return grpc.StatusCode.OK
+
+
+@pytest.fixture
+async def counters(trusted: TrustedHub) -> TrustedHub:
+    """Two counters registered over mTLS (by themselves) and delegated MOJ's service by MOJ,
+    one at each level; only the right to register is granted, the rest comes from MOJ."""
+    await trusted.grant("agency:MOJ", f"service:{COUNTERS}")
+    for number, principal in enumerate(LEVELS, start=1):
+        await trusted.grant(principal, f"rpc:{COUNTERS}/RegisterCounter")
+        code = principal.removeprefix("counter:")
+        await counters_pb2_grpc.CounterServiceStub(trusted.channel(principal)).RegisterCounter(
+            ctr.RegisterCounterRequest(
+                code=code,
+                name=f"دفتر پیشخوان {code}",
+                kind=ctr.COUNTER_KIND_GOVERNMENT,
+                province="tehran" if number == 1 else "isfahan",
+                county="تهران" if number == 1 else "کاشان",
+                address=f"خیابان {number}",
+                postal_code="1316943891",
+            )
+        )
+    moj = counters_pb2_grpc.CounterServiceStub(trusted.channel("agency:MOJ"))
+    for principal, level in LEVELS.items():
+        await moj.Delegate(
+            ctr.DelegateRequest(
+                counter=principal, service_code=SERVICE_CODE, level=level, reason="pilot"
+            )
+        )
+    return trusted
+
+
+async def test_counter_at_each_level_by_rpc(counters: TrustedHub) -> None:
+    owner = servicedesk_pb2_grpc.ServiceDeskServiceStub(counters.channel("agency:MOJ"))
+    mojs = await _open(owner, 1)
+    refusals: Counter[tuple[str, str]] = Counter()
+
+    def count(principal: str, rpc: str, status: grpc.StatusCode) -> None:
+        if status in (DENIED, HIDDEN):
+            refusals[(principal, f"{DESK}/{rpc}")] += 1
+
+    serial = 200
+    opened: dict[str, str] = {}
+    for principal, expected in OWN_CASE.items():
+        stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(counters.channel(principal))
+        reply = await stub.OpenCase(
+            desk.OpenCaseRequest(
+                service_code=SERVICE_CODE,
+                applicant_national_code=applicant(serial),
+                postal_code="1316943891",
+                channel="web",
+            )
+        )
+        opened[principal] = code = reply.case.tracking_code
+        assert (reply.case.agency, reply.case.counter) == (
+            "MOJ",
+            principal.removeprefix("counter:"),
+        )
+        got = {"OpenCase": OK}
+        for rpc in list(expected)[1:]:
+            serial += 1
+            got[rpc] = status = await _desk_call(stub, rpc, code, serial)
+            count(principal, rpc, status)
+        assert got == expected, principal
+        got = {}
+        for rpc in MOJS_CASE:
+            got[rpc] = status = await _desk_call(stub, rpc, mojs, serial)
+            count(principal, rpc, status)
+        assert got == MOJS_CASE, principal
+
+    # supervision: MOJ reads every case each counter opened for it, in full
+    supervise = counters_pb2_grpc.CounterServiceStub(counters.channel("agency:MOJ"))
+    for principal, code in opened.items():
+        page = await supervise.ListCounterCases(ctr.ListCounterCasesRequest(counter=principal))
+        assert [c.tracking_code for c in page.cases] == [code]
+        assert any(e.note == "at the desk" for e in page.cases[0].timeline)
+    with pytest.raises(grpc.aio.AioRpcError) as refused:  # a counter supervises nobody
+        await counters_pb2_grpc.CounterServiceStub(
+            counters.channel("counter:P-2001")
+        ).ListCounterCases(ctr.ListCounterCasesRequest(counter="P-2001"))
+    assert refused.value.code() == DENIED
+    refusals[("counter:P-2001", f"{COUNTERS}/ListCounterCases")] += 1
+
+    # the public list: anyone identified, granted nothing
+    public = await counters_pb2_grpc.CounterServiceStub(
+        counters.channel("agency:ZZZ")
+    ).ListCounters(ctr.ListCountersRequest(province="اصفهان"))
+    assert [(c.counter.code, [s.service_code for s in c.services]) for c in public.counters] == [
+        ("P-3001", [SERVICE_CODE])
+    ]
+
+    # revocation: no new case, no further action, no read: the agency keeps its cases
+    listed = await supervise.ListDelegations(ctr.ListDelegationsRequest(counter="P-2001"))
+    [delegation] = listed.delegations
+    await supervise.RevokeDelegation(
+        ctr.RevokeDelegationRequest(delegation_id=delegation.delegation_id, reason="audit")
+    )
+    stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(counters.channel("counter:P-2001"))
+    got = {}
+    for rpc in REVOKED:
+        serial += 1
+        got[rpc] = status = await _desk_call(stub, rpc, opened["counter:P-2001"], serial)
+        count("counter:P-2001", rpc, status)
+    assert got == REVOKED
+
+    # only the owning agency delegates its services
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await counters_pb2_grpc.CounterServiceStub(counters.channel("agency:TAX")).Delegate(
+            ctr.DelegateRequest(
+                counter="P-2001",
+                service_code=SERVICE_CODE,
+                level=ctr.ACCESS_LEVEL_FULL,
+                reason="not mine",
+            )
+        )
+    assert refused.value.code() == DENIED  # TAX has no grant for CounterService at all
+    refusals[("agency:TAX", f"{COUNTERS}/Delegate")] += 1
+
+    await counters.running.flush_refusals()
+    assert _summaries(counters) == refusals

@@ -38,6 +38,7 @@ class OpenDataset(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     OPEN_DATASET_PERMITS: _ClassVar[OpenDataset]
     OPEN_DATASET_PROGRAMMES: _ClassVar[OpenDataset]
     OPEN_DATASET_REPORTS: _ClassVar[OpenDataset]
+    OPEN_DATASET_COUNTERS: _ClassVar[OpenDataset]
 FEED_EVENT_KIND_UNSPECIFIED: FeedEventKind
 FEED_EVENT_KIND_STARTED: FeedEventKind
 FEED_EVENT_KIND_STEP_RECORDED: FeedEventKind
@@ -56,6 +57,7 @@ OPEN_DATASET_CATALOGUE: OpenDataset
 OPEN_DATASET_PERMITS: OpenDataset
 OPEN_DATASET_PROGRAMMES: OpenDataset
 OPEN_DATASET_REPORTS: OpenDataset
+OPEN_DATASET_COUNTERS: OpenDataset
 
 class CaseStep(_message.Message):
     __slots__ = ("kind", "stage", "step", "score", "at", "at_jalali")

@@ -119,7 +119,7 @@ class Satisfaction(_message.Message):
     def __init__(self, score: _Optional[int] = ..., comment: _Optional[str] = ..., answers: _Optional[_Mapping[str, int]] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("tracking_code", "service_code", "record_revision", "agency", "applicant_masked", "status", "stage", "timeline", "satisfaction", "channel", "identity_level", "required_identity_level", "required_inquiries", "inquiries", "payment", "missing_for_delivery", "fee_rials", "corrections", "postal_code", "applicant_kind", "legal_person_national_id", "representative_role")
+    __slots__ = ("tracking_code", "service_code", "record_revision", "agency", "applicant_masked", "status", "stage", "timeline", "satisfaction", "channel", "identity_level", "required_identity_level", "required_inquiries", "inquiries", "payment", "missing_for_delivery", "fee_rials", "corrections", "postal_code", "applicant_kind", "legal_person_national_id", "representative_role", "counter")
     TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
     SERVICE_CODE_FIELD_NUMBER: _ClassVar[int]
     RECORD_REVISION_FIELD_NUMBER: _ClassVar[int]
@@ -142,6 +142,7 @@ class Case(_message.Message):
     APPLICANT_KIND_FIELD_NUMBER: _ClassVar[int]
     LEGAL_PERSON_NATIONAL_ID_FIELD_NUMBER: _ClassVar[int]
     REPRESENTATIVE_ROLE_FIELD_NUMBER: _ClassVar[int]
+    COUNTER_FIELD_NUMBER: _ClassVar[int]
     tracking_code: str
     service_code: str
     record_revision: int
@@ -164,7 +165,8 @@ class Case(_message.Message):
     applicant_kind: ApplicantKind
     legal_person_national_id: str
     representative_role: str
-    def __init__(self, tracking_code: _Optional[str] = ..., service_code: _Optional[str] = ..., record_revision: _Optional[int] = ..., agency: _Optional[str] = ..., applicant_masked: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., stage: _Optional[_Union[_catalogue_pb2.Stage, str]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., satisfaction: _Optional[_Union[Satisfaction, _Mapping]] = ..., channel: _Optional[str] = ..., identity_level: _Optional[int] = ..., required_identity_level: _Optional[int] = ..., required_inquiries: _Optional[_Iterable[_Union[_catalogue_pb2.InquiryKind, str]]] = ..., inquiries: _Optional[_Iterable[_Union[Inquiry, _Mapping]]] = ..., payment: _Optional[_Union[Payment, _Mapping]] = ..., missing_for_delivery: _Optional[_Iterable[str]] = ..., fee_rials: _Optional[int] = ..., corrections: _Optional[int] = ..., postal_code: _Optional[str] = ..., applicant_kind: _Optional[_Union[ApplicantKind, str]] = ..., legal_person_national_id: _Optional[str] = ..., representative_role: _Optional[str] = ...) -> None: ...
+    counter: str
+    def __init__(self, tracking_code: _Optional[str] = ..., service_code: _Optional[str] = ..., record_revision: _Optional[int] = ..., agency: _Optional[str] = ..., applicant_masked: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., stage: _Optional[_Union[_catalogue_pb2.Stage, str]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., satisfaction: _Optional[_Union[Satisfaction, _Mapping]] = ..., channel: _Optional[str] = ..., identity_level: _Optional[int] = ..., required_identity_level: _Optional[int] = ..., required_inquiries: _Optional[_Iterable[_Union[_catalogue_pb2.InquiryKind, str]]] = ..., inquiries: _Optional[_Iterable[_Union[Inquiry, _Mapping]]] = ..., payment: _Optional[_Union[Payment, _Mapping]] = ..., missing_for_delivery: _Optional[_Iterable[str]] = ..., fee_rials: _Optional[int] = ..., corrections: _Optional[int] = ..., postal_code: _Optional[str] = ..., applicant_kind: _Optional[_Union[ApplicantKind, str]] = ..., legal_person_national_id: _Optional[str] = ..., representative_role: _Optional[str] = ..., counter: _Optional[str] = ...) -> None: ...
 
 class Inquiry(_message.Message):
     __slots__ = ("kind", "inquiry_tracking_code", "issuing_agency", "inquired_at", "inquired_at_jalali", "facts")
