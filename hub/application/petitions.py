@@ -55,6 +55,10 @@ class PetitionView:
     answer_due_at: datetime | None = None
     overdue: bool = False
     holders: tuple[Holder, ...] = ()
+    submitted_by: str = ""
+    """The agency whose channel carried it (e.g. the national window)."""
+    submitter: str = ""
+    """The submitter's pseudonym ('' when anonymous): compared at the edge, never sent."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,8 @@ def _petition_view(p: Petition, now: datetime) -> PetitionView:
         answer_due_at=p.answer_due_at,
         overdue=p.overdue(now),
         holders=p.holders,
+        submitted_by=p.submitted_by,
+        submitter=p.submitter,
     )
 
 

@@ -21,18 +21,20 @@ from aggregates.consultation import (
     LegalPersonKind,
     LegalPersonRef,
     ParticipationType,
+    Phase,
     Suggestion,
     VersionNote,
     VoteChoice,
 )
-from aggregates.errors import DomainError, InvalidInput, Violation
+from aggregates.errors import DomainError, InvalidInput, NotFound, Violation
 from hub.application.consultations import ConsultationView, PolicyView
 from hub.application.hub import TabadolHub
 from hub.ledger.executor import Executor
-from hub.servicers.auth import current_agency, require_operator
+from hub.servicers.auth import current_agency, current_principal, note_refusal, require_operator
 from hub.servicers.convert import enum_from_proto, enum_to_proto, jalali, timestamp
 from hub.servicers.edge import Edge
 from hub.servicers.errors import domain_errors_as_status, status_for
+from hub.servicers.scope import may_read_unpublished
 from projections.citizen_score import ScoreRow
 from projections.consultation_report import ConsultationReport, SuggestionOutcome
 from projections.participation_table import TableRow, table_markdown
@@ -502,6 +504,9 @@ class ConsultationServicer(consultation_pb2_grpc.ConsultationServiceServicer):
         self, request: pb.GetConsultationRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetConsultationResponse:
         view = await self._run.read(self._hub.consultations.get_consultation, request.tracking_code)
+        if view.phase is Phase.REQUESTED and not may_read_unpublished(current_principal(), view):
+            note_refusal("consultation not published")  # see hub.servicers.scope
+            raise NotFound("consultation", view.tracking_code)  # as an unknown code answers
         return pb.GetConsultationResponse(consultation=consultation_to_proto(view))
 
     @domain_errors_as_status

@@ -7,14 +7,16 @@ import grpc
 from tabadol.participation.v1 import petition_pb2 as pb
 from tabadol.participation.v1 import petition_pb2_grpc
 
+from aggregates.errors import NotFound
 from aggregates.petition import DEFAULT_ANSWER_DAYS, PetitionKind, Route
 from hub.application.hub import TabadolHub
 from hub.application.petitions import PetitionDeskView, PetitionView, RoutingView
 from hub.ledger.executor import Executor
-from hub.servicers.auth import current_agency, require_operator
+from hub.servicers.auth import current_agency, current_principal, note_refusal, require_operator
 from hub.servicers.convert import enum_from_proto, enum_to_proto, jalali, timestamp
 from hub.servicers.edge import Edge
 from hub.servicers.errors import domain_errors_as_status
+from hub.servicers.scope import may_read_petition
 
 __all__ = [
     "PetitionServicer",
@@ -186,7 +188,13 @@ class PetitionServicer(petition_pb2_grpc.PetitionServiceServicer):
     async def GetPetition(  # noqa: N802
         self, request: pb.GetPetitionRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetPetitionResponse:
+        pseudonym = None
+        if request.identity_token:
+            pseudonym = await self._hub.participants.pseudonym_of(request.identity_token)
         view = await self._run.read(self._hub.petitions.get_petition, request.tracking_code)
+        if not may_read_petition(current_principal(), view, pseudonym):
+            note_refusal("petition out of scope")  # see hub.servicers.scope
+            raise NotFound("petition", view.tracking_code)  # as an unknown code answers
         return pb.GetPetitionResponse(petition=petition_to_proto(view))
 
     @domain_errors_as_status

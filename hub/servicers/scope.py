@@ -9,6 +9,15 @@
 | the applicant, through the national window (``applicant_token``: their identity token, checked with the identity provider, must be the case's applicant's) | the full case | their own case (004 art. 6 n) |
 | anyone else | **NOT_FOUND**, counted as a refusal | |
 
+Petitions (``GetPetition``): the units that held it (the routed one now and those that
+forwarded it), auditors, and its submitter — through the channel it came by, with the
+identity token of the signed-in citizen who sent it (by the code alone when anonymous:
+nobody else holds it); anyone else NOT_FOUND, counted.
+
+Consultations are public once their draft is published; before that (phase requested) a
+call is its agency's internal business: the asking agency and auditors read it, anyone else
+gets NOT_FOUND, counted.
+
 Only the national window relays an applicant's token (else PERMISSION_DENIED, before the
 case is looked up): an agency is given the applicant's token for its own case
 (VerifyApplicantIdentity) and must not read the person's other cases with it.
@@ -21,12 +30,21 @@ caller names a case it claims to act on; the answer reveals nothing a read would
 
 from __future__ import annotations
 
+import hmac
 from enum import Enum
 
 from aggregates.principals import Principal, PrincipalKind
 from hub.application.cases import NATIONAL_WINDOW, CaseView
+from hub.application.consultations import ConsultationView
+from hub.application.petitions import PetitionView
 
-__all__ = ["CaseScope", "case_scope", "is_national_window"]
+__all__ = [
+    "CaseScope",
+    "case_scope",
+    "is_national_window",
+    "may_read_petition",
+    "may_read_unpublished",
+]
 
 
 class CaseScope(Enum):
@@ -55,3 +73,26 @@ def case_scope(principal: Principal, case: CaseView) -> CaseScope:
     if is_national_window(principal):
         return CaseScope.CONTENT_FREE
     return CaseScope.NONE
+
+
+def may_read_petition(principal: Principal, petition: PetitionView, pseudonym: str | None) -> bool:
+    """Whether ``principal`` may read ``petition``; ``pseudonym`` is that of the identity
+    token the caller relayed (None: no token)."""
+    if principal.kind is PrincipalKind.AUDITOR:
+        return True
+    if principal.kind not in (PrincipalKind.AGENCY, PrincipalKind.WINDOW):
+        return False
+    if principal.code in {h.agency for h in petition.holders}:
+        return True
+    if principal.code != petition.submitted_by:
+        return False
+    if not petition.submitter:
+        return True  # anonymous: the code is the submitter's only receipt
+    return pseudonym is not None and hmac.compare_digest(pseudonym, petition.submitter)
+
+
+def may_read_unpublished(principal: Principal, consultation: ConsultationView) -> bool:
+    """Whether ``principal`` may read a call whose draft is not published yet."""
+    if principal.kind is PrincipalKind.AUDITOR:
+        return True
+    return principal.kind is PrincipalKind.AGENCY and principal.code == consultation.agency

@@ -476,6 +476,28 @@ async def test_minimum_periods_by_kind_and_agency_policy(live: Live) -> None:
     assert published.consultation.minimum_days == 30
 
 
+async def test_a_call_is_its_agencys_own_until_its_draft_is_published(live: Live) -> None:
+    code = await new_call(live, publish=False)
+
+    async def phase(md: Any) -> int | grpc.StatusCode:
+        try:
+            reply = await live.calls.GetConsultation(
+                pb.GetConsultationRequest(tracking_code=code), metadata=md
+            )
+        except grpc.aio.AioRpcError as error:
+            return error.code()
+        return reply.consultation.phase
+
+    hidden = grpc.StatusCode.NOT_FOUND
+    assert [await phase(md) for md in (MSRT, IPO, WINDOW)] == [
+        pb.CONSULTATION_PHASE_REQUESTED,
+        hidden,
+        hidden,
+    ]
+    await live.calls.PublishDraft(draft(live, code), metadata=MSRT)
+    assert await phase(WINDOW) == pb.CONSULTATION_PHASE_OPEN  # public once published
+
+
 # --- petitions -----------------------------------------------------------------------------------
 
 
@@ -518,7 +540,10 @@ async def test_a_petition_is_routed_answered_and_looked_up_by_its_code(live: Liv
     )
     looked_up = (
         await live.petitions.GetPetition(
-            pet.GetPetitionRequest(tracking_code=submitted.tracking_code.lower().replace("-", "")),
+            pet.GetPetitionRequest(
+                tracking_code=submitted.tracking_code.lower().replace("-", ""),
+                identity_token=token,  # the submitter, through the window it came by
+            ),
             metadata=WINDOW,
         )
     ).petition
@@ -531,6 +556,49 @@ async def test_a_petition_is_routed_answered_and_looked_up_by_its_code(live: Liv
     verified = verify_trail(read_trail(live.store_url), live.ring)
     assert verified.ok and verified.events == DEV_SEED_EVENTS + 3
     assert live.people[token].encode() not in b"".join(e.state for e in read_trail(live.store_url))
+
+
+async def test_a_petition_is_read_by_its_holders_and_its_submitter_only(live: Live) -> None:
+    token, stranger = live.person(5100), live.person(5101)
+
+    async def submit(**fields: str) -> str:
+        request = pet.SubmitPetitionRequest(
+            kind=pet.PETITION_KIND_COMPLAINT, topic="shares", subject="سود", body="واریز نشده"
+        )
+        for name, value in fields.items():
+            setattr(request, name, value)
+        reply = await live.petitions.SubmitPetition(request, metadata=WINDOW)
+        return str(reply.petition.tracking_code)
+
+    signed, anonymous = await submit(identity_token=token), await submit()
+    await live.petitions.ForwardPetition(
+        pet.ForwardPetitionRequest(
+            tracking_code=signed, to_agency="MSRT", to_unit="حقوقی", reason="نظر حقوقی"
+        ),
+        metadata=IPO,
+    )
+
+    async def read(code: str, md: Any, token: str = "") -> grpc.StatusCode:
+        try:
+            await live.petitions.GetPetition(
+                pet.GetPetitionRequest(tracking_code=code, identity_token=token), metadata=md
+            )
+        except grpc.aio.AioRpcError as error:
+            return error.code()
+        return grpc.StatusCode.OK
+
+    ok, hidden = grpc.StatusCode.OK, grpc.StatusCode.NOT_FOUND
+    tax = ((AGENCY_HEADER, "TAX"),)
+    assert [
+        await read(signed, MSRT),  # the unit that holds it now
+        await read(signed, IPO),  # the unit it was routed to, which forwarded it
+        await read(signed, WINDOW, token),  # the submitter, through the channel it came by
+        await read(signed, WINDOW),  # the channel alone: not for a signed-in citizen's
+        await read(signed, WINDOW, stranger),  # another person's token
+        await read(signed, tax, token),  # not its channel, whatever the token
+        await read(anonymous, WINDOW),  # anonymous: the code is the only receipt
+        await read(anonymous, tax),
+    ] == [ok, ok, ok, hidden, hidden, hidden, ok, hidden]
 
 
 # --- every refusal: status, field, message, nothing stored ----------------------------------------

@@ -304,10 +304,12 @@ class AnswerPetitionResponse(_message.Message):
     def __init__(self, petition: _Optional[_Union[Petition, _Mapping]] = ...) -> None: ...
 
 class GetPetitionRequest(_message.Message):
-    __slots__ = ("tracking_code",)
+    __slots__ = ("tracking_code", "identity_token")
     TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_TOKEN_FIELD_NUMBER: _ClassVar[int]
     tracking_code: str
-    def __init__(self, tracking_code: _Optional[str] = ...) -> None: ...
+    identity_token: str
+    def __init__(self, tracking_code: _Optional[str] = ..., identity_token: _Optional[str] = ...) -> None: ...
 
 class GetPetitionResponse(_message.Message):
     __slots__ = ("petition",)

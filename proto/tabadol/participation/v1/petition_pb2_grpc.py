@@ -97,7 +97,9 @@ class PetitionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetPetition(self, request, context):
-        """GetPetition looks a petition and its answer up by tracking code.
+        """GetPetition looks a petition and its answer up by tracking code, for the units that held
+        it, auditors, and its submitter through the channel it came by (with their identity
+        token when they signed in; by the code alone when anonymous); anyone else NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
