@@ -111,6 +111,11 @@ async def test_a_signed_call_is_accepted_and_its_events_carry_the_signature(
     assert any("agency signatures: 1 signed requests verified (MOJ 1)" in line for line in lines)
     ok, lines = verify_source(hub.settings.event_store, ring, allow_unanchored=True)
     assert ok and any("NOT CHECKED" in line for line in lines), lines
+    # in worker processes too
+    ok, lines = verify_source(
+        hub.settings.event_store, ring, allow_unanchored=True, agency_keys=agency_keys, jobs=2
+    )
+    assert ok and any("(MOJ 1)" in line for line in lines), lines
 
 
 async def test_unsigned_wrong_altered_stale_replayed_and_revoked_are_refused(

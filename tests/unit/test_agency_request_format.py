@@ -1,0 +1,42 @@
+"""The agency's signer (hub.client) and the hub's verifier (hub.trail) are two
+implementations of ``tabadol/agency-request/v1``: they must agree byte for byte."""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from hub.client.signing import RequestSigner
+from hub.trail.agency_signatures import (
+    Attestation,
+    agency_key_id,
+    body_hash,
+    parse_metadata,
+    request_message,
+)
+
+METHOD = "/tabadol.servicedesk.v1.ServiceDeskService/OpenCase"
+
+
+def test_signer_and_verifier_build_the_same_bytes() -> None:
+    key = Ed25519PrivateKey.generate()
+    signer = RequestSigner("MOJ", key, clock=lambda: 1796152814.123)
+    body = b"\x0a\x08serialized request"
+    signed = parse_metadata(signer.sign(METHOD, body, "6f1c0a4e"))
+    assert signed.key_id == signer.key_id == agency_key_id(key.public_key())
+    assert signed.time_ms == 1796152814123
+    hub_side = request_message(
+        agency="MOJ",
+        key_id=signed.key_id,
+        method=METHOD,
+        time_ms=signed.time_ms,
+        nonce=signed.nonce,
+        idempotency="6f1c0a4e",
+        body=body_hash(body),
+    )
+    assert hub_side == signer.message(METHOD, body, signed.time_ms, signed.nonce, "6f1c0a4e")
+    key.public_key().verify(signed.signature, hub_side)
+    attestation = Attestation(
+        "MOJ", signed.key_id, METHOD, signed.time_ms, signed.nonce, "6f1c0a4e",
+        body_hash(body), signed.signature,
+    )  # fmt: skip
+    assert Attestation.from_bytes(attestation.to_bytes()) == attestation
