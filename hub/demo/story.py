@@ -29,7 +29,7 @@ from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.identifiers import NationalCode, Sheba
-from hub.application.rights import RIGHTS_FORMAT
+from hub.application.rights import RIGHTS_FORMAT, cli_operator
 from hub.audit.anchors import anchor_store_for, timestamp_of, witnessed_note
 from hub.audit.bundles import build_bundle
 from hub.audit.checkpoints import Checkpointer
@@ -59,9 +59,11 @@ from hub.demo.exchanges import (
 )
 from hub.demo.programme import run_programme_demo
 from hub.demo.regulations import run_bill_call_demo, run_petition_demo, run_registries_demo
+from hub.demo.signatures import SIGNING_AGENCY, run_signed_requests_demo
 from hub.servicers.auth import AGENCY_HEADER
 from hub.streams.projector import EmbeddedProjections
 from hub.testing import HUB_PRINCIPAL, DevPki, ManualClock
+from hub.trail.agency_signatures import AgencyKeyRing
 from hub.trail.bundle import verify_bundle
 from hub.trail.keys import PublicKeyRing, init_keys, load_history
 from hub.trail.timestamps import load_tsa_roots, verify_timestamp
@@ -166,7 +168,10 @@ def _service(name: str) -> str:
 DEMO_RIGHTS: dict[str, Any] = {
     "format": RIGHTS_FORMAT,
     "groups": {
-        "AGENCIES": [f"agency:{a}" for a in ("MOJ", "MIMT", "MSRT", "IPO", "MEFA", "POST", "TAX")]
+        "AGENCIES": [
+            f"agency:{a}"
+            for a in ("MOJ", "MIMT", "MSRT", "IPO", "MEFA", "POST", "TAX", SIGNING_AGENCY)
+        ]
     },
     "grants": [
         *(
@@ -461,6 +466,7 @@ async def _run_anchored_demo(
             "TABADOL_LISTEN": "127.0.0.1:0",
             **pki.tls_env(HUB_PRINCIPAL),
             "TABADOL_ACCESS_RIGHTS": str(_write_rights(data_dir / "rights.json")),
+            "TABADOL_REQUIRE_AGENCY_SIGNATURES": SIGNING_AGENCY,
             **simulators.settings_env(),
             **anchors.settings_env(),
         }
@@ -529,6 +535,14 @@ async def _run_anchored_demo(
                 print(
                     f"registered service {code} «{spec.title_fa}» revision {reply.record.revision}"
                 )
+            await run_signed_requests_demo(
+                running,
+                pki,
+                target,
+                DEMO_RECORDS["13021000101"],
+                by=cli_operator(hub.signer.key_id),
+                keys=_agency_keys(settings),
+            )
             try:
                 await stub.OpenCase(
                     desk.OpenCaseRequest(
@@ -612,18 +626,24 @@ async def _run_anchored_demo(
     return 0 if ok else 1
 
 
+def _agency_keys(settings: Settings) -> Path:
+    """Where the demo exports the agencies' keys (``tabadol agency-keys export``)."""
+    return settings.data_dir / "keys" / "agency-keys.json"
+
+
 def _verify_trail(settings: Settings, anchors: AnchorProcesses) -> bool:
     """``tabadol audit verify`` over the demo's store, printed as the CLI prints it."""
     witnesses = " ".join(f"--witness {v}" for v in anchors.vkeys)
     print(
         f"\naudit verify {settings.event_store} --keys {settings.public_keys} {witnesses}"
-        f" --tsa-root {anchors.tsa_root}"
+        f" --tsa-root {anchors.tsa_root} --agency-keys {_agency_keys(settings)}"
     )
     ok, lines = verify_source(
         settings.event_store,
         PublicKeyRing.load(settings.public_keys),
         policy=anchors.policy,
         tsa_roots=load_tsa_roots([anchors.tsa_root]),
+        agency_keys=AgencyKeyRing.load(_agency_keys(settings)),
     )
     print("\n".join(lines))
     return ok

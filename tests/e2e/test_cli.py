@@ -63,6 +63,11 @@ def test_demo_drives_cases_and_verifies_its_trail_then_the_cli_catches_tampering
     assert "with their identity token (the full case, open" in result.stdout  # the applicant
     assert "the same code with another person's token: NOT_FOUND" in result.stdout
     assert "INSECURE" not in result.stdout + result.stderr
+    # MCTH must sign: unsigned refused, signed through the client library, both verified
+    assert "an unsigned call is refused: UNAUTHENTICATED: MCTH must sign its requests" in (
+        result.stdout
+    )
+    assert "agency signatures: 1 signed requests verified (MCTH 1)" in result.stdout
     assert (tmp_path / "pki" / "ca.crt").exists() and (tmp_path / "pki" / "agency-tax.crt").exists()
 
     export = tmp_path / "trail.jsonl"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub.client.signing import RequestSigner
+from hub.servicers.signatures import NonceMemory
 from hub.trail.agency_signatures import (
     Attestation,
     agency_key_id,
@@ -40,3 +41,15 @@ def test_signer_and_verifier_build_the_same_bytes() -> None:
         body_hash(body), signed.signature,
     )  # fmt: skip
     assert Attestation.from_bytes(attestation.to_bytes()) == attestation
+
+
+def test_nonce_memory_refuses_a_replay_and_forgets_after_the_window() -> None:
+    memory = NonceMemory(window_ms=1000)
+    assert memory.first_time("k", "n1", time_ms=10_000, now_ms=10_000)
+    assert not memory.first_time("k", "n1", time_ms=10_000, now_ms=10_500)
+    assert memory.first_time("other-key", "n1", time_ms=10_000, now_ms=10_500)
+    for i in range(1000):  # a window's worth of calls, one per millisecond
+        assert memory.first_time("k", f"x{i}", time_ms=20_000 + i, now_ms=20_000 + i)
+    # the first ones are forgotten once their time left the window: memory is one window
+    assert len(memory) <= 1001
+    assert memory.first_time("k", "n1", time_ms=30_000, now_ms=30_000)
