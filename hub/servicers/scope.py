@@ -9,6 +9,9 @@
 | the applicant, through the national window (``applicant_token``: their identity token, checked with the identity provider, must be the case's applicant's) | the full case | their own case (004 art. 6 n) |
 | anyone else | **NOT_FOUND**, counted as a refusal | |
 
+``GetEvaluation`` (whether a case was delivered and rated) follows the same table: anyone
+outside it gets NOT_FOUND.
+
 Petitions (``GetPetition``): the units that held it (the routed one now and those that
 forwarded it), auditors, and its submitter — through the channel it came by, with the
 identity token of the signed-in citizen who sent it (by the code alone when anonymous:

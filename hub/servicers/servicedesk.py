@@ -393,8 +393,12 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
     async def GetEvaluation(  # noqa: N802
         self, request: pb.GetEvaluationRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetEvaluationResponse:
-        """What the applicant is asked after delivery and when (002 art. 8)."""
+        """What the applicant is asked after delivery and when (002 art. 8); scoped as
+        GetCase (whether a code exists and was delivered is not for everyone)."""
         view = await self._run.read(self._hub.cases.get_case, request.tracking_code)
+        if case_scope(current_principal(), view) is CaseScope.NONE:
+            note_refusal("case out of scope")
+            raise NotFound("case", request.tracking_code)
         reply = pb.GetEvaluationResponse(
             method=evaluation_to_proto(view.evaluation or DEFAULT_EVALUATION),
             rated=view.satisfaction is not None,

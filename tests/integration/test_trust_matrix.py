@@ -349,3 +349,21 @@ async def test_counter_at_each_level_by_rpc(counters: TrustedHub) -> None:
 
     await counters.running.flush_refusals()
     assert _summaries(counters) == refusals
+
+
+async def test_the_evaluation_of_a_case_is_scoped_as_the_case(trusted: TrustedHub) -> None:
+    code = await _open(
+        servicedesk_pb2_grpc.ServiceDeskServiceStub(trusted.channel("agency:MOJ")), 1
+    )
+    await trusted.grant("window:MYGOV", f"rpc:{DESK}/GetEvaluation")
+
+    async def evaluation(principal: str) -> grpc.StatusCode:
+        stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(trusted.channel(principal))
+        try:
+            await stub.GetEvaluation(desk.GetEvaluationRequest(tracking_code=code))
+        except grpc.aio.AioRpcError as error:
+            return error.code()
+        return OK
+
+    got = [await evaluation(p) for p in ("agency:MOJ", "window:MYGOV", "agency:TAX")]
+    assert got == [OK, OK, HIDDEN]
