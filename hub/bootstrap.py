@@ -60,6 +60,7 @@ from hub.servicers.auth import (
     RateLimiter,
     Refreshed,
     RefusalCounter,
+    RefusalPacer,
     RightsCache,
     TrustInterceptor,
 )
@@ -263,6 +264,8 @@ class Running:
     agency_keys_cache: Refreshed[AgencyKeyRing] | None = None
     tracing: Tracing | None = None
     """OpenTelemetry's interceptors and provider (TABADOL_OTEL=1), else None."""
+    pacer: RefusalPacer | None = None
+    """Paces each principal's refusals (None with TABADOL_REFUSAL_RATE=0)."""
 
     async def flush_refusals(self) -> None:
         """Write the refusals counted so far as a signed summary now (tests, shutdown)."""
@@ -507,6 +510,7 @@ async def create_server(
         else None
     )
     opmon = OpmonStore(settings.opmon_store, retention_days=settings.opmon_retention_days)
+    pacer = RefusalPacer(settings.refusal_rate) if settings.refusal_rate else None
     server = grpc.aio.server(
         interceptors=[
             *([traced.server_interceptor] if traced else []),  # outermost: spans cover all
@@ -516,11 +520,20 @@ async def create_server(
                 rights=rights_cache,
                 refusals=refusals,
                 limiter=RateLimiter(settings.rate_limit, settings.rate_burst),
+                pacer=pacer,
                 crl=crl,
                 signatures=signatures,
             ),
         ],
-        options=[("grpc.so_reuseport", 0)],
+        # One connection's calls in flight are bounded by HTTP/2 (SETTINGS_MAX_CONCURRENT_
+        # STREAMS): the client's transport queues the rest, so a flood waits in the flooder.
+        # gRPC's overload protection would instead reset streams over the limit, which the
+        # client sees as UNAVAILABLE (measured: benchmarks/RESULTS.md, refusal floods).
+        options=[
+            ("grpc.so_reuseport", 0),
+            ("grpc.max_concurrent_streams", settings.max_streams),
+            ("grpc.http.overload_protection", 0),
+        ],
     )
     access_pb2_grpc.add_AccessServiceServicer_to_server(
         AccessServicer(rights, rights_cache, executor), server
@@ -641,6 +654,7 @@ async def create_server(
         rights=rights,
         rights_cache=rights_cache,
         refusals=refusals,
+        pacer=pacer,
         leadership=leadership,
         agency_keys=agency_keys,
         agency_keys_cache=agency_keys_cache,

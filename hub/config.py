@@ -28,6 +28,8 @@
 | TABADOL_ACCESS_RIGHTS | a rights file (hub/application/rights.py) that seeds a new hub's rights table once | none: nothing allowed |
 | TABADOL_RATE_LIMIT / _RATE_BURST | calls per second per principal / burst, then RESOURCE_EXHAUSTED | 200 / 400 |
 | TABADOL_REFUSAL_WINDOW_SECONDS | refusals are summarised in one signed event per window | 10 |
+| TABADOL_REFUSAL_RATE | a principal's refusals are answered no faster than this per second (each held up to 1 s, so a flood is paced by the hub; 0: answered at once) | 50 |
+| TABADOL_MAX_STREAMS | concurrent calls per client connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS; the client's transport queues the rest) | 100 |
 | TABADOL_WITNESSES | JSON list of {"url", "key"}: witnesses that cosign each checkpoint (C2SP) | unset: none |
 | TABADOL_TSA_URL | an RFC 3161 time-stamping authority (HTTP) for each checkpoint | unset: none |
 | TABADOL_TSA_ROOTS | PEM files (comma-separated) of the TSA roots the hub checks tokens against | unset |
@@ -89,16 +91,22 @@ def _agency_codes(env: Mapping[str, str], name: str) -> frozenset[str]:
 
 
 def _positive(
-    env: Mapping[str, str], name: str, default: str, kind: type[int] | type[float]
+    env: Mapping[str, str],
+    name: str,
+    default: str,
+    kind: type[int] | type[float],
+    *,
+    zero: bool = False,
 ) -> float:
-    """A positive number from the environment, or a ConfigError naming the variable."""
+    """A positive number (or zero, if ``zero``) from the environment, or a ConfigError
+    naming the variable."""
     text = env.get(name) or default
     try:
         value = kind(text)
     except ValueError:
         raise ConfigError(f"{name}: expected a positive number, got {text!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name}: must be positive, got {text!r}")
+    if value < 0 or (value == 0 and not zero):
+        raise ConfigError(f"{name}: must be {'0 or more' if zero else 'positive'}, got {text!r}")
     return value
 
 
@@ -146,6 +154,8 @@ class Settings:
     rate_limit: float = 200.0
     rate_burst: float = 400.0
     refusal_window: float = 10.0
+    refusal_rate: float = 50.0
+    max_streams: int = 100
     cipher_key: str | None = None
     nats_url: str | None = None
     access_rights: Path | None = None
@@ -228,6 +238,8 @@ class Settings:
             rate_limit=_positive(env, "TABADOL_RATE_LIMIT", "200", float),
             rate_burst=_positive(env, "TABADOL_RATE_BURST", "400", float),
             refusal_window=_positive(env, "TABADOL_REFUSAL_WINDOW_SECONDS", "10", float),
+            refusal_rate=_positive(env, "TABADOL_REFUSAL_RATE", "50", float, zero=True),
+            max_streams=int(_positive(env, "TABADOL_MAX_STREAMS", "100", int)),
             cipher_key=env.get("TABADOL_CIPHER_KEY") or None,
             nats_url=env.get("TABADOL_NATS_URL") or None,
             access_rights=Path(env["TABADOL_ACCESS_RIGHTS"])

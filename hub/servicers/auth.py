@@ -9,6 +9,11 @@ DESIGN property 3. For every RPC except health and reflection, :class:`TrustInte
    header ``x-tabadol-agency`` (``MOJ`` or ``counter:P-1001``);
 2. applies the caller's rate limit (token bucket): over it, RESOURCE_EXHAUSTED with a
    ``RetryInfo`` saying when to try again;
+   every refusal it answers itself (identity, rate, rights) is paced per principal by
+   :class:`RefusalPacer` — answered no faster than the refusal rate, each held at most a
+   second — so a flooder in a closed loop gets its refusals at that rate however many calls
+   it keeps in flight, and the hub's one event loop spends on them a bounded share; the
+   transport bounds the calls in flight per connection (``grpc.max_concurrent_streams``);
 3. checks the rights table (:class:`aggregates.access.RightsTable`): nothing is allowed until
    a grant allows it (the operator may always call its configuration methods,
    :data:`OPERATOR_METHODS`, and nobody else may whatever their grants say);
@@ -63,6 +68,7 @@ __all__ = [
     "RateLimiter",
     "Refreshed",
     "RefusalCounter",
+    "RefusalPacer",
     "RightsCache",
     "TrustInterceptor",
     "allowed_for_service_code",
@@ -260,6 +266,51 @@ class RateLimiter:
         return (1.0 - tokens) / self._rate
 
 
+class RefusalPacer:
+    """Each principal's refusals answered no faster than ``rate`` per second.
+
+    A refused call waits for its principal's next slot (``1 / rate`` after the previous
+    one), at most ``most`` seconds, before it is answered. A waiting call costs the event
+    loop a timer, not a gRPC answer, so a closed-loop flood is paced by the hub: ``rate``
+    answers a second per principal whatever its concurrency (the transport's stream cap
+    bounds that per connection). A principal that is refused now and then waits nothing.
+    """
+
+    def __init__(
+        self, rate: float, *, most: float = 1.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._interval = 1.0 / rate
+        self._most = most
+        self._clock = clock
+        self._next: dict[str, float] = {}
+        self.held = 0
+        """Refused calls waiting for their slot now."""
+        self.peak = 0
+        """The most refused calls that waited at once."""
+
+    def delay(self, key: str) -> float:
+        """Seconds the refusal of ``key``'s call waits now (and take its slot)."""
+        now = self._clock()
+        slot = min(max(now, self._next.get(key, now)), now + self._most)
+        if len(self._next) > 10_000:  # forget principals whose slots have passed
+            self._next = {k: t for k, t in self._next.items() if t > now}
+        self._next[key] = slot + self._interval
+        return slot - now
+
+    async def hold(self, key: str) -> float:
+        """Wait for ``key``'s next refusal slot; the seconds waited."""
+        wait = self.delay(key)
+        if wait <= 0:
+            return 0.0
+        self.held += 1
+        self.peak = max(self.peak, self.held)
+        try:
+            await asyncio.sleep(wait)
+        finally:
+            self.held -= 1
+        return wait
+
+
 def _exhausted(delay: float, principal: str) -> grpc.Status:
     retry = duration_pb2.Duration()
     retry.FromNanoseconds(max(1_000_000, int(delay * 1e9)))
@@ -311,6 +362,7 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
         rights: RightsCache,
         refusals: RefusalCounter,
         limiter: RateLimiter | None = None,
+        pacer: RefusalPacer | None = None,
         crl: RevocationList | None = None,
         signatures: RequestSignatures | None = None,
     ) -> None:
@@ -319,6 +371,7 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
         self._rights = rights
         self._refusals = refusals
         self._limiter = limiter
+        self._pacer = pacer
         self._crl = crl
         self._known: dict[bytes, tuple[Principal, int]] = {}
 
@@ -383,11 +436,15 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
             return str(error)
         return known[0]
 
+    async def _pace(self, name: str) -> float:
+        return await self._pacer.hold(name) if self._pacer is not None else 0.0
+
     async def _limit(self, context: grpc.aio.ServicerContext, name: str, method: str) -> None:
         if self._limiter is not None:
             delay = self._limiter.take(name)
             if delay > 0:
                 self._refusals.note(name, method, "rate limit")
+                delay -= await self._pace(name)
                 await context.abort_with_status(_exhausted(delay, name))
 
     async def _admit(
@@ -404,6 +461,7 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
             return call
         if isinstance(who, str):
             self._refusals.note("unidentified", method, who[:120])
+            await self._pace("unidentified")
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, who)
             raise AssertionError("abort() raises")
         name = who.name
@@ -423,6 +481,7 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
         )
         if not operator_call and not table.may_reach(who, method):
             self._refusals.note(name, method, "no grant")
+            await self._pace(name)
             await context.abort(
                 grpc.StatusCode.PERMISSION_DENIED, f"{name} has no right to call {method}"
             )

@@ -1,0 +1,122 @@
+"""One agency's flood is contained (issue 10, Deliver 5): its refusals carry RetryInfo and
+are answered at the refusal rate, its calls in flight are bounded per connection by the
+transport (queued in its own client, never UNAVAILABLE), and another agency's calls all
+succeed meanwhile. The benchmark (benchmarks/flood.py) measures the latency; this test
+asserts the behaviour."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from pathlib import Path
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+from tabadol.catalogue.v1 import catalogue_pb2 as cat
+from tabadol.catalogue.v1 import catalogue_pb2_grpc
+from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
+from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
+
+from hub.testing import start_trusted_hub
+from tests.integration.test_trust import _summary_rows
+from tests.samples import SERVICE_CODE, applicant, spec_proto
+
+CATALOGUE = "tabadol.catalogue.v1.CatalogueService"
+SERVICEDESK = "tabadol.servicedesk.v1.ServiceDeskService"
+STREAMS = 4
+REFUSAL_RATE = 20.0
+FLOODERS = 16
+
+
+def _open(i: int) -> desk.OpenCaseRequest:
+    return desk.OpenCaseRequest(
+        service_code=SERVICE_CODE,
+        applicant_national_code=applicant(i),
+        postal_code="1316943891",
+        channel="web",
+    )
+
+
+async def test_a_flood_is_paced_and_bounded_while_another_agency_is_served(
+    store_url: str, tmp_path: Path
+) -> None:
+    live = await start_trusted_hub(
+        tmp_path,
+        store_url,
+        TABADOL_RATE_LIMIT="20",
+        TABADOL_RATE_BURST="20",
+        TABADOL_REFUSAL_RATE=str(REFUSAL_RATE),
+        TABADOL_MAX_STREAMS=str(STREAMS),
+    )
+    try:
+        await live.grant("agency:MOJ", f"service:{CATALOGUE}", f"service:{SERVICEDESK}")
+        victim = servicedesk_pb2_grpc.ServiceDeskServiceStub(live.channel("agency:MOJ"))
+        await catalogue_pb2_grpc.CatalogueServiceStub(live.channel("agency:MOJ")).RegisterServiceRecord(
+            cat.RegisterServiceRecordRequest(service_code=SERVICE_CODE, spec=spec_proto())
+        )  # fmt: skip
+
+        # ZZZ floods on one connection: public reads (over its rate limit) and OpenCase
+        # (no grant), FLOODERS calls kept in flight, RetryInfo ignored.
+        flood_channel = live.channel("agency:ZZZ")
+        reads = catalogue_pb2_grpc.CatalogueServiceStub(flood_channel)
+        opens = servicedesk_pb2_grpc.ServiceDeskServiceStub(flood_channel)
+        codes: Counter[str] = Counter()
+        retry_delays: list[int] = []
+        stop = asyncio.Event()
+
+        async def flooder(i: int) -> None:
+            while not stop.is_set():
+                try:
+                    if i % 2:
+                        await reads.ListServiceRecords(cat.ListServiceRecordsRequest(), timeout=30)
+                    else:
+                        await opens.OpenCase(_open(1), timeout=30)
+                    codes["OK"] += 1
+                except grpc.aio.AioRpcError as error:
+                    codes[error.code().name] += 1
+                    if error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
+                        status = rpc_status.from_call(error)
+                        assert status is not None
+                        retry = error_details_pb2.RetryInfo()
+                        assert any(d.Unpack(retry) for d in status.details)
+                        retry_delays.append(retry.retry_delay.ToNanoseconds())
+
+        begun = time.monotonic()
+        flood = [asyncio.create_task(flooder(i)) for i in range(FLOODERS)]
+        while sum(codes.values()) < 10:
+            await asyncio.sleep(0.02)
+        refused_before = codes["RESOURCE_EXHAUSTED"] + codes["PERMISSION_DENIED"]
+        counted_from = time.monotonic()
+
+        # MOJ's calls during the flood: every one succeeds.
+        opened = [await victim.OpenCase(_open(100 + i), timeout=30) for i in range(15)]
+        assert len({c.case.tracking_code for c in opened}) == 15
+
+        refused = codes["RESOURCE_EXHAUSTED"] + codes["PERMISSION_DENIED"] - refused_before
+        elapsed = time.monotonic() - counted_from
+        stop.set()
+        await asyncio.gather(*flood)
+        assert time.monotonic() - begun < 60
+
+        # The flooder is refused with the reasons it earned, RetryInfo on the rate limit,
+        # and never UNAVAILABLE: calls over the stream cap waited in its own transport.
+        assert codes["RESOURCE_EXHAUSTED"] > 0 and codes["PERMISSION_DENIED"] > 0
+        assert set(codes) <= {"OK", "RESOURCE_EXHAUSTED", "PERMISSION_DENIED"}, codes
+        assert retry_delays and min(retry_delays) > 0
+        # Its refusals came no faster than the refusal rate (one slot each, the first free)...
+        assert refused <= REFUSAL_RATE * elapsed + 2, (refused, elapsed)
+        # ...and at most STREAMS of its FLOODERS calls were ever held in the hub at once.
+        pacer = live.running.pacer
+        assert pacer is not None and 2 <= pacer.peak <= STREAMS, pacer.peak
+        assert pacer.held == 0
+
+        # Every refusal is in the signed summaries, not one event per call.
+        await live.running.flush_refusals()
+        rows = {(r[0], r[1], r[2]): r[3] for r in _summary_rows(live)}
+        assert rows[("agency:ZZZ", f"{CATALOGUE}/ListServiceRecords", "rate limit")] > 0
+        assert rows[("agency:ZZZ", f"{SERVICEDESK}/OpenCase", "no grant")] > 0
+        assert not any(who == "agency:MOJ" for who, _, _ in rows)
+    finally:
+        await live.close()
