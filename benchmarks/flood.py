@@ -40,6 +40,7 @@ from hub.testing import DevPki, free_port
 from tests.samples import SERVICE_CODE, applicant, spec_proto
 
 GOAL = 1.5
+OWN_SERVICE = "13021000202"
 
 
 def _env(data: Path, pki: DevPki, port: int, extra: dict[str, str]) -> dict[str, str]:
@@ -103,7 +104,7 @@ class Run:
     flood_calls: dict[str, int]
     flood_rate: float  # flooder calls answered per second
     flood_cpu: float  # flooder CPU seconds per wall second
-    retry_info: bool  # every RESOURCE_EXHAUSTED the flooder inspected had a RetryInfo
+    retry_info: bool | None  # every RESOURCE_EXHAUSTED inspected had a RetryInfo (None: none)
     load: tuple[float, float]  # 1-min load average before and after
 
     @property
@@ -135,7 +136,9 @@ async def _wait_serving(channel: grpc.aio.Channel) -> None:
     raise RuntimeError("the hub did not start")
 
 
-async def run(calls: int, flooders: int, channels: int, hub_env: dict[str, str]) -> Run:
+async def run(
+    calls: int, flooders: int, channels: int, hub_env: dict[str, str], kind: str = "refused"
+) -> Run:
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -144,12 +147,18 @@ async def run(calls: int, flooders: int, channels: int, hub_env: dict[str, str])
         env = _env(root / "data", pki, port, hub_env)
         py = [sys.executable, "-m", "hub.cli"]
         subprocess.run([*py, "keys", "init"], env=env, check=True, capture_output=True)
-        for target in (
-            "tabadol.catalogue.v1.CatalogueService",
-            "tabadol.servicedesk.v1.ServiceDeskService",
-        ):
+        grants = [
+            ("MOJ", "tabadol.catalogue.v1.CatalogueService"),
+            ("MOJ", "tabadol.servicedesk.v1.ServiceDeskService"),
+        ]
+        if kind == "foreign":  # ZZZ may call OpenCase for MOJ's service, but does not own it
+            grants.append(("ZZZ", f"code:{SERVICE_CODE}"))
+        if kind == "owned":  # ZZZ opens real cases of a service of its own
+            grants.append(("ZZZ", "tabadol.catalogue.v1.CatalogueService"))
+            grants.append(("ZZZ", "tabadol.servicedesk.v1.ServiceDeskService"))
+        for who, target in grants:
             subprocess.run(
-                [*py, "access", "grant", "MOJ", target, "--reason", "benchmark"],
+                [*py, "access", "grant", who, target, "--reason", "benchmark"],
                 env=env, check=True, capture_output=True,
             )  # fmt: skip
         hub = subprocess.Popen(
@@ -178,7 +187,7 @@ async def run(calls: int, flooders: int, channels: int, hub_env: dict[str, str])
                 flood = subprocess.Popen(
                     [sys.executable, "-m", "benchmarks.flood", "--flooder", str(pki.ca),
                      str(flooder.key), str(flooder.cert), target, str(flooders), str(channels),
-                     str(stop)],
+                     str(stop), kind],
                     env=env, stdout=subprocess.PIPE, text=True,
                 )  # fmt: skip
                 assert flood.stdout is not None
@@ -209,27 +218,38 @@ async def run(calls: int, flooders: int, channels: int, hub_env: dict[str, str])
 
 
 async def _flood(
-    ca: str, key: str, cert: str, target: str, flooders: int, channels: int, stop: str
+    ca: str, key: str, cert: str, target: str, flooders: int, channels: int, stop: str, kind: str
 ) -> None:
     creds = grpc.ssl_channel_credentials(
         Path(ca).read_bytes(), Path(key).read_bytes(), Path(cert).read_bytes()
     )
     codes: dict[str, int] = {}
     retry_info = {"seen": 0, "with": 0}
-    request = desk.OpenCaseRequest(
-        service_code=SERVICE_CODE,
-        applicant_national_code=applicant(1),
-        postal_code="1316943891",
-        channel="web",
-    )
+    sent = iter(range(100_000, 10**9))
+    service = OWN_SERVICE if kind == "owned" else SERVICE_CODE
+
+    def request() -> desk.OpenCaseRequest:
+        return desk.OpenCaseRequest(
+            service_code=service,
+            applicant_national_code=applicant(next(sent)),
+            postal_code="1316943891",
+            channel="web",
+        )
+
     opened = [grpc.aio.secure_channel(target, creds) for _ in range(channels)]
+    if kind == "owned":
+        await catalogue_pb2_grpc.CatalogueServiceStub(opened[0]).RegisterServiceRecord(
+            cat.RegisterServiceRecordRequest(
+                service_code=OWN_SERVICE, spec=spec_proto(owner_agency="ZZZ")
+            )
+        )
     stubs = [servicedesk_pb2_grpc.ServiceDeskServiceStub(c) for c in opened]
     warm = asyncio.Event()
 
     async def caller(stub: servicedesk_pb2_grpc.ServiceDeskServiceStub) -> None:
         while not os.path.exists(stop):
             try:
-                await stub.OpenCase(request, timeout=30)
+                await stub.OpenCase(request(), timeout=30)
                 code = "OK"
             except grpc.aio.AioRpcError as error:
                 code = error.code().name
@@ -259,7 +279,7 @@ async def _flood(
                 "codes": codes,
                 "seconds": seconds,
                 "cpu": usage.ru_utime + usage.ru_stime,
-                "retry_info": seen > 0 and retry_info["with"] == seen,
+                "retry_info": retry_info["with"] == seen if seen else None,
             }
         ),
         flush=True,
@@ -287,8 +307,8 @@ def _median_line(runs: list[Run]) -> str:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--flooder":
-        ca, key, cert, target, flooders, channels, stop = sys.argv[2:9]
-        asyncio.run(_flood(ca, key, cert, target, int(flooders), int(channels), stop))
+        ca, key, cert, target, flooders, channels, stop, kind = sys.argv[2:10]
+        asyncio.run(_flood(ca, key, cert, target, int(flooders), int(channels), stop, kind))
         return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=300, help="victim calls per phase")
@@ -297,6 +317,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="whole runs; the median is printed")
     parser.add_argument("--quick", action="store_true", help="100 calls a phase, one run")
     parser.add_argument(
+        "--flood",
+        choices=("refused", "foreign", "owned"),
+        default="refused",
+        help="refused: ZZZ has no grant; foreign: may call OpenCase for MOJ's service but is"
+        " refused as not its owner; owned: opens real cases of its own service",
+    )
+    parser.add_argument(
         "--hub-env", action="append", default=[], metavar="NAME=VALUE", help="hub setting"
     )
     args = parser.parse_args()
@@ -304,12 +331,13 @@ def main() -> None:
     hub_env = dict(item.split("=", 1) for item in args.hub_env)
     print(
         f"flood benchmark: {calls} victim calls a phase, {args.flooders} flooders on"
-        f" {args.channels} connection(s), {os.cpu_count()} CPUs, hub settings {hub_env or '-'}",
+        f" {args.channels} connection(s), {args.flood} calls,"
+        f" {os.cpu_count()} CPUs, hub settings {hub_env or '-'}",
         flush=True,
     )
     runs = []
     for i in range(1 if args.quick else args.runs):
-        result = asyncio.run(run(calls, args.flooders, args.channels, hub_env))
+        result = asyncio.run(run(calls, args.flooders, args.channels, hub_env, args.flood))
         runs.append(result)
         print(f"run {i + 1}: {result.line()}", flush=True)
     print(_median_line(runs))

@@ -474,6 +474,7 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
                 )
             except RequestSignatureError as error:
                 self._refusals.note(name, method, _reason(f"request signature: {error}"))
+                await self._pace(name)
                 await context.abort(grpc.StatusCode.UNAUTHENTICATED, str(error))
         table = self._rights.table
         operator_call = is_operator(who) and (
@@ -496,6 +497,13 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
             text = details.decode() if isinstance(details, bytes) else str(details)
             self._refusals.note(call.principal.name, call.method, _reason(text))
 
+    def _inside(self, call: _Call | None, context: grpc.aio.ServicerContext) -> Any:
+        """The context the servicer gets: one whose PERMISSION_DENIED (ownership, scope)
+        waits for the caller's refusal slot first, like a refusal at the edge."""
+        if call is None or self._pacer is None:
+            return context
+        return _PacedContext(context, self._pacer, call.principal.name)
+
     def _wrap(
         self, behaviour: Callable[..., Any], method: str, *, signed: bool = False
     ) -> Callable[..., Any]:
@@ -506,7 +514,7 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
             call = await self._admit(context, method, raw)
             try:
                 with attested(call.attestation if call else None):
-                    return await behaviour(request, context)
+                    return await behaviour(request, self._inside(call, context))
             except grpc.aio.AbortError:
                 if call is not None:
                     self._denied_inside(call, context)
@@ -518,7 +526,7 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
             call = await self._admit(context, method)
             try:
-                async for item in behaviour(request, context):
+                async for item in behaviour(request, self._inside(call, context)):
                     yield item
             except grpc.aio.AbortError:
                 if call is not None:
@@ -526,6 +534,33 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
                 raise
 
         return wrapped
+
+
+class _PacedContext:
+    """A servicer context whose PERMISSION_DENIED waits for the principal's refusal slot
+    (:class:`RefusalPacer`) before it is sent; everything else is the context's own."""
+
+    __slots__ = ("_context", "_name", "_pacer")
+
+    def __init__(self, context: grpc.aio.ServicerContext, pacer: RefusalPacer, name: str):
+        self._context = context
+        self._pacer = pacer
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._context, attribute)
+
+    async def abort(
+        self, code: grpc.StatusCode, details: str = "", trailing_metadata: Any = ()
+    ) -> None:
+        if code == grpc.StatusCode.PERMISSION_DENIED:
+            await self._pacer.hold(self._name)
+        await self._context.abort(code, details, trailing_metadata)
+
+    async def abort_with_status(self, status: grpc.Status) -> None:
+        if status.code == grpc.StatusCode.PERMISSION_DENIED:
+            await self._pacer.hold(self._name)
+        await self._context.abort_with_status(status)
 
 
 def _reason(details: str) -> str:

@@ -26,7 +26,7 @@ from tests.samples import SERVICE_CODE, applicant, spec_proto
 CATALOGUE = "tabadol.catalogue.v1.CatalogueService"
 SERVICEDESK = "tabadol.servicedesk.v1.ServiceDeskService"
 STREAMS = 4
-REFUSAL_RATE = 20.0
+REFUSAL_RATE = 40.0
 FLOODERS = 16
 
 
@@ -45,7 +45,7 @@ async def test_a_flood_is_paced_and_bounded_while_another_agency_is_served(
     live = await start_trusted_hub(
         tmp_path,
         store_url,
-        TABADOL_RATE_LIMIT="20",
+        TABADOL_RATE_LIMIT="10",
         TABADOL_RATE_BURST="20",
         TABADOL_REFUSAL_RATE=str(REFUSAL_RATE),
         TABADOL_MAX_STREAMS=str(STREAMS),
@@ -57,22 +57,17 @@ async def test_a_flood_is_paced_and_bounded_while_another_agency_is_served(
             cat.RegisterServiceRecordRequest(service_code=SERVICE_CODE, spec=spec_proto())
         )  # fmt: skip
 
-        # ZZZ floods on one connection: public reads (over its rate limit) and OpenCase
-        # (no grant), FLOODERS calls kept in flight, RetryInfo ignored.
-        flood_channel = live.channel("agency:ZZZ")
-        reads = catalogue_pb2_grpc.CatalogueServiceStub(flood_channel)
-        opens = servicedesk_pb2_grpc.ServiceDeskServiceStub(flood_channel)
+        # ZZZ floods OpenCase (no grant) on one connection, FLOODERS calls kept in flight,
+        # RetryInfo ignored: its refusals come at the refusal rate, above its rate limit.
+        opens = servicedesk_pb2_grpc.ServiceDeskServiceStub(live.channel("agency:ZZZ"))
         codes: Counter[str] = Counter()
         retry_delays: list[int] = []
         stop = asyncio.Event()
 
-        async def flooder(i: int) -> None:
+        async def flooder() -> None:
             while not stop.is_set():
                 try:
-                    if i % 2:
-                        await reads.ListServiceRecords(cat.ListServiceRecordsRequest(), timeout=30)
-                    else:
-                        await opens.OpenCase(_open(1), timeout=30)
+                    await opens.OpenCase(_open(1), timeout=30)
                     codes["OK"] += 1
                 except grpc.aio.AioRpcError as error:
                     codes[error.code().name] += 1
@@ -84,8 +79,8 @@ async def test_a_flood_is_paced_and_bounded_while_another_agency_is_served(
                         retry_delays.append(retry.retry_delay.ToNanoseconds())
 
         begun = time.monotonic()
-        flood = [asyncio.create_task(flooder(i)) for i in range(FLOODERS)]
-        while sum(codes.values()) < 10:
+        flood = [asyncio.create_task(flooder()) for _ in range(FLOODERS)]
+        while not codes["RESOURCE_EXHAUSTED"]:  # its burst is spent
             await asyncio.sleep(0.02)
         refused_before = codes["RESOURCE_EXHAUSTED"] + codes["PERMISSION_DENIED"]
         counted_from = time.monotonic()
@@ -103,7 +98,7 @@ async def test_a_flood_is_paced_and_bounded_while_another_agency_is_served(
         # The flooder is refused with the reasons it earned, RetryInfo on the rate limit,
         # and never UNAVAILABLE: calls over the stream cap waited in its own transport.
         assert codes["RESOURCE_EXHAUSTED"] > 0 and codes["PERMISSION_DENIED"] > 0
-        assert set(codes) <= {"OK", "RESOURCE_EXHAUSTED", "PERMISSION_DENIED"}, codes
+        assert set(codes) == {"RESOURCE_EXHAUSTED", "PERMISSION_DENIED"}, codes
         assert retry_delays and min(retry_delays) > 0
         # Its refusals came no faster than the refusal rate (one slot each, the first free)...
         assert refused <= REFUSAL_RATE * elapsed + 2, (refused, elapsed)
@@ -115,8 +110,35 @@ async def test_a_flood_is_paced_and_bounded_while_another_agency_is_served(
         # Every refusal is in the signed summaries, not one event per call.
         await live.running.flush_refusals()
         rows = {(r[0], r[1], r[2]): r[3] for r in _summary_rows(live)}
-        assert rows[("agency:ZZZ", f"{CATALOGUE}/ListServiceRecords", "rate limit")] > 0
+        assert rows[("agency:ZZZ", f"{SERVICEDESK}/OpenCase", "rate limit")] > 0
         assert rows[("agency:ZZZ", f"{SERVICEDESK}/OpenCase", "no grant")] > 0
         assert not any(who == "agency:MOJ" for who, _, _ in rows)
+    finally:
+        await live.close()
+
+
+async def test_a_refusal_inside_a_servicer_is_paced_too(store_url: str, tmp_path: Path) -> None:
+    # ZZZ may call OpenCase for MOJ's service code but does not own it: the servicer refuses
+    # (PERMISSION_DENIED), and that refusal waits for ZZZ's slot like one at the edge.
+    live = await start_trusted_hub(tmp_path, store_url, TABADOL_REFUSAL_RATE=str(REFUSAL_RATE))
+    try:
+        await live.grant("agency:MOJ", f"service:{CATALOGUE}")
+        await live.grant("agency:ZZZ", f"code:{SERVICE_CODE}")
+        await catalogue_pb2_grpc.CatalogueServiceStub(live.channel("agency:MOJ")).RegisterServiceRecord(
+            cat.RegisterServiceRecordRequest(service_code=SERVICE_CODE, spec=spec_proto())
+        )  # fmt: skip
+        opens = servicedesk_pb2_grpc.ServiceDeskServiceStub(live.channel("agency:ZZZ"))
+
+        async def one(i: int) -> grpc.StatusCode:
+            try:
+                await opens.OpenCase(_open(200 + i), timeout=30)
+            except grpc.aio.AioRpcError as error:
+                return error.code()
+            return grpc.StatusCode.OK
+
+        codes = await asyncio.gather(*(one(i) for i in range(8)))
+        assert set(codes) == {grpc.StatusCode.PERMISSION_DENIED}
+        pacer = live.running.pacer
+        assert pacer is not None and pacer.peak >= 2 and pacer.held == 0
     finally:
         await live.close()
