@@ -536,7 +536,7 @@ async def create_server(
         ],
     )
     access_pb2_grpc.add_AccessServiceServicer_to_server(
-        AccessServicer(rights, rights_cache, executor), server
+        AccessServicer(rights, rights_cache, executor, (agency_keys, agency_keys_cache)), server
     )
     targets = settings.exchange_targets
     if clients is None and targets:

@@ -1,20 +1,24 @@
-"""AccessService: the operator's API to the rights table (proto ⇄ :mod:`hub.rights`)."""
+"""AccessService: the operator's API to the rights table and to the agencies'
+request-signing keys (proto ⇄ :mod:`hub.application.rights`,
+:mod:`hub.application.agency_keys`)."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import grpc
 from tabadol.access.v1 import access_pb2 as pb
 from tabadol.access.v1 import access_pb2_grpc
 
+from hub.application.agency_keys import AgencyKeysUseCases
 from hub.application.rights import AccessRightsUseCases
 from hub.ledger.executor import Executor
-from hub.servicers.auth import RightsCache, require_operator
+from hub.servicers.auth import Refreshed, RightsCache, require_operator
 from hub.servicers.convert import timestamp
 from hub.servicers.errors import domain_errors_as_status
 
-__all__ = ["AccessServicer", "grant_to_proto"]
+__all__ = ["AccessServicer", "agency_key_to_proto", "grant_to_proto"]
 
 
 def grant_to_proto(grant: dict[str, Any]) -> pb.AccessGrant:
@@ -33,14 +37,77 @@ def grant_to_proto(grant: dict[str, Any]) -> pb.AccessGrant:
     return message
 
 
+def agency_key_to_proto(key: dict[str, Any]) -> pb.AgencyKey:
+    message = pb.AgencyKey(
+        agency=key["agency"],
+        key_id=key["key_id"],
+        public_key=base64.b64decode(key["public_key"]),
+        registered_by=key["registered_by"],
+        registered_at=timestamp(key["registered_at"]),
+        reason=key["reason"],
+        revoked_by=key["revoked_by"],
+        revoke_reason=key["revoke_reason"],
+    )
+    if key["revoked_at"] is not None:
+        message.revoked_at.CopyFrom(timestamp(key["revoked_at"]))
+    return message
+
+
 class AccessServicer(access_pb2_grpc.AccessServiceServicer):
     """Every method requires the operator principal; changes take effect at once here and
     within the refresh period on other replicas."""
 
-    def __init__(self, rights: AccessRightsUseCases, cache: RightsCache, executor: Executor):
+    def __init__(
+        self,
+        rights: AccessRightsUseCases,
+        cache: RightsCache,
+        executor: Executor,
+        agency_keys: tuple[AgencyKeysUseCases, Refreshed[Any]],
+    ):
         self._rights = rights
         self._cache = cache
         self._run = executor
+        self._agency_keys = agency_keys
+
+    @domain_errors_as_status
+    async def RegisterAgencyKey(  # noqa: N802 - gRPC method name
+        self, request: pb.RegisterAgencyKeyRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RegisterAgencyKeyResponse:
+        operator = await require_operator(context)
+        keys, cache = self._agency_keys
+        key = await self._run.write(
+            keys.register,
+            request.agency,
+            base64.b64encode(request.public_key).decode(),
+            by=operator.name,
+            reason=request.reason,
+            replaces=request.replaces_key_id,
+        )
+        await self._run.read(cache.reload)
+        return pb.RegisterAgencyKeyResponse(key=agency_key_to_proto(key))
+
+    @domain_errors_as_status
+    async def RevokeAgencyKey(  # noqa: N802 - gRPC method name
+        self, request: pb.RevokeAgencyKeyRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RevokeAgencyKeyResponse:
+        operator = await require_operator(context)
+        keys, cache = self._agency_keys
+        key = await self._run.write(
+            keys.revoke, request.key_id, by=operator.name, reason=request.reason
+        )
+        await self._run.read(cache.reload)
+        return pb.RevokeAgencyKeyResponse(key=agency_key_to_proto(key))
+
+    @domain_errors_as_status
+    async def ListAgencyKeys(  # noqa: N802 - gRPC method name
+        self, request: pb.ListAgencyKeysRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListAgencyKeysResponse:
+        await require_operator(context)
+        keys, _ = self._agency_keys
+        found = await self._run.read(
+            keys.list_keys, request.agency or None, include_revoked=request.include_revoked
+        )
+        return pb.ListAgencyKeysResponse(keys=[agency_key_to_proto(k) for k in found])
 
     async def _changed(self) -> None:
         await self._run.read(self._cache.reload)

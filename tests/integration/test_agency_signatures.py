@@ -17,6 +17,8 @@ import grpc
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from tabadol.access.v1 import access_pb2 as acc
+from tabadol.access.v1 import access_pb2_grpc
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
 
 from hub.application.hub import TabadolHub
@@ -272,3 +274,32 @@ async def test_commands_grouped_in_one_transaction_keep_their_own_attestations(
     assert found >= len(serials)
     app.close()
     assert verify_trail(read_trail(url), PublicKeyRing.of(app.signer.public_key)).ok
+
+
+async def test_only_the_operator_registers_and_revokes_keys_over_grpc(hub: TrustedHub) -> None:
+    key = Ed25519PrivateKey.generate()
+    raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    request = acc.RegisterAgencyKeyRequest(agency="MOJ", public_key=raw, reason="MOJ's key")
+    intruder = access_pb2_grpc.AccessServiceStub(hub.channel("agency:TAX"))
+    with pytest.raises(grpc.aio.AioRpcError) as denied:
+        await intruder.RegisterAgencyKey(request)
+    assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    operator = access_pb2_grpc.AccessServiceStub(hub.channel("hub:TABADOL"))
+    with pytest.raises(grpc.aio.AioRpcError) as bad:
+        await operator.RegisterAgencyKey(
+            acc.RegisterAgencyKeyRequest(agency="MOJ", public_key=b"short", reason="")
+        )
+    assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    registered = (await operator.RegisterAgencyKey(request)).key
+    assert (registered.agency, registered.registered_by) == ("MOJ", "hub:TABADOL")
+    async with _client(hub, RequestSigner("MOJ", key)) as client:
+        await client.call(REGISTER_SERVICE_RECORD, _request())  # in force at once
+        revoked = await operator.RevokeAgencyKey(
+            acc.RevokeAgencyKeyRequest(key_id=registered.key_id, reason="compromised")
+        )
+        assert revoked.key.HasField("revoked_at")
+        with pytest.raises(Unauthenticated, match="was revoked"):
+            await client.call(REGISTER_SERVICE_RECORD, _request("99999999"))
+    listed = await operator.ListAgencyKeys(acc.ListAgencyKeysRequest(include_revoked=True))
+    assert [k.key_id for k in listed.keys] == [registered.key_id]
+    assert not (await operator.ListAgencyKeys(acc.ListAgencyKeysRequest())).keys

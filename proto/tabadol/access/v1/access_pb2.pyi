@@ -100,3 +100,71 @@ class DefineGroupResponse(_message.Message):
     GROUP_FIELD_NUMBER: _ClassVar[int]
     group: AccessGroup
     def __init__(self, group: _Optional[_Union[AccessGroup, _Mapping]] = ...) -> None: ...
+
+class AgencyKey(_message.Message):
+    __slots__ = ("agency", "key_id", "public_key", "registered_by", "registered_at", "reason", "revoked_by", "revoked_at", "revoke_reason")
+    AGENCY_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_BY_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_AT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_BY_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVOKE_REASON_FIELD_NUMBER: _ClassVar[int]
+    agency: str
+    key_id: str
+    public_key: bytes
+    registered_by: str
+    registered_at: _timestamp_pb2.Timestamp
+    reason: str
+    revoked_by: str
+    revoked_at: _timestamp_pb2.Timestamp
+    revoke_reason: str
+    def __init__(self, agency: _Optional[str] = ..., key_id: _Optional[str] = ..., public_key: _Optional[bytes] = ..., registered_by: _Optional[str] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., revoked_by: _Optional[str] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoke_reason: _Optional[str] = ...) -> None: ...
+
+class RegisterAgencyKeyRequest(_message.Message):
+    __slots__ = ("agency", "public_key", "reason", "replaces_key_id")
+    AGENCY_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REPLACES_KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    agency: str
+    public_key: bytes
+    reason: str
+    replaces_key_id: str
+    def __init__(self, agency: _Optional[str] = ..., public_key: _Optional[bytes] = ..., reason: _Optional[str] = ..., replaces_key_id: _Optional[str] = ...) -> None: ...
+
+class RegisterAgencyKeyResponse(_message.Message):
+    __slots__ = ("key",)
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    key: AgencyKey
+    def __init__(self, key: _Optional[_Union[AgencyKey, _Mapping]] = ...) -> None: ...
+
+class RevokeAgencyKeyRequest(_message.Message):
+    __slots__ = ("key_id", "reason")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    reason: str
+    def __init__(self, key_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RevokeAgencyKeyResponse(_message.Message):
+    __slots__ = ("key",)
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    key: AgencyKey
+    def __init__(self, key: _Optional[_Union[AgencyKey, _Mapping]] = ...) -> None: ...
+
+class ListAgencyKeysRequest(_message.Message):
+    __slots__ = ("agency", "include_revoked")
+    AGENCY_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_REVOKED_FIELD_NUMBER: _ClassVar[int]
+    agency: str
+    include_revoked: bool
+    def __init__(self, agency: _Optional[str] = ..., include_revoked: _Optional[bool] = ...) -> None: ...
+
+class ListAgencyKeysResponse(_message.Message):
+    __slots__ = ("keys",)
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    keys: _containers.RepeatedCompositeFieldContainer[AgencyKey]
+    def __init__(self, keys: _Optional[_Iterable[_Union[AgencyKey, _Mapping]]] = ...) -> None: ...

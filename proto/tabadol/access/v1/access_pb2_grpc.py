@@ -57,6 +57,21 @@ class AccessServiceStub:
                 request_serializer=tabadol_dot_access_dot_v1_dot_access__pb2.DefineGroupRequest.SerializeToString,
                 response_deserializer=tabadol_dot_access_dot_v1_dot_access__pb2.DefineGroupResponse.FromString,
                 _registered_method=True)
+        self.RegisterAgencyKey = channel.unary_unary(
+                '/tabadol.access.v1.AccessService/RegisterAgencyKey',
+                request_serializer=tabadol_dot_access_dot_v1_dot_access__pb2.RegisterAgencyKeyRequest.SerializeToString,
+                response_deserializer=tabadol_dot_access_dot_v1_dot_access__pb2.RegisterAgencyKeyResponse.FromString,
+                _registered_method=True)
+        self.RevokeAgencyKey = channel.unary_unary(
+                '/tabadol.access.v1.AccessService/RevokeAgencyKey',
+                request_serializer=tabadol_dot_access_dot_v1_dot_access__pb2.RevokeAgencyKeyRequest.SerializeToString,
+                response_deserializer=tabadol_dot_access_dot_v1_dot_access__pb2.RevokeAgencyKeyResponse.FromString,
+                _registered_method=True)
+        self.ListAgencyKeys = channel.unary_unary(
+                '/tabadol.access.v1.AccessService/ListAgencyKeys',
+                request_serializer=tabadol_dot_access_dot_v1_dot_access__pb2.ListAgencyKeysRequest.SerializeToString,
+                response_deserializer=tabadol_dot_access_dot_v1_dot_access__pb2.ListAgencyKeysResponse.FromString,
+                _registered_method=True)
 
 
 class AccessServiceServicer:
@@ -93,6 +108,28 @@ class AccessServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RegisterAgencyKey(self, request, context):
+        """RegisterAgencyKey registers an agency's Ed25519 request-signing key (004 art. 13);
+        with replaces_key_id the agency's old key is revoked at once (a rotation).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeAgencyKey(self, request, context):
+        """RevokeAgencyKey refuses a key's signatures from now on (it stays in the history).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAgencyKeys(self, request, context):
+        """ListAgencyKeys returns the agencies' keys (active, or all with include_revoked).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AccessServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -115,6 +152,21 @@ def add_AccessServiceServicer_to_server(servicer, server):
                     servicer.DefineGroup,
                     request_deserializer=tabadol_dot_access_dot_v1_dot_access__pb2.DefineGroupRequest.FromString,
                     response_serializer=tabadol_dot_access_dot_v1_dot_access__pb2.DefineGroupResponse.SerializeToString,
+            ),
+            'RegisterAgencyKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterAgencyKey,
+                    request_deserializer=tabadol_dot_access_dot_v1_dot_access__pb2.RegisterAgencyKeyRequest.FromString,
+                    response_serializer=tabadol_dot_access_dot_v1_dot_access__pb2.RegisterAgencyKeyResponse.SerializeToString,
+            ),
+            'RevokeAgencyKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeAgencyKey,
+                    request_deserializer=tabadol_dot_access_dot_v1_dot_access__pb2.RevokeAgencyKeyRequest.FromString,
+                    response_serializer=tabadol_dot_access_dot_v1_dot_access__pb2.RevokeAgencyKeyResponse.SerializeToString,
+            ),
+            'ListAgencyKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAgencyKeys,
+                    request_deserializer=tabadol_dot_access_dot_v1_dot_access__pb2.ListAgencyKeysRequest.FromString,
+                    response_serializer=tabadol_dot_access_dot_v1_dot_access__pb2.ListAgencyKeysResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -228,6 +280,87 @@ class AccessService:
             '/tabadol.access.v1.AccessService/DefineGroup',
             tabadol_dot_access_dot_v1_dot_access__pb2.DefineGroupRequest.SerializeToString,
             tabadol_dot_access_dot_v1_dot_access__pb2.DefineGroupResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterAgencyKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.access.v1.AccessService/RegisterAgencyKey',
+            tabadol_dot_access_dot_v1_dot_access__pb2.RegisterAgencyKeyRequest.SerializeToString,
+            tabadol_dot_access_dot_v1_dot_access__pb2.RegisterAgencyKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeAgencyKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.access.v1.AccessService/RevokeAgencyKey',
+            tabadol_dot_access_dot_v1_dot_access__pb2.RevokeAgencyKeyRequest.SerializeToString,
+            tabadol_dot_access_dot_v1_dot_access__pb2.RevokeAgencyKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAgencyKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tabadol.access.v1.AccessService/ListAgencyKeys',
+            tabadol_dot_access_dot_v1_dot_access__pb2.ListAgencyKeysRequest.SerializeToString,
+            tabadol_dot_access_dot_v1_dot_access__pb2.ListAgencyKeysResponse.FromString,
             options,
             channel_credentials,
             insecure,
