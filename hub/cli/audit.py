@@ -137,6 +137,12 @@ def add_audit_parser(subparsers: Any) -> None:
     check.add_argument(
         "--keys", type=Path, help="your public-key file to pin (default: TABADOL_PUBLIC_KEYS)"
     )
+    check.add_argument(
+        "--agency-keys",
+        type=Path,
+        help="the agencies' public keys (tabadol agency-keys export): verify their request"
+        " signatures in the bundle",
+    )
     add_anchor_options(check, timestamps=False)
 
     mirror = audit.add_parser(
@@ -406,8 +412,11 @@ def _verify_bundle(args: argparse.Namespace, settings: Settings) -> int:
     if keys_path is None and settings.public_keys.exists():
         keys_path = settings.public_keys
     trusted = PublicKeyRing.load(keys_path) if keys_path else None
+    agency_keys = AgencyKeyRing.load(args.agency_keys) if args.agency_keys else None
     try:
-        report = verify_bundle(args.bundle.read_bytes(), trusted, policy=policy_from(args))
+        report = verify_bundle(
+            args.bundle.read_bytes(), trusted, policy=policy_from(args), agency_keys=agency_keys
+        )
     except BundleError as error:
         print(f"FAILED: {error}")
         return 1
@@ -435,6 +444,17 @@ def _verify_bundle(args: argparse.Namespace, settings: Settings) -> int:
         )
     else:
         print("  one event and its chain: not a claim that the record has no other events")
+    if report.agency_signatures:
+        by_agency = ", ".join(f"{a} {n}" for a, n in sorted(report.agency_signatures.items()))
+        print(
+            f"  agency signatures: {sum(report.agency_signatures.values())} signed requests"
+            f" verified ({by_agency}), covering {report.attested} events"
+        )
+    elif report.attested:
+        print(
+            f"  agency signatures: {report.attested} events carry an agency's signed request,"
+            " NOT CHECKED (pass --agency-keys)"
+        )
     return 0
 
 

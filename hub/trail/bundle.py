@@ -27,11 +27,13 @@ only, and says so (``complete`` is False).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from aggregates.errors import DomainError
+from hub.trail.agency_signatures import AgencyKeyRing
 from hub.trail.aggregate_map import MapError, MapProof
 from hub.trail.cosignature import WitnessPolicy
 from hub.trail.encoding import b64, unb64
@@ -171,16 +173,25 @@ class BundleReport:
     checkpoint, is in the bundle (code subjects)."""
     kind: str = "event"
     """case, consultation, petition, inquiry, or event (an event-id bundle)."""
+    attested: int = 0
+    """Events that carry an agency's signed request."""
+    agency_signatures: Mapping[str, int] = field(default_factory=dict)
+    """Agencies' request signatures verified, by agency (empty without agency keys)."""
 
 
 def verify_bundle(
-    data: bytes, trusted: PublicKeyRing | None = None, *, policy: WitnessPolicy | None = None
+    data: bytes,
+    trusted: PublicKeyRing | None = None,
+    *,
+    policy: WitnessPolicy | None = None,
+    agency_keys: AgencyKeyRing | None = None,
 ) -> BundleReport:
     """Verify a bundle offline; raise :class:`BundleError` naming the first failure.
 
     ``trusted`` is the auditor's own public-key file. The bundled key history must agree
     with it (it may be newer); without it, the bundle's own history is used and the
-    report says so (compare its genesis key id with the published one).
+    report says so (compare its genesis key id with the published one). With
+    ``agency_keys`` every agency's request signature in the bundled events is verified.
     """
     bundle = EvidenceBundle.parse(data)
     ring = _effective_keys(bundle.keys, trusted)
@@ -214,7 +225,7 @@ def verify_bundle(
         _check_complete(bundle, record, checkpoint)
     elif bundle.aggregate_map is not None:
         raise BundleError("an event bundle carries no aggregate map proof")
-    report = verify_events(((e.log_index, e.event) for e in bundle.events), ring)
+    report = verify_events(((e.log_index, e.event) for e in bundle.events), ring, agency_keys)
     problem = report.problem
     if isinstance(problem, TrailProblem):  # bundled events carry log indexes as positions
         raise BundleError(
@@ -233,6 +244,8 @@ def verify_bundle(
         witnessed,
         complete=record is not None,
         kind=record.kind if record is not None else "event",
+        attested=report.attested,
+        agency_signatures=dict(report.agency_signatures),
     )
 
 

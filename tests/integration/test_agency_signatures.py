@@ -22,6 +22,8 @@ from tabadol.access.v1 import access_pb2_grpc
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
 
 from hub.application.hub import TabadolHub
+from hub.audit.bundles import build_bundle
+from hub.audit.checkpoints import Checkpointer
 from hub.audit.export import export_trail, open_recorder, read_trail
 from hub.audit.verification import verify_source
 from hub.client import AgencyClient, ClientTls, RequestSigner, Unauthenticated
@@ -32,8 +34,9 @@ from hub.ledger.signing import attested
 from hub.servicers.convert import spec_from_proto
 from hub.testing import TrustedHub, start_trusted_hub
 from hub.trail.agency_signatures import AgencyKeyRing, Attestation
+from hub.trail.bundle import verify_bundle
 from hub.trail.envelope import BatchProof, Envelope, batch_message, event_hash
-from hub.trail.keys import PublicKeyRing, Signer, load_signer
+from hub.trail.keys import PublicKeyRing, Signer, load_history, load_signer
 from hub.trail.verify import verify_trail
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
 
@@ -113,6 +116,18 @@ async def test_a_signed_call_is_accepted_and_its_events_carry_the_signature(
     assert any("agency signatures: 1 signed requests verified (MOJ 1)" in line for line in lines)
     ok, lines = verify_source(hub.settings.event_store, ring, allow_unanchored=True)
     assert ok and any("NOT CHECKED" in line for line in lines), lines
+    # an evidence bundle of the event carries MOJ's signature too
+    event = next(
+        e
+        for e in read_trail(hub.settings.event_store)
+        if e.topic.startswith("tabadol.service_record.")
+    )
+    await asyncio.to_thread(Checkpointer(hub.running.audit_log, hub.hub.signer).sign)
+    bundle = build_bundle(
+        hub.running.audit_log, event.event_id, load_history(hub.settings.public_keys)
+    )
+    checked = verify_bundle(bundle.to_json().encode(), ring, agency_keys=agency_keys)
+    assert (checked.attested, dict(checked.agency_signatures)) == (1, {"MOJ": 1})
     # in worker processes too
     ok, lines = verify_source(
         hub.settings.event_store, ring, allow_unanchored=True, agency_keys=agency_keys, jobs=2
