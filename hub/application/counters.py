@@ -41,6 +41,21 @@ from projections.counter_directory import COUNTER_COLUMNS, CounterDirectory, Cou
 __all__ = ["COUNTER_PREFIX", "Counters", "counter_of"]
 
 COUNTER_PREFIX = "counter:"
+_PHRASES = {
+    CounterAction.OPEN: "open cases",
+    CounterAction.VERIFY_IDENTITY: "verify identities",
+    CounterAction.CONFIRM_REPRESENTATIVE: "confirm representatives",
+    CounterAction.RECORD_STEP: "record steps",
+    CounterAction.COMPLETE_STAGE: "complete stages",
+    CounterAction.INQUIRY: "make inquiries",
+    CounterAction.DELIVER: "deliver",
+    CounterAction.REJECT: "reject",
+    CounterAction.CANCEL: "cancel",
+    CounterAction.REQUEST_CORRECTION: "send cases back for correction",
+    CounterAction.PAY: "take the fee",
+    CounterAction.NOTE: "record exchange failures",
+}
+_STAGED = (CounterAction.RECORD_STEP, CounterAction.COMPLETE_STAGE)
 _R = TypeVar("_R")
 
 
@@ -212,11 +227,12 @@ class Counters:
                 f" {case.agency} finishes its cases"
             )
         if not delegation.permits(action, case.stage):
-            allowed = "take the fee" if action is CounterAction.PAY else action.value
+            where = f" in the {case.stage.value} stage" if action in _STAGED else ""
             raise AccessDenied(
                 f"counter {counter}'s {delegation.level.value} delegation"
-                f" ({delegation.delegation_id}) does not let it {allowed.replace('_', ' ')}"
-                f" in the {case.stage.value} stage"
+                f" ({delegation.delegation_id}) does not let it {_PHRASES[action]}{where}:"
+                f" intake covers the request stage, full the whole service, the fee needs"
+                f" take_payment"
             )
 
     # --- the public list (n1-n2) -----------------------------------------------------

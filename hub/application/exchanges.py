@@ -49,6 +49,7 @@ from aggregates.service_case import (
 )
 from aggregates.service_record import InquiryKind
 from hub.application.cases import Cases, CaseView, TrackingCodeCheck, case_view
+from hub.application.counters import counter_of
 from hub.application.errors import AccessDenied
 from hub.application.ports import (
     CivilRegistry,
@@ -905,7 +906,7 @@ class CaseExchanges:
             raise InvalidInput(*violations)
         assert code is not None and token is not None
         await self._run.read(self.use_cases.check_identity_possible, code, by=by)
-        client = await self._clients.identity.get(by)
+        client = await self._clients.identity.get(await self._on_behalf(code, by))
         answer = await self._exchange(
             code,
             IDENTITY_SYSTEM,
@@ -958,10 +959,11 @@ class CaseExchanges:
             raise InvalidInput(*violations)
         assert code is not None and subject is not None
         applicant = await self._run.read(self.use_cases.prepare_inquiry, code, kind, by=by)
+        agency = await self._on_behalf(code, by)
         system, operation = REGISTRY_SYSTEMS[kind], _INQUIRY_OPERATIONS[kind]
         facts: dict[str, str | bool]
         if certificate is not None:
-            civil = await self._clients.civil_registry.get(by)
+            civil = await self._clients.civil_registry.get(agency)
             person = await self._exchange(
                 code,
                 system,
@@ -974,7 +976,7 @@ class CaseExchanges:
             facts = {"alive": person.person.alive, "birth_certificate_matched": True}
             issued, at = person.inquiry_tracking_code, person.inquired_at
         elif kind is InquiryKind.CIVIL_REGISTRATION:
-            civil = await self._clients.civil_registry.get(by)
+            civil = await self._clients.civil_registry.get(agency)
             person = await self._exchange(
                 code,
                 system,
@@ -988,7 +990,7 @@ class CaseExchanges:
             }
             issued, at = person.inquiry_tracking_code, person.inquired_at
         elif kind is InquiryKind.DEEDS_REGISTRY:
-            deeds = await self._clients.deeds_registry.get(by)
+            deeds = await self._clients.deeds_registry.get(agency)
             company = await self._exchange(
                 code,
                 system,
@@ -1002,7 +1004,7 @@ class CaseExchanges:
             }
             issued, at = company.inquiry_tracking_code, company.inquired_at
         else:
-            postal = await self._clients.postal_code.get(by)
+            postal = await self._clients.postal_code.get(agency)
             place = await self._exchange(
                 code,
                 system,
@@ -1038,7 +1040,7 @@ class CaseExchanges:
         assert payment is not None  # start_payment requested one or refused
         if payment.status is PaymentStatus.SETTLED:
             return await self._run.read(self.use_cases.case_details, code)
-        treasury = await self._clients.treasury.get(by)
+        treasury = await self._clients.treasury.get(await self._on_behalf(code, by))
         if payment.payment_id:  # pending: ask how it stands
             answer: PaymentAnswer | None = await self._exchange(
                 code,
@@ -1183,7 +1185,7 @@ class CaseExchanges:
         national_id, representative = await self._run.read(
             self.use_cases.representative_of, code, by=by
         )
-        deeds = await self._clients.deeds_registry.get(by)
+        deeds = await self._clients.deeds_registry.get(await self._on_behalf(code, by))
         answer = await self._exchange(
             code,
             REGISTRY_SYSTEMS[InquiryKind.DEEDS_REGISTRY],
@@ -1254,6 +1256,14 @@ class CaseExchanges:
             view.tracking_code, TREASURY_SYSTEM, "GetPayment", lambda: self._ask_transfer(view)
         )
         return view if answer is None else await self._record_transfer(view, answer, by)
+
+    async def _on_behalf(self, code: str, by: str) -> str:
+        """Whom the hub calls another agency's system for: the caller, or for a service
+        counter the case's main agency (the counter acts for it, 004 art. 6 and 14)."""
+        if counter_of(by) is None:
+            return by
+        details = await self._run.read(self.use_cases.case_details, code)
+        return details.case.agency
 
     async def _unrecorded(
         self, code: str, system: str, operation: str, call: Callable[[], Awaitable[_T]]

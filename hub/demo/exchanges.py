@@ -285,10 +285,12 @@ class Prepared:
     spec: cat.ServiceRecordSpec
     fate: str
     national_code: str
+    caller: str = ""
+    """Who drives the case: its agency (''), or a service counter it was delegated to."""
 
     @property
     def metadata(self) -> tuple[tuple[str, str], ...]:
-        return _meta(self.spec.owner_agency)
+        return _meta(self.caller or self.spec.owner_agency)
 
 
 async def prepare_case(
@@ -298,12 +300,15 @@ async def prepare_case(
     world: DemoWorld,
     fate: str,
     rng: random.Random,
+    *,
+    caller: str = "",
 ) -> Prepared | desk.Case:
     """Open a case, verify the applicant's identity, complete the request stage, make the
     record's inquiries and record the production and delivery steps. A case whose
-    ``fate`` is rejected or cancelled ends after the request stage: it is returned."""
+    ``fate`` is rejected or cancelled ends after the request stage: it is returned.
+    ``caller``: a service counter driving the case instead of the agency."""
     person = rng.choice(world.people)
-    md = _meta(spec.owner_agency)
+    md = _meta(caller or spec.owner_agency)
     opened = await stub.OpenCase(
         desk.OpenCaseRequest(
             service_code=service_code,
@@ -352,7 +357,7 @@ async def prepare_case(
         desk.CompleteStageRequest(tracking_code=code, stage=_PROD), metadata=md
     )
     await _steps(stub, code, spec, _DELIV, md)
-    return Prepared(code, service_code, spec, fate, person.national_code)
+    return Prepared(code, service_code, spec, fate, person.national_code, caller)
 
 
 def demo_forms(spec: cat.ServiceRecordSpec, rng: random.Random) -> list[desk.FormData]:

@@ -49,6 +49,7 @@ from hub.config import APP_NAME, Settings
 from hub.demo.anchors import AnchorProcesses
 from hub.demo.callers import CallerChannels
 from hub.demo.consultation import run_consultation_demo
+from hub.demo.counters import run_counters_demo
 from hub.demo.exchanges import (
     SYSTEM_PRINCIPALS,
     WORLD_PRINCIPAL,
@@ -592,6 +593,7 @@ async def _run_anchored_demo(
                 print(f"  {entry.at_jalali}  {entry.kind:<16} {label}  [{entry.by_agency}]")
             await _applicant_reads(stub, world, still_open)
             await _refused_read(stub, next(c for c in done if c.agency == "MOJ"))
+            await run_counters_demo(channel, world, DEMO_RECORDS)
             delivered = next(c for c in done if c.status == desk.CASE_STATUS_DELIVERED)
             await run_programme_demo(channel, delivered_code=delivered.tracking_code)
             await run_consultation_demo(

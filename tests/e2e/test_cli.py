@@ -62,6 +62,11 @@ def test_demo_drives_cases_and_verifies_its_trail_then_the_cli_catches_tampering
     )
     assert "with their identity token (the full case, open" in result.stdout  # the applicant
     assert "the same code with another person's token: NOT_FOUND" in result.stdout
+    # service counters: one delivers a delegated service, the other is refused beyond intake
+    assert re.search(r"counter:P-1001 delivered case C-[0-9A-Z-]+ of MOJ", result.stdout)
+    assert "counter:P-2002 asks civil registration (production's work): PERMISSION_DENIED" in (
+        result.stdout
+    )
     assert "INSECURE" not in result.stdout + result.stderr
     # MCTH must sign: unsigned refused, signed through the client library, both verified
     assert "an unsigned call is refused: UNAUTHENTICATED: MCTH must sign its requests" in (
