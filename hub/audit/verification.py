@@ -186,9 +186,18 @@ def _payload(state: bytes) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+_CONFIGURATION = {
+    "tabadol.petition_routing": "petition routing table",
+    "tabadol.participation_policy": "agency hierarchy and policies",
+}
+"""The signed configuration beside the rights table, changed by the operator only."""
+
+
 def access_lines(source: str) -> list[str]:
-    """The rights-table changes in a trail (who, when, what, why) and its refusal summaries."""
+    """The rights-table changes in a trail (who, when, what, why), the other signed
+    configuration's (routing, agency policies) and the refusal summaries."""
     changes: list[str] = []
+    configuration: list[str] = []
     summaries = refused = 0
     for event in read_trail(source):
         if event.topic.startswith("tabadol.access.policy."):
@@ -211,12 +220,21 @@ def access_lines(source: str) -> list[str]:
                 f"  #{event.position} {when} {what} by {fields.get('by')}"
                 + (f": {reason}" if reason else "")
             )
+        elif event.topic.rsplit(".", 1)[0] in _CONFIGURATION:
+            fields = _payload(event.state) or {}
+            what = _CONFIGURATION[event.topic.rsplit(".", 1)[0]]
+            configuration.append(
+                f"  #{event.position} {str(fields.get('at', ''))[:19]} {what}"
+                f" {event.topic.rsplit('.', 1)[-1]} by {fields.get('by', '(encrypted)')}"
+            )
         elif event.topic == "tabadol.access.refusal_summary.summarised":
             summaries += 1
             fields = _payload(event.state)
             if fields is not None:
                 refused += sum(int(row[3]) for row in fields.get("counts", []))
     lines = [f"access rights: {len(changes)} signed changes", *changes]
+    if configuration:
+        lines += [f"configuration: {len(configuration)} signed changes", *configuration]
     if summaries:
         lines.append(f"refusals: {refused} refused calls in {summaries} signed summaries")
     return lines

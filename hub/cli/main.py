@@ -18,6 +18,7 @@ from hub.cli.access import add_access_parser, run_access
 from hub.cli.agency_keys import add_agency_keys_parser, run_agency_keys
 from hub.cli.anchors import add_witness_parser, run_witness
 from hub.cli.audit import add_audit_parser, run_audit
+from hub.cli.configure import add_configure_parser, run_configure
 from hub.cli.counters import add_counters_parser, run_counters
 from hub.cli.keys import add_keys_parser, run_keys
 from hub.cli.pki import add_pki_parser, run_pki
@@ -265,6 +266,7 @@ def _parser() -> argparse.ArgumentParser:
     add_keys_parser(sub)
     add_pki_parser(sub)
     add_access_parser(sub)
+    add_configure_parser(sub)
     add_counters_parser(sub)
     add_agency_keys_parser(sub)
     add_audit_parser(sub)
@@ -308,6 +310,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_pki(args, settings)
         if args.command == "access":
             return run_access(args, settings)
+        if args.command == "configure":
+            return run_configure(args, settings)
         if args.command == "counters":
             return run_counters(args, settings)
         if args.command == "agency-keys":
