@@ -66,6 +66,7 @@ from hub.servicers.auth import (
 )
 from hub.servicers.edge import Edge, Registrar
 from hub.servicers.health import follow_health
+from hub.servicers.idempotency import IdempotentCalls
 from hub.servicers.monitoring import SERVICE_NAME as MONITORING_SERVICE
 from hub.servicers.observe import ObservingInterceptor
 from hub.servicers.opmon import opmon_registrar
@@ -523,6 +524,7 @@ async def create_server(
                 pacer=pacer,
                 crl=crl,
                 signatures=signatures,
+                idempotency=IdempotentCalls(),
             ),
         ],
         # One connection's calls in flight are bounded by HTTP/2 (SETTINGS_MAX_CONCURRENT_

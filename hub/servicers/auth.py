@@ -52,8 +52,9 @@ from aggregates.access import RightsTable
 from aggregates.errors import InvalidInput
 from aggregates.principals import Principal, PrincipalKind, is_operator
 from hub.ledger.signing import attested
+from hub.servicers.idempotency import IdempotencyConflict, IdempotentCalls
 from hub.servicers.signatures import RequestSignatures
-from hub.trail.agency_signatures import RequestSignatureError
+from hub.trail.agency_signatures import IDEMPOTENCY_METADATA, RequestSignatureError
 from hub.trail.pki import CertificateRefused, RevocationList, principal_of_certificate
 
 log = structlog.get_logger("tabadol.auth")
@@ -365,9 +366,11 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
         pacer: RefusalPacer | None = None,
         crl: RevocationList | None = None,
         signatures: RequestSignatures | None = None,
+        idempotency: IdempotentCalls | None = None,
     ) -> None:
         self._mtls = mtls
         self._signatures = signatures
+        self._idempotency = idempotency
         self._rights = rights
         self._refusals = refusals
         self._limiter = limiter
@@ -467,7 +470,7 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
         name = who.name
         await self._limit(context, name, method)
         attestation = None
-        if raw is not None and self._signatures and self._signatures.applies_to(who):
+        if raw is not None and self._signatures is not None and self._signatures.applies_to(who):
             try:
                 attestation = self._signatures.check(
                     who, "/" + method, raw, context.invocation_metadata() or ()
@@ -514,7 +517,20 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
             call = await self._admit(context, method, raw)
             try:
                 with attested(call.attestation if call else None):
-                    return await behaviour(request, self._inside(call, context))
+                    inside = self._inside(call, context)
+                    calls = self._idempotency
+                    key = _idempotency_key(context) if calls is not None and call else None
+                    if key is None or call is None or calls is None:
+                        return await behaviour(request, inside)
+                    body = raw if raw is not None else request.SerializeToString(deterministic=True)
+                    try:
+                        return await calls.run(
+                            (call.principal.name, method, key),
+                            body,
+                            lambda: behaviour(request, inside),
+                        )
+                    except IdempotencyConflict as conflict:
+                        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(conflict))
             except grpc.aio.AbortError:
                 if call is not None:
                     self._denied_inside(call, context)
@@ -561,6 +577,14 @@ class _PacedContext:
         if status.code == grpc.StatusCode.PERMISSION_DENIED:
             await self._pacer.hold(self._name)
         await self._context.abort_with_status(status)
+
+
+def _idempotency_key(context: grpc.aio.ServicerContext) -> str | None:
+    """The call's ``x-tabadol-idempotency-key`` (the agencies' client sends one per call)."""
+    for key, value in context.invocation_metadata() or ():
+        if key == IDEMPOTENCY_METADATA:
+            return value if isinstance(value, str) else value.decode(errors="replace")
+    return None
 
 
 def _reason(details: str) -> str:

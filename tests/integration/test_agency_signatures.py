@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -26,7 +27,7 @@ from hub.audit.bundles import build_bundle
 from hub.audit.checkpoints import Checkpointer
 from hub.audit.export import export_trail, open_recorder, read_trail
 from hub.audit.verification import verify_source
-from hub.client import AgencyClient, ClientTls, RequestSigner, Unauthenticated
+from hub.client import AgencyClient, AlreadyExists, ClientTls, RequestSigner, Unauthenticated
 from hub.client.rpcs import REGISTER_SERVICE_RECORD
 from hub.config import store_env
 from hub.ledger.executor import Executor
@@ -318,3 +319,30 @@ async def test_only_the_operator_registers_and_revokes_keys_over_grpc(hub: Trust
     listed = await operator.ListAgencyKeys(acc.ListAgencyKeysRequest(include_revoked=True))
     assert [k.key_id for k in listed.keys] == [registered.key_id]
     assert not (await operator.ListAgencyKeys(acc.ListAgencyKeysRequest())).keys
+
+
+async def test_a_retry_under_the_same_idempotency_key_runs_once(hub: TrustedHub) -> None:
+    """Each attempt is signed afresh (a new nonce), the hub answers them all with the first
+    outcome and writes once; the key with another request is INVALID_ARGUMENT."""
+    key = Ed25519PrivateKey.generate()
+    await _register_key(hub, key)
+    async with _client(hub, RequestSigner("MOJ", key)) as client:
+        raw = client._callable(REGISTER_SERVICE_RECORD.method)
+        data = _request().SerializeToString(deterministic=True)
+
+        def attempt(body: bytes = data) -> Any:
+            return raw(body, metadata=client.metadata(REGISTER_SERVICE_RECORD.method, body, "k-7"))
+
+        before = _stored(hub)
+        first, second = await asyncio.gather(attempt(), attempt())  # one still in flight
+        written = _stored(hub)
+        assert written > before and first == second
+        assert await attempt() == first and _stored(hub) == written  # after it succeeded
+        with pytest.raises(grpc.aio.AioRpcError) as conflict:
+            await attempt(_request("99999999").SerializeToString(deterministic=True))
+        assert conflict.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "was used for another" in str(conflict.value.details())
+        # a new key is a new call: the record exists already
+        with pytest.raises(AlreadyExists):
+            await client.call(REGISTER_SERVICE_RECORD, _request())
+    assert _stored(hub) == written

@@ -3,9 +3,11 @@ implementations of ``tabadol/agency-request/v1``: they must agree byte for byte.
 
 from __future__ import annotations
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub.client.signing import RequestSigner
+from hub.servicers.idempotency import IdempotencyConflict, IdempotentCalls
 from hub.servicers.signatures import NonceMemory
 from hub.trail.agency_signatures import (
     Attestation,
@@ -53,3 +55,31 @@ def test_nonce_memory_refuses_a_replay_and_forgets_after_the_window() -> None:
     # the first ones are forgotten once their time left the window: memory is one window
     assert len(memory) <= 1001
     assert memory.first_time("k", "n1", time_ms=30_000, now_ms=30_000)
+
+
+async def test_idempotent_calls_forget_failures_and_expire_successes() -> None:
+    now = [0.0]
+    calls = IdempotentCalls(ttl=10, capacity=2, clock=lambda: now[0])
+    runs: list[str] = []
+
+    async def ok(name: str) -> str:
+        runs.append(name)
+        return name
+
+    async def fail() -> str:
+        runs.append("fail")
+        raise RuntimeError("store down")
+
+    key = ("agency:MOJ", "pkg.S/M", "k")
+    with pytest.raises(RuntimeError):
+        await calls.run(key, b"r", fail)
+    assert await calls.run(key, b"r", lambda: ok("second")) == "second"  # a failure is forgotten
+    assert await calls.run(key, b"r", lambda: ok("third")) == "second"  # a success is not
+    with pytest.raises(IdempotencyConflict):
+        await calls.run(key, b"other", lambda: ok("x"))
+    now[0] = 11.0
+    assert await calls.run(key, b"other", lambda: ok("later")) == "later"  # expired
+    for i in range(3):
+        await calls.run(("agency:MOJ", "pkg.S/M", f"k{i}"), b"r", lambda: ok("n"))
+    assert len(calls) <= 3  # the oldest go first
+    assert runs == ["fail", "second", "later", "n", "n", "n"]
