@@ -286,6 +286,13 @@ def test_agency_page_shows_services_reports_and_hooks(
     assert page.locator("figure svg").count() == 1
     assert page.get_by_role("heading", name=re.compile("^برنامه سالانه")).count() == 1
     assert page.get_by_role("heading", name="پیشخوان‌ها و خدمات واگذارشده").count() == 1
+    page.goto(hub.url + "/agencies/MOJ")  # MOJ delegated its certificate service to counters
+    counters = page.locator(
+        "section", has=page.get_by_role("heading", name="پیشخوان‌ها و خدمات واگذارشده")
+    )
+    listed = counters.inner_text()  # P-2002's delegation was revoked: only P-1001 is listed
+    assert "P-۱۰۰۱" in listed and "تمام‌فرایند" in listed and "P-۲۰۰۲" not in listed
+    page.goto(hub.url + "/agencies/MIMT")
     page.screenshot(path=shots / "agency.png", full_page=True)
     watch.check(hub.url)
 
@@ -337,7 +344,7 @@ def test_open_data_downloads_every_dataset(hub: Hub, browser: Browser) -> None:
     page = _page(browser, watch)
     page.goto(hub.url + "/open-data")
     links = page.locator("#datasets a")
-    assert links.count() == 16  # 8 datasets, CSV and JSON each
+    assert links.count() == 18  # 9 datasets (the counters' list among them), CSV and JSON each
     for i in range(links.count()):  # every file, as the browser fetches it
         href = links.nth(i).get_attribute("href") or ""
         answer = page.request.get(hub.url + href)

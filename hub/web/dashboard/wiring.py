@@ -14,6 +14,7 @@ from hub.trail.keys import load_history
 from projections.monitoring import MonitoringViews
 
 from .audit import TrailAudit
+from .counters import COUNTER_DATASETS, counters_section
 from .programme import PROGRAMME_DATASETS, ProgrammeHooks
 from .sources import AgencySection, DashboardSources
 
@@ -38,18 +39,29 @@ def hub_sources(
     audit = None
     if audit_log is not None and public_keys is not None and public_keys.exists():
         audit = TrailAudit(audit_log, load_history(public_keys), tsa_roots)
+    sections = (*agency_sections, hooks.programme_section) if hooks else tuple(agency_sections)
+    datasets = dict(PROGRAMME_DATASETS) if hooks else {}
+    counters = getattr(hub, "counters", None)
+    if counters is not None:
+        sections = (*sections, counters_section(counters))
+        datasets.update(COUNTER_DATASETS)
+
+    def dataset(name: str) -> Any:
+        if name in COUNTER_DATASETS and counters is not None:
+            return counters.open_dataset()
+        assert hooks is not None
+        return hooks.dataset(name)
+
     return DashboardSources(
         views=views,
         catalogue=hub.catalogue,
         participation=hub.consultations,
         audit=audit,
-        agency_sections=(
-            (*agency_sections, hooks.programme_section) if hooks else tuple(agency_sections)
-        ),
+        agency_sections=sections,
         late_agencies=hooks.late_agencies if hooks else None,
         quarterly=hooks.quarterly if hooks else None,
-        datasets=PROGRAMME_DATASETS if hooks else {},
-        dataset=hooks.dataset if hooks else None,
+        datasets=datasets,
+        dataset=dataset if datasets else None,
         clock=now,
         application_name=application_name,
     )
