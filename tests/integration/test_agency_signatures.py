@@ -45,10 +45,11 @@ CATALOGUE = "tabadol.catalogue.v1.CatalogueService"
 
 
 @pytest.fixture
-async def hub(tmp_path: Path) -> AsyncIterator[TrustedHub]:
+async def hub(tmp_path: Path, store_url: str) -> AsyncIterator[TrustedHub]:
+    """A hub requiring MOJ's signatures, on SQLite and on PostgreSQL."""
     live = await start_trusted_hub(
         tmp_path,
-        f"sqlite:///{tmp_path / 'events.sqlite'}",
+        store_url,
         TABADOL_REQUIRE_AGENCY_SIGNATURES="MOJ",
         TABADOL_AGENCY_SIGNATURE_WINDOW_SECONDS="60",
     )
