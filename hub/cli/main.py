@@ -60,6 +60,7 @@ async def _serve(settings: Settings) -> int:
         supervise_embedded,
         when_leading,
     )
+    from hub.ledger.leadership import SchemaLock
     from hub.streams.projector import EmbeddedProjections, open_views
     from hub.streams.relay import run_relay, run_window_publisher
 
@@ -68,6 +69,9 @@ async def _serve(settings: Settings) -> int:
 
     # Whatever has started is closed again, in reverse order, even when start-up fails.
     async with contextlib.AsyncExitStack() as started:
+        schema = SchemaLock(settings.eventsourcing_env())  # replicas starting together
+        await asyncio.to_thread(schema.acquire)  # create the tables one after the other
+        started.callback(schema.release)
         hub = build_hub(settings)
         started.callback(hub.close)
         identity = await connect_identity_verifier(settings)
@@ -91,6 +95,7 @@ async def _serve(settings: Settings) -> int:
         started.callback(embedded.close if embedded else views.close)
         running = await create_server(hub, settings, views=views)
         started.push_async_callback(running.stop)
+        schema.release()  # every table exists now
         if embedded is not None:  # restarted when they stop, watched for lag
             supervise_embedded(running, embedded, settings)
         from hub.web.dashboard import dashboard_routes
@@ -132,10 +137,17 @@ async def _serve(settings: Settings) -> int:
                         name="relay",
                     )
                 )
-                if embedded:
+                if embedded:  # the national-window feed, from this process's views
                     background.append(
                         asyncio.create_task(
-                            run_window_publisher(settings, views.feed, stop, options),
+                            when_leading(
+                                running.leadership,
+                                stop,
+                                lambda term: run_window_publisher(
+                                    settings, views.feed, term, options
+                                ),
+                                duty="window",
+                            ),
                             name="window-publisher",
                         )
                     )

@@ -5,6 +5,11 @@ replica. The leader is whoever holds a PostgreSQL advisory lock (``pg_try_adviso
 on a connection of its own; the lock goes with the connection, so a leader that dies or
 loses the database hands over by itself, and another replica takes it within
 ``interval`` seconds. With SQLite (one process per file) this process always leads.
+
+:class:`SchemaLock` serialises start-up across those processes: PostgreSQL's ``CREATE TABLE
+IF NOT EXISTS`` is not safe against the same statement in another session (one of them
+fails on ``pg_type_typname_nsp_index`` or with "tuple concurrently updated"), so replicas
+started together on a fresh database create the tables one after the other.
 """
 
 from __future__ import annotations
@@ -18,11 +23,56 @@ import structlog
 
 from hub.telemetry import metrics
 
-__all__ = ["LEADER_LOCK", "Leadership"]
+__all__ = ["LEADER_LOCK", "SCHEMA_LOCK", "Leadership", "SchemaLock"]
 
 log = structlog.get_logger("tabadol.leader")
 
 LEADER_LOCK = 0x7461_6261_646F_6C  # "tabadol": the advisory-lock key of the hub's leader
+SCHEMA_LOCK = LEADER_LOCK + 1  # held while a process creates the store's tables
+
+
+def _connect(env: Mapping[str, str], timeout: float) -> Any:
+    """A connection of its own to the PostgreSQL store ``env`` names (autocommit)."""
+    import psycopg
+
+    return psycopg.connect(
+        host=env["POSTGRES_HOST"],
+        port=int(env.get("POSTGRES_PORT", "5432")),
+        dbname=env["POSTGRES_DBNAME"],
+        user=env.get("POSTGRES_USER", "postgres"),
+        password=env.get("POSTGRES_PASSWORD") or None,
+        connect_timeout=max(1, round(timeout)),
+        autocommit=True,
+    )
+
+
+class SchemaLock:
+    """``acquire()`` waits (up to ``timeout`` s) until no other process of the store is
+    creating its tables; ``release()`` lets the next one go (also when the process dies:
+    the lock goes with the connection). Nothing to do on SQLite."""
+
+    def __init__(self, env: Mapping[str, str], *, timeout: float = 60.0) -> None:
+        self._env = dict(env)
+        self._timeout = timeout
+        self._conn: Any = None
+
+    def acquire(self) -> None:
+        if self._env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+            return
+        conn = _connect(self._env, 2.0)
+        try:
+            conn.execute(f"SET statement_timeout = {int(self._timeout * 1000)}")
+            conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+        except Exception:
+            conn.close()
+            raise
+        self._conn = conn
+
+    def release(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()  # the session's lock goes with it
+            self._conn = None
 
 
 class Leadership:
@@ -56,18 +106,8 @@ class Leadership:
 
     def _try(self) -> bool:
         """Hold the lock (taking it if free); False when another process holds it."""
-        import psycopg
-
         if self._conn is None:
-            self._conn = psycopg.connect(
-                host=self._env["POSTGRES_HOST"],
-                port=int(self._env.get("POSTGRES_PORT", "5432")),
-                dbname=self._env["POSTGRES_DBNAME"],
-                user=self._env.get("POSTGRES_USER", "postgres"),
-                password=self._env.get("POSTGRES_PASSWORD") or None,
-                connect_timeout=2,
-                autocommit=True,
-            )
+            self._conn = _connect(self._env, 2.0)
         if self.leading:  # still ours while the connection lives
             self._conn.execute("SELECT 1")
             return True

@@ -115,6 +115,16 @@ class LogReader(Application[UUID]):
 
     name = APP_NAME  # same tables (PostgreSQL: tabadolhub_events), same tracking name
 
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        # On PostgreSQL a reader never runs the schema statements: eventsourcing's include a
+        # CREATE OR REPLACE FUNCTION, which fails ("tuple concurrently updated") in a replica
+        # starting at the same moment. The hub creates the tables (hub/ledger/leadership.py
+        # SchemaLock); a reader started before them retries until they exist.
+        settings = dict(env or {})
+        if settings.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+            settings["CREATE_TABLE"] = "n"
+        super().__init__(env=settings)
+
     def construct_mapper(self) -> Mapper[UUID]:
         return ReadingMapper(
             transcoder=self.construct_transcoder(),

@@ -122,11 +122,11 @@ HEALTH = Gauge(
 LEADER = Gauge(
     "tabadol_leader",
     "1 while this process leads the replicas on its store (signs checkpoints, relays to NATS,"
-    " reconciles payments), else 0",
+    " publishes the national-window feed, reconciles payments), else 0",
 )
 LEADER_DUTIES = Counter(
     "tabadol_leader_duty_starts",
-    "Times this process started a duty only the leader runs (relay, reconciliation)",
+    "Times this process started a duty only the leader runs (relay, window, reconciliation)",
     ["duty"],
 )
 NATS_RECONNECTS = Counter("tabadol_nats_reconnects", "Reconnections to NATS", ["role"])
@@ -251,7 +251,7 @@ def leading(now: bool) -> None:
 
 
 def leader_duty_started(duty: str) -> None:
-    """``duty`` is a fixed word: ``relay`` or ``reconciliation``."""
+    """``duty`` is a fixed word: ``relay``, ``window`` or ``reconciliation``."""
     LEADER_DUTIES.labels(duty).inc()
 
 

@@ -1,5 +1,6 @@
-"""Three ``tabadol serve`` processes on one database of a private PostgreSQL server, relaying
-to a private NATS server: every replica takes writes; checkpoints, the relay and payment
+"""Three ``tabadol serve`` processes (embedded projections, the default) started together on
+a fresh database of a private PostgreSQL server, relaying to a private NATS server: every
+replica takes writes; checkpoints, the relay, the national-window publisher and payment
 reconciliation run in one of them, the leader (an advisory lock); kill -9 of the leader
 under load hands them over to another, and no acknowledged write is lost; the trail
 verifies and the stream holds every event once."""
@@ -19,6 +20,7 @@ from tabadol.catalogue.v1 import catalogue_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
+from aggregates.service_case import ServiceCase
 from hub.audit.export import read_trail
 from hub.cli.audit import audit_verify
 from hub.testing import free_port
@@ -30,8 +32,9 @@ from tests.samples import AGENCY, SERVICE_CODE, open_case_request, spec_proto
 pytestmark = [pytest.mark.postgres, pytest.mark.nats, pytest.mark.timeout(150)]
 
 META = (("x-tabadol-agency", AGENCY),)
-DUTIES = ("relay", "reconciliation")
-STREAM = "TABADOL_EVENTS"  # the default: the NATS server is this test's own
+DUTIES = ("relay", "window", "reconciliation")
+STREAM, WINDOW = "TABADOL_EVENTS", "TABADOL_WINDOW"  # the defaults: a NATS server of our own
+OPENED = ServiceCase.Opened.TOPIC
 
 
 @dataclass
@@ -55,7 +58,7 @@ async def replicas(tmp_path: Path) -> AsyncIterator[Replicas]:
                 **keys,
                 "TABADOL_EVENT_STORE": store,
                 "TABADOL_NATS_URL": nats.url,
-                "TABADOL_PROJECTIONS": "workers",  # three embedded projectors: CPU, not a test
+                "TABADOL_PROJECTIONS": "embedded",
                 "TABADOL_CHECKPOINT_EVERY": "5",
                 "TABADOL_CHECKPOINT_SECONDS": "0.5",
                 **{
@@ -190,6 +193,17 @@ async def test_three_serve_processes_one_leader_and_kill_9_of_it(replicas: Repli
 
         await until(relayed, "every event relayed")
         assert await stream_positions(js, STREAM) == stored
+        # Each case opened is one entry of the window's feed (acknowledged or not: a case
+        # the killed leader stored without answering is there too).
+        opened = [e.position for e in read_trail(replicas.store) if e.topic == OPENED]
+        assert len(opened) >= 3 * 10 + len(acked)
+
+        async def published() -> bool:
+            return len(await stream_positions(js, WINDOW)) >= len(opened)
+
+        await until(published, "the window feed published")
+        window = await stream_positions(js, WINDOW)  # by the leaders only, each entry once
+        assert window == opened
 
     for hub in survivors:  # SIGTERM: the leader signs a last checkpoint
         assert hub.terminate() == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -22,10 +23,11 @@ from tabadol.catalogue.v1 import catalogue_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 
 from hub.application.hub import TabadolHub
+from hub.audit.checkpoints import AuditLog
 from hub.bootstrap import Running, create_server, when_leading
 from hub.cli.audit import audit_verify
 from hub.config import Settings, store_env
-from hub.ledger.leadership import Leadership
+from hub.ledger.leadership import Leadership, SchemaLock
 from hub.testing import dev_env
 from hub.trail.keys import init_keys, load_signer
 from tests.integration.test_case_exchanges import (
@@ -206,3 +208,34 @@ async def test_only_the_leader_reconciles_and_the_next_leader_does_on_hand_over(
         for stack in stacks:
             await stack.aclose()
     assert await asyncio.to_thread(audit_verify, pg_url, lives[0].settings.public_keys) == 0
+
+
+def test_replicas_starting_together_on_a_fresh_database_create_the_tables_in_turn(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Without the schema lock one of four fails (``CREATE TABLE IF NOT EXISTS`` in two
+    sessions at once: a unique violation on pg_type) most of the times this runs."""
+    settings = Settings.from_env({"TABADOL_DATA_DIR": str(tmp_path), "TABADOL_EVENT_STORE": pg_url})
+    init_keys(settings.signing_key, settings.public_keys)
+    together = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def start() -> None:
+        schema = SchemaLock(settings.eventsourcing_env())
+        together.wait()
+        try:
+            schema.acquire()
+            app = TabadolHub(load_signer(settings.signing_key), env=settings.eventsourcing_env())
+            AuditLog.open(app, settings)
+            app.close()
+        except Exception as error:
+            failures.append(error)
+        finally:
+            schema.release()
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
