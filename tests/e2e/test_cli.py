@@ -67,6 +67,8 @@ def test_demo_drives_cases_and_verifies_its_trail_then_the_cli_catches_tampering
     assert "counter:P-2002 asks civil registration (production's work): PERMISSION_DENIED" in (
         result.stdout
     )
+    assert "configuration: 2 signed changes" in result.stdout  # routing and policies, by hub:
+    assert "petition routing table started by hub:TABADOL" in result.stdout
     assert "INSECURE" not in result.stdout + result.stderr
     # MCTH must sign: unsigned refused, signed through the client library, both verified
     assert "an unsigned call is refused: UNAUTHENTICATED: MCTH must sign its requests" in (
