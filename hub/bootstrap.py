@@ -57,6 +57,7 @@ from hub.servicers import (
 )
 from hub.servicers.audit import SERVICE_NAME as AUDIT_SERVICE
 from hub.servicers.auth import (
+    CallsInFlight,
     RateLimiter,
     Refreshed,
     RefusalCounter,
@@ -267,6 +268,8 @@ class Running:
     """OpenTelemetry's interceptors and provider (TABADOL_OTEL=1), else None."""
     pacer: RefusalPacer | None = None
     """Paces each principal's refusals (None with TABADOL_REFUSAL_RATE=0)."""
+    in_flight: CallsInFlight | None = None
+    """Bounds each principal's admitted calls at once (None with TABADOL_PRINCIPAL_CALLS=0)."""
 
     async def flush_refusals(self) -> None:
         """Write the refusals counted so far as a signed summary now (tests, shutdown)."""
@@ -512,6 +515,7 @@ async def create_server(
     )
     opmon = OpmonStore(settings.opmon_store, retention_days=settings.opmon_retention_days)
     pacer = RefusalPacer(settings.refusal_rate) if settings.refusal_rate else None
+    in_flight = CallsInFlight(settings.principal_calls) if settings.principal_calls else None
     server = grpc.aio.server(
         interceptors=[
             *([traced.server_interceptor] if traced else []),  # outermost: spans cover all
@@ -522,6 +526,7 @@ async def create_server(
                 refusals=refusals,
                 limiter=RateLimiter(settings.rate_limit, settings.rate_burst),
                 pacer=pacer,
+                in_flight=in_flight,
                 crl=crl,
                 signatures=signatures,
                 idempotency=IdempotentCalls(),
@@ -657,6 +662,7 @@ async def create_server(
         rights_cache=rights_cache,
         refusals=refusals,
         pacer=pacer,
+        in_flight=in_flight,
         leadership=leadership,
         agency_keys=agency_keys,
         agency_keys_cache=agency_keys_cache,

@@ -29,6 +29,7 @@
 | TABADOL_RATE_LIMIT / _RATE_BURST | calls per second per principal / burst, then RESOURCE_EXHAUSTED | 200 / 400 |
 | TABADOL_REFUSAL_WINDOW_SECONDS | refusals are summarised in one signed event per window | 10 |
 | TABADOL_REFUSAL_RATE | a principal's refusals are answered no faster than this per second (each held up to 1 s, so a flood is paced by the hub; 0: answered at once) | 50 |
+| TABADOL_PRINCIPAL_CALLS | admitted calls of one principal running at once, over all its connections; the next wait (0: no bound) | 16 |
 | TABADOL_MAX_STREAMS | concurrent calls per client connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS; the client's transport queues the rest) | 100 |
 | TABADOL_WITNESSES | JSON list of {"url", "key"}: witnesses that cosign each checkpoint (C2SP) | unset: none |
 | TABADOL_TSA_URL | an RFC 3161 time-stamping authority (HTTP) for each checkpoint | unset: none |
@@ -156,6 +157,7 @@ class Settings:
     refusal_window: float = 10.0
     refusal_rate: float = 50.0
     max_streams: int = 100
+    principal_calls: int = 16
     cipher_key: str | None = None
     nats_url: str | None = None
     access_rights: Path | None = None
@@ -240,6 +242,7 @@ class Settings:
             refusal_window=_positive(env, "TABADOL_REFUSAL_WINDOW_SECONDS", "10", float),
             refusal_rate=_positive(env, "TABADOL_REFUSAL_RATE", "50", float, zero=True),
             max_streams=int(_positive(env, "TABADOL_MAX_STREAMS", "100", int)),
+            principal_calls=int(_positive(env, "TABADOL_PRINCIPAL_CALLS", "16", int, zero=True)),
             cipher_key=env.get("TABADOL_CIPHER_KEY") or None,
             nats_url=env.get("TABADOL_NATS_URL") or None,
             access_rights=Path(env["TABADOL_ACCESS_RIGHTS"])

@@ -36,8 +36,8 @@ import asyncio
 import contextlib
 import contextvars
 import time
-from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -66,6 +66,7 @@ __all__ = [
     "OPERATOR_METHODS",
     "PUBLIC_METHODS",
     "SPIFFE_PREFIX",
+    "CallsInFlight",
     "RateLimiter",
     "Refreshed",
     "RefusalCounter",
@@ -364,6 +365,7 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
         refusals: RefusalCounter,
         limiter: RateLimiter | None = None,
         pacer: RefusalPacer | None = None,
+        in_flight: CallsInFlight | None = None,
         crl: RevocationList | None = None,
         signatures: RequestSignatures | None = None,
         idempotency: IdempotentCalls | None = None,
@@ -375,6 +377,7 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
         self._refusals = refusals
         self._limiter = limiter
         self._pacer = pacer
+        self._in_flight = in_flight
         self._crl = crl
         self._known: dict[bytes, tuple[Principal, int]] = {}
 
@@ -507,6 +510,12 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
             return context
         return _PacedContext(context, self._pacer, call.principal.name)
 
+    def _place(self, call: _Call | None) -> contextlib.AbstractAsyncContextManager[Any]:
+        """One of the caller's places for admitted calls at once (:class:`CallsInFlight`)."""
+        if call is None or self._in_flight is None:
+            return contextlib.nullcontext()
+        return self._in_flight.place(call.principal.name)
+
     def _wrap(
         self, behaviour: Callable[..., Any], method: str, *, signed: bool = False
     ) -> Callable[..., Any]:
@@ -517,20 +526,25 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
             call = await self._admit(context, method, raw)
             try:
                 with attested(call.attestation if call else None):
-                    inside = self._inside(call, context)
-                    calls = self._idempotency
-                    key = _idempotency_key(context) if calls is not None and call else None
-                    if key is None or call is None or calls is None:
-                        return await behaviour(request, inside)
-                    body = raw if raw is not None else request.SerializeToString(deterministic=True)
-                    try:
-                        return await calls.run(
-                            (call.principal.name, method, key),
-                            body,
-                            lambda: behaviour(request, inside),
+                    async with self._place(call):
+                        inside = self._inside(call, context)
+                        calls = self._idempotency
+                        key = _idempotency_key(context) if calls is not None and call else None
+                        if key is None or call is None or calls is None:
+                            return await behaviour(request, inside)
+                        body = (
+                            raw
+                            if raw is not None
+                            else request.SerializeToString(deterministic=True)
                         )
-                    except IdempotencyConflict as conflict:
-                        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(conflict))
+                        try:
+                            return await calls.run(
+                                (call.principal.name, method, key),
+                                body,
+                                lambda: behaviour(request, inside),
+                            )
+                        except IdempotencyConflict as conflict:
+                            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(conflict))
             except grpc.aio.AbortError:
                 if call is not None:
                     self._denied_inside(call, context)
@@ -550,6 +564,57 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
                 raise
 
         return wrapped
+
+
+class CallsInFlight:
+    """At most ``limit`` admitted calls of one principal run at once (across all its
+    connections); the next wait for a place, which costs the event loop nothing until then.
+
+    A flood of calls the principal may make then has that many in the hub's queues (the
+    writer's, the loop's), so another principal's call waits behind at most that many.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._running: dict[str, int] = {}
+        self._waiting: dict[str, deque[asyncio.Future[None]]] = {}
+        self.peak = 0
+        """The most calls of one principal that ran at once."""
+
+    @contextlib.asynccontextmanager
+    async def place(self, key: str) -> AsyncIterator[None]:
+        """Run the body as one of ``key``'s at most ``limit`` calls."""
+        if self._running.get(key, 0) >= self._limit:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiting.setdefault(key, deque()).append(waiter)
+            try:
+                await waiter  # the place is handed over by the call that ends
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    self._release(key)  # handed over, but this call is gone
+                else:
+                    with contextlib.suppress(ValueError):
+                        self._waiting.get(key, deque()).remove(waiter)
+                raise
+        else:
+            self._running[key] = self._running.get(key, 0) + 1
+        self.peak = max(self.peak, self._running[key])
+        try:
+            yield
+        finally:
+            self._release(key)
+
+    def _release(self, key: str) -> None:
+        waiting = self._waiting.get(key)
+        while waiting:
+            waiter = waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # the place passes on: running stays the same
+                return
+        self._waiting.pop(key, None)
+        self._running[key] -= 1
+        if not self._running[key]:
+            del self._running[key]
 
 
 class _PacedContext:

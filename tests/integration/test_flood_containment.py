@@ -142,3 +142,21 @@ async def test_a_refusal_inside_a_servicer_is_paced_too(store_url: str, tmp_path
         assert pacer is not None and pacer.peak >= 2 and pacer.held == 0
     finally:
         await live.close()
+
+
+async def test_a_principal_runs_at_most_its_calls_at_once(store_url: str, tmp_path: Path) -> None:
+    live = await start_trusted_hub(tmp_path, store_url, TABADOL_PRINCIPAL_CALLS="2")
+    try:
+        await live.grant("agency:MOJ", f"service:{CATALOGUE}", f"service:{SERVICEDESK}")
+        await catalogue_pb2_grpc.CatalogueServiceStub(live.channel("agency:MOJ")).RegisterServiceRecord(
+            cat.RegisterServiceRecordRequest(service_code=SERVICE_CODE, spec=spec_proto())
+        )  # fmt: skip
+        desk_stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(live.channel("agency:MOJ"))
+        opened = await asyncio.gather(
+            *(desk_stub.OpenCase(_open(300 + i), timeout=30) for i in range(10))
+        )
+        assert len({c.case.tracking_code for c in opened}) == 10  # all served, in turn
+        in_flight = live.running.in_flight
+        assert in_flight is not None and in_flight.peak == 2
+    finally:
+        await live.close()
