@@ -30,6 +30,8 @@ from aggregates.identifiers import AgencyCode
 
 __all__ = [
     "CLI_ACTOR_PREFIX",
+    "HUB_CODE",
+    "HUB_OPERATOR",
     "OPERATOR_KIND",
     "TRUST_DOMAIN",
     "URI_PREFIX",
@@ -52,6 +54,9 @@ class PrincipalKind(StrEnum):
 
 
 OPERATOR_KIND = PrincipalKind.HUB
+HUB_CODE = "TABADOL"
+"""The hub's own code: its operator principal is ``hub:TABADOL`` (:data:`HUB_OPERATOR`) and
+it calls other agencies' systems under this agency code, with that certificate."""
 CLI_ACTOR_PREFIX = "cli:"
 """Changes made by the local CLI holding the hub's signing key: ``cli:<key id>``."""
 
@@ -117,6 +122,10 @@ class Principal:
 
     def __str__(self) -> str:
         return self.name
+
+
+HUB_OPERATOR = Principal(OPERATOR_KIND, HUB_CODE)
+"""The operator principal of this hub (``spiffe://tabadol.gov.ir/hub/TABADOL``)."""
 
 
 def is_operator(principal: Principal) -> bool:

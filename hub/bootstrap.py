@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Mount
 from tabadol.access.v1 import access_pb2, access_pb2_grpc
 
 from aggregates.access import RightsTable
+from aggregates.principals import HUB_CODE
 from connectors import civil_registry, deeds_registry, identity, postal_code, treasury
 from connectors._resilience import ConnectOptions
 from connectors.errors import ConnectorError
@@ -91,7 +92,7 @@ from projections.monitoring import MonitoringViews
 
 log = structlog.get_logger("tabadol")
 
-HUB_AGENCY = "TABADOL"
+HUB_AGENCY = HUB_CODE  # the agency code the hub calls other systems under
 """The agency code the hub uses when it calls on its own behalf (e.g. token introspection)."""
 
 __all__ = [

@@ -19,7 +19,7 @@ from typing import Any
 import grpc
 
 from aggregates.identifiers import NationalCode
-from aggregates.principals import Principal
+from aggregates.principals import HUB_OPERATOR, Principal
 from hub.application.participants import inactive_token
 from hub.application.rights import HUB_SERVICES, write_rights_file
 from hub.trail.pki import CA_CERT, CA_KEY, CRL_FILE, IssuedCertificate, init_ca, issue
@@ -88,7 +88,7 @@ class ManualClock:
         return self._now
 
 
-HUB_PRINCIPAL = "hub:TABADOL"
+HUB_PRINCIPAL = HUB_OPERATOR.name
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from aggregates.principals import Principal
+from aggregates.principals import HUB_OPERATOR, Principal
 from hub.config import Settings
 from hub.trail.pki import CA_CERT, CRL_FILE, init_ca, issue, revoke
 
@@ -35,7 +35,7 @@ def add_pki_parser(subparsers: Any) -> None:
 
 def hub_principal(text: str) -> Principal:
     """``hub`` alone is the hub operator ``hub:TABADOL``."""
-    return Principal.parse("hub:TABADOL" if text.strip().lower() == "hub" else text)
+    return HUB_OPERATOR if text.strip().lower() == "hub" else Principal.parse(text)
 
 
 def run_pki(args: argparse.Namespace, settings: Settings) -> int:

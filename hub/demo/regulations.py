@@ -25,6 +25,7 @@ from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.applicants import ForeignNationalId
+from aggregates.principals import HUB_OPERATOR
 from connectors import synthetic
 from hub.demo.exchanges import DEMO_SEED, DemoWorld
 from hub.servicers.auth import AGENCY_HEADER
@@ -32,7 +33,7 @@ from hub.testing import ManualClock
 
 __all__ = ["run_bill_call_demo", "run_petition_demo", "run_registries_demo"]
 
-_OPERATOR = ((AGENCY_HEADER, "hub:TABADOL"),)  # the operator: its certificate, no grant
+_OPERATOR = ((AGENCY_HEADER, HUB_OPERATOR.name),)  # the operator: its certificate, no grant
 _WINDOW = ((AGENCY_HEADER, "window:MYGOV"),)
 
 
