@@ -16,6 +16,7 @@ The callers' ``by`` is what the servicers record: ``MOJ`` for an agency, ``count
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -70,9 +71,13 @@ class Counters:
     def __init__(self, store: Store, catalogue: Catalogue) -> None:
         self._store = store
         self._catalogue = catalogue
+        self._directory = CounterDirectory()
+        self._directory_position = 0
+        self._directory_lock = threading.Lock()
 
     def _aggregate(self) -> ServiceCounters | None:
-        return self._store.find(ServiceCounters.create_id(), ServiceCounters)
+        """The table for reading (never changed here: :meth:`_change` loads its own copy)."""
+        return self._store.peek(ServiceCounters.create_id(), ServiceCounters)
 
     def table(self) -> DelegationTable:
         """The counters and the delegations in force (empty before any)."""
@@ -237,12 +242,18 @@ class Counters:
 
     # --- the public list (n1-n2) -----------------------------------------------------
 
-    def directory(self) -> CounterDirectory:
-        """The public list, folded from the trail (:mod:`projections.counter_directory`)."""
-        view = CounterDirectory()
-        for event in self._store.replay(*view.topics):
-            view.process_event(event)
-        return view
+    def _read_directory(self, query: Callable[[CounterDirectory], _R]) -> _R:
+        """``query`` on the public list, brought up to date first: the projection
+        (:mod:`projections.counter_directory`) folds only the events stored since it last
+        looked (by log position), under a lock shared with the queries."""
+        with self._directory_lock:
+            view = self._directory
+            for notification in self._store.notifications_from(
+                self._directory_position + 1, *view.topics
+            ):
+                view.process_event(self._store.decode(notification))
+                self._directory_position = notification.id
+            return query(view)
 
     def list_counters(
         self, province: str | None = None, agency: str | None = None
@@ -256,7 +267,8 @@ class Counters:
                     "province", f"not one of Iran's 31 provinces: {province!r}"
                 )
             key = found.value
-        return self.directory().counters(key, agency=agency.upper() if agency else None)
+        chosen = agency.upper() if agency else None
+        return self._read_directory(lambda view: view.counters(key, agency=chosen))
 
     def public_list(
         self, province: str | None = None, agency: str | None = None
@@ -271,6 +283,7 @@ class Counters:
 
     def open_dataset(self) -> tuple[tuple[str, ...], list[dict[str, Any]], list[dict[str, Any]]]:
         """(CSV columns, rows, JSON documents) of the ``counters`` open dataset."""
-        view = self.directory()
-        rows = view.rows(self._titles(view.counters()))
+        entries = self._read_directory(lambda view: view.counters())
+        titles = self._titles(entries)
+        rows = self._read_directory(lambda view: view.rows(titles))
         return COUNTER_COLUMNS, rows, rows

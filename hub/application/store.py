@@ -60,6 +60,15 @@ class Store:
             return None
         return aggregate
 
+    def peek(self, aggregate_id: UUID, kind: type[_A]) -> _A | None:
+        """The latest aggregate for reading only: the repository's cached instance itself
+        (fast-forwarded, not deep-copied), so the caller must never change it."""
+        try:
+            aggregate: object = self._app.repository.get(aggregate_id, deepcopy_from_cache=False)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, kind) else None
+
     def get(
         self, aggregate_id: UUID, kind: type[_A], what: str, key: str, version: int | None = None
     ) -> _A:
