@@ -80,6 +80,7 @@ CONTENT_FIELDS = frozenset({"note", "reason", "comment", "process", "forms", "an
 UNUSED_FIELDS = frozenset(
     {
         "channel",
+        "counter",  # the service counter the case came through: in the public counters list
         "record_revision",
         "time_limit_hours",
         "in_person_required",

@@ -96,6 +96,7 @@ class Case:
             agency=self.agency,
             applicant_national_code=self.national_code,
             channel="web",
+            counter="",
             process=[],
             time_limit_hours=self.limit_hours,
             in_person_required=False,
