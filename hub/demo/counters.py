@@ -18,13 +18,14 @@ from tabadol.counters.v1 import counters_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
+from aggregates.principals import HUB_OPERATOR
 from hub.demo.exchanges import DemoWorld, Prepared, finish_case, prepare_case
 from hub.servicers.auth import AGENCY_HEADER
 
 __all__ = ["COUNTERS", "run_counters_demo"]
 
 SERVICE = "tabadol.counters.v1.CounterService"
-OPERATOR = "hub:TABADOL"
+OPERATOR = HUB_OPERATOR.name
 COUNTERS = {
     "P-1001": ("دفتر پیشخوان خدمات دولت ۱۰۰۱", ctr.COUNTER_KIND_GOVERNMENT, "tehran", "تهران",
                "تهران، خیابان آزادی، پلاک ۱۲", "1316943891"),
