@@ -187,3 +187,36 @@ async def test_the_window_feed_replays_then_follows(monitored: Monitored) -> Non
         ):
             pass
     assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_the_counters_open_dataset(monitored: Monitored) -> None:
+    """The public list of service counters (004 art. 14 n1-n2) as open data, CSV and JSON."""
+    counters = monitored.hub.counters
+    for code, province in (("P-1001", "tehran"), ("P-2002", "isfahan")):
+        await monitored.running.executor.write(
+            counters.register_counter,
+            code,
+            by=f"counter:{code}",
+            name=f"دفتر {code}",
+            kind="government",
+            province=province,
+            county="مرکز",
+            address="خیابان اصلی",
+            postal_code="1316943891",
+        )
+    await monitored.running.executor.write(
+        counters.delegate, "P-1001", "13021000101", level="intake", by="MOJ", reason="pilot"
+    )
+    as_csv = await monitored.stub.GetOpenData(
+        pb.GetOpenDataRequest(dataset=pb.OPEN_DATASET_COUNTERS, format=pb.OPEN_DATA_FORMAT_CSV)
+    )  # public: no identity needed
+    rows = list(csv.DictReader(io.StringIO(as_csv.data.decode())))
+    assert [(r["province"], r["counter"], r["service_code"], r["level"]) for r in rows] == [
+        ("isfahan", "P-2002", "", ""),
+        ("tehran", "P-1001", "13021000101", "intake"),
+    ]
+    as_json = await monitored.stub.GetOpenData(
+        pb.GetOpenDataRequest(dataset=pb.OPEN_DATASET_COUNTERS, format=pb.OPEN_DATA_FORMAT_JSON)
+    )
+    document = json.loads(as_json.data)
+    assert document["dataset"] == "counters" and document["rows"][1]["agency"] == "MOJ"
