@@ -227,10 +227,16 @@ def _print_cases(cases: list[desk.Case]) -> None:
 
 @dataclass(frozen=True)
 class Serving:
-    """Where the demo's hub answers while it serves."""
+    """Where the demo's hub answers while it serves, and the demo's PKI, whose
+    certificates callers need (it serves mTLS only)."""
 
     dashboard_url: str
     grpc_target: str
+    pki: DevPki
+
+    def credentials(self, principal: str) -> grpc.ChannelCredentials:
+        """mTLS credentials of ``principal`` (``agency:MOJ``), issued by the demo's CA."""
+        return self.pki.channel_credentials(principal)
 
 
 @dataclass(frozen=True)
@@ -616,7 +622,7 @@ async def _run_anchored_demo(
         if serve is not None and http is not None:
             print(f"\ndashboard: {http.url}/  (the hub keeps running; Ctrl-C stops it)")
             await (serve.until or _until_interrupted)(
-                Serving(f"{http.url}/", f"127.0.0.1:{running.port}")
+                Serving(f"{http.url}/", f"127.0.0.1:{running.port}", pki)
             )
     finally:
         await running.stop()

@@ -19,7 +19,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,12 +28,13 @@ from typing import Any
 import grpc
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
+from tabadol.monitoring.v1 import monitoring_pb2 as mon
+from tabadol.monitoring.v1 import monitoring_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.identifiers import NationalCode
 from hub.demo.story import ServeOptions, Serving, run_demo
-from hub.servicers.auth import AGENCY_HEADER
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -57,6 +58,7 @@ LATER = timedelta(days=10)
 class Hub:
     url: str
     grpc_target: str
+    credentials: Callable[[str], grpc.ChannelCredentials]
     stop: threading.Event = field(default_factory=threading.Event)
 
 
@@ -97,7 +99,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         raise failed[0]
     assert ready, "the demo did not start serving in 180 s"
     serving = ready[0]
-    yield Hub(serving.dashboard_url.rstrip("/"), serving.grpc_target, stop)
+    yield Hub(serving.dashboard_url.rstrip("/"), serving.grpc_target, serving.credentials, stop)
     stop.set()
     thread.join(60)
     assert not thread.is_alive(), "the demo did not stop"
@@ -183,8 +185,25 @@ def _contrast(fg: str, bg: str) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
-def _open_case(target: str) -> str:
-    with grpc.insecure_channel(target) as channel:
+def _rated_case(hub: Hub) -> str:
+    """A rated case's code, from the national-window feed (as the window reads it, over
+    mTLS); the overview's latest events may all be of later, unrated cases."""
+    with grpc.secure_channel(hub.grpc_target, hub.credentials("window:MYGOV")) as channel:
+        feed = monitoring_pb2_grpc.MonitoringServiceStub(channel).StreamWindowFeed(
+            mon.StreamWindowFeedRequest(), timeout=30
+        )
+        try:
+            for reply in feed:
+                if reply.entry.kind == mon.FEED_EVENT_KIND_RATED:
+                    return str(reply.entry.tracking_code)
+        finally:
+            feed.cancel()
+    raise AssertionError("the demo rated no case")
+
+
+def _open_case(hub: Hub) -> str:
+    """MOJ opens a case, over mTLS with its certificate from the demo's CA."""
+    with grpc.secure_channel(hub.grpc_target, hub.credentials("agency:MOJ")) as channel:
         stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(channel)
         reply = stub.OpenCase(
             desk.OpenCaseRequest(
@@ -193,7 +212,6 @@ def _open_case(target: str) -> str:
                 postal_code="1316943891",
                 channel="web",
             ),
-            metadata=((AGENCY_HEADER, "MOJ"),),
         )
         return str(reply.case.tracking_code)
 
@@ -232,7 +250,7 @@ def test_overview_is_persian_live_and_lists_the_late_agency(
     # live: a case opened over gRPC shows up without a reload, within a second
     before = page.locator("#position").inner_text()
     page.evaluate("window.__marker = 1")
-    code = _open_case(hub.grpc_target)
+    code = _open_case(hub)
     opened = time.monotonic()
     page.wait_for_function(
         "code => document.querySelector('#feed-table').innerText.includes(code)",
@@ -250,8 +268,7 @@ def test_case_lookup_shows_every_step_in_jalali(hub: Hub, browser: Browser, shot
     watch = Watch()
     page = _page(browser, watch)
     page.goto(hub.url + "/case")
-    feed = _api(page, hub.url, "/api/overview")["feed"]
-    rated = next(e["tracking_code"] for e in feed if e["kind"] == "rated")
+    rated = _rated_case(hub)
     page.get_by_role("textbox", name="کد رهگیری").fill(rated)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/case\?code="))
@@ -326,8 +343,7 @@ def test_audit_checks_a_tracking_code_with_its_inclusion_proof(
     assert PERSIAN_DIGIT.search(size)
     assert len(page.locator("#witnesses").inner_text().split(", ")) == 2  # the demo's witnesses
     assert re.match("^۱۴۰[۰-۹]/", page.locator("#timestamp").inner_text())  # RFC 3161, verified
-    feed = _api(page, hub.url, "/api/overview")["feed"]
-    code = next(e["tracking_code"] for e in reversed(feed) if e["kind"] == "rated")
+    code = _rated_case(hub)
     page.get_by_role("textbox", name="کد رهگیری").fill(code)
     page.get_by_role("button", name="بررسی").click()
     assert page.locator("#verdict").inner_text().startswith("✓ تأیید شد")
