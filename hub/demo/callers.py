@@ -20,9 +20,15 @@ from aggregates.principals import Principal
 from hub.servicers.auth import AGENCY_HEADER
 from hub.testing import DevPki
 
-__all__ = ["CallerChannels"]
+__all__ = ["CallerChannels", "as_caller"]
 
 Metadata = Sequence[tuple[str, str | bytes]]
+
+
+def as_caller(principal: str) -> tuple[tuple[str, str], ...]:
+    """The metadata naming who makes a call (``MOJ``, ``window:MYGOV``): on
+    :class:`CallerChannels` it goes with that principal's certificate."""
+    return ((AGENCY_HEADER, principal),)
 
 
 class _Routed:

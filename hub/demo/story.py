@@ -3,7 +3,8 @@
 The demo runs as production does, under mutual TLS: a development CA in ``<data>/pki``
 (``tabadol pki init``'s code), a certificate for the hub, for each reference simulator and
 for every caller (:mod:`hub.demo.callers`); a rights table seeded from ``<data>/rights.json``
-(:data:`DEMO_RIGHTS`, imported once as signed events) and nothing allowed beyond it.
+(:data:`hub.demo.trust.DEMO_RIGHTS`, imported once as signed events) and nothing allowed
+beyond it.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from tabadol.monitoring.v1 import monitoring_pb2_grpc
 from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
-from aggregates.identifiers import NationalCode, Sheba
-from hub.application.rights import RIGHTS_FORMAT, cli_operator
+from aggregates.identifiers import Sheba
+from hub.application.rights import cli_operator
 from hub.audit.anchors import anchor_store_for, timestamp_of, witnessed_note
 from hub.audit.bundles import build_bundle
 from hub.audit.checkpoints import Checkpointer
@@ -47,7 +48,7 @@ from hub.bootstrap import (
 )
 from hub.config import APP_NAME, Settings
 from hub.demo.anchors import AnchorProcesses
-from hub.demo.callers import CallerChannels
+from hub.demo.callers import CallerChannels, as_caller
 from hub.demo.consultation import run_consultation_demo
 from hub.demo.counters import run_counters_demo
 from hub.demo.exchanges import (
@@ -61,7 +62,13 @@ from hub.demo.exchanges import (
 from hub.demo.programme import run_programme_demo
 from hub.demo.regulations import run_bill_call_demo, run_petition_demo, run_registries_demo
 from hub.demo.signatures import SIGNING_AGENCY, run_signed_requests_demo
-from hub.servicers.auth import AGENCY_HEADER
+from hub.demo.trust import (
+    DEMO_RIGHTS,
+    OPEN_CASE_APPLICANT,
+    applicant_reads,
+    refused_read,
+    write_rights,
+)
 from hub.streams.projector import EmbeddedProjections
 from hub.testing import HUB_PRINCIPAL, DevPki, ManualClock
 from hub.trail.agency_signatures import AgencyKeyRing
@@ -162,51 +169,7 @@ DEMO_RECORDS: dict[str, cat.ServiceRecordSpec] = {
 }
 
 
-def _service(name: str) -> str:
-    return f"service:tabadol.{name}"
-
-
-DEMO_RIGHTS: dict[str, Any] = {
-    "format": RIGHTS_FORMAT,
-    "groups": {
-        "AGENCIES": [
-            f"agency:{a}"
-            for a in ("MOJ", "MIMT", "MSRT", "IPO", "MEFA", "POST", "TAX", SIGNING_AGENCY)
-        ]
-    },
-    "grants": [
-        *(
-            {"grantee": "group:AGENCIES", "target": _service(s), "reason": why}
-            for s, why in (
-                ("catalogue.v1.CatalogueService", "agencies keep their own service records"),
-                ("catalogue.v1.PermitRegistryService", "agencies keep their permit kinds"),
-                ("programme.v1.ProgrammeService", "agencies report their programme"),
-                ("servicedesk.v1.ServiceDeskService", "agencies run their own cases (scoped)"),
-                ("participation.v1.ConsultationService", "agencies run their consultations"),
-                ("participation.v1.PetitionService", "the routed units answer petitions"),
-                ("monitoring.v1.MonitoringService", "agencies read their KPIs"),
-            )
-        ),
-        *(
-            {"grantee": WORLD_PRINCIPAL, "target": _service(s), "reason": why}
-            for s, why in (
-                ("servicedesk.v1.ServiceDeskService", "the content-free view; ratings"),
-                ("monitoring.v1.MonitoringService", "the national window's feed and views"),
-                ("monitoring.v1.OperationalMonitoringService", "operational monitoring"),
-                ("participation.v1.ConsultationService", "citizens take part through it"),
-                ("participation.v1.PetitionService", "citizens petition through it"),
-                ("programme.v1.ProgrammeService", "the public system of progress"),
-            )
-        ),
-    ],
-}
-"""The rights file the demo seeds its hub with: X-Road-like grants, nothing else allowed.
-The operator (``hub:TABADOL``) needs no grant for its configuration methods."""
-
-
-def _meta(caller: str) -> tuple[tuple[str, str], ...]:
-    """Who makes a call: :class:`CallerChannels` sends it with ``caller``'s certificate."""
-    return ((AGENCY_HEADER, caller),)
+_meta = as_caller  # who makes a call: CallerChannels sends it with that certificate
 
 
 def _print_cases(cases: list[desk.Case]) -> None:
@@ -275,9 +238,6 @@ async def _until_interrupted(serving: Serving) -> None:
             loop.remove_signal_handler(sig)
 
 
-_OPEN_CASE_APPLICANT = str(NationalCode.from_serial("001234567"))
-
-
 async def _leave_one_open(
     stub: servicedesk_pb2_grpc.ServiceDeskServiceStub, rng: random.Random
 ) -> str:
@@ -285,7 +245,7 @@ async def _leave_one_open(
     opened = await stub.OpenCase(
         desk.OpenCaseRequest(
             service_code="13021000202",
-            applicant_national_code=_OPEN_CASE_APPLICANT,
+            applicant_national_code=OPEN_CASE_APPLICANT,
             postal_code="1316943891",
             channel="counter",
             forms=demo_forms(DEMO_RECORDS["13021000202"], rng),
@@ -298,33 +258,6 @@ async def _leave_one_open(
     )
     print(f"\none case stays open, its documents under review: {code}")
     return code
-
-
-async def _applicant_reads(
-    stub: servicedesk_pb2_grpc.ServiceDeskServiceStub, world: DemoWorld, code: str
-) -> None:
-    """The applicant signs in at the national window, which reads their case for them with
-    their identity token; another person's token finds nothing."""
-    token = await world.sign_in(_OPEN_CASE_APPLICANT, 2)
-    got = await stub.GetCase(
-        desk.GetCaseRequest(tracking_code=code, applicant_token=token, digits=desk.DIGITS_PERSIAN),
-        metadata=_meta(WORLD_PRINCIPAL),
-    )
-    status = desk.CaseStatus.Name(got.case.status).removeprefix("CASE_STATUS_").lower()
-    print(
-        f"\nthe applicant signs in at the national window and follows their case {code}"
-        f" with their identity token (the full case, {status}; پیگیری پرونده با توکن هویت):"
-    )
-    for entry in got.case.timeline:
-        print(f"  {entry.at_jalali}  {entry.kind:<16} {entry.step or entry.note}")
-    stranger = await world.sign_in(str(NationalCode.from_serial("007654321")), 2)
-    try:
-        await stub.GetCase(
-            desk.GetCaseRequest(tracking_code=code, applicant_token=stranger),
-            metadata=_meta(WORLD_PRINCIPAL),
-        )
-    except grpc.aio.AioRpcError as error:
-        print(f"  the same code with another person's token: {error.code().name}")
 
 
 async def _print_monitoring(
@@ -401,25 +334,6 @@ async def _print_monitoring(
         print(f"  {line}")
 
 
-async def _refused_read(stub: servicedesk_pb2_grpc.ServiceDeskServiceStub, case: desk.Case) -> None:
-    """TAX, granted ServiceDeskService for its own cases, asks for one of MOJ's."""
-    code = case.tracking_code
-    try:
-        await stub.GetCase(desk.GetCaseRequest(tracking_code=code), metadata=_meta("TAX"))
-    except grpc.aio.AioRpcError as error:
-        print(
-            f"\nTAX (certificate spiffe://tabadol.gov.ir/agency/TAX) asks for MOJ's case {code}:"
-            f" {error.code().name}\n  reads are scoped like writes: TAX may call GetCase (its"
-            " grant) but this case is not TAX's, so it does not exist for TAX — NOT_FOUND, not"
-            " PERMISSION_DENIED, so a tracking code seen in the national-window feed reveals"
-            " nothing; the refusal is counted in the trail's signed summary\n"
-            "  پرونده‌ی دستگاه دیگر: برای سازمان امور مالیاتی «یافت نشد» (NOT_FOUND)؛"
-            " شمارش امتناع در خلاصه‌ی امضاشده‌ی ردپا"
-        )
-    else:  # pragma: no cover - scoping is broken
-        raise RuntimeError(f"TAX read MOJ's case {code}")
-
-
 async def _run_demo(
     cases: int,
     data_dir: Path,
@@ -454,11 +368,6 @@ async def _world(simulators: SimulatorProcesses) -> AsyncIterator[DemoWorld]:
         await world.close()
 
 
-def _write_rights(path: Path) -> Path:
-    path.write_text(json.dumps(DEMO_RIGHTS, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    return path
-
-
 async def _run_anchored_demo(
     cases: int,
     data_dir: Path,
@@ -472,7 +381,7 @@ async def _run_anchored_demo(
             "TABADOL_DATA_DIR": str(data_dir),
             "TABADOL_LISTEN": "127.0.0.1:0",
             **pki.tls_env(HUB_PRINCIPAL),
-            "TABADOL_ACCESS_RIGHTS": str(_write_rights(data_dir / "rights.json")),
+            "TABADOL_ACCESS_RIGHTS": str(write_rights(data_dir / "rights.json")),
             "TABADOL_REQUIRE_AGENCY_SIGNATURES": SIGNING_AGENCY,
             **simulators.settings_env(),
             **anchors.settings_env(),
@@ -597,8 +506,8 @@ async def _run_anchored_demo(
             for entry in one.case.timeline:
                 label = entry.step or entry.note
                 print(f"  {entry.at_jalali}  {entry.kind:<16} {label}  [{entry.by_agency}]")
-            await _applicant_reads(stub, world, still_open)
-            await _refused_read(stub, next(c for c in done if c.agency == "MOJ"))
+            await applicant_reads(stub, world, still_open)
+            await refused_read(stub, next(c for c in done if c.agency == "MOJ"))
             await run_counters_demo(channel, world, DEMO_RECORDS)
             delivered = next(c for c in done if c.status == desk.CASE_STATUS_DELIVERED)
             await run_programme_demo(channel, delivered_code=delivered.tracking_code)
