@@ -178,15 +178,20 @@ class Refreshed(Generic[_T]):
     def __init__(self, load: Callable[[], _T], *, every: float = 0.5) -> None:
         self._load = load
         self._every = every
+        self._reloads = 0
         self.value = load()
 
     def reload(self) -> None:
+        self._reloads += 1
         self.value = self._load()
 
     async def refresh_forever(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                self.value = await asyncio.to_thread(self._load)
+                reloads = self._reloads
+                value = await asyncio.to_thread(self._load)
+                if reloads == self._reloads:  # else a reload began since: it is as new
+                    self.value = value
             except Exception as error:  # keep the last value; the store may be restarting
                 log.warning(f"could not refresh the {self.what}", error=repr(error))
             with contextlib.suppress(TimeoutError):
@@ -496,19 +501,12 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
         _call.set(call)
         return call
 
-    def _denied_inside(self, call: _Call, context: grpc.aio.ServicerContext) -> None:
-        code = context.code()
-        if code in (grpc.StatusCode.PERMISSION_DENIED, code_pb2.PERMISSION_DENIED):
-            details = context.details() or b""
-            text = details.decode() if isinstance(details, bytes) else str(details)
-            self._refusals.note(call.principal.name, call.method, _reason(text))
-
     def _inside(self, call: _Call | None, context: grpc.aio.ServicerContext) -> Any:
-        """The context the servicer gets: one whose PERMISSION_DENIED (ownership, scope)
-        waits for the caller's refusal slot first, like a refusal at the edge."""
-        if call is None or self._pacer is None:
+        """The context the servicer gets: its PERMISSION_DENIED (ownership, scope) is
+        counted, then waits for the caller's refusal slot, like a refusal at the edge."""
+        if call is None:
             return context
-        return _PacedContext(context, self._pacer, call.principal.name)
+        return _RefusingContext(context, call, self._pacer)
 
     def _place(self, call: _Call | None) -> contextlib.AbstractAsyncContextManager[Any]:
         """One of the caller's places for admitted calls at once (:class:`CallsInFlight`)."""
@@ -524,44 +522,30 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
             if signed:
                 raw, request = request
             call = await self._admit(context, method, raw)
-            try:
-                with attested(call.attestation if call else None):
-                    async with self._place(call):
-                        inside = self._inside(call, context)
-                        calls = self._idempotency
-                        key = _idempotency_key(context) if calls is not None and call else None
-                        if key is None or call is None or calls is None:
-                            return await behaviour(request, inside)
-                        body = (
-                            raw
-                            if raw is not None
-                            else request.SerializeToString(deterministic=True)
+            with attested(call.attestation if call else None):
+                async with self._place(call):
+                    inside = self._inside(call, context)
+                    calls = self._idempotency
+                    key = _idempotency_key(context) if calls is not None and call else None
+                    if key is None or call is None or calls is None:
+                        return await behaviour(request, inside)
+                    body = raw if raw is not None else request.SerializeToString(deterministic=True)
+                    try:
+                        return await calls.run(
+                            (call.principal.name, method, key),
+                            body,
+                            lambda: behaviour(request, inside),
                         )
-                        try:
-                            return await calls.run(
-                                (call.principal.name, method, key),
-                                body,
-                                lambda: behaviour(request, inside),
-                            )
-                        except IdempotencyConflict as conflict:
-                            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(conflict))
-            except grpc.aio.AbortError:
-                if call is not None:
-                    self._denied_inside(call, context)
-                raise
+                    except IdempotencyConflict as conflict:
+                        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(conflict))
 
         return wrapped
 
     def _wrap_stream(self, behaviour: Callable[..., Any], method: str) -> Callable[..., Any]:
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
             call = await self._admit(context, method)
-            try:
-                async for item in behaviour(request, self._inside(call, context)):
-                    yield item
-            except grpc.aio.AbortError:
-                if call is not None:
-                    self._denied_inside(call, context)
-                raise
+            async for item in behaviour(request, self._inside(call, context)):
+                yield item
 
         return wrapped
 
@@ -617,30 +601,42 @@ class CallsInFlight:
             del self._running[key]
 
 
-class _PacedContext:
-    """A servicer context whose PERMISSION_DENIED waits for the principal's refusal slot
-    (:class:`RefusalPacer`) before it is sent; everything else is the context's own."""
+class _RefusingContext:
+    """A servicer context whose PERMISSION_DENIED (ownership, scope) is counted in the
+    refusal summaries and then waits for the principal's refusal slot
+    (:class:`RefusalPacer`) before it is sent; everything else is the context's own.
 
-    __slots__ = ("_context", "_name", "_pacer")
+    The count comes first because ``abort`` sends the status before it raises: counted
+    after, a caller could see its refusal before the summaries hold it."""
 
-    def __init__(self, context: grpc.aio.ServicerContext, pacer: RefusalPacer, name: str):
+    __slots__ = ("_call", "_context", "_pacer")
+
+    def __init__(
+        self, context: grpc.aio.ServicerContext, call: _Call, pacer: RefusalPacer | None
+    ) -> None:
         self._context = context
+        self._call = call
         self._pacer = pacer
-        self._name = name
 
     def __getattr__(self, attribute: str) -> Any:
         return getattr(self._context, attribute)
+
+    async def _refused(self, details: str | bytes | None) -> None:
+        text = details.decode(errors="replace") if isinstance(details, bytes) else details or ""
+        self._call.refusals.note(self._call.principal.name, self._call.method, _reason(text))
+        if self._pacer is not None:
+            await self._pacer.hold(self._call.principal.name)
 
     async def abort(
         self, code: grpc.StatusCode, details: str = "", trailing_metadata: Any = ()
     ) -> None:
         if code == grpc.StatusCode.PERMISSION_DENIED:
-            await self._pacer.hold(self._name)
+            await self._refused(details)
         await self._context.abort(code, details, trailing_metadata)
 
     async def abort_with_status(self, status: grpc.Status) -> None:
         if status.code == grpc.StatusCode.PERMISSION_DENIED:
-            await self._pacer.hold(self._name)
+            await self._refused(status.details)
         await self._context.abort_with_status(status)
 
 
