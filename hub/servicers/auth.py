@@ -16,7 +16,8 @@ DESIGN property 3. For every RPC except health and reflection, :class:`TrustInte
    transport bounds the calls in flight per connection (``grpc.max_concurrent_streams``);
 3. checks the rights table (:class:`aggregates.access.RightsTable`): nothing is allowed until
    a grant allows it (the operator may always call its configuration methods,
-   :data:`OPERATOR_METHODS`, and nobody else may whatever their grants say);
+   :data:`OPERATOR_METHODS`, and nobody else may whatever their grants say; and the
+   counters' admin methods, :data:`OPERATOR_ALSO_METHODS`, which others call with a grant);
 4. for an agency that must sign its requests (:mod:`hub.servicers.signatures`), checks
    the request signature over the call's bytes (UNAUTHENTICATED when missing, wrong,
    stale or replayed) and lets the events the call writes carry it;
@@ -63,6 +64,7 @@ _T = TypeVar("_T")
 __all__ = [
     "ACCESS_SERVICE",
     "AGENCY_HEADER",
+    "OPERATOR_ALSO_METHODS",
     "OPERATOR_METHODS",
     "PUBLIC_METHODS",
     "SPIFFE_PREFIX",
@@ -93,6 +95,18 @@ OPERATOR_METHODS = frozenset(
 """The signed configuration beside the rights table (every ``AccessService`` method): the
 operator calls them without a grant; their handlers refuse anyone else
 (:func:`require_operator`), even a caller granted the whole service."""
+OPERATOR_ALSO_METHODS = frozenset(
+    f"tabadol.counters.v1.CounterService/{rpc}"
+    for rpc in (
+        "RegisterCounter",
+        "Delegate",
+        "RevokeDelegation",
+        "ListDelegations",
+        "ListCounterCases",
+    )
+)
+"""Admin-like methods the operator calls without a grant, on an agency's or a counter's
+behalf (004 art. 14): the others need one, and the use cases decide what each may do."""
 PUBLIC_METHODS = frozenset(
     {
         # the public catalogue and permits registry (004 art. 2, 4 n1, 5 n)
@@ -489,7 +503,9 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
                 await context.abort(grpc.StatusCode.UNAUTHENTICATED, str(error))
         table = self._rights.table
         operator_call = is_operator(who) and (
-            method.startswith(ACCESS_SERVICE + "/") or method in OPERATOR_METHODS
+            method.startswith(ACCESS_SERVICE + "/")
+            or method in OPERATOR_METHODS
+            or method in OPERATOR_ALSO_METHODS
         )
         if not operator_call and not table.may_reach(who, method):
             self._refusals.note(name, method, "no grant")

@@ -23,7 +23,7 @@ from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
 from aggregates.access import RefusalSummary
 from hub.audit.export import read_trail
-from hub.testing import InMemoryIdentityVerifier, TrustedHub, start_trusted_hub
+from hub.testing import HUB_PRINCIPAL, InMemoryIdentityVerifier, TrustedHub, start_trusted_hub
 from tests.samples import SERVICE_CODE, applicant, spec_proto
 
 DESK = "tabadol.servicedesk.v1.ServiceDeskService"
@@ -349,6 +349,56 @@ async def test_counter_at_each_level_by_rpc(counters: TrustedHub) -> None:
 
     await counters.running.flush_refusals()
     assert _summaries(counters) == refusals
+
+
+async def test_the_operator_runs_counters_for_an_agency_without_a_grant(
+    trusted: TrustedHub,
+) -> None:
+    """The operator (``hub:TABADOL``, granted nothing) registers a counter, delegates MOJ's
+    service to it on MOJ's behalf, lists and supervises it and revokes, as AccessService's
+    methods pass the rights table; its other calls still need a grant."""
+    operator = counters_pb2_grpc.CounterServiceStub(trusted.channel(HUB_PRINCIPAL))
+    await operator.RegisterCounter(
+        ctr.RegisterCounterRequest(
+            code="P-4001",
+            name="دفتر پیشخوان ۴۰۰۱",
+            kind=ctr.COUNTER_KIND_POST_OFFICE,
+            province="tehran",
+            county="تهران",
+            address="خیابان ۴",
+            postal_code="1316943891",
+        )
+    )
+    delegated = await operator.Delegate(
+        ctr.DelegateRequest(
+            counter="P-4001", service_code=SERVICE_CODE, level=ctr.ACCESS_LEVEL_FULL, reason="MOJ"
+        )
+    )
+    assert (delegated.delegation.agency, delegated.delegation.delegated_by) == (
+        "MOJ",
+        HUB_PRINCIPAL,
+    )
+    counter = servicedesk_pb2_grpc.ServiceDeskServiceStub(trusted.channel("counter:P-4001"))
+    code = await _open(counter, 400)
+    listed = await operator.ListDelegations(ctr.ListDelegationsRequest(counter="P-4001"))
+    assert [d.delegation_id for d in listed.delegations] == [delegated.delegation.delegation_id]
+    page = await operator.ListCounterCases(
+        ctr.ListCounterCasesRequest(agency="MOJ", counter="P-4001")
+    )
+    assert [c.tracking_code for c in page.cases] == [code]
+    revoked = await operator.RevokeDelegation(
+        ctr.RevokeDelegationRequest(
+            delegation_id=delegated.delegation.delegation_id, reason="پایان"
+        )
+    )
+    assert revoked.delegation.revoked_by == HUB_PRINCIPAL
+    with pytest.raises(grpc.aio.AioRpcError) as refused:  # the exemption is the counters' only
+        await servicedesk_pb2_grpc.ServiceDeskServiceStub(trusted.channel()).GetCase(
+            desk.GetCaseRequest(tracking_code=code)
+        )
+    assert refused.value.code() == DENIED
+    await trusted.running.flush_refusals()
+    assert _summaries(trusted) == Counter({(HUB_PRINCIPAL, f"{DESK}/GetCase"): 1})
 
 
 async def test_the_evaluation_of_a_case_is_scoped_as_the_case(trusted: TrustedHub) -> None:
