@@ -40,6 +40,7 @@ from aggregates.identifiers import NationalId, PostalCode, TrackingCode, Trackin
 from aggregates.inquiry_receipt import InquiryReceipt, InquiryTrackingCode
 from aggregates.inter_agency_payment import InterAgencyPayment
 from aggregates.jalali import parse_jalali_date
+from aggregates.principals import HUB_CODE
 from aggregates.service_case import (
     EXCHANGE_FAILURE_KINDS,
     CasePayment,
@@ -1135,6 +1136,7 @@ class CaseExchanges:
             return local
         code, kind, case_code = await self._run.read(self.use_cases.receipt_of, text)
         reference = case_code or code
+        agency = await self._asking_for(case_code, by)
         kinds = (
             [kind]
             if kind is not None
@@ -1144,7 +1146,7 @@ class CaseExchanges:
             answer: InquiryVerificationAnswer
             system = REGISTRY_SYSTEMS[asked]
             if asked is InquiryKind.CIVIL_REGISTRATION:
-                civil = await self._clients.civil_registry.get(by)
+                civil = await self._clients.civil_registry.get(agency)
                 answer = await self._unrecorded(
                     reference,
                     system,
@@ -1152,7 +1154,7 @@ class CaseExchanges:
                     partial(civil.verify_inquiry, code, tracking_code=reference),
                 )
             elif asked is InquiryKind.DEEDS_REGISTRY:
-                deeds = await self._clients.deeds_registry.get(by)
+                deeds = await self._clients.deeds_registry.get(agency)
                 answer = await self._unrecorded(
                     reference,
                     system,
@@ -1264,6 +1266,15 @@ class CaseExchanges:
             return by
         details = await self._run.read(self.use_cases.case_details, code)
         return details.case.agency
+
+    async def _asking_for(self, case_code: str, by: str) -> str:
+        """Whom a registry is asked for about an inquiry code: as :meth:`_on_behalf` for the
+        case the hub's receipt names; a counter asking about a code the hub holds no
+        receipt of (no case, so no agency to act for) asks as the hub itself
+        (:data:`~aggregates.principals.HUB_CODE`), never in its own name."""
+        if counter_of(by) is None:
+            return by
+        return await self._on_behalf(case_code, by) if case_code else HUB_CODE
 
     async def _unrecorded(
         self, code: str, system: str, operation: str, call: Callable[[], Awaitable[_T]]

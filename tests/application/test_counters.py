@@ -5,16 +5,21 @@ and the public list."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from aggregates.counters import AccessLevel, ServiceCounters
 from aggregates.errors import InvalidInput, NotFound, TransitionRefused
+from aggregates.principals import HUB_CODE
 from aggregates.service_case import CaseStatus
 from aggregates.service_record import Stage
 from hub.application.errors import AccessDenied
+from hub.application.exchanges import CaseExchanges, ExchangeClients, PerAgency
 from hub.application.hub import TabadolHub
+from hub.ledger.executor import Executor
 from hub.servicers.convert import spec_from_proto
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
 
@@ -288,3 +293,79 @@ def test_the_public_list_by_province(counters: TabadolHub) -> None:
     assert rows[1]["service_title_fa"] == "صدور گواهی عدم سوءپیشینه"
     with pytest.raises(InvalidInput):
         counters.counters.list_counters("atlantis")
+
+
+@dataclass(frozen=True)
+class _Verified:
+    authentic: bool = True
+    issued_at: datetime | None = None
+    agency: str = "NOCR"
+    inquiry_kind: str = "civil_registration"
+
+
+class _Registry:
+    """The civil registry as the hub sees it: which agency each client calls for."""
+
+    def __init__(self, asked_for: list[str], agency: str) -> None:
+        self._asked_for, self._agency = asked_for, agency
+
+    async def verify_inquiry(self, inquiry_tracking_code: str, *, tracking_code: str) -> _Verified:
+        self._asked_for.append(self._agency)
+        return _Verified()
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_counter_confirms_an_inquiry_code_for_the_cases_agency(
+    counters: TabadolHub,
+) -> None:
+    """VerifyTrackingCode(ask_registry) by a counter asks the registry for the case's main
+    agency (as its other exchanges do), never in the counter's own name; for a code the hub
+    holds no receipt of (no case) the hub asks as itself."""
+    counters.counters.delegate(COUNTER, SERVICE_CODE, level="full", by=AGENCY, reason="pilot")
+    code = _open(counters, service=SERVICE_CODE)
+    issued = _inquiry_code("603799100000001")
+    counters.exchange_records.record_inquiry(
+        code,
+        _civil(),
+        inquiry_tracking_code=issued,
+        issuing_agency="NOCR",
+        facts={"alive": True, "birth_date_matched": True},
+        inquired_at=datetime(2026, 3, 21, 7, 0, tzinfo=UTC),
+        by=COUNTER,
+    )
+    asked_for: list[str] = []
+
+    async def connect(agency: str) -> Any:
+        return _Registry(asked_for, agency)
+
+    unused: PerAgency[Any] = PerAgency(connect)
+    clients = ExchangeClients(
+        civil_registry=PerAgency(connect),
+        deeds_registry=unused,
+        postal_code=unused,
+        identity=unused,
+        treasury=unused,
+        failure=RuntimeError,
+    )
+    executor = Executor()
+    try:
+        exchanges = CaseExchanges(counters.exchange_records, executor, clients)
+        check = await exchanges.verify_tracking_code(issued, ask_registry=True, by=COUNTER)
+        assert check.authentic and asked_for == [AGENCY]
+        asked_for.clear()
+        unknown = _inquiry_code("603799100000002")
+        await exchanges.verify_tracking_code(unknown, ask_registry=True, by=COUNTER)
+        assert asked_for and set(asked_for) == {HUB_CODE}  # civil registry, then deeds
+    finally:
+        executor.close()
+
+
+def _inquiry_code(fifteen: str) -> str:
+    """Fifteen digits and their Luhn check digit: a well-formed inquiry tracking code."""
+    total = 0
+    for position, digit in enumerate(reversed(fifteen)):
+        value = int(digit) * (2 if position % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return fifteen + str((10 - total % 10) % 10)
