@@ -181,7 +181,18 @@ def configure_participation(
     """E-participation's identity verifier, pseudonym key, agency policies (the defaults
     until the operator configures the hierarchy through the API) and the deeds registry
     that confirms legal persons' representatives. Who may change routing and policies is
-    no setting: the operator principal only, as for access rights."""
+    no setting: the operator principal only, as for access rights.
+
+    The tokenless development verifier (anyone may act as anyone) is refused with a
+    :class:`ConfigError` unless TABADOL_INSECURE_DEV_AUTH=1."""
+    if isinstance(verifier, TokenlessDevVerifier) and not settings.insecure_dev_auth:
+        raise ConfigError(
+            "TABADOL_INSECURE_DEV_AUTH: the tokenless e-participation verifier (the national"
+            " code taken as the identity token, so anyone can act as anyone) is for development"
+            " only; set TABADOL_IDENTITY_URL to check identity tokens with the national"
+            " window's identity provider, or TABADOL_INSECURE_DEV_AUTH=1 on a development"
+            " machine"
+        )
     hub.configure_participation(
         verifier=verifier,
         pseudonym_key=load_pseudonym_key(settings.pseudonym_key, create=True),

@@ -1,6 +1,9 @@
-"""E-participation signs participants in through the real identity provider's contract."""
+"""E-participation signs participants in through the real identity provider's contract; the
+tokenless development verifier only in the explicit development mode."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import grpc
 import pytest
@@ -10,8 +13,12 @@ from connectors import identity
 from connectors.errors import ConnectorError
 from connectors.identity.simulator import create_server
 from hub.application.errors import IdentityProviderUnavailable
-from hub.application.participants import IntrospectingVerifier
+from hub.application.hub import TabadolHub
+from hub.application.participants import IntrospectingVerifier, TokenlessDevVerifier
+from hub.bootstrap import configure_participation
+from hub.config import ConfigError, Settings
 from hub.servicers.errors import status_for
+from hub.trail.keys import Signer
 from tests.samples import applicant
 
 
@@ -36,3 +43,27 @@ async def test_a_token_verifies_and_an_outage_is_a_clear_unavailable() -> None:
     finally:
         await client.close()
         await server.stop(0)
+
+
+async def test_the_tokenless_verifier_is_refused_outside_development_mode(
+    tmp_path: Path, signer: Signer
+) -> None:
+    base = {"TABADOL_DATA_DIR": str(tmp_path / "data")}
+    production, development = (
+        Settings.from_env(base),
+        Settings.from_env({**base, "TABADOL_INSECURE_DEV_AUTH": "1"}),
+    )
+    production.data_dir.mkdir()
+    hub = TabadolHub(signer, env=production.eventsourcing_env())
+    try:
+        with pytest.raises(ConfigError, match="TABADOL_INSECURE_DEV_AUTH") as refused:
+            configure_participation(hub, production, TokenlessDevVerifier())
+        assert "TABADOL_IDENTITY_URL" in str(refused.value)
+        with pytest.raises(Exception, match="not configured"):  # nothing was configured
+            await hub.participants.pseudonym_of(applicant())
+        assert not production.pseudonym_key.exists()
+
+        configure_participation(hub, development, TokenlessDevVerifier())
+        assert await hub.participants.pseudonym_of(applicant()) != applicant()
+    finally:
+        hub.close()
