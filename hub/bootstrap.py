@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -46,6 +47,7 @@ from hub.config import ConfigError, Settings
 from hub.ledger.availability import Availability, StoreProbe
 from hub.ledger.executor import Executor
 from hub.ledger.leadership import Leadership
+from hub.ledger.replays import GuardUnavailable, ReplayStore
 from hub.servicers import (
     audit,
     catalogue,
@@ -282,6 +284,8 @@ class Running:
     """Paces each principal's refusals (None with TABADOL_REFUSAL_RATE=0)."""
     in_flight: CallsInFlight | None = None
     """Bounds each principal's admitted calls at once (None with TABADOL_PRINCIPAL_CALLS=0)."""
+    replays: ReplayStore | None = None
+    """Nonces and idempotency outcomes every replica shares (None on an in-memory store)."""
 
     async def flush_refusals(self) -> None:
         """Write the refusals counted so far as a signed summary now (tests, shutdown)."""
@@ -310,6 +314,8 @@ class Running:
             await self.http.stop()
         if self.tracing is not None:  # the last spans are exported
             await asyncio.to_thread(self.tracing.shutdown)
+        if self.replays is not None:
+            self.replays.close()
 
 
 def outbound_credentials(settings: Settings) -> grpc.ChannelCredentials | None:
@@ -505,11 +511,13 @@ async def create_server(
     agency_keys = AgencyKeysUseCases(hub)
     agency_keys_cache = Refreshed(agency_keys.ring)
     agency_keys_cache.what = "agency key registry"
+    replays = await asyncio.to_thread(ReplayStore.open, settings.eventsourcing_env())
     signatures = (
         RequestSignatures(
             settings.require_agency_signatures,
             lambda: agency_keys_cache.value,
             window_seconds=settings.agency_signature_window,
+            replays=replays,
         )
         if settings.require_agency_signatures
         else None
@@ -541,7 +549,7 @@ async def create_server(
                 in_flight=in_flight,
                 crl=crl,
                 signatures=signatures,
-                idempotency=IdempotentCalls(),
+                idempotency=IdempotentCalls(store=replays),
             ),
         ],
         # One connection's calls in flight are bounded by HTTP/2 (SETTINGS_MAX_CONCURRENT_
@@ -622,6 +630,15 @@ async def create_server(
         ),
         asyncio.create_task(opmon.run(stop_background), name="tabadol-opmon"),
     ]
+    if replays is not None:
+        background.append(
+            asyncio.create_task(
+                _expire_replays(
+                    replays, stop_background, min(60.0, settings.agency_signature_window)
+                ),
+                name="tabadol-replay-expiry",
+            )
+        )
     leadership = Leadership(settings.eventsourcing_env())
     background.append(asyncio.create_task(leadership.run(stop_background), name="tabadol-leader"))
     # A crash between a payment and its recording is repaired from the treasury, by key
@@ -679,7 +696,19 @@ async def create_server(
         agency_keys=agency_keys,
         agency_keys_cache=agency_keys_cache,
         tracing=traced,
+        replays=replays,
     )
+
+
+async def _expire_replays(replays: ReplayStore, stop: asyncio.Event, interval: float) -> None:
+    """Delete the replay guard's expired nonces and outcomes every ``interval`` s."""
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(replays.expire)
+        except GuardUnavailable as error:  # the next round tries again
+            log.warning("replay guard not expired", error=str(error)[:200])
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
 def anchoring(

@@ -16,7 +16,8 @@
 * **Retries with idempotency**: UNAVAILABLE, DEADLINE_EXCEEDED and RESOURCE_EXHAUSTED are
   retried with exponential backoff and jitter (or the hub's RetryInfo), each attempt
   signed afresh (new time and nonce) under the same ``x-tabadol-idempotency-key``: the hub
-  runs a command once per key and answers a retry with the first outcome.
+  runs a command once per key and answers a retry with the first outcome — on any replica.
+  ABORTED with a RetryInfo (the first attempt still runs on another replica) is retried too.
 * **Rich errors**: a refusal raises a :class:`~hub.client.errors.TabadolError` subclass
   carrying the field violations, reason, retry delay and error id the hub sent.
 """
@@ -170,7 +171,10 @@ class AgencyClient:
                 )
             except grpc.aio.AioRpcError as error:
                 failure = from_rpc_error(error, attempts=attempt)
-                if error.code() not in _RETRYABLE or attempt > self.retries:
+                retryable = error.code() in _RETRYABLE or (
+                    error.code() == grpc.StatusCode.ABORTED and failure.retry_after is not None
+                )  # ABORTED with RetryInfo: the first attempt still runs on another replica
+                if not retryable or attempt > self.retries:
                     raise failure from None
                 delay = failure.retry_after
                 if delay is None:

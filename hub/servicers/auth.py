@@ -52,8 +52,9 @@ from grpc_status import rpc_status
 from aggregates.access import RightsTable
 from aggregates.errors import InvalidInput
 from aggregates.principals import Principal, PrincipalKind, is_operator
+from hub.ledger.replays import GuardUnavailable
 from hub.ledger.signing import attested
-from hub.servicers.idempotency import IdempotencyConflict, IdempotentCalls
+from hub.servicers.idempotency import IdempotencyBusy, IdempotencyConflict, IdempotentCalls
 from hub.servicers.signatures import RequestSignatures
 from hub.trail.agency_signatures import IDEMPOTENCY_METADATA, RequestSignatureError
 from hub.trail.pki import CertificateRefused, RevocationList, principal_of_certificate
@@ -413,15 +414,15 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
             # the signature covers the request's bytes as sent: keep them beside the message
             parse = handler.request_deserializer
             return grpc.unary_unary_rpc_method_handler(
-                self._wrap(handler.unary_unary, method, signed=True),
+                self._wrap(handler.unary_unary, method, handler.response_serializer, signed=True),
                 request_deserializer=lambda raw: (raw, parse(raw) if parse else raw),
-                response_serializer=handler.response_serializer,
+                response_serializer=_stored_or(handler.response_serializer),
             )
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
-                self._wrap(handler.unary_unary, method),
+                self._wrap(handler.unary_unary, method, handler.response_serializer),
                 request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
+                response_serializer=_stored_or(handler.response_serializer),
             )
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
@@ -494,9 +495,16 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
         attestation = None
         if raw is not None and self._signatures is not None and self._signatures.applies_to(who):
             try:
-                attestation = self._signatures.check(
+                attestation = await self._signatures.admit(
                     who, "/" + method, raw, context.invocation_metadata() or ()
                 )
+            except GuardUnavailable as error:
+                log.warning("replay guard unreachable", error=repr(error)[:200])
+                await context.abort(
+                    grpc.StatusCode.UNAVAILABLE,
+                    "the hub cannot check the request's nonce now: retry",
+                )
+                raise AssertionError("abort() raises") from error
             except RequestSignatureError as error:
                 self._refusals.note(name, method, _reason(f"request signature: {error}"))
                 await self._pace(name)
@@ -531,7 +539,12 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
         return self._in_flight.place(call.principal.name)
 
     def _wrap(
-        self, behaviour: Callable[..., Any], method: str, *, signed: bool = False
+        self,
+        behaviour: Callable[..., Any],
+        method: str,
+        encode: Callable[[Any], bytes] | None = None,
+        *,
+        signed: bool = False,
     ) -> Callable[..., Any]:
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
             raw = None
@@ -551,9 +564,18 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
                             (call.principal.name, method, key),
                             body,
                             lambda: behaviour(request, inside),
+                            encode,
                         )
                     except IdempotencyConflict as conflict:
                         await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(conflict))
+                    except IdempotencyBusy as busy:
+                        await context.abort_with_status(_busy(busy))
+                    except GuardUnavailable as error:
+                        log.warning("idempotency table unreachable", error=repr(error)[:200])
+                        await context.abort(
+                            grpc.StatusCode.UNAVAILABLE,
+                            "the hub cannot check the idempotency key now: retry",
+                        )
 
         return wrapped
 
@@ -654,6 +676,28 @@ class _RefusingContext:
         if status.code == grpc.StatusCode.PERMISSION_DENIED:
             await self._refused(status.details)
         await self._context.abort_with_status(status)
+
+
+def _stored_or(serialize: Callable[[Any], bytes] | None) -> Callable[[Any], bytes]:
+    """The response serializer, passing through a response already serialized (an outcome
+    answered from the shared idempotency table)."""
+
+    def serialized(response: Any) -> bytes:
+        if isinstance(response, bytes):
+            return response
+        return serialize(response) if serialize else response
+
+    return serialized
+
+
+def _busy(busy: IdempotencyBusy) -> grpc.Status:
+    retry = duration_pb2.Duration()
+    retry.FromNanoseconds(int(busy.retry_after * 1e9))
+    holder = any_pb2.Any()
+    holder.Pack(error_details_pb2.RetryInfo(retry_delay=retry))
+    return rpc_status.to_status(
+        status_pb2.Status(code=code_pb2.ABORTED, message=str(busy), details=[holder])
+    )
 
 
 def _idempotency_key(context: grpc.aio.ServicerContext) -> str | None:

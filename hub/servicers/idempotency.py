@@ -9,13 +9,23 @@ remembered — the retry runs (a refusal is refused again; a transient failure w
 nothing). The same key with another request is INVALID_ARGUMENT.
 
 Memory: successes are kept for ``ttl`` seconds and at most ``capacity`` of them (the oldest
-go first). It is one process's memory: a retry that reaches another replica runs again
-there, and a restart forgets (a durable table of outcomes is the way past that).
+go first) — the fast path for a retry that reaches the same process.
+
+Across replicas and restarts (with a :class:`hub.ledger.replays.ReplayStore`): before it
+runs, an attempt claims the key in the table all replicas share (the unique insert of a
+``running`` row) and, once it succeeded, stores its serialized response there for ``ttl``
+seconds. A retry on another replica, or after a restart, is answered with those bytes and
+runs nothing. A retry that finds the first attempt still running on another replica waits
+for it (polling the row, up to ``wait`` seconds) and then answers ABORTED with a RetryInfo
+(:class:`IdempotencyBusy`; the agencies' client retries it). A replica that died mid-call
+leaves its ``running`` row, which another may claim after ``lease`` seconds; the table
+being unreachable refuses the call (UNAVAILABLE) rather than risk running it twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import time
 from collections import OrderedDict
@@ -23,11 +33,25 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["IdempotencyConflict", "IdempotentCalls"]
+import structlog
+
+from hub.ledger.replays import ReplayStore
+
+__all__ = ["IdempotencyBusy", "IdempotencyConflict", "IdempotentCalls"]
+
+log = structlog.get_logger("tabadol.idempotency")
 
 
 class IdempotencyConflict(Exception):
     """The key was used before with another request."""
+
+
+class IdempotencyBusy(Exception):
+    """Another replica is still running the first attempt: retry after ``retry_after`` s."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -46,7 +70,13 @@ class IdempotentCalls:
         ttl: float = 600.0,
         capacity: int = 100_000,
         clock: Callable[[], float] = time.monotonic,
+        store: ReplayStore | None = None,
+        lease: float = 60.0,
+        wait: float = 5.0,
     ) -> None:
+        self.store = store
+        self._lease = lease
+        self._wait = wait
         self._ttl = ttl
         self._capacity = capacity
         self._clock = clock
@@ -68,9 +98,15 @@ class IdempotentCalls:
                 break
 
     async def run(
-        self, key: tuple[str, str, str], request: bytes, call: Callable[[], Awaitable[Any]]
+        self,
+        key: tuple[str, str, str],
+        request: bytes,
+        call: Callable[[], Awaitable[Any]],
+        encode: Callable[[Any], bytes] | None = None,
     ) -> Any:
-        """``call()``'s response, or the response of the first attempt under ``key``."""
+        """``call()``'s response, or the response of the first attempt under ``key`` (the
+        serialized bytes when it comes from the shared table; ``encode`` serializes a
+        response for it)."""
         digest = hashlib.sha256(request).digest()
         while True:
             self._expire()
@@ -82,15 +118,28 @@ class IdempotentCalls:
                     f"idempotency key {key[2]!r} was used for another {key[1]} request"
                 )
             try:
-                response = await asyncio.shield(entry.done)
+                first = await asyncio.shield(entry.done)
             except Exception:  # noqa: S112 - the first attempt failed: this one runs
                 continue
             self.replayed += 1
-            return response
+            return first
         entry = self._entries[key] = _Entry(digest)
+        claimed = False
         try:
-            response = await call()
+            stored = await self._claim(key, digest) if self.store is not None else None
+            if stored is not None:
+                self.replayed += 1
+                response: Any = stored
+            else:
+                claimed = self.store is not None
+                response = await call()
+                if self.store is not None:
+                    claimed = False  # it ran: never released, whatever happens to the record
+                    await self._finish(key, encode(response) if encode else response)
         except BaseException as error:
+            if claimed and self.store is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(asyncio.to_thread(self.store.release, key))
             self._entries.pop(key, None)
             entry.done.set_exception(_Failed(repr(error)))
             entry.done.exception()  # retrieved: a failure nobody waited for is not logged
@@ -99,6 +148,39 @@ class IdempotentCalls:
         entry.done.set_result(response)
         self._entries.move_to_end(key)
         return response
+
+    async def _claim(self, key: tuple[str, str, str], digest: bytes) -> bytes | None:
+        """None once this attempt holds the key in the shared table; the first attempt's
+        stored response when it finished; see the module for the rest."""
+        store = self.store
+        assert store is not None
+        deadline = time.monotonic() + self._wait
+        pause = 0.02
+        while True:
+            claim = await asyncio.to_thread(store.claim, key, digest, lease=self._lease)
+            if claim.state == "run":
+                return None
+            if claim.state == "done":
+                return claim.response
+            if claim.state == "conflict":
+                raise IdempotencyConflict(
+                    f"idempotency key {key[2]!r} was used for another {key[1]} request"
+                )
+            if time.monotonic() + pause > deadline:
+                raise IdempotencyBusy(
+                    f"the call under idempotency key {key[2]!r} is still running on another"
+                    " replica: retry later for its outcome",
+                    retry_after=1.0,
+                )
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.25)
+
+    async def _finish(self, key: tuple[str, str, str], response: bytes) -> None:
+        assert self.store is not None
+        try:
+            await asyncio.to_thread(self.store.finish, key, response, ttl=self._ttl)
+        except Exception as error:  # it ran: answer it; a retry elsewhere waits for the lease
+            log.warning("idempotent outcome not stored", key=key[2][:80], error=repr(error)[:200])
 
 
 class _Failed(Exception):

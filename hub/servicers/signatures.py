@@ -23,18 +23,23 @@ unary; a stream writes nothing). Every other unary call of a required agency —
 included, as X-Road signs every message — must be signed. Only agencies sign: counters,
 the national window, auditors and the operator are identified by certificate alone.
 
-Nonces live in one process: a replay sent to another replica within the window is not
-seen there (the time window still bounds it).
+Nonces are checked twice: in this process's memory (a fast first filter), then in the
+table every replica shares (:class:`hub.ledger.replays.ReplayStore`, a unique insert of
+(agency, nonce)): a replay sent to another replica, or after a restart, within the window
+is refused too. When that table cannot be reached the call is refused (UNAVAILABLE), never
+let through unchecked.
 """
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import time
 from collections.abc import Callable, Iterable
 from typing import Final
 
 from aggregates.principals import Principal, PrincipalKind
+from hub.ledger.replays import ReplayStore
 from hub.trail.agency_signatures import (
     IDEMPOTENCY_METADATA,
     SIGNATURE_METADATA,
@@ -85,7 +90,9 @@ class RequestSignatures:
         *,
         window_seconds: float = 300.0,
         clock: Callable[[], float] = time.time,
+        replays: ReplayStore | None = None,
     ) -> None:
+        self.replays = replays
         self.required = frozenset(code.strip().upper() for code in required if code.strip())
         self._keys = keys
         self._window_ms = int(window_seconds * 1000)
@@ -104,7 +111,38 @@ class RequestSignatures:
         request: bytes,
         metadata: Iterable[tuple[str, str | bytes]],
     ) -> bytes:
-        """The attestation of an accepted call; RequestSignatureError saying why not."""
+        """The attestation of an accepted call, its nonce checked in this process only;
+        RequestSignatureError saying why not."""
+        return self._check(principal, method, request, metadata).to_bytes()
+
+    async def admit(
+        self,
+        principal: Principal,
+        method: str,
+        request: bytes,
+        metadata: Iterable[tuple[str, str | bytes]],
+    ) -> bytes:
+        """:meth:`check`, then the nonce's first use in the table all replicas share."""
+        attestation = self._check(principal, method, request, metadata)
+        if self.replays is not None and not await asyncio.to_thread(
+            self.replays.first_use,
+            attestation.agency,
+            attestation.nonce,
+            attestation.time_ms + self._window_ms,
+        ):
+            raise RequestSignatureError(
+                f"nonce {attestation.nonce} of {attestation.agency} was already used"
+                " (seen by another replica or before a restart): a replayed request"
+            )
+        return attestation.to_bytes()
+
+    def _check(
+        self,
+        principal: Principal,
+        method: str,
+        request: bytes,
+        metadata: Iterable[tuple[str, str | bytes]],
+    ) -> Attestation:
         values: dict[str, list[str]] = {SIGNATURE_METADATA: [], IDEMPOTENCY_METADATA: []}
         for name, value in metadata:
             if name in values:
@@ -149,4 +187,4 @@ class RequestSignatures:
             raise RequestSignatureError(
                 f"nonce {signed.nonce} of {agency} was already used: a replayed request"
             )
-        return attestation.to_bytes()
+        return attestation

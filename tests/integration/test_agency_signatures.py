@@ -27,13 +27,14 @@ from hub.audit.bundles import build_bundle
 from hub.audit.checkpoints import Checkpointer
 from hub.audit.export import export_trail, open_recorder, read_trail
 from hub.audit.verification import verify_source
+from hub.bootstrap import create_server
 from hub.client import AgencyClient, AlreadyExists, ClientTls, RequestSigner, Unauthenticated
 from hub.client.rpcs import REGISTER_SERVICE_RECORD
 from hub.config import store_env
 from hub.ledger.executor import Executor
 from hub.ledger.signing import attested
 from hub.servicers.convert import spec_from_proto
-from hub.testing import TrustedHub, start_trusted_hub
+from hub.testing import TrustedHub, start_trusted_hub, trusted_settings
 from hub.trail.agency_signatures import AgencyKeyRing, Attestation
 from hub.trail.bundle import verify_bundle
 from hub.trail.envelope import BatchProof, Envelope, batch_message, event_hash
@@ -347,3 +348,95 @@ async def test_a_retry_under_the_same_idempotency_key_runs_once(hub: TrustedHub)
         with pytest.raises(AlreadyExists):
             await client.call(REGISTER_SERVICE_RECORD, _request())
     assert _stored(hub) == written
+
+
+_SIGNED_ENV = {
+    "TABADOL_REQUIRE_AGENCY_SIGNATURES": "MOJ",
+    "TABADOL_AGENCY_SIGNATURE_WINDOW_SECONDS": "60",
+}
+
+
+async def _replica(live: TrustedHub) -> TrustedHub:
+    """Another hub process's server on the same store, keys and PKI (a replica)."""
+    settings = trusted_settings(
+        live.settings.data_dir, live.settings.event_store, live.pki, **_SIGNED_ENV
+    )
+    app = TabadolHub(load_signer(settings.signing_key), env=settings.eventsourcing_env())
+    return TrustedHub(live.pki, app, await create_server(app, settings), settings)
+
+
+def _records(live: TrustedHub) -> int:
+    """The events of service records in the store (a replica's stop writes a refusal
+    summary, which is not a command run twice)."""
+    return sum(
+        1
+        for e in read_trail(live.settings.event_store)
+        if e.topic.startswith("tabadol.service_record.")
+    )
+
+
+async def _raw(live: TrustedHub, data: bytes, metadata: Any) -> Any:
+    issued = live.pki.certificate("agency:MOJ")
+    tls = ClientTls(live.pki.ca, issued.cert, issued.key)
+    async with AgencyClient(live.target, "MOJ", tls=tls, retries=0) as client:
+        return await client._callable(REGISTER_SERVICE_RECORD.method)(data, metadata=metadata)
+
+
+async def test_a_replay_to_another_replica_or_after_a_restart_is_refused(hub: TrustedHub) -> None:
+    """Nonces live in the store's database: a signed request replayed to another replica,
+    or to a restarted one, within the window is UNAUTHENTICATED and writes nothing."""
+    key = Ed25519PrivateKey.generate()
+    await _register_key(hub, key)
+    other = await _replica(hub)
+    try:
+        async with _client(hub, RequestSigner("MOJ", key)) as client:
+            data = _request().SerializeToString(deterministic=True)
+            metadata = client.metadata(REGISTER_SERVICE_RECORD.method, data, "k-r")
+        await _raw(hub, data, metadata)
+        written = _records(hub)
+        for target in (other, hub):
+            with pytest.raises(grpc.aio.AioRpcError) as error:
+                await _raw(target, data, metadata)
+            assert error.value.code() == grpc.StatusCode.UNAUTHENTICATED
+            assert "a replayed request" in str(error.value.details())
+        await other.close()
+        other = await _replica(hub)  # restarted: its memory is empty, the table is not
+        with pytest.raises(grpc.aio.AioRpcError) as error:
+            await _raw(other, data, metadata)
+        assert error.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert "another replica or before a restart" in str(error.value.details())
+        assert _records(hub) == written
+    finally:
+        await other.close()
+
+
+async def test_a_retry_on_another_replica_is_answered_with_the_first_outcome(
+    hub: TrustedHub,
+) -> None:
+    """The same idempotency key on another replica (each attempt signed afresh) returns the
+    first response and writes nothing; another request under it is INVALID_ARGUMENT."""
+    key = Ed25519PrivateKey.generate()
+    await _register_key(hub, key)
+    other = await _replica(hub)
+    try:
+        async with _client(hub, RequestSigner("MOJ", key)) as client:
+
+            def metadata(body: bytes) -> Any:
+                return client.metadata(REGISTER_SERVICE_RECORD.method, body, "k-8")
+
+            data = _request().SerializeToString(deterministic=True)
+            first = await _raw(hub, data, metadata(data))
+            written = _records(hub)
+            assert await _raw(other, data, metadata(data)) == first
+            await other.close()
+            other = await _replica(hub)  # and after a restart
+            assert await _raw(other, data, metadata(data)) == first
+            assert _records(hub) == written
+            altered = _request("99999999").SerializeToString(deterministic=True)
+            with pytest.raises(grpc.aio.AioRpcError) as conflict:
+                await _raw(other, altered, metadata(altered))
+            assert conflict.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "was used for another" in str(conflict.value.details())
+        assert _records(hub) == written
+    finally:
+        await other.close()

@@ -1,0 +1,256 @@
+"""The replay guard every replica shares: nonces and idempotency outcomes, durably.
+
+Two small tables of their own beside eventsourcing's, in the event store's database (the
+SQLite file or the PostgreSQL database that every ``tabadol serve`` of one hub shares).
+They are operational data, not evidence — outside the signed trail, deleted once expired:
+
+* ``tabadol_nonces (agency, nonce, expires_at)``, primary key (agency, nonce): the first
+  insert of a nonce wins; a conflict with an unexpired row is a replay, on whichever
+  replica, before or after a restart. A row expires when its signed time leaves the window
+  (after that the time check refuses the request anyway).
+* ``tabadol_idempotency (principal, method, key, digest, state, response, expires_at)``,
+  primary key (principal, method, key): the unique insert of a ``running`` row claims the
+  call; the claimer runs it and stores the serialized response (``done``), or deletes the
+  row when it failed (a failed attempt is not remembered). A ``running`` row is a lease:
+  when its replica died mid-call, another claims it after ``lease`` seconds.
+
+Every method blocks (a round trip): call them off the event loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hub.ledger.leadership import SchemaLock
+
+__all__ = ["Claim", "GuardUnavailable", "ReplayStore"]
+
+NONCES = "tabadol_nonces"
+OUTCOMES = "tabadol_idempotency"
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class GuardUnavailable(Exception):
+    """The replay guard's database did not answer: nothing was checked (refuse the call)."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What :meth:`ReplayStore.claim` found: ``run`` (this caller runs the call),
+    ``done`` (``response`` is the first attempt's), ``running`` (another attempt runs it)
+    or ``conflict`` (the key was used for another request)."""
+
+    state: str
+    response: bytes = b""
+
+
+class ReplayStore:
+    """The two tables, on the store eventsourcing's settings ``env`` name."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = dict(env)
+        self._postgres = env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
+        self._path = env.get("SQLITE_DBNAME", "")
+        if not self._postgres and (not self._path or self._path == ":memory:"):
+            raise ValueError("the replay guard needs a PostgreSQL database or an SQLite file")
+        self._errors: tuple[type[Exception], ...] = (sqlite3.Error, OSError)
+        if self._postgres:
+            import psycopg
+
+            self._errors = (*self._errors, psycopg.Error)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._conns: list[Any] = []
+        schema = SchemaLock(env)  # replicas started together create tables one at a time
+        schema.acquire()
+        try:
+            self._create()
+        finally:
+            schema.release()
+
+    @classmethod
+    def open(cls, env: Mapping[str, str]) -> ReplayStore | None:
+        """The guard of the store ``env`` names; None for an in-memory store (one process:
+        the in-memory checks are then the whole truth)."""
+        if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+            return cls(env)
+        name = env.get("SQLITE_DBNAME", "")
+        sqlite = env.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite"
+        if not sqlite or not name or name == ":memory:" or name.startswith("file:"):
+            return None
+        return cls(env)
+
+    # --- connections ----------------------------------------------------------------
+    @contextlib.contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        """A cursor in one transaction, on this thread's connection (kept open)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = self._connect()
+            except self._errors as error:
+                raise GuardUnavailable(repr(error)[:300]) from error
+            self._local.conn = conn
+            with self._lock:
+                self._conns.append(conn)
+        cur = conn.cursor()
+        try:
+            yield cur
+            conn.commit()
+        except BaseException as error:
+            with contextlib.suppress(Exception):
+                conn.rollback()
+            if self._postgres and conn.closed:
+                self._local.conn = None  # reconnect at the next call
+            if isinstance(error, self._errors):
+                raise GuardUnavailable(repr(error)[:300]) from error
+            raise
+        finally:
+            with contextlib.suppress(Exception):
+                cur.close()
+
+    def _connect(self) -> Any:
+        if self._postgres:
+            import psycopg
+
+            env = self._env
+            return psycopg.connect(
+                host=env["POSTGRES_HOST"],
+                port=int(env.get("POSTGRES_PORT", "5432")),
+                dbname=env["POSTGRES_DBNAME"],
+                user=env.get("POSTGRES_USER", "postgres"),
+                password=env.get("POSTGRES_PASSWORD") or None,
+                connect_timeout=2,
+            )
+        Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self._path, timeout=10, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        return conn
+
+    def _sql(self, text: str) -> str:
+        return text.replace("?", "%s") if self._postgres else text
+
+    def _create(self) -> None:
+        blob = "BYTEA" if self._postgres else "BLOB"
+        with self._cursor() as cur:
+            cur.execute(
+                f"""CREATE TABLE IF NOT EXISTS {NONCES} (
+                    agency TEXT NOT NULL, nonce TEXT NOT NULL, expires_at BIGINT NOT NULL,
+                    PRIMARY KEY (agency, nonce))"""
+            )
+            cur.execute(
+                f"""CREATE TABLE IF NOT EXISTS {OUTCOMES} (
+                    principal TEXT NOT NULL, method TEXT NOT NULL, key TEXT NOT NULL,
+                    digest {blob} NOT NULL, state TEXT NOT NULL, response {blob},
+                    expires_at BIGINT NOT NULL, PRIMARY KEY (principal, method, key))"""
+            )
+            for table in (NONCES, OUTCOMES):
+                cur.execute(f"CREATE INDEX IF NOT EXISTS {table}_expiry ON {table} (expires_at)")
+
+    # --- nonces ---------------------------------------------------------------------
+    def first_use(self, agency: str, nonce: str, expires_at: int, now: int | None = None) -> bool:
+        """Record ``nonce`` of ``agency``; False when an unexpired row holds it (a replay)."""
+        now = now_ms() if now is None else now
+        with self._cursor() as cur:
+            cur.execute(
+                self._sql(
+                    "INSERT INTO tabadol_nonces (agency, nonce, expires_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (agency, nonce) DO UPDATE SET expires_at = excluded.expires_at"
+                    " WHERE tabadol_nonces.expires_at < ?"
+                ),
+                (agency, nonce, expires_at, now),
+            )
+            return int(cur.rowcount or 0) == 1
+
+    # --- idempotency ----------------------------------------------------------------
+    def claim(
+        self, key: tuple[str, str, str], digest: bytes, *, lease: float, now: int | None = None
+    ) -> Claim:
+        """Claim the call under ``key`` (see the module), or say who has it."""
+        now = now_ms() if now is None else now
+        until = now + int(lease * 1000)
+        with self._cursor() as cur:
+            cur.execute(
+                self._sql(
+                    "INSERT INTO tabadol_idempotency (principal, method, key, digest, state, expires_at)"
+                    " VALUES (?, ?, ?, ?, 'running', ?)"
+                    " ON CONFLICT (principal, method, key) DO UPDATE SET"
+                    " digest = excluded.digest, state = 'running', response = NULL,"
+                    " expires_at = excluded.expires_at WHERE tabadol_idempotency.expires_at < ?"
+                ),
+                (*key, digest, until, now),
+            )
+            if int(cur.rowcount or 0) == 1:
+                return Claim("run")
+            cur.execute(
+                self._sql(
+                    "SELECT digest, state, response FROM tabadol_idempotency"
+                    " WHERE principal = ? AND method = ? AND key = ?"
+                ),
+                key,
+            )
+            row = cur.fetchone()
+        if row is None:  # deleted in between (the first attempt failed): claim again
+            return self.claim(key, digest, lease=lease, now=now)
+        if bytes(row[0]) != digest:
+            return Claim("conflict")
+        if row[1] == "done":
+            return Claim("done", bytes(row[2] or b""))
+        return Claim("running")
+
+    def finish(self, key: tuple[str, str, str], response: bytes, *, ttl: float) -> None:
+        """Keep the claimed call's ``response`` for ``ttl`` seconds."""
+        with self._cursor() as cur:
+            cur.execute(
+                self._sql(
+                    "UPDATE tabadol_idempotency SET state = 'done', response = ?, expires_at = ?"
+                    " WHERE principal = ? AND method = ? AND key = ?"
+                ),
+                (response, now_ms() + int(ttl * 1000), *key),
+            )
+
+    def release(self, key: tuple[str, str, str]) -> None:
+        """Forget the claimed call (it failed: a retry runs it)."""
+        with self._cursor() as cur:
+            cur.execute(
+                self._sql(
+                    "DELETE FROM tabadol_idempotency WHERE principal = ? AND method = ? AND key = ?"
+                    " AND state = 'running'"
+                ),
+                key,
+            )
+
+    # --- housekeeping ---------------------------------------------------------------
+    def expire(self, now: int | None = None) -> int:
+        """Delete the expired rows of both tables; how many."""
+        now = now_ms() if now is None else now
+        deleted = 0
+        with self._cursor() as cur:
+            for table in (NONCES, OUTCOMES):
+                cur.execute(self._sql(f"DELETE FROM {table} WHERE expires_at < ?"), (now,))  # noqa: S608
+                deleted += int(cur.rowcount or 0)
+        return deleted
+
+    def count(self, table: str = NONCES) -> int:
+        with self._cursor() as cur:
+            cur.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - a module constant
+            return int(cur.fetchone()[0])
+
+    def close(self) -> None:
+        """Close every thread's connection."""
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            with contextlib.suppress(Exception):
+                conn.close()
+        self._local = threading.local()
