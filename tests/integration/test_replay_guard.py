@@ -1,0 +1,73 @@
+"""The replay guard's tables on SQLite and PostgreSQL: a nonce is used once until it
+expires; an idempotency key is claimed by one attempt, which another replica waits for
+(then ABORTED, retry later), answers from, or takes over when that attempt failed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+
+from hub.config import store_env
+from hub.ledger.replays import ReplayStore
+from hub.servicers.idempotency import IdempotencyBusy, IdempotentCalls
+
+
+@pytest.fixture
+def replays(store_url: str) -> Iterator[ReplayStore]:
+    store = ReplayStore.open(store_env(store_url))
+    assert store is not None
+    yield store
+    store.close()
+
+
+def test_a_nonce_is_used_once_until_it_expires(replays: ReplayStore, store_url: str) -> None:
+    assert replays.first_use("MOJ", "n-1", expires_at=2_000, now=1_000)
+    assert not replays.first_use("MOJ", "n-1", expires_at=2_500, now=1_500)
+    again = ReplayStore.open(store_env(store_url))  # another replica, or after a restart
+    assert again is not None and not again.first_use("MOJ", "n-1", expires_at=2_500, now=1_500)
+    again.close()
+    assert replays.first_use("TAX", "n-1", expires_at=2_000, now=1_000)  # per agency
+    assert replays.expire(now=2_001) == 2
+    assert replays.count() == 0
+    assert replays.first_use("MOJ", "n-1", expires_at=9_000, now=3_000)
+
+
+async def test_a_key_is_run_once_across_replicas(replays: ReplayStore, store_url: str) -> None:
+    other = ReplayStore.open(store_env(store_url))
+    assert other is not None
+    here = IdempotentCalls(store=replays, wait=0.2)
+    there = IdempotentCalls(store=other, wait=0.2)
+    key = ("agency:MOJ", "svc/Register", "k-1")
+    ran: list[str] = []
+    release = asyncio.Event()
+
+    async def first() -> bytes:
+        ran.append("here")
+        await release.wait()
+        return b"answer"
+
+    async def second() -> bytes:
+        ran.append("there")
+        return b"other"
+
+    running = asyncio.create_task(here.run(key, b"req", first, bytes))
+    while not ran:
+        await asyncio.sleep(0.01)
+    with pytest.raises(IdempotencyBusy) as busy:  # still running on the other replica
+        await there.run(key, b"req", second)
+    assert busy.value.retry_after > 0
+    release.set()
+    assert await running == b"answer"
+    assert await there.run(key, b"req", second) == b"answer"  # from the table
+    assert ran == ["here"] and there.replayed == 1
+
+    async def failing() -> bytes:
+        raise RuntimeError("store down")
+
+    with pytest.raises(RuntimeError):
+        await here.run(("agency:MOJ", "svc/Register", "k-2"), b"req", failing)
+    # a failed attempt is not remembered: the retry on the other replica runs
+    assert await there.run(("agency:MOJ", "svc/Register", "k-2"), b"req", second) == b"other"
+    other.close()
