@@ -68,6 +68,7 @@ from hub.servicers.auth import (
     RightsCache,
     TrustInterceptor,
 )
+from hub.servicers.crl import refresh_crl_forever
 from hub.servicers.edge import Edge, Registrar
 from hub.servicers.health import follow_health
 from hub.servicers.idempotency import IdempotentCalls
@@ -85,8 +86,8 @@ from hub.telemetry.opmon import OpmonStore
 from hub.telemetry.tracing import Tracing, start_tracing
 from hub.trail.agency_signatures import AgencyKeyRing
 from hub.trail.keys import load_signer
-from hub.trail.pki import RevocationList
 from hub.trail.pseudonyms import load_pseudonym_key
+from hub.trail.revocation import CrlFetchFailed, RevocationList
 from hub.web.app import create_http_app
 from hub.web.server import HttpServer
 from hub.web.tiles import AuditLogTiles, tile_routes
@@ -286,6 +287,13 @@ class Running:
     """Bounds each principal's admitted calls at once (None with TABADOL_PRINCIPAL_CALLS=0)."""
     replays: ReplayStore | None = None
     """Nonces and idempotency outcomes every replica shares (None on an in-memory store)."""
+    crl: RevocationList | None = None
+    """The CRL in force (TABADOL_TLS_CRL or TABADOL_CRL_URL), refreshed in the background."""
+
+    async def reload_crl(self) -> None:
+        """Refresh the CRL now, not at the next tick (tests, after ``tabadol pki revoke``)."""
+        if self.crl is not None:
+            await asyncio.to_thread(self.crl.refresh)
 
     async def flush_refusals(self) -> None:
         """Write the refusals counted so far as a signed summary now (tests, shutdown)."""
@@ -528,11 +536,15 @@ async def create_server(
             agencies=sorted(signatures.required),
             keys=len(agency_keys_cache.value.keys),
         )
+    crl_source = settings.crl_url or settings.tls_crl
     crl = (
-        RevocationList(settings.tls_crl, settings.tls_client_ca)
-        if settings.tls_crl and settings.tls_client_ca
+        RevocationList(crl_source, settings.tls_client_ca, tolerance=settings.crl_tolerance)
+        if crl_source and settings.tls_client_ca
         else None
     )
+    if crl is not None and crl.is_url:  # the first fetch before serving; retried if it fails
+        with contextlib.suppress(CrlFetchFailed):
+            await asyncio.to_thread(crl.refresh)
     opmon = OpmonStore(settings.opmon_store, retention_days=settings.opmon_retention_days)
     pacer = RefusalPacer(settings.refusal_rate) if settings.refusal_rate else None
     in_flight = CallsInFlight(settings.principal_calls) if settings.principal_calls else None
@@ -639,6 +651,13 @@ async def create_server(
                 name="tabadol-replay-expiry",
             )
         )
+    if crl is not None:
+        background.append(
+            asyncio.create_task(
+                refresh_crl_forever(crl, stop_background, every=settings.crl_refresh),
+                name="tabadol-crl",
+            )
+        )
     leadership = Leadership(settings.eventsourcing_env())
     background.append(asyncio.create_task(leadership.run(stop_background), name="tabadol-leader"))
     # A crash between a payment and its recording is repaired from the treasury, by key
@@ -697,6 +716,7 @@ async def create_server(
         agency_keys_cache=agency_keys_cache,
         tracing=traced,
         replays=replays,
+        crl=crl,
     )
 
 

@@ -8,7 +8,10 @@
 | TABADOL_PUBLIC_KEYS | the public-key file auditors verify with | <data>/keys/public-keys.json |
 | TABADOL_LISTEN | host:port of the gRPC server | 127.0.0.1:50051 |
 | TABADOL_TLS_CERT / _KEY / _CLIENT_CA | PEM files: turn mTLS on (the hub's own certificate, also used to call other agencies' systems) | unset: refuse to serve |
-| TABADOL_TLS_CRL | a CRL (PEM) signed by the client CA, checked on every call | unset |
+| TABADOL_TLS_CRL | a CRL file (PEM or DER) signed by the client CA; watched every second, so a `tabadol pki revoke` holds within one | unset |
+| TABADOL_CRL_URL | or: an http(s) URL of that CRL, fetched in the background (not with TABADOL_TLS_CRL) | unset |
+| TABADOL_CRL_REFRESH_SECONDS | fetch TABADOL_CRL_URL this often (sooner if the CRL's nextUpdate comes first; after a failure in 1, 2, 4 … s) | 300 |
+| TABADOL_CRL_TOLERANCE_SECONDS | the CRL in force may be this far past its nextUpdate; later, agency calls are UNAVAILABLE (fail closed) | 3600 |
 | TABADOL_INSECURE_DEV_AUTH | 1: identity from the x-tabadol-agency header, tokenless e-participation (development only) | off |
 | TABADOL_PKI_DIR | where `tabadol pki` keeps the development CA and certificates | <data>/pki |
 | TABADOL_CIPHER_KEY | base64 AES key: encrypt event payloads at rest (AES-GCM) | unset |
@@ -150,6 +153,9 @@ class Settings:
     tls_key: Path | None = None
     tls_client_ca: Path | None = None
     tls_crl: Path | None = None
+    crl_url: str | None = None
+    crl_refresh: float = 300.0
+    crl_tolerance: float = 3600.0
     insecure_dev_auth: bool = False
     pki_dir: Path = Path("tabadol-data/pki")
     rate_limit: float = 200.0
@@ -211,6 +217,14 @@ class Settings:
         crl = env.get("TABADOL_TLS_CRL") or None
         if crl and not all(tls):
             raise ConfigError("TABADOL_TLS_CRL needs TABADOL_TLS_CERT, _KEY and _CLIENT_CA")
+        crl_url = env.get("TABADOL_CRL_URL") or None
+        if crl_url:
+            if not crl_url.startswith(("http://", "https://")):
+                raise ConfigError(f"TABADOL_CRL_URL must be an http(s) URL, got {crl_url[:100]!r}")
+            if crl:
+                raise ConfigError("set TABADOL_TLS_CRL or TABADOL_CRL_URL, not both")
+            if not all(tls):
+                raise ConfigError("TABADOL_CRL_URL needs TABADOL_TLS_CERT, _KEY and _CLIENT_CA")
         exchanges = {name: env.get(name) or None for name in EXCHANGE_SETTINGS.values()}
         if any(exchanges.values()) and not all(exchanges.values()):
             missing = ", ".join(name for name, url in exchanges.items() if not url)
@@ -235,6 +249,9 @@ class Settings:
             tls_key=Path(tls[1]) if tls[1] else None,
             tls_client_ca=Path(tls[2]) if tls[2] else None,
             tls_crl=Path(crl) if crl else None,
+            crl_url=crl_url,
+            crl_refresh=_positive(env, "TABADOL_CRL_REFRESH_SECONDS", "300", float),
+            crl_tolerance=_positive(env, "TABADOL_CRL_TOLERANCE_SECONDS", "3600", float, zero=True),
             insecure_dev_auth=dev_auth == "1",
             pki_dir=Path(env.get("TABADOL_PKI_DIR", data_dir / "pki")),
             rate_limit=_positive(env, "TABADOL_RATE_LIMIT", "200", float),

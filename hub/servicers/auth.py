@@ -4,7 +4,8 @@ DESIGN property 3. For every RPC except health and reflection, :class:`TrustInte
 
 1. names the caller (:class:`~aggregates.principals.Principal`): under mTLS from the client
    certificate — only URI SANs, exactly one ``spiffe://tabadol.gov.ir/<kind>/<CODE>``
-   (:func:`hub.pki.principal_of_certificate`), checked against the configured CRL; in the
+   (:func:`hub.pki.principal_of_certificate`), checked against the CRL in force
+   (:mod:`hub.trail.revocation`: a stale or missing CRL is UNAVAILABLE, fail closed); in the
    explicit insecure development mode (``TABADOL_INSECURE_DEV_AUTH=1``) from the metadata
    header ``x-tabadol-agency`` (``MOJ`` or ``counter:P-1001``);
 2. applies the caller's rate limit (token bucket): over it, RESOURCE_EXHAUSTED with a
@@ -57,7 +58,8 @@ from hub.ledger.signing import attested
 from hub.servicers.idempotency import IdempotencyBusy, IdempotencyConflict, IdempotentCalls
 from hub.servicers.signatures import RequestSignatures
 from hub.trail.agency_signatures import IDEMPOTENCY_METADATA, RequestSignatureError
-from hub.trail.pki import CertificateRefused, RevocationList, principal_of_certificate
+from hub.trail.pki import CertificateRefused, principal_of_certificate
+from hub.trail.revocation import CrlUnavailable, RevocationList
 
 log = structlog.get_logger("tabadol.auth")
 _T = TypeVar("_T")
@@ -432,8 +434,8 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
             )
         return handler
 
-    def _identify(self, context: grpc.aio.ServicerContext) -> Principal | str:
-        """The caller, or why it has no identity."""
+    def _identify(self, context: grpc.aio.ServicerContext) -> Principal | str | CrlUnavailable:
+        """The caller, or why it has no identity (or why no CRL can tell)."""
         if not self._mtls:
             try:
                 raw = _header(context)
@@ -458,6 +460,8 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
                 self._known[pem] = known
             if self._crl is not None:
                 self._crl.check(known[1])
+        except CrlUnavailable as error:
+            return error
         except CertificateRefused as error:
             return str(error)
         return known[0]
@@ -477,6 +481,12 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
         self, context: grpc.aio.ServicerContext, method: str, raw: bytes | None = None
     ) -> _Call | None:
         who = self._identify(context)
+        if isinstance(who, CrlUnavailable):
+            if method not in PUBLIC_METHODS:
+                self._refusals.note("unidentified", method, "crl unavailable")
+                await self._pace("unidentified")
+                await context.abort(grpc.StatusCode.UNAVAILABLE, str(who))
+            who = str(who)  # public reads need no identity
         if method in PUBLIC_METHODS:  # public reads: anyone, no rights needed, rate-limited
             name = "unidentified" if isinstance(who, str) else who.name
             await self._limit(context, name, method)

@@ -21,6 +21,7 @@ __all__ = [
     "CollectorRegistry",
     "checkpoint_failed",
     "checkpoint_signed",
+    "crl_fetch_failed",
     "leader_duty_started",
     "leading",
     "nats_reconnected",
@@ -33,6 +34,7 @@ __all__ = [
     "refusal",
     "rpc_in_flight",
     "set_check",
+    "track_crl_age",
     "track_writer_queue",
 ]
 
@@ -162,6 +164,15 @@ TSA_LAST_TOKEN = Gauge(
     "Unix time the last TSA token was received (0: none since start)",
 )
 
+CRL_AGE = Gauge(
+    "tabadol_crl_age_seconds",
+    "Seconds since the thisUpdate of the CRL in force (-1: no valid CRL yet)",
+)
+CRL_FETCH_FAILURES = Counter(
+    "tabadol_crl_fetch_failures",
+    "CRL refreshes (file or URL) that gave no usable CRL; the last good one stays in force",
+)
+
 _started = time.time()
 _last_checkpoint: list[float] = []
 CHECKPOINT_AGE.set_function(
@@ -287,3 +298,12 @@ def observe_timestamp(outcome: str, seconds: float, backlog: int) -> None:
     TSA_BACKLOG.set(backlog)
     if outcome == "granted":
         TSA_LAST_TOKEN.set(time.time())
+
+
+def track_crl_age(age: Callable[[], float]) -> None:
+    """Report the age of the CRL in force: ``age`` is read at every scrape."""
+    CRL_AGE.set_function(age)
+
+
+def crl_fetch_failed() -> None:
+    CRL_FETCH_FAILURES.inc()

@@ -10,8 +10,8 @@ CRL. Keys are ECDSA P-256.
 On the serving side :func:`principal_of_certificate` names the caller from a certificate
 *strictly*: only URI SANs count (a DNS or e-mail SAN holding a spiffe URI names nobody),
 and there must be exactly one URI under ``spiffe://tabadol.gov.ir/``.
-:class:`RevocationList` checks a serial against a CRL file, verified with the CA's key and
-re-read when the file changes.
+:class:`hub.trail.revocation.RevocationList` checks a serial against the CRL (a file or a
+URL), verified with the CA's key.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import datetime as dt
 import ipaddress
 import json
 import os
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +38,6 @@ __all__ = [
     "CertificateRefused",
     "IssuedCertificate",
     "PkiError",
-    "RevocationList",
     "certificate_paths",
     "init_ca",
     "issue",
@@ -293,58 +291,3 @@ def principal_of_certificate(pem: bytes) -> tuple[Principal, int]:
     if principal is None:
         raise CertificateRefused(f"the URI SAN {ours[0]!r} names no principal")
     return principal, cert.serial_number
-
-
-class RevocationList:
-    """Revoked serials from a CRL file signed by the CA; re-read when the file changes.
-
-    A CRL that does not verify under the CA, or is past its next update, refuses every
-    certificate (fail closed)."""
-
-    def __init__(self, crl_path: Path, ca_path: Path) -> None:
-        self._crl_path = crl_path
-        self._ca = x509.load_pem_x509_certificates(ca_path.read_bytes())
-        self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
-        self._revoked: frozenset[int] = frozenset()
-        self._problem: str | None = None
-        self._load()
-
-    def _load(self) -> None:
-        try:
-            stat = self._crl_path.stat()
-        except FileNotFoundError:
-            self._stamp, self._problem = None, f"the CRL {self._crl_path} is missing"
-            return
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        if stamp == self._stamp:
-            return
-        try:
-            crl = x509.load_pem_x509_crl(self._crl_path.read_bytes())
-        except ValueError as error:
-            self._stamp, self._problem = stamp, f"the CRL {self._crl_path} is unreadable: {error}"
-            return
-        signed = any(
-            crl.issuer == ca.subject and crl.is_signature_valid(ca.public_key())  # type: ignore[arg-type]
-            for ca in self._ca
-        )
-        self._stamp = stamp
-        if not signed:
-            self._problem = f"the CRL {self._crl_path} is not signed by the client CA"
-            return
-        self._revoked = frozenset(entry.serial_number for entry in crl)
-        next_update = crl.next_update_utc
-        self._problem = (
-            f"the CRL {self._crl_path} is out of date (next update {next_update:%Y-%m-%d})"
-            if next_update is not None and next_update < _now()
-            else None
-        )
-
-    def check(self, serial: int) -> None:
-        """Raise :class:`CertificateRefused` if ``serial`` is revoked (or the CRL is bad)."""
-        with self._lock:
-            self._load()
-            if self._problem:
-                raise CertificateRefused(self._problem)
-            if serial in self._revoked:
-                raise CertificateRefused(f"the client certificate (serial {serial}) is revoked")

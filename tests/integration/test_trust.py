@@ -212,4 +212,5 @@ async def test_identity_comes_from_one_uri_san_and_the_crl(trusted: TrustedHub) 
     moj = trusted.pki.certificate("agency:MOJ")
     assert await as_cert(moj.cert, moj.key) == grpc.StatusCode.OK
     revoke(pki, "agency:MOJ")
+    await trusted.running.reload_crl()  # else within a second (the CRL file is watched)
     assert await as_cert(moj.cert, moj.key) == grpc.StatusCode.UNAUTHENTICATED

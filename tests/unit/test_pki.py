@@ -12,12 +12,12 @@ from aggregates.principals import Principal, PrincipalKind, is_operator
 from hub.trail.pki import (
     CertificateRefused,
     PkiError,
-    RevocationList,
     init_ca,
     issue,
     principal_of_certificate,
     revoke,
 )
+from hub.trail.revocation import CrlFetchFailed, CrlUnavailable, RevocationList
 
 
 @pytest.fixture
@@ -75,6 +75,9 @@ def test_a_revoked_certificate_is_refused_once_the_crl_changes(ca: Path) -> None
     crl = RevocationList(ca / "crl.pem", ca / "ca.crt")
     crl.check(moj.serial)
     assert revoke(ca, "agency:MOJ") == [moj.serial]
+    crl.check(moj.serial)  # no I/O per call: the refresher (hub/servicers/crl.py) reads it
+    assert crl.refresh() is True
+    assert crl.refresh() is False  # unchanged: not read again
     with pytest.raises(CertificateRefused, match="revoked"):
         crl.check(moj.serial)
     crl.check(tax.serial)
@@ -85,5 +88,18 @@ def test_a_crl_not_signed_by_the_ca_refuses_everyone(ca: Path, tmp_path: Path) -
     init_ca(other)
     moj = issue(ca, Principal.agency("MOJ"))
     crl = RevocationList(other / "crl.pem", ca / "ca.crt")
-    with pytest.raises(CertificateRefused, match="not signed"):
+    with pytest.raises(CrlUnavailable, match="not signed"):
+        crl.check(moj.serial)
+
+
+def test_a_bad_crl_is_not_used_and_the_last_good_one_stays(ca: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    init_ca(other)
+    moj = issue(ca, Principal.agency("MOJ"))
+    revoke(ca, "agency:MOJ")
+    crl = RevocationList(ca / "crl.pem", ca / "ca.crt")
+    (ca / "crl.pem").write_bytes((other / "crl.pem").read_bytes())  # another CA's, empty
+    with pytest.raises(CrlFetchFailed, match="not signed"):
+        crl.refresh()
+    with pytest.raises(CertificateRefused, match="revoked"):  # still revoked
         crl.check(moj.serial)
