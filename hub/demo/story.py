@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import random
 import signal
 import tempfile
@@ -385,6 +386,7 @@ async def _run_anchored_demo(
             "TABADOL_REQUIRE_AGENCY_SIGNATURES": SIGNING_AGENCY,
             **simulators.settings_env(),
             **anchors.settings_env(),
+            **_traces_env(),
         }
     )
     hub = build_hub(settings)
@@ -529,7 +531,10 @@ async def _run_anchored_demo(
         # The trail is verified as an auditor would, offline, before the dashboard is served.
         ok = await asyncio.to_thread(_verify_trail, settings, anchors)
         if serve is not None and http is not None:
-            print(f"\ndashboard: {http.url}/  (the hub keeps running; Ctrl-C stops it)")
+            print(
+                f"\ndashboard: {http.url}/  metrics: {http.url}/metrics"
+                "  (the hub keeps running; Ctrl-C stops it)"
+            )
             await (serve.until or _until_interrupted)(
                 Serving(f"{http.url}/", f"127.0.0.1:{running.port}", pki)
             )
@@ -541,6 +546,13 @@ async def _run_anchored_demo(
         projections.close()
         hub.close()
     return 0 if ok else 1
+
+
+def _traces_env() -> dict[str, str]:
+    """``TABADOL_OTEL`` from the environment, as ``tabadol serve`` reads it (the demo builds
+    its own settings); the ``OTEL_*`` variables are read by OpenTelemetry's SDK itself."""
+    otel = os.environ.get("TABADOL_OTEL")
+    return {"TABADOL_OTEL": otel} if otel is not None else {}
 
 
 def _agency_keys(settings: Settings) -> Path:

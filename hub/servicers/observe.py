@@ -86,6 +86,15 @@ def _tracking_code(request: Any, response: Any) -> str:
     return ""
 
 
+def _message(request: Any) -> Any:
+    """The request message: with agency signatures required, the trust interceptor below
+    deserializes a unary request as ``(raw bytes, message)`` (the signature covers the
+    bytes as sent); sizes, range checks, opmon and traces look at the message."""
+    if isinstance(request, tuple) and len(request) == 2 and isinstance(request[0], bytes):
+        return request[1]
+    return request
+
+
 def _size(message: Any) -> int | None:
     size = getattr(message, "ByteSize", None)
     return size() if size is not None else None
@@ -209,9 +218,10 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
             started, received = time.perf_counter(), now_ms()
             in_flight.inc()
             response: Any = None
+            message = _message(request)
             try:
                 try:
-                    await self._check(request, context)
+                    await self._check(message, context)
                     response = await behaviour(request, context)
                 except grpc.aio.AbortError:
                     raise
@@ -230,10 +240,10 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
                     method,
                     code,
                     time.perf_counter() - started,
-                    request_bytes=_size(request),
+                    request_bytes=_size(message),
                 )
-                self._record(service, method, code, context, request, response, received)
-                self._trace(request, response)
+                self._record(service, method, code, context, message, response, received)
+                self._trace(message, response)
 
         return wrapped
 

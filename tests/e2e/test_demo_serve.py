@@ -1,7 +1,9 @@
 """`tabadol demo --serve`: the story, then the dashboard's address, the hub kept running
 until Ctrl-C, then the trail verified. The demo's hub serves mTLS only: a client without a
 certificate (or with one of another CA) is refused at the handshake; one issued by the
-demo's CA as TAX is known by its certificate alone and sees none of MOJ's cases."""
+demo's CA as TAX is known by its certificate alone and sees none of MOJ's cases. While it
+serves, ``/metrics`` (no redirect: a plain ``curl`` shows it) holds the story's RPCs, writes,
+views, exchanges, refusals and checkpoint."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from tabadol.servicedesk.v1 import servicedesk_pb2 as desk
 from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 
@@ -71,6 +74,67 @@ def _check_mtls(seen: str, tmp_path: Path) -> None:
     assert scoped.value.code() == grpc.StatusCode.NOT_FOUND
 
 
+def _samples(url: str) -> dict[str, list[tuple[dict[str, str], float]]]:
+    """``/metrics`` at ``url`` as sample name → [(labels, value)], asserting no redirect."""
+    with urllib.request.urlopen(url, timeout=10) as reply:
+        assert reply.status == 200 and reply.url == url  # urllib would follow a 307
+        text = reply.read().decode("utf-8")
+    found: dict[str, list[tuple[dict[str, str], float]]] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            found.setdefault(sample.name, []).append((sample.labels, sample.value))
+    return found
+
+
+def _one(samples: list[tuple[dict[str, str], float]], **labels: str) -> float:
+    (value,) = [v for got, v in samples if all(got.get(k) == w for k, w in labels.items())]
+    return value
+
+
+def _check_metrics(url: str) -> None:
+    m = _samples(url)
+    desk_rpc = {"service": "tabadol.servicedesk.v1.ServiceDeskService", "method": "OpenCase"}
+    assert _one(m["tabadol_rpc_handled_total"], **desk_rpc, code="OK") > 0
+    assert _one(m["tabadol_rpc_handled_total"], **desk_rpc, code="INVALID_ARGUMENT") > 0
+    assert _one(m["tabadol_rpc_duration_seconds_count"], **desk_rpc) > 0
+    assert _one(m["tabadol_rpc_duration_seconds_bucket"], **desk_rpc, le="+Inf") > 0
+    assert _one(m["tabadol_rpc_request_bytes_count"], **desk_rpc) > 0
+    assert _one(m["tabadol_rpc_response_bytes_count"], **desk_rpc) > 0
+    assert _one(m["tabadol_rpc_in_flight"], **desk_rpc) == 0
+    for reason in ("invalid_argument", "permission_denied", "unavailable"):
+        assert _one(m["tabadol_refusals_total"], reason=reason) > 0, reason
+    assert _one(m["tabadol_writer_queue_depth"]) == 0  # the story is done
+    assert _one(m["tabadol_writer_batch_size_count"]) > 0
+    assert _one(m["tabadol_writer_commit_seconds_count"]) > 0
+    assert _one(m["tabadol_writer_commands_total"], outcome="ok") > 0
+    views = {labels["view"] for labels, _ in m["tabadol_projection_position"]}
+    assert {"case_status", "agency_kpis", "window_feed"} <= views, views
+    for view in views:
+        assert _one(m["tabadol_projection_position"], view=view) > 0, view
+        assert _one(m["tabadol_projection_lag_events"], view=view) >= 0, view
+    exchanges = {
+        (labels["system"], labels["operation"], labels["outcome"])
+        for labels, value in m["tabadol_exchanges_total"]
+        if value > 0
+    }
+    assert {
+        ("civil-registry", "InquireBirthCertificate", "ok"),
+        ("treasury", "CreatePayment", "ok"),
+        ("treasury", "CreatePayment", "unavailable"),
+        ("identity", "IntrospectToken", "ok"),
+    } <= exchanges, exchanges
+    assert (
+        _one(
+            m["tabadol_exchange_duration_seconds_count"], system="treasury", operation="GetPayment"
+        )
+        > 0
+    )
+    # the demo signed a checkpoint over the whole story, and says so
+    assert _one(m["tabadol_checkpoint_tree_size"]) > 0
+    assert _one(m["tabadol_checkpoint_last_signed_timestamp_seconds"]) > time.time() - 600
+    assert 0 <= _one(m["tabadol_checkpoint_age_seconds"]) < 600
+
+
 def test_demo_serve_prints_the_dashboard_and_runs_until_ctrl_c(tmp_path: Path) -> None:
     env = {**os.environ, "TABADOL_DATA_DIR": str(tmp_path), "TABADOL_LISTEN": "127.0.0.1:0"}
     process = subprocess.Popen(
@@ -82,7 +146,7 @@ def test_demo_serve_prints_the_dashboard_and_runs_until_ctrl_c(tmp_path: Path) -
     )
     try:
         assert process.stdout is not None
-        url = ""
+        url = metrics_url = ""
         deadline = time.monotonic() + 120
         seen = []
         while time.monotonic() < deadline:
@@ -90,9 +154,9 @@ def test_demo_serve_prints_the_dashboard_and_runs_until_ctrl_c(tmp_path: Path) -
             if not line:
                 break
             seen.append(line)
-            found = re.match(r"dashboard: (http://127\.0\.0\.1:\d+/) ", line)
+            found = re.match(r"dashboard: (http://127\.0\.0\.1:\d+/)  metrics: (\S+) ", line)
             if found:
-                url = found[1]
+                url, metrics_url = found[1], found[2]
                 break
         assert url, "".join(seen)
         time.sleep(1.0)
@@ -101,6 +165,8 @@ def test_demo_serve_prints_the_dashboard_and_runs_until_ctrl_c(tmp_path: Path) -
             html = page.read().decode("utf-8")
         assert '<html lang="fa" dir="rtl">' in html and "نمای ملی" in html
         _check_mtls("".join(seen), tmp_path)
+        assert metrics_url == f"{url}metrics"
+        _check_metrics(metrics_url)
         process.send_signal(signal.SIGINT)
         rest, errors = process.communicate(timeout=60)
     finally:

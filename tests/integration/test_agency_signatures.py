@@ -18,6 +18,7 @@ import grpc
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from prometheus_client import REGISTRY
 from tabadol.access.v1 import access_pb2 as acc
 from tabadol.access.v1 import access_pb2_grpc
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
@@ -93,8 +94,13 @@ async def test_a_signed_call_is_accepted_and_its_events_carry_the_signature(
 ) -> None:
     key = Ed25519PrivateKey.generate()
     key_id = await _register_key(hub, key)
+    sized = {"service": CATALOGUE, "method": "RegisterServiceRecord"}
+    before = REGISTRY.get_sample_value("tabadol_rpc_request_bytes_sum", sized) or 0.0
     async with _client(hub, RequestSigner("MOJ", key)) as client:
         await client.call(REGISTER_SERVICE_RECORD, _request())
+    # the signed request's size is measured (the interceptor sees the message, not the pair)
+    after = REGISTRY.get_sample_value("tabadol_rpc_request_bytes_sum", sized) or 0.0
+    assert after - before == _request().ByteSize()
     attested = [
         Envelope.from_bytes(e.state).attestation
         for e in read_trail(hub.settings.event_store)
