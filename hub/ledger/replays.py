@@ -15,6 +15,13 @@ They are operational data, not evidence — outside the signed trail, deleted on
   when its replica died mid-call, another claims it after ``lease`` seconds.
 
 Every method blocks (a round trip): call them off the event loop.
+
+Durability: the guard's commits do not wait for the disk (PostgreSQL
+``synchronous_commit = off``, SQLite ``synchronous=NORMAL`` in WAL): a crash of the
+*database server* may lose its last fraction of a second of rows. A command's events are
+committed after its nonce and synchronously, which flushes the nonce's log record too, so
+what such a loss can let through is a replayed read, or the rerun of a command whose
+outcome row was lost (a stopped or crashed hub loses nothing: the database has the rows).
 """
 
 from __future__ import annotations
@@ -124,17 +131,22 @@ class ReplayStore:
             import psycopg
 
             env = self._env
-            return psycopg.connect(
+            pg = psycopg.connect(
                 host=env["POSTGRES_HOST"],
                 port=int(env.get("POSTGRES_PORT", "5432")),
                 dbname=env["POSTGRES_DBNAME"],
                 user=env.get("POSTGRES_USER", "postgres"),
                 password=env.get("POSTGRES_PASSWORD") or None,
                 connect_timeout=2,
+                autocommit=True,
             )
+            pg.execute("SET synchronous_commit = off")  # see _DURABILITY
+            pg.autocommit = False
+            return pg
         Path(self._path).parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self._path, timeout=10, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")  # see _DURABILITY
         return conn
 
     def _sql(self, text: str) -> str:
