@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 import time
 from collections.abc import AsyncIterator
@@ -446,3 +447,35 @@ async def test_a_retry_on_another_replica_is_answered_with_the_first_outcome(
         assert _records(hub) == written
     finally:
         await other.close()
+
+
+async def test_a_retry_while_another_replica_runs_the_call_waits_for_its_answer(
+    hub: TrustedHub,
+) -> None:
+    """Another replica holds the key (its ``running`` row): the retry here waits, and is
+    answered with that replica's response once it is stored; it runs nothing."""
+    key = Ed25519PrivateKey.generate()
+    await _register_key(hub, key)
+    replays = hub.running.replays
+    method = REGISTER_SERVICE_RECORD.method.lstrip("/")
+    data = _request().SerializeToString(deterministic=True)
+    claim_key = ("agency:MOJ", method, "k-busy")
+    digest = hashlib.sha256(data).digest()
+    assert (await asyncio.to_thread(replays.claim, claim_key, digest, lease=60)).state == "run"
+    answer = cat.RegisterServiceRecordResponse(
+        record=cat.ServiceRecord(service_code=SERVICE_CODE, revision=7)
+    ).SerializeToString()
+    before = _records(hub)
+
+    async def the_other_replica_finishes() -> None:
+        await asyncio.sleep(0.5)
+        await asyncio.to_thread(replays.finish, claim_key, answer, ttl=60)
+
+    async with _client(hub, RequestSigner("MOJ", key)) as client:
+        finishing = asyncio.create_task(the_other_replica_finishes())
+        started = time.perf_counter()
+        response = await client.call(REGISTER_SERVICE_RECORD, _request(), idempotency_key="k-busy")
+        await finishing
+    assert response.SerializeToString() == answer and response.record.revision == 7
+    assert 0.4 < time.perf_counter() - started < 5
+    assert _records(hub) == before  # answered from the other replica's outcome
