@@ -3,6 +3,7 @@ back by tracking code, and tracking codes checked for authenticity."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from hub.application.catalogue import Catalogue
 from hub.application.counters import Counters
 from hub.application.errors import AccessDenied
 from hub.application.store import Store
+from projections.counter_cases import CounterCases
 
 __all__ = [
     "NATIONAL_WINDOW",
@@ -30,9 +32,6 @@ __all__ = [
 ]
 
 _Do = CounterAction
-_SCAN = 5000
-"""Opened cases looked at per supervision page, at most (bounds one call's work)."""
-
 NATIONAL_WINDOW = "MYGOV"
 """The national window's agency code: it carries applicants' ratings (002 art. 8)."""
 
@@ -161,6 +160,9 @@ class Cases:
         self._catalogue = catalogue
         self._now = now
         self._counters = counters
+        self._counter_cases = CounterCases()
+        self._counter_cases_position = 0
+        self._counter_cases_lock = threading.Lock()
 
     def open_case(
         self,
@@ -338,8 +340,8 @@ class Cases:
         self, agency: str, counter: str, *, page_size: int = 50, page_token: str = ""
     ) -> CounterCasesPage:
         """Supervision (004 art. 14 n3): the cases ``counter`` opened for ``agency``, oldest
-        first, ``page_size`` (1-500) at a time; at most :data:`_SCAN` opened cases are looked
-        at per page, so a page may be short and still have a next token."""
+        first, ``page_size`` (1-500) at a time, read from the index of counters' cases
+        (:mod:`projections.counter_cases`): a page loads only the cases it returns."""
         code = parse_counter_code(counter)
         if (
             isinstance(page_size, bool)
@@ -349,25 +351,28 @@ class Cases:
             raise InvalidInput.field("page_size", "a page is 1 to 500 cases (0: 50)")
         size = page_size or 50
         try:
-            start = int(page_token) if page_token else 1
+            start = int(page_token) if page_token else 0
         except ValueError:
             raise InvalidInput.field(
                 "page_token", "pass the next_page_token of the last page"
             ) from None
-        if start < 1:
+        if start < 0:
             raise InvalidInput.field("page_token", "pass the next_page_token of the last page")
-        found: list[CaseView] = []
-        position, more = start - 1, False
-        opened_cases = self._store.notifications_from(start, ServiceCase.Opened.TOPIC)
-        for scanned, notification in enumerate(opened_cases):
-            if len(found) >= size or scanned >= _SCAN:
-                more = True
-                break
-            position = notification.id
-            opened = self._store.decode(notification)
-            if getattr(opened, "counter", "") == code and opened.agency == agency:
-                found.append(case_view(self.load(opened.tracking_code)))
-        return CounterCasesPage(tuple(found), str(position + 1) if more else "")
+        codes, more = self._read_counter_cases(agency, code, start, size)
+        found = tuple(case_view(self.load(tracking_code)) for tracking_code in codes)
+        return CounterCasesPage(found, str(start + len(codes)) if more else "")
+
+    def _read_counter_cases(
+        self, agency: str, counter: str, start: int, size: int
+    ) -> tuple[list[str], bool]:
+        """A page of the index, brought up to date first: it folds only the cases opened
+        since it last looked (by log position), under a lock shared with the queries."""
+        with self._counter_cases_lock:
+            index = self._counter_cases
+            self._counter_cases_position = self._store.fold_since(
+                self._counter_cases_position, index
+            )
+            return index.page(agency, counter, start, size)
 
     def _act(
         self,

@@ -248,11 +248,7 @@ class Counters:
         looked (by log position), under a lock shared with the queries."""
         with self._directory_lock:
             view = self._directory
-            for notification in self._store.notifications_from(
-                self._directory_position + 1, *view.topics
-            ):
-                view.process_event(self._store.decode(notification))
-                self._directory_position = notification.id
+            self._directory_position = self._store.fold_since(self._directory_position, view)
             return query(view)
 
     def list_counters(

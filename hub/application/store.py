@@ -144,6 +144,14 @@ class Store:
         """The stored notifications of ``topics`` from log position ``start`` on."""
         return self._notifications(topics, start)
 
+    def fold_since(self, position: int, view: Any) -> int:
+        """Fold into ``view`` (its ``topics``, ``process_event``) the events stored after log
+        ``position``; the position of the last one folded (``position`` if none)."""
+        for notification in self.notifications_from(position + 1, *view.topics):
+            view.process_event(self.decode(notification))
+            position = notification.id
+        return position
+
     def decode(self, notification: Any) -> Any:
         """A notification as its domain event."""
         return self._app.mapper.to_domain_event(notification)

@@ -16,6 +16,7 @@ from aggregates.errors import InvalidInput, NotFound, TransitionRefused
 from aggregates.principals import HUB_CODE
 from aggregates.service_case import CaseStatus
 from aggregates.service_record import Stage
+from connectors._codes import luhn_check_digit
 from hub.application.errors import AccessDenied
 from hub.application.exchanges import CaseExchanges, ExchangeClients, PerAgency
 from hub.application.hub import TabadolHub
@@ -270,6 +271,26 @@ def test_supervision_pages_the_cases_a_counter_handled(counters: TabadolHub) -> 
         counters.cases.counter_cases(AGENCY, "P-1001", page_token="abc")
 
 
+def test_supervision_reads_an_index_kept_up_to_date(counters: TabadolHub) -> None:
+    """The index folds only what was opened since it last looked: a case opened after a
+    page was read is on the next page, and a page token stays valid as cases are added."""
+    counters.counters.delegate(COUNTER, SIMPLE, level="intake", by=AGENCY, reason="pilot")
+    first = [_open(counters, serial=s) for s in range(1, 3)]
+    page = counters.cases.counter_cases(AGENCY, "P-1001", page_size=2)
+    assert [c.tracking_code for c in page.cases] == first and page.next_page_token == ""
+    later = _open(counters, serial=3)
+    assert [c.tracking_code for c in counters.cases.counter_cases(AGENCY, "P-1001").cases] == [
+        *first,
+        later,
+    ]
+    page = counters.cases.counter_cases(AGENCY, "P-1001", page_size=1)
+    _open(counters, by=AGENCY, serial=4)  # MOJ's own: not the counter's
+    rest = counters.cases.counter_cases(
+        AGENCY, "P-1001", page_size=5, page_token=page.next_page_token
+    )
+    assert [c.tracking_code for c in rest.cases] == [first[1], later]
+
+
 def test_the_public_list_by_province(counters: TabadolHub) -> None:
     counters.counters.delegate(COUNTER, SIMPLE, level="full", by=AGENCY, reason="pilot")
     made = counters.counters.delegate(
@@ -301,6 +322,11 @@ class _Verified:
     issued_at: datetime | None = None
     agency: str = "NOCR"
     inquiry_kind: str = "civil_registration"
+
+
+def _inquiry_code(fifteen: str) -> str:
+    """A well-formed inquiry tracking code: fifteen digits and their Luhn check digit."""
+    return fifteen + str(luhn_check_digit(fifteen))
 
 
 class _Registry:
@@ -360,12 +386,3 @@ async def test_a_counter_confirms_an_inquiry_code_for_the_cases_agency(
         assert asked_for and set(asked_for) == {HUB_CODE}  # civil registry, then deeds
     finally:
         executor.close()
-
-
-def _inquiry_code(fifteen: str) -> str:
-    """Fifteen digits and their Luhn check digit: a well-formed inquiry tracking code."""
-    total = 0
-    for position, digit in enumerate(reversed(fifteen)):
-        value = int(digit) * (2 if position % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return fifteen + str((10 - total % 10) % 10)
