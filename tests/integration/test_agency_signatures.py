@@ -479,3 +479,35 @@ async def test_a_retry_while_another_replica_runs_the_call_waits_for_its_answer(
     assert response.SerializeToString() == answer and response.record.revision == 7
     assert 0.4 < time.perf_counter() - started < 5
     assert _records(hub) == before  # answered from the other replica's outcome
+
+
+async def test_a_call_still_running_elsewhere_is_aborted_with_retry_info_and_retried(
+    hub: TrustedHub,
+) -> None:
+    """Past the wait (5 s) the hub answers ABORTED with a RetryInfo; the client retries it
+    after that delay and gets the other replica's answer."""
+    key = Ed25519PrivateKey.generate()
+    await _register_key(hub, key)
+    replays = hub.running.replays
+    data = _request().SerializeToString(deterministic=True)
+    claim_key = ("agency:MOJ", REGISTER_SERVICE_RECORD.method.lstrip("/"), "k-slow")
+    digest = hashlib.sha256(data).digest()
+    assert (await asyncio.to_thread(replays.claim, claim_key, digest, lease=60)).state == "run"
+    answer = cat.RegisterServiceRecordResponse(
+        record=cat.ServiceRecord(service_code=SERVICE_CODE, revision=3)
+    ).SerializeToString()
+
+    async def the_other_replica_finishes() -> None:
+        await asyncio.sleep(5.5)
+        await asyncio.to_thread(replays.finish, claim_key, answer, ttl=60)
+
+    issued = hub.pki.certificate("agency:MOJ")
+    tls = ClientTls(hub.pki.ca, issued.cert, issued.key)
+    async with AgencyClient(
+        hub.target, "MOJ", signer=RequestSigner("MOJ", key), tls=tls, retries=1
+    ) as client:
+        finishing = asyncio.create_task(the_other_replica_finishes())
+        response = await client.call(REGISTER_SERVICE_RECORD, _request(), idempotency_key="k-slow")
+        await finishing
+        assert client.attempts == 2  # ABORTED once, then answered
+    assert response.record.revision == 3
