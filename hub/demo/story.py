@@ -415,6 +415,9 @@ async def _run_anchored_demo(
         f"Tabadol hub listening on 127.0.0.1:{running.port} (mTLS as {HUB_PRINCIPAL},"
         f" store: {settings.event_store}); rights seeded from {settings.access_rights}"
     )
+    if running.tracing is not None:
+        endpoint = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4317")
+        print(f"traces (TABADOL_OTEL=1): OpenTelemetry spans by OTLP to {endpoint}")
     rng = random.Random(1405)  # noqa: S311 - reproducible fixtures, not secrets
     try:
         supervise_embedded(running, projections, settings)
