@@ -252,6 +252,12 @@ class EmbeddedProjections:
             found[runner.projection.name] = (tracked, len(pending))
         return found
 
+    def head(self) -> int:
+        """The highest position in the log (0 when empty or nothing follows it)."""
+        if not self._runners:
+            return 0
+        return self._runners[0].app.recorder.max_notification_id() or 0
+
     @property
     def views(self) -> MonitoringViews:
         return MonitoringViews.of([runner.view for runner in self._runners])

@@ -4,7 +4,8 @@ A projection never stops the hub: one that fails (a database restart broke its
 subscription, say) is started again from its tracked position, with a growing pause while
 it cannot start; meanwhile, and while a view is behind the log without moving for
 ``stuck_after`` seconds, the ``projections`` health check fails for the services named.
-Each view's position and lag go to ``tabadol_projection_position`` / ``_lag_events``.
+Each view's position and lag go to ``tabadol_projection_position`` / ``_lag_events``, the
+log's head to ``tabadol_log_head_position``.
 """
 
 from __future__ import annotations
@@ -61,9 +62,11 @@ async def supervise_projections(
         elif not store_down():
             try:
                 positions = await asyncio.wait_for(asyncio.to_thread(embedded.positions), 5.0)
+                head = await asyncio.wait_for(asyncio.to_thread(embedded.head), 5.0)
             except Exception as error:  # the store went away meanwhile: next round
                 log.debug("projection lag unknown", error=repr(error)[:200])
             else:
+                metrics.log_head(head)
                 stuck = []
                 for name, (position, pending) in positions.items():
                     metrics.projection_position(name, position, pending)

@@ -112,6 +112,8 @@ def _check_metrics(url: str) -> None:
     for view in views:
         assert _one(m["tabadol_projection_position"], view=view) > 0, view
         assert _one(m["tabadol_projection_lag_events"], view=view) >= 0, view
+    head = _one(m["tabadol_log_head_position"])
+    assert head >= max(v for _, v in m["tabadol_projection_position"]) > 0
     exchanges = {
         (labels["system"], labels["operation"], labels["outcome"])
         for labels, value in m["tabadol_exchanges_total"]
