@@ -8,7 +8,8 @@ The store gets ``--cases`` opened cases of MOJ's service: one in ``--share`` by 
 P-1001 (one counter among many: 100 of 3,000), the others by counter P-2002 and MOJ itself;
 then P-1001's pages of ``--page`` cases are read by MOJ:
 the first page (on a new process, the index folds the log once: "cold"), the first page
-again, and the last page, the median of ``--rounds`` each.
+again, the last page, and every page (all of P-1001's cases, following the tokens), the
+median of ``--rounds`` each.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def run(store: str, cases: int, share: int, page: int, rounds: int) -> dict[str,
             filler = _hub(url, tmp)
             _fill(filler, cases, share)
             filler.close()
-            cold, first, final = [], [], []
+            cold, first, final, walk = [], [], [], []
             for _ in range(rounds):
                 hub = _hub(url, tmp)  # a new process's view of the store
                 try:
@@ -91,8 +92,10 @@ def run(store: str, cases: int, share: int, page: int, rounds: int) -> dict[str,
                     cold.append(_ms(lambda: page_at("")))
                     first.append(_ms(lambda: page_at("")))
                     tokens = [""]
+                    started = time.perf_counter()
                     while token := page_at(tokens[-1]).next_page_token:  # type: ignore[attr-defined]
                         tokens.append(token)
+                    walk.append((time.perf_counter() - started) * 1000)
                     last = tokens[-1]
                     final.append(_ms(lambda last=last: page_at(last)))  # type: ignore[misc]
                 finally:
@@ -107,6 +110,8 @@ def run(store: str, cases: int, share: int, page: int, rounds: int) -> dict[str,
         "first_page_cold_ms": round(statistics.median(cold), 1),
         "first_page_ms": round(statistics.median(first), 1),
         "last_page_ms": round(statistics.median(final), 1),
+        "all_pages_ms": round(statistics.median(walk), 1),
+        "pages": len(tokens),
     }
 
 
