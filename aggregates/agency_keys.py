@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid5
@@ -93,6 +94,8 @@ class AgencyKeyRegistry(Aggregate, created_event_name="Started"):
     def __init__(self, by: str) -> None:
         self.started_by = by
         self.keys: dict[str, RegisteredKey] = {}
+        self.required: tuple[str, ...] = ()
+        """The agencies that must sign their requests (``*``: all), as last recorded."""
 
     @classmethod
     def start(cls, *, by: str) -> AgencyKeyRegistry:
@@ -157,6 +160,28 @@ class AgencyKeyRegistry(Aggregate, created_event_name="Started"):
         if not existing.active:
             raise TransitionRefused(f"key {key_id} is already revoked")
         self.trigger_event(self.Revoked, key_id=key_id, by=by, reason=reason)
+
+    def require(self, agencies: Iterable[str], *, by: str) -> bool:
+        """Record the agencies whose requests must be signed (``*``: all), when that
+        differs from the requirement last recorded; True when it was recorded."""
+        violations: list[Violation] = []
+        by = check_actor(violations, by)
+        raise_if_any(violations)
+        wanted = tuple(sorted({a.strip().upper() for a in agencies if a.strip()}))
+        if wanted == self.required:
+            return False
+        self.trigger_event(self.SignaturesRequired, agencies=list(wanted), by=by)
+        return True
+
+    class SignaturesRequired(Event):
+        """From this event on, these agencies' calls must carry their signature."""
+
+        TOPIC = "tabadol.agency_keys.registry.signatures_required"
+        agencies: list[str]
+        by: str
+
+        def apply(self, aggregate: AgencyKeyRegistry) -> None:
+            aggregate.required = tuple(self.agencies)
 
     class Registered(Event):
         TOPIC = "tabadol.agency_keys.registry.registered"

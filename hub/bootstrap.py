@@ -517,6 +517,15 @@ async def create_server(
         )
     refusals = RefusalCounter(window_seconds=settings.refusal_window)
     agency_keys = AgencyKeysUseCases(hub)
+    if await executor.write(
+        agency_keys.record_requirement,
+        settings.require_agency_signatures,
+        by=f"config:{hub.signer.key_id}",
+    ):
+        log.info(
+            "agency signature requirement recorded in the trail",
+            agencies=sorted(settings.require_agency_signatures),
+        )
     agency_keys_cache = Refreshed(agency_keys.ring)
     agency_keys_cache.what = "agency key registry"
     replays = await asyncio.to_thread(ReplayStore.open, settings.eventsourcing_env())

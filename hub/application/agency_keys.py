@@ -8,6 +8,7 @@ the hub's signing key (``by`` = ``cli:<key id>``, as for the rights table).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
@@ -55,6 +56,21 @@ class AgencyKeysUseCases:
             lambda r: r.register(agency, public_key, by=by, reason=reason, replaces=replaces),
         )
         return _key_dict(registry.keys[key_id])
+
+    def record_requirement(self, agencies: Iterable[str], *, by: str) -> bool:
+        """Record which agencies must sign (``*``: all) as a signed event, only when it
+        differs from the last recorded requirement (none recorded: nobody had to sign)."""
+        wanted = sorted(agencies)
+        registry = self._registry()
+        if registry is None and not wanted:
+            return False
+        changed, _ = self._change(by, lambda r: r.require(wanted, by=by))
+        return bool(changed)
+
+    def required(self) -> tuple[str, ...]:
+        """The requirement last recorded."""
+        registry = self._registry()
+        return registry.required if registry else ()
 
     def revoke(self, key_id: str, *, by: str, reason: str) -> dict[str, Any]:
         if self._registry() is None:

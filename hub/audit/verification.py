@@ -121,9 +121,31 @@ def verify_source(
     return ok, lines + anchors.lines(report.events) + (access_lines(source) if ok else [])
 
 
+def _requirement_lines(report: VerifyReport) -> list[str]:
+    """Which agencies the hub recorded (signed, in the trail) as required to sign, from
+    which log index; what that does not prove."""
+    if not report.requirements:
+        return ["agency signatures required: none recorded in the trail"]
+    steps = "; ".join(
+        f"{', '.join(agencies) or 'none'} from log index {index}"
+        for index, agencies in report.requirements
+    )
+    return [
+        f"agency signatures required: {steps} (as the hub recorded it);"
+        " NOT PROVEN: that each such agency's event carries its signature"
+        " (events do not name the calling agency)"
+    ]
+
+
 def _agency_lines(report: VerifyReport, checked: bool) -> list[str]:
     """What the agencies' request signatures in the trail proved, or that they were not
     checked."""
+    lines = _requirement_lines(report) if checked else []
+    return lines + _agency_signed_lines(report, checked)
+
+
+def _agency_signed_lines(report: VerifyReport, checked: bool) -> list[str]:
+    """What the agencies' request signatures proved, or that they were not checked."""
     if not report.attested:
         return ["agency signatures: no event carries one"] if checked else []
     if not checked:

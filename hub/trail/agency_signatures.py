@@ -50,6 +50,7 @@ from cryptography.hazmat.primitives.serialization import (
 
 __all__ = [
     "HEADER",
+    "REQUIREMENT_TOPIC",
     "SIGNATURE_METADATA",
     "AgencyKey",
     "AgencyKeyRing",
@@ -65,6 +66,9 @@ HEADER: Final = "tabadol/agency-request/v1"
 SIGNATURE_METADATA: Final = "x-tabadol-request-signature"
 IDEMPOTENCY_METADATA: Final = "x-tabadol-idempotency-key"
 KEYS_FORMAT: Final = "tabadol-agency-keys/1"
+REQUIREMENT_TOPIC: Final = "tabadol.agency_keys.registry.signatures_required"
+"""The topic of the event recording which agencies must sign (``agencies``; ``*``: all)
+(:class:`aggregates.agency_keys.AgencyKeyRegistry.SignaturesRequired`)."""
 _NONCE_SIZE: Final = 16
 
 

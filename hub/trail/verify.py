@@ -41,7 +41,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from hub.trail.agency_signatures import AgencyKeyRing, Attestation, RequestSignatureError
+from hub.trail.agency_signatures import (
+    REQUIREMENT_TOPIC,
+    AgencyKeyRing,
+    Attestation,
+    RequestSignatureError,
+)
 from hub.trail.aggregate_map import AggregateMap, MapError, MapHead, map_head_of
 from hub.trail.envelope import (
     GENESIS,
@@ -208,6 +213,8 @@ class VerifyReport:
     """Events that carry an agency's signed request (an attestation)."""
     agency_signatures: Counter[str] = field(default_factory=Counter)
     """Agencies' request signatures verified, by agency (0 without agency keys)."""
+    requirements: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
+    """The agency-signature requirements recorded in the trail: (log index, agencies)."""
 
     @property
     def ok(self) -> bool:
@@ -409,6 +416,22 @@ class _Chain:
     unsigned: list[tuple[int, int]] = field(default_factory=list)  # (position, version)
 
 
+ALL_AGENCIES_MARK = "*"
+
+
+def unsigned_reason(agency: str, since: int, where: str = "position") -> str:
+    """Why an event of a required agency's call without its signature fails."""
+    return (
+        f"{agency} was required to sign from {where} {since}; this event, written by"
+        f" {agency}'s call (by={agency}), carries no agency signature"
+    )
+
+
+def _agency_like(by: str) -> bool:
+    """Whether ``by`` may be an agency's code (``MOJ``), not ``kind:name`` or a person."""
+    return by.isascii() and by.isupper() and ":" not in by and len(by) <= 32
+
+
 class _Chains:
     """Per-aggregate chains: versions, links, signatures and the key rules."""
 
@@ -424,6 +447,9 @@ class _Chains:
         self.agency_keys = agency_keys
         self._attested: bytes | None = None
         """The attestation last verified: a call's events share one, and come together."""
+        self.required: dict[str, int] = {}
+        """Agencies that must sign (checked with agency keys), from which log index."""
+        self.seen_requirement = False
         self.chains: dict[str, _Chain] = {}
         self.batches = BatchVerifier(keys.verify)
         self.part = part
@@ -484,9 +510,49 @@ class _Chains:
             reason = self._check_attestation(envelope.attestation)
             if reason:
                 return reason
+        elif self.agency_keys is not None:
+            reason = self._check_required(envelope.payload, log_index)
+            if reason:
+                return reason
+        if event.topic == REQUIREMENT_TOPIC:
+            self._requirement(envelope.payload, log_index, event.position)
         chain.version, chain.head = event.version, digest
         if part is not None and envelope.signature is not None:
             part.signed.add(event.aggregate_id)
+        return ""
+
+    def _requirement(self, payload: bytes, log_index: int, position: int) -> None:
+        """Note which agencies the hub recorded as required to sign from here on."""
+        try:
+            fields = json.loads(payload)
+            agencies = tuple(str(a) for a in fields["agencies"])
+        except (ValueError, KeyError, TypeError):
+            agencies = ("(unreadable)",)
+        self.report.requirements.append((log_index, agencies))
+        self.seen_requirement = True
+        # ``*`` (every agency) is reported, not checked: an event's ``by`` cannot tell an
+        # agency's code from the national window's, which never signs.
+        self.required = {
+            a: self.required.get(a, position) for a in agencies if a != ALL_AGENCIES_MARK
+        }
+
+    def _check_required(self, payload: bytes, log_index: int) -> str:
+        """An unattested event whose ``by`` names an agency that had to sign: refused (in a
+        part, before its own first requirement event, noted for :func:`stitch_parts`)."""
+        if not (self.required or (self.part is not None and not self.seen_requirement)):
+            return ""
+        try:
+            fields = json.loads(payload)
+        except ValueError:
+            return ""  # an encrypted payload names nobody
+        by = fields.get("by") if isinstance(fields, dict) else None
+        if not isinstance(by, str) or not by:
+            return ""
+        since = self.required.get(by)
+        if since is not None:
+            return unsigned_reason(by, since)
+        if self.part is not None and not self.seen_requirement and _agency_like(by):
+            self.part.unattested.setdefault(by, log_index)
         return ""
 
     def _check_attestation(self, attestation: bytes) -> str:
@@ -588,6 +654,11 @@ class TrailPart:
     problem: TrailProblem | None = None
     attested: int = 0
     agency_signatures: Counter[str] = field(default_factory=Counter)
+    requirements: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
+    """As :attr:`VerifyReport.requirements`, log indexes counted from the part's start."""
+    unattested: dict[str, int] = field(default_factory=dict)
+    """Before the part's first requirement event: each ``by`` of an event without an
+    agency's signature, with its first log index in the part (checked when stitching)."""
 
 
 def verify_part(
@@ -617,6 +688,7 @@ def verify_part(
     part.last_batch = chains.batches.current
     part.attested = report.attested
     part.agency_signatures = report.agency_signatures
+    part.requirements = report.requirements
     return part
 
 
@@ -643,6 +715,7 @@ def stitch_parts(
     tree = _Frontier()
     aggregate_map = AggregateMap()
     previous_batch: tuple[str, bytes, int] | None = None
+    required: dict[str, int] = {}
     for part in parts:
         if part.problem is not None:
             report.problem = part.problem
@@ -672,6 +745,18 @@ def stitch_parts(
         report.keys.update(part.key_signatures)
         report.attested += part.attested
         report.agency_signatures.update(part.agency_signatures)
+        for by, first in part.unattested.items():
+            since = required.get(by)
+            if since is not None:
+                report.problem = CheckpointProblem(
+                    0, f"log index {base + first}: {unsigned_reason(by, since, 'log index')}"
+                )
+                return report
+        report.requirements += [(base + i, agencies) for i, agencies in part.requirements]
+        for index, agencies in part.requirements:
+            required = {
+                a: required.get(a, base + index) for a in agencies if a != ALL_AGENCIES_MARK
+            }
         if part.first_batch is not None and part.first_batch == previous_batch:
             report.signatures -= 1  # one batch across the boundary, verified by both parts
             report.keys[part.first_batch[0]] -= 1

@@ -28,6 +28,7 @@ from hub.application.hub import TabadolHub
 from hub.audit.bundles import build_bundle
 from hub.audit.checkpoints import Checkpointer
 from hub.audit.export import export_trail, open_recorder, read_trail
+from hub.audit import verification
 from hub.audit.verification import verify_source
 from hub.bootstrap import create_server
 from hub.client import AgencyClient, AlreadyExists, ClientTls, RequestSigner, Unauthenticated
@@ -37,7 +38,7 @@ from hub.ledger.executor import Executor
 from hub.ledger.signing import attested
 from hub.servicers.convert import spec_from_proto
 from hub.testing import TrustedHub, start_trusted_hub, trusted_settings
-from hub.trail.agency_signatures import AgencyKeyRing, Attestation
+from hub.trail.agency_signatures import REQUIREMENT_TOPIC, AgencyKeyRing, Attestation
 from hub.trail.bundle import verify_bundle
 from hub.trail.envelope import BatchProof, Envelope, batch_message, event_hash
 from hub.trail.keys import PublicKeyRing, Signer, load_history, load_signer
@@ -511,3 +512,109 @@ async def test_a_call_still_running_elsewhere_is_aborted_with_retry_info_and_ret
         await finishing
         assert client.attempts == 2  # ABORTED once, then answered
     assert response.record.revision == 3
+
+
+def _requirements(live: TrustedHub) -> list[list[str]]:
+    """The agency-signature requirements recorded in the store, in order."""
+    return [
+        json.loads(Envelope.from_bytes(e.state).payload)["agencies"]
+        for e in read_trail(live.settings.event_store)
+        if e.topic == REQUIREMENT_TOPIC
+    ]
+
+
+async def _restarted(live: TrustedHub, required: str) -> TrustedHub:
+    """A hub process on the same store and keys, requiring ``required``."""
+    settings = trusted_settings(
+        live.settings.data_dir,
+        live.settings.event_store,
+        live.pki,
+        TABADOL_REQUIRE_AGENCY_SIGNATURES=required,
+    )
+    app = TabadolHub(load_signer(settings.signing_key), env=settings.eventsourcing_env())
+    return TrustedHub(live.pki, app, await create_server(app, settings), settings)
+
+
+async def test_the_requirement_is_recorded_at_start_and_only_when_it_changes(
+    hub: TrustedHub, tmp_path: Path
+) -> None:
+    """Which agencies must sign is a signed event of the agency key registry: written when
+    a hub starts with a requirement other than the last recorded one, and reported by
+    ``audit verify --agency-keys`` with the log index it holds from."""
+    assert _requirements(hub) == [["MOJ"]]
+    for required in ("MOJ", "TAX,MOJ", "MOJ,TAX", ""):
+        restarted = await _restarted(hub, required)
+        await restarted.close()
+    assert _requirements(hub) == [["MOJ"], ["MOJ", "TAX"], []]
+
+    trail = tmp_path / "trail.jsonl"
+    with trail.open("w") as out:
+        export_trail(hub.settings.event_store, out)
+    indexes = [
+        json.loads(line)["index"]
+        for line in trail.read_text().splitlines()
+        if json.loads(line).get("topic") == REQUIREMENT_TOPIC
+    ]
+    ring = PublicKeyRing.load(hub.settings.public_keys)
+    agency_keys = AgencyKeyRing.from_document(hub.running.agency_keys.document())
+    ok, lines = verify_source(str(trail), ring, allow_unanchored=True, agency_keys=agency_keys)
+    assert ok, lines
+    assert (
+        f"agency signatures required: MOJ from log index {indexes[0]};"
+        f" MOJ, TAX from log index {indexes[1]}; none from log index {indexes[2]}"
+    ) in "\n".join(lines)
+
+
+async def test_an_unsigned_event_of_a_required_agency_fails_verify(
+    hub: TrustedHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hub that stopped requiring MOJ's signature without recording it: an event of
+    MOJ's call, re-signed by the hub without MOJ's attestation, fails with the reason."""
+    key = Ed25519PrivateKey.generate()
+    await _register_key(hub, key)
+    async with _client(hub, RequestSigner("MOJ", key)) as client:
+        await client.call(REGISTER_SERVICE_RECORD, _request())
+    trail = tmp_path / "trail.jsonl"
+    with trail.open("w") as out:
+        export_trail(hub.settings.event_store, out)
+    lines = [json.loads(line) for line in trail.read_text().splitlines()]
+    since = next(line["index"] for line in lines if line.get("topic") == REQUIREMENT_TOPIC)
+    index, line = next(
+        (i, line)
+        for i, line in enumerate(lines)
+        if "state" in line
+        and Envelope.from_bytes(base64.b64decode(line["state"])).attestation is not None
+    )
+    envelope = Envelope.from_bytes(base64.b64decode(line["state"]))
+    assert json.loads(envelope.payload)["by"] == "MOJ"
+    hub_signer = load_signer(hub.settings.signing_key)
+    digest = event_hash(
+        envelope.prev_hash, line["aggregate_id"], line["version"], line["topic"], envelope.payload
+    )
+    stripped = Envelope(
+        hub_signer.key_id,
+        envelope.prev_hash,
+        hub_signer.sign(batch_message(hub_signer.key_id, 1, digest)),
+        envelope.payload,
+        BatchProof(0, 1, ()),
+    )
+    line["state"] = base64.b64encode(stripped.to_bytes()).decode()
+    lines[index] = line
+    trail.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    ring = PublicKeyRing.load(hub.settings.public_keys)
+    agency_keys = AgencyKeyRing.from_document(hub.running.agency_keys.document())
+    ok, report = verify_source(str(trail), ring, allow_unanchored=True, agency_keys=agency_keys)
+    assert not ok
+    problem = "\n".join(report)
+    assert f"log index {line['index']}" in problem
+    assert f"MOJ was required to sign from position {since}" in problem, problem
+    assert "carries no agency signature" in problem
+    # in parallel, with the requirement and the unsigned event in different parts
+    monkeypatch.setattr(verification, "PART_EVENTS", 1)
+    ok, report = verify_source(
+        str(trail), ring, allow_unanchored=True, agency_keys=agency_keys, jobs=2
+    )
+    assert not ok
+    problem = "\n".join(report)
+    assert f"log index {line['index']}" in problem and "MOJ was required to sign" in problem
