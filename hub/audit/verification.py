@@ -131,9 +131,10 @@ def _requirement_lines(report: VerifyReport) -> list[str]:
         for index, agencies in report.requirements
     )
     return [
-        f"agency signatures required: {steps} (as the hub recorded it);"
-        " NOT PROVEN: that each such agency's event carries its signature"
-        " (events do not name the calling agency)"
+        f"agency signatures required: {steps} (as the hub recorded it): every event after"
+        " that whose `by` names such an agency carries its signature; NOT PROVEN for events"
+        " that name no caller in `by`, nor under `*` (a `by` does not tell an agency from"
+        " the national window)"
     ]
 
 

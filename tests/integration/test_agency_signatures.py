@@ -25,10 +25,10 @@ from tabadol.access.v1 import access_pb2_grpc
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
 
 from hub.application.hub import TabadolHub
+from hub.audit import verification
 from hub.audit.bundles import build_bundle
 from hub.audit.checkpoints import Checkpointer
 from hub.audit.export import export_trail, open_recorder, read_trail
-from hub.audit import verification
 from hub.audit.verification import verify_source
 from hub.bootstrap import create_server
 from hub.client import AgencyClient, AlreadyExists, ClientTls, RequestSigner, Unauthenticated
