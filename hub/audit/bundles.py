@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aggregates.errors import InvalidInput, TransitionRefused
-from hub.audit.checkpoints import AuditLog, LoggedEvent, LogInconsistent
+from hub.audit.checkpoints import AuditLog, LoggedEvent, LogInconsistent, Watch
 from hub.trail.aggregate_map import MAP_EXTENSION, MapProof
 from hub.trail.bundle import BundledEvent, EvidenceBundle
 from hub.trail.keys import KeyHistory
@@ -14,7 +14,12 @@ __all__ = ["build_bundle"]
 
 
 def build_bundle(
-    log: AuditLog, subject: str, history: KeyHistory, *, tree_size: int = 0
+    log: AuditLog,
+    subject: str,
+    history: KeyHistory,
+    *,
+    tree_size: int = 0,
+    watch: Watch | None = None,
 ) -> EvidenceBundle:
     """The evidence for ``subject`` in a signed checkpoint (default: the latest).
 
@@ -22,6 +27,7 @@ def build_bundle(
     record's events up to the checkpoint, with its aggregate map proof), an event id
     ``<aggregate id>:<version>`` or a store position (that event and its aggregate's
     events from version 1 to the next signed one, so the chain verifies offline).
+    ``watch`` wraps the events when the aggregate map is rebuilt from the store (progress).
     """
     checkpoint = log.checkpoint(tree_size)
     subject = subject.strip()
@@ -38,7 +44,7 @@ def build_bundle(
             raise InvalidInput.field(
                 "subject", f"{record.kind} {subject} is newer than the latest signed checkpoint"
             )
-        heads = log.aggregate_map(checkpoint.tree_size)
+        heads = log.aggregate_map(checkpoint.tree_size, watch)
         signed = Checkpoint.parse(checkpoint.note.split("\n\n", 1)[0] + "\n").extensions
         if not any(line.startswith(MAP_EXTENSION + " ") for line in signed):
             raise TransitionRefused(

@@ -37,7 +37,7 @@ import contextlib
 import threading
 import time
 from array import array
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,6 +88,8 @@ SubjectKind = Literal["subject", "event_id", "position", "tracking_code"]
 """How :meth:`AuditLog.select` reads a subject ("subject": guess from its form)."""
 
 CheckpointCallback = Callable[[str], Awaitable[None]]
+Watch = Callable[[Iterator[TrailEvent]], Iterable[TrailEvent]]
+"""Wraps the events a long read goes through (a progress bar counts them)."""
 """Called with each new signed checkpoint note (e.g. to publish it on NATS)."""
 
 _PAGE = 1000
@@ -372,28 +374,31 @@ class AuditLog:
     def size(self) -> int:
         return self.tree.size
 
-    def sync(self) -> int:
-        """Append every event stored since the last call; return the tree size."""
+    def sync(self, watch: Watch | None = None) -> int:
+        """Append every event stored since the last call; return the tree size. ``watch``
+        wraps the events as they are read (progress)."""
         with self.lock:
             start = self._positions[-1] + 1 if self._positions else 1
-            for event in events_from(self.recorder, start):
+            events = events_from(self.recorder, start)
+            for event in watch(events) if watch else events:
                 leaf = event.leaf_hash()
                 index = self.tree.append_leaf_hash(leaf)
                 self.aggregates.update(event.aggregate_id, event.version, index, leaf)
                 self._positions.append(event.position)
             return self.tree.size
 
-    def aggregate_map(self, size: int) -> AggregateMap:
+    def aggregate_map(self, size: int, watch: Watch | None = None) -> AggregateMap:
         """The aggregate map of the first ``size`` log entries (the one a checkpoint of
         that size commits to): the kept one for the current size, else rebuilt from the
-        store."""
+        store (``watch`` wraps the events read)."""
         with self.lock:
             if self.size < size:
-                self.sync()
+                self.sync(watch)
             if size == self.size:
                 return self.aggregates.copy()
         rebuilt = AggregateMap()
-        for index, event in enumerate(events_from(self.recorder)):
+        events = events_from(self.recorder)
+        for index, event in enumerate(watch(events) if watch else events):
             if index == size:
                 break
             rebuilt.update(event.aggregate_id, event.version, index, event.leaf_hash())

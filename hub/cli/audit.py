@@ -395,7 +395,16 @@ def _recompute_proof(source: str, old_size: int, new_size: int) -> list[bytes]:
 def _bundle(args: argparse.Namespace, settings: Settings) -> int:
     keys_path = args.keys or settings.public_keys
     log = _audit_log(args.source, settings, keys_path)
-    bundle = build_bundle(log, args.subject, load_history(keys_path), tree_size=args.tree_size)
+    with progress("reading the log", _size_of(args.source or settings.event_store)) as advance:
+        log.sync(partial(counted, advance=advance))  # the tree and the aggregate map
+    with progress("building the bundle", log.checkpoint(args.tree_size).tree_size) as advance:
+        bundle = build_bundle(
+            log,
+            args.subject,
+            load_history(keys_path),
+            tree_size=args.tree_size,
+            watch=partial(counted, advance=advance),
+        )
     anchors = anchor_store_for(log.recorder, create=False)
     size = log.checkpoint(args.tree_size).tree_size
     bundle = replace(bundle, checkpoint=witnessed_note(bundle.checkpoint, anchors.for_size(size)))

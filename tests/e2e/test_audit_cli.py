@@ -171,3 +171,17 @@ def test_a_bundle_checked_without_the_hubs_keys_is_unpinned_not_ok(tmp_path: Pat
     alone = tabadol("audit", "verify-bundle", str(bundle), data_dir=tmp_path / "elsewhere")
     assert alone.returncode == 3, alone.stdout + alone.stderr
     assert alone.stdout.startswith("UNPINNED:") and "OK:" not in alone.stdout
+
+
+def test_a_bundle_off_a_terminal_prints_its_one_line_and_no_progress(data: Path) -> None:
+    codes = add_cases(data, range(81, 83), register=True)
+    ok("audit", "checkpoint", data_dir=data)
+    add_cases(data, range(83, 84))  # newer than the checkpoint: the map is rebuilt (watched)
+    bundle = data / "evidence.json"
+    result = tabadol("audit", "bundle", codes[0], "-o", str(bundle), data_dir=data)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # stderr is a pipe here: no bar, no escape codes
+    assert (
+        result.stdout
+        == f"wrote evidence for {codes[0]}: 2 events in the checkpoint of size 5 -> {bundle}\n"
+    )

@@ -27,6 +27,7 @@ from hub.trail.keys import (
     load_signer,
     rotate_keys,
 )
+from hub.trail.verify import TrailEvent
 from tests.samples import AGENCY, SERVICE_CODE, applicant, spec_proto
 
 STEP = "ثبت درخواست"
@@ -225,3 +226,23 @@ def test_a_store_with_checkpoints_verifies_the_same_over_two_processes(
     together = verification.verify_source(store_url, keys, jobs=2)
     assert alone[0] and together == alone
     assert any("checkpoints: 2 signed checkpoints match" in line for line in alone[1])
+
+
+def test_a_bundle_reports_the_events_it_reads_when_the_map_is_rebuilt(hub: Hub) -> None:
+    """Progress for ``tabadol audit bundle``: a log grown past its checkpoint rebuilds the
+    checkpoint's aggregate map from the store, and ``watch`` sees every event read."""
+    hub.hub.cases.open_case(
+        SERVICE_CODE, applicant(34), channel="web", postal_code="1316943891", by=AGENCY
+    )
+    seen: list[int] = []
+
+    def watch(events: Iterator[TrailEvent]) -> Iterator[TrailEvent]:
+        for e in events:
+            seen.append(e.position)
+            yield e
+
+    assert hub.log.sync(watch) == 6 and len(seen) == 1  # only what is new since the last sync
+    seen.clear()
+    bundle = build_bundle(hub.log, hub.codes[0], hub.history, watch=watch)
+    assert [e.event.version for e in bundle.events] == [1, 2]
+    assert len(seen) == 6  # one pass, up to the first event past the checkpoint (size 5)
