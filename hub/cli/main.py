@@ -70,7 +70,7 @@ async def _serve(settings: Settings) -> int:
     # Whatever has started is closed again, in reverse order, even when start-up fails.
     async with contextlib.AsyncExitStack() as started:
         schema = SchemaLock(settings.eventsourcing_env())  # replicas starting together
-        await asyncio.to_thread(schema.acquire)  # create the tables one after the other
+        await schema.hold()  # create the tables one after the other
         started.callback(schema.release)
         hub = build_hub(settings)
         started.callback(hub.close)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,19 +47,33 @@ def _connect(env: Mapping[str, str], timeout: float) -> Any:
     )
 
 
+_HOLDING: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "tabadol_schema_lock", default=frozenset()
+)
+"""The stores whose schema lock the running code holds (set by :meth:`SchemaLock.hold`)."""
+
+
 class SchemaLock:
     """``acquire()`` waits (up to ``timeout`` s) until no other process of the store is
     creating its tables; ``release()`` lets the next one go (also when the process dies:
-    the lock goes with the connection). Nothing to do on SQLite."""
+    the lock goes with the connection). Nothing to do on SQLite.
+
+    Taken with :meth:`hold` (``tabadol serve`` holds it for its whole start-up), the lock
+    covers what the coroutine then runs, its threads included: a part that creates tables
+    of its own there (the replay guard) goes ahead instead of waiting on a second session
+    for the first one's lock."""
 
     def __init__(self, env: Mapping[str, str], *, timeout: float = 60.0) -> None:
         self._env = dict(env)
         self._timeout = timeout
         self._conn: Any = None
+        self._key = repr(sorted(self._env.items()))
 
     def acquire(self) -> None:
         if self._env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
             return
+        if self._conn is not None or self._key in _HOLDING.get():
+            return  # held already, by this lock or by the code that runs this
         conn = _connect(self._env, 2.0)
         try:
             conn.execute(f"SET statement_timeout = {int(self._timeout * 1000)}")
@@ -68,8 +83,16 @@ class SchemaLock:
             raise
         self._conn = conn
 
+    async def hold(self) -> None:
+        """:meth:`acquire` without blocking the loop; until :meth:`release`, what this
+        coroutine runs is inside the lock."""
+        await asyncio.to_thread(self.acquire)
+        if self._conn is not None:
+            _HOLDING.set(_HOLDING.get() | {self._key})
+
     def release(self) -> None:
         if self._conn is not None:
+            _HOLDING.set(_HOLDING.get() - {self._key})
             with contextlib.suppress(Exception):
                 self._conn.close()  # the session's lock goes with it
             self._conn = None

@@ -28,6 +28,7 @@ from hub.bootstrap import Running, create_server, when_leading
 from hub.cli.audit import audit_verify
 from hub.config import Settings, store_env
 from hub.ledger.leadership import Leadership, SchemaLock
+from hub.ledger.replays import ReplayStore
 from hub.testing import dev_env
 from hub.trail.keys import init_keys, load_signer
 from tests.integration.test_case_exchanges import (
@@ -239,3 +240,37 @@ def test_replicas_starting_together_on_a_fresh_database_create_the_tables_in_tur
     for thread in threads:
         thread.join(60)
     assert failures == []
+
+
+async def test_what_serve_starts_inside_its_schema_lock_goes_ahead(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """``serve`` holds the schema lock through its start-up; the replay guard, created
+    there, takes it again at once (it once waited 60 s on a second session for it)."""
+    env = Settings.from_env(
+        {"TABADOL_DATA_DIR": str(tmp_path), "TABADOL_EVENT_STORE": pg_url}
+    ).eventsourcing_env()
+    schema = SchemaLock(env)
+    await schema.hold()
+    try:
+        started = time.monotonic()
+        guard = await asyncio.wait_for(asyncio.to_thread(ReplayStore.open, env), 20)
+        assert guard is not None and time.monotonic() - started < 10
+        guard.close()
+        outsider: list[BaseException] = []  # another process (a fresh context) still waits
+
+        def other_process() -> None:
+            try:
+                SchemaLock(env, timeout=0.5).acquire()
+            except Exception as error:
+                outsider.append(error)
+
+        thread = threading.Thread(target=other_process)
+        thread.start()
+        thread.join(10)
+        assert outsider and "statement timeout" in str(outsider[0]), outsider
+    finally:
+        schema.release()
+    after = SchemaLock(env, timeout=5)  # released: the next one gets it
+    after.acquire()
+    after.release()
