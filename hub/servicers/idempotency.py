@@ -83,6 +83,8 @@ class IdempotentCalls:
         self._entries: OrderedDict[tuple[str, str, str], _Entry] = OrderedDict()
         self.replayed = 0
         """How many retries were answered with a remembered response."""
+        self._late: set[asyncio.Future[None]] = set()
+        """Calls whose caller went away, still running to keep their outcome."""
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -132,7 +134,17 @@ class IdempotentCalls:
                 response: Any = stored
             else:
                 claimed = self.store is not None
-                response = await call()
+                task = asyncio.ensure_future(call())
+                try:
+                    response = await asyncio.shield(task)
+                except asyncio.CancelledError:
+                    if claimed and not task.done():
+                        # The caller went away (its deadline, a cancel), not the call: its
+                        # write may still commit, so it runs on and its outcome is kept
+                        # for the retry, which would otherwise run it a second time.
+                        claimed = False
+                        self._settle_when_done(key, task, encode)
+                    raise
                 if self.store is not None:
                     claimed = False  # it ran: never released, whatever happens to the record
                     await self._finish(key, encode(response) if encode else response)
@@ -174,6 +186,30 @@ class IdempotentCalls:
                 )
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.25)
+
+    def _settle_when_done(
+        self,
+        key: tuple[str, str, str],
+        task: asyncio.Future[Any],
+        encode: Callable[[Any], bytes] | None,
+    ) -> None:
+        """Once a call whose caller went away ends: keep its response, or forget the
+        claim when it failed (a retry then runs it)."""
+        store = self.store
+        assert store is not None
+
+        async def settle() -> None:
+            try:
+                response = await task
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(store.release, key)
+                return
+            await self._finish(key, encode(response) if encode else response)
+
+        late = asyncio.ensure_future(settle())
+        self._late.add(late)
+        late.add_done_callback(self._late.discard)
 
     async def _finish(self, key: tuple[str, str, str], response: bytes) -> None:
         assert self.store is not None

@@ -71,3 +71,37 @@ async def test_a_key_is_run_once_across_replicas(replays: ReplayStore, store_url
     # a failed attempt is not remembered: the retry on the other replica runs
     assert await there.run(("agency:MOJ", "svc/Register", "k-2"), b"req", second) == b"other"
     other.close()
+
+
+async def test_a_call_whose_caller_went_away_runs_on_and_answers_its_retry(
+    replays: ReplayStore, store_url: str
+) -> None:
+    """A deadline cancels the handler, not the write it started: the retry (here on another
+    replica) gets that write's answer instead of writing a second time."""
+    other = ReplayStore.open(store_env(store_url))
+    assert other is not None
+    here = IdempotentCalls(store=replays, wait=2.0)
+    there = IdempotentCalls(store=other, wait=2.0)
+    key = ("agency:MOJ", "svc/Register", "k-gone")
+    ran: list[str] = []
+    release = asyncio.Event()
+
+    async def first() -> bytes:
+        ran.append("here")
+        await release.wait()  # the writer is busy: the caller's deadline passes meanwhile
+        return b"written once"
+
+    async def second() -> bytes:
+        ran.append("there")
+        return b"written twice"
+
+    attempt = asyncio.create_task(here.run(key, b"req", first, bytes))
+    while not ran:
+        await asyncio.sleep(0.01)
+    attempt.cancel()  # what grpc aio does to the handler when the deadline passes
+    with pytest.raises(asyncio.CancelledError):
+        await attempt
+    release.set()  # the write commits after its caller left
+    assert await there.run(key, b"req", second) == b"written once"
+    assert ran == ["here"]
+    other.close()
