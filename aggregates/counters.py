@@ -401,7 +401,9 @@ class ServiceCounters(Aggregate, created_event_name="Started"):
             aggregate.delegations[self.delegation_id] = replace(old, grant=revoked)
 
     def table(self) -> DelegationTable:
+        # dict() and tuple() copy in one step: the cached instance may be fast-forwarded
+        # by another thread meanwhile, which an iteration would trip over
         return DelegationTable(
             counters=dict(self.counters),
-            delegations=tuple(d for d in self.delegations.values() if d.active),
+            delegations=tuple(d for d in tuple(self.delegations.values()) if d.active),
         )

@@ -176,7 +176,7 @@ class Counters:
         code = parse_counter_code(counter) if counter else None
         return [
             d
-            for d in found.delegations.values()
+            for d in tuple(found.delegations.values())  # one copy: another thread may apply
             if (include_revoked or d.active)
             and (agency is None or d.agency == agency)
             and (code is None or d.counter == code)

@@ -15,7 +15,7 @@ import contextlib
 import structlog
 
 from hub.telemetry.metrics import crl_fetch_failed, track_crl_age
-from hub.trail.revocation import CrlFetchFailed, RevocationList
+from hub.trail.revocation import RevocationList
 
 __all__ = ["next_wait", "refresh_crl_forever"]
 
@@ -42,7 +42,7 @@ async def refresh_crl_forever(
             if await asyncio.to_thread(crl.refresh):
                 log.info("CRL in force", source=str(crl.source), next_update=str(crl.next_update))
             failures = 0
-        except CrlFetchFailed as error:
+        except Exception as error:  # the refresher never dies: the last good CRL stays
             failures += 1
             crl_fetch_failed()
             if failures & (failures - 1) == 0:  # the 1st, 2nd, 4th, 8th … in a row

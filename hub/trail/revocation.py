@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import http.client
 import threading
 import urllib.request
 from collections.abc import Callable
@@ -111,6 +112,9 @@ class RevocationList:
         except FileNotFoundError:
             self._stamp = None
             raise CrlFetchFailed(f"the CRL {path} is missing") from None
+        except OSError as error:  # a permission, a directory in the way
+            self._stamp = None
+            raise CrlFetchFailed(f"the CRL {path} is unreadable: {error}") from None
         stamp = (stat.st_mtime_ns, stat.st_size)
         if stamp == self._stamp:
             return None
@@ -127,7 +131,7 @@ class RevocationList:
         try:
             with urllib.request.urlopen(request, timeout=self._timeout) as answer:  # noqa: S310
                 raw: bytes = answer.read(_MAX_BYTES + 1)
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, http.client.HTTPException) as error:  # a cut-off answer too
             raise CrlFetchFailed(f"the CRL {self.source} could not be fetched: {error}") from None
         if len(raw) > _MAX_BYTES:
             raise CrlFetchFailed(f"the CRL {self.source} is larger than {_MAX_BYTES} bytes")

@@ -103,3 +103,28 @@ def test_a_bad_crl_is_not_used_and_the_last_good_one_stays(ca: Path, tmp_path: P
         crl.refresh()
     with pytest.raises(CertificateRefused, match="revoked"):  # still revoked
         crl.check(moj.serial)
+
+
+def test_a_crl_answer_cut_off_mid_way_is_a_failed_fetch(ca: Path) -> None:
+    """A chunked answer cut off by the network raises http.client's IncompleteRead, which is
+    no OSError: it once escaped and ended the refresher for good."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def answer() -> None:
+        conn, _ = server.accept()
+        conn.recv(4096)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n")
+        conn.close()
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    crl = RevocationList(f"http://127.0.0.1:{server.getsockname()[1]}/crl", ca / "ca.crt")
+    with pytest.raises(CrlFetchFailed, match="could not be fetched"):
+        crl.refresh()
+    thread.join(5)
+    server.close()
