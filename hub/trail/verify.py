@@ -427,6 +427,16 @@ def unsigned_reason(agency: str, since: int, where: str = "position") -> str:
     )
 
 
+def _by(payload: bytes) -> str | None:
+    """Who the event says acted (its ``by``), when its payload is readable and names one."""
+    try:
+        fields = json.loads(payload)
+    except ValueError:
+        return None  # an encrypted payload names nobody
+    by = fields.get("by") if isinstance(fields, dict) else None
+    return by if isinstance(by, str) and by else None
+
+
 def _agency_like(by: str) -> bool:
     """Whether ``by`` may be an agency's code (``MOJ``), not ``kind:name`` or a person."""
     return by.isascii() and by.isupper() and ":" not in by and len(by) <= 32
@@ -446,6 +456,7 @@ class _Chains:
         self.report = report
         self.agency_keys = agency_keys
         self._attested: bytes | None = None
+        self._attested_agency = ""
         """The attestation last verified: a call's events share one, and come together."""
         self.required: dict[str, int] = {}
         """Agencies that must sign (checked with agency keys), from which log index."""
@@ -507,7 +518,7 @@ class _Chains:
         if reason:
             return reason
         if envelope.attestation is not None:
-            reason = self._check_attestation(envelope.attestation)
+            reason = self._check_attestation(envelope.attestation, envelope.payload)
             if reason:
                 return reason
         elif self.agency_keys is not None:
@@ -541,12 +552,8 @@ class _Chains:
         part, before its own first requirement event, noted for :func:`stitch_parts`)."""
         if not (self.required or (self.part is not None and not self.seen_requirement)):
             return ""
-        try:
-            fields = json.loads(payload)
-        except ValueError:
-            return ""  # an encrypted payload names nobody
-        by = fields.get("by") if isinstance(fields, dict) else None
-        if not isinstance(by, str) or not by:
+        by = _by(payload)
+        if by is None:
             return ""
         since = self.required.get(by)
         if since is not None:
@@ -555,21 +562,30 @@ class _Chains:
             self.part.unattested.setdefault(by, log_index)
         return ""
 
-    def _check_attestation(self, attestation: bytes) -> str:
+    def _check_attestation(self, attestation: bytes, payload: bytes) -> str:
         """The agency's signature over the request that wrote the event, with the agencies'
-        registered keys (none given: counted, not checked)."""
+        registered keys (none given: counted, not checked); an event whose ``by`` names
+        an agency must carry that agency's signature, not another's."""
         self.report.attested += 1
-        if self.agency_keys is None or attestation == self._attested:
+        if self.agency_keys is None:
             return ""
-        try:
-            signed = Attestation.from_bytes(attestation)
-            self.agency_keys.verify(signed)
-        except RequestSignatureError as error:
+        if attestation != self._attested:
+            try:
+                signed = Attestation.from_bytes(attestation)
+                self.agency_keys.verify(signed)
+            except RequestSignatureError as error:
+                return (
+                    f"agency signature refused: {error}: the hub holds no request signed by"
+                    " that agency"
+                )
+            self._attested, self._attested_agency = attestation, signed.agency
+            self.report.agency_signatures[signed.agency] += 1
+        by = _by(payload)
+        if by is not None and _agency_like(by) and by != self._attested_agency:
             return (
-                f"agency signature refused: {error}: the hub holds no request signed by that agency"
+                f"agency signature refused: the event was written as {by}'s but carries"
+                f" {self._attested_agency}'s signed request"
             )
-        self._attested = attestation
-        self.report.agency_signatures[signed.agency] += 1
         return ""
 
     def _check_signatures(

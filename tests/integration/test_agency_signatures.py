@@ -206,6 +206,54 @@ async def test_a_forged_agency_signature_in_an_export_is_named(
 ) -> None:
     """A dishonest hub (it holds its own key) re-signs an event with a request MOJ never
     signed: the hub's signature verifies, MOJ's does not, and verify says so."""
+    trail, lines, index, line = await _signed_export(hub, tmp_path)
+    envelope = Envelope.from_bytes(base64.b64decode(line["state"]))
+    genuine = Attestation.from_bytes(envelope.attestation or b"")
+    # The hub claims MOJ asked for another method; it cannot sign that as MOJ.
+    claim = Attestation(
+        genuine.agency,
+        genuine.key_id,
+        "/tabadol.catalogue.v1.CatalogueService/WithdrawServiceRecord",
+        genuine.time_ms,
+        genuine.nonce,
+        genuine.idempotency,
+        genuine.body,
+        Ed25519PrivateKey.generate().sign(b"not MOJ"),
+    ).to_bytes()
+    lines[index] = _resigned(hub, line, envelope.payload, claim)
+    trail.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    ok, problem = _verified(hub, trail)
+    assert not ok
+    assert f"log index {line['index']}" in problem
+    assert "agency signature refused" in problem and "of MOJ" in problem
+    assert "does not verify" in problem
+
+
+async def test_an_event_written_as_another_agencys_with_a_genuine_signature_is_named(
+    hub: TrustedHub, tmp_path: Path
+) -> None:
+    """A dishonest hub moves MOJ's genuine signed request onto an event it writes as TAX's:
+    both signatures verify, but the event's agency is not the one that signed."""
+    trail, lines, index, line = await _signed_export(hub, tmp_path)
+    envelope = Envelope.from_bytes(base64.b64decode(line["state"]))
+    payload = json.loads(envelope.payload)
+    payload["by"] = "TAX"
+    written_as_tax = json.dumps(payload, separators=(",", ":")).encode()
+    lines[index] = _resigned(hub, line, written_as_tax, envelope.attestation or b"")
+    trail.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    ok, problem = _verified(hub, trail)
+    assert not ok
+    assert f"log index {line['index']}" in problem
+    assert "written as TAX's but carries MOJ's signed request" in problem
+
+
+async def _signed_export(
+    hub: TrustedHub, tmp_path: Path
+) -> tuple[Path, list[dict[str, Any]], int, dict[str, Any]]:
+    """MOJ registers a record with a signed call; the exported trail, its lines, and the
+    index and line of the first event MOJ's signed request wrote."""
     key = Ed25519PrivateKey.generate()
     await _register_key(hub, key)
     async with _client(hub, RequestSigner("MOJ", key)) as client:
@@ -220,48 +268,38 @@ async def test_a_forged_agency_signature_in_an_export_is_named(
         if "state" in line
         and Envelope.from_bytes(base64.b64decode(line["state"])).attestation is not None
     )
+    assert json.loads(Envelope.from_bytes(base64.b64decode(line["state"])).payload)["by"] == "MOJ"
+    return trail, lines, index, line
+
+
+def _resigned(
+    hub: TrustedHub, line: dict[str, Any], payload: bytes, attestation: bytes
+) -> dict[str, Any]:
+    """``line`` with ``payload`` and ``attestation``, re-signed with the hub's own key (what
+    a dishonest hub can do)."""
     envelope = Envelope.from_bytes(base64.b64decode(line["state"]))
-    genuine = Attestation.from_bytes(envelope.attestation or b"")
-    # The hub claims MOJ asked for another method; it cannot sign that as MOJ.
-    claim = Attestation(
-        genuine.agency,
-        genuine.key_id,
-        "/tabadol.catalogue.v1.CatalogueService/WithdrawServiceRecord",
-        genuine.time_ms,
-        genuine.nonce,
-        genuine.idempotency,
-        genuine.body,
-        Ed25519PrivateKey.generate().sign(b"not MOJ"),
-    ).to_bytes()
     hub_signer = load_signer(hub.settings.signing_key)
     digest = event_hash(
-        envelope.prev_hash,
-        line["aggregate_id"],
-        line["version"],
-        line["topic"],
-        envelope.payload,
-        claim,
-    )
+        envelope.prev_hash, line["aggregate_id"], line["version"], line["topic"], payload,
+        attestation,
+    )  # fmt: skip
     forged = Envelope(
         hub_signer.key_id,
         envelope.prev_hash,
         hub_signer.sign(batch_message(hub_signer.key_id, 1, digest)),
-        envelope.payload,
+        payload,
         BatchProof(0, 1, ()),
-        claim,
+        attestation,
     )
-    line["state"] = base64.b64encode(forged.to_bytes()).decode()
-    lines[index] = line
-    trail.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return {**line, "state": base64.b64encode(forged.to_bytes()).decode()}
 
+
+def _verified(hub: TrustedHub, trail: Path) -> tuple[bool, str]:
+    """``audit verify --agency-keys`` of an exported trail: OK, and its report."""
     ring = PublicKeyRing.load(hub.settings.public_keys)
     agency_keys = AgencyKeyRing.from_document(hub.running.agency_keys.document())
     ok, report = verify_source(str(trail), ring, allow_unanchored=True, agency_keys=agency_keys)
-    assert not ok
-    problem = "\n".join(report)
-    assert f"log index {line['index']}" in problem
-    assert "agency signature refused" in problem and "of MOJ" in problem
-    assert "does not verify" in problem
+    return ok, "\n".join(report)
 
 
 async def test_commands_grouped_in_one_transaction_keep_their_own_attestations(
