@@ -396,7 +396,8 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
         """What the applicant is asked after delivery and when (002 art. 8); scoped as
         GetCase (whether a code exists and was delivered is not for everyone)."""
         view = await self._run.read(self._hub.cases.get_case, request.tracking_code)
-        if case_scope(current_principal(), view) is CaseScope.NONE:
+        out_of_scope = case_scope(current_principal(), view) is CaseScope.NONE
+        if out_of_scope or not allowed_for_service_code(view.service_code):  # as GetCase
             note_refusal("case out of scope")
             raise NotFound("case", request.tracking_code)
         reply = pb.GetEvaluationResponse(

@@ -333,6 +333,12 @@ async def test_counter_at_each_level_by_rpc(counters: TrustedHub) -> None:
         got[rpc] = status = await _desk_call(stub, rpc, opened["counter:P-2001"], serial)
         count("counter:P-2001", rpc, status)
     assert got == REVOKED
+    # still at the desk for another service, it learns nothing of the revoked one's cases
+    await counters.grant("counter:P-2001", "code:99999999999")
+    with pytest.raises(grpc.aio.AioRpcError) as hidden:
+        await stub.GetEvaluation(desk.GetEvaluationRequest(tracking_code=opened["counter:P-2001"]))
+    assert hidden.value.code() == HIDDEN
+    refusals[("counter:P-2001", f"{DESK}/GetEvaluation")] += 1
 
     # only the owning agency delegates its services
     with pytest.raises(grpc.aio.AioRpcError) as refused:
