@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PROTOS := $(shell find proto/tabadol -name '*.proto' | sort)
 
-.PHONY: demo screenshots test lint typecheck proto proto-check buf-lint unit integration bench clean services
+.PHONY: demo screenshots test lint typecheck proto proto-check buf-lint unit integration bench bench-quick clean services
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,15 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.cases
 	$(PY) -m benchmarks.views
 	$(PY) -m benchmarks.verify
+	$(PY) -m benchmarks.flood
+	$(PY) -m benchmarks.aggregate_map
+	$(PY) -m benchmarks.replays
+	$(PY) -m benchmarks.counter_cases
+
+## bench-quick: every benchmark in its --quick mode (a minute or two, for a smoke check)
+bench-quick: $(STAMP)
+	for b in ledger audit cases views verify flood aggregate_map replays counter_cases; do \
+	  $(PY) -m benchmarks.$$b --quick || exit 1; done
 
 clean:
 	rm -rf $(VENV) tabadol-data .mypy_cache .ruff_cache .pytest_cache

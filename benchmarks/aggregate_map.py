@@ -50,7 +50,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--aggregates", type=int, nargs="+", default=[10_000, 100_000, 300_000])
     parser.add_argument("--batch", type=int, default=1000, help="events per checkpoint")
+    parser.add_argument("--quick", action="store_true", help="10,000 aggregates only")
     args = parser.parse_args()
+    if args.quick:
+        args.aggregates = [10_000]
     print(
         f"{'aggregates':>10} {'update µs':>10} {'cold head s':>12}"
         f" {'head/' + str(args.batch) + ' ms':>14} {'proof ms':>9}"

@@ -122,7 +122,10 @@ def main() -> None:
     parser.add_argument("--share", type=int, default=30, help="P-1001 opens one case in N")
     parser.add_argument("--page", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="600 cases, two rounds")
     args = parser.parse_args()
+    if args.quick:
+        args.cases, args.rounds = 600, 2
     print(
         json.dumps(
             run(args.store, args.cases, args.share, args.page, args.rounds), ensure_ascii=False

@@ -77,7 +77,10 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="50 calls, one run")
     args = parser.parse_args()
+    if args.quick:
+        args.calls, args.runs = 50, 1
     for kind in ("sqlite", "postgres"):
         for _ in range(args.runs):
             for guard in (False, True):
