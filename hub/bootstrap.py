@@ -663,7 +663,12 @@ async def create_server(
     if crl is not None:
         background.append(
             asyncio.create_task(
-                refresh_crl_forever(crl, stop_background, every=settings.crl_refresh),
+                refresh_crl_forever(
+                    crl,
+                    stop_background,
+                    every=settings.crl_refresh,
+                    report=lambda problem: readiness.report("crl", problem),
+                ),
                 name="tabadol-crl",
             )
         )

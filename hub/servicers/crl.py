@@ -4,20 +4,23 @@ A CRL file is watched every ``watch`` seconds (its mtime and size: a ``tabadol p
 takes effect within that); a CRL URL is fetched every ``every`` seconds, sooner when the
 CRL's nextUpdate comes first, and after a failure again in 1, 2, 4 … seconds (at most
 ``every``). Failures are logged and counted (``tabadol_crl_fetch_failures``); the age of the
-CRL in force is the gauge ``tabadol_crl_age_seconds``.
+CRL in force is the gauge ``tabadol_crl_age_seconds``. Whether a CRL may be relied on is
+reported to health (``report``) after every refresh and again the moment the one in force
+goes stale, so ``/readyz`` and the gRPC health service say not ready while calls are refused.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
 import structlog
 
 from hub.telemetry.metrics import crl_fetch_failed, track_crl_age
 from hub.trail.revocation import RevocationList
 
-__all__ = ["next_wait", "refresh_crl_forever"]
+__all__ = ["next_wait", "refresh_crl_forever", "until_stale"]
 
 log = structlog.get_logger("tabadol.crl")
 
@@ -31,10 +34,25 @@ def next_wait(due: float | None, *, every: float, failures: int) -> float:
     return max(1.0, every if due is None else min(every, due))
 
 
+def until_stale(crl: RevocationList) -> float | None:
+    """Seconds until the CRL in force goes stale (past nextUpdate by its tolerance), or None
+    when it never does or already is."""
+    due = crl.seconds_to_next_update()
+    if due is None or due + crl.tolerance <= 0:
+        return None
+    return due + crl.tolerance
+
+
 async def refresh_crl_forever(
-    crl: RevocationList, stop: asyncio.Event, *, every: float = 300.0, watch: float = 1.0
+    crl: RevocationList,
+    stop: asyncio.Event,
+    *,
+    every: float = 300.0,
+    watch: float = 1.0,
+    report: Callable[[str | None], None] | None = None,
 ) -> None:
-    """Refresh ``crl`` until ``stop`` is set (the first time at once)."""
+    """Refresh ``crl`` until ``stop`` is set (the first time at once); ``report`` hears
+    :meth:`RevocationList.stale` (None: a CRL may be relied on) after each refresh."""
     track_crl_age(crl.age)
     failures = 0
     while not stop.is_set():
@@ -49,10 +67,15 @@ async def refresh_crl_forever(
                 log.warning(
                     "CRL refresh failed; the last good CRL stays", error=str(error), times=failures
                 )
+        if report is not None:
+            report(crl.stale())
+        wait = (
+            next_wait(crl.seconds_to_next_update(), every=every, failures=failures)
+            if crl.is_url
+            else watch
+        )
+        stale_in = until_stale(crl)
+        if stale_in is not None:  # wake when it goes stale, to say so at once
+            wait = min(wait, stale_in + 0.05)
         with contextlib.suppress(TimeoutError):
-            wait = (
-                next_wait(crl.seconds_to_next_update(), every=every, failures=failures)
-                if crl.is_url
-                else watch
-            )
             await asyncio.wait_for(stop.wait(), timeout=wait)

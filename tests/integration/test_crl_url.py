@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,6 +20,7 @@ from prometheus_client import REGISTRY
 from tabadol.catalogue.v1 import catalogue_pb2 as cat
 from tabadol.catalogue.v1 import catalogue_pb2_grpc
 
+from hub.telemetry.health import Health
 from hub.testing import DevPki, TrustedHub, start_trusted_hub
 from hub.trail.pki import CA_CERT, CA_KEY, init_ca, revoke
 from tests.samples import SERVICE_CODE, spec_proto
@@ -181,14 +182,29 @@ async def test_a_stale_crl_fails_closed(
     live = await _hub(tmp_path, pki, crl_server.url, TABADOL_CRL_TOLERANCE_SECONDS="1")
     cleanup.append(live)
     assert (await _code(live, "agency:MOJ"))[0] == grpc.StatusCode.PERMISSION_DENIED
+    readiness = live.running.readiness
+    assert "crl" not in readiness.problems()
     crl_server.body[0] = b""  # the CRL server fails from now on: the last good CRL ages
     _, details = await _until(live, "agency:MOJ", grpc.StatusCode.UNAVAILABLE, 6.0)
     assert "stale" in details and crl_server.url in details
     # not before nextUpdate + tolerance (whole seconds: the CRL's times have no fraction)
     assert dt.datetime.now(dt.UTC) >= now.replace(microsecond=0) + dt.timedelta(seconds=3)
-    # a fresh CRL restores service
+    # health says so as soon as calls are refused (within one wake of the refresher)
+    await _until_health(readiness, lambda problems: "stale" in problems.get("crl", ""), 1.5)
+    assert not readiness.ready
+    # a fresh CRL restores service, and readiness with it
     crl_server.body[0] = _der(pki.crl)
     await _until(live, "agency:MOJ", grpc.StatusCode.PERMISSION_DENIED, 20.0)
+    await _until_health(readiness, lambda problems: "crl" not in problems, 3.0)
+
+
+async def _until_health(
+    readiness: Health, holds: Callable[[dict[str, str]], bool], within: float
+) -> None:
+    start = time.monotonic()
+    while not holds(readiness.problems()):
+        assert time.monotonic() - start < within, f"health still {readiness.problems()}"
+        await asyncio.sleep(0.05)
 
 
 async def test_a_file_crl_is_watched_without_a_stat_per_call(

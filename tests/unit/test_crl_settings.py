@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.config import ConfigError, Settings
-from hub.servicers.crl import next_wait
+from hub.servicers.crl import next_wait, until_stale
 
 TLS = {
     "TABADOL_TLS_CERT": "hub.crt",
@@ -39,3 +39,19 @@ def test_the_refresh_honours_next_update_and_backs_off() -> None:
     assert next_wait(-5.0, every=300, failures=0) == 1  # past it: at most once a second
     backoff = [next_wait(None, every=10, failures=n) for n in (1, 2, 3, 4, 5)]
     assert backoff == [1, 2, 4, 8, 10]
+
+
+def test_until_stale_counts_to_next_update_plus_tolerance() -> None:
+    class Crl:
+        tolerance = 60.0
+
+        def __init__(self, due: float | None) -> None:
+            self.due = due
+
+        def seconds_to_next_update(self) -> float | None:
+            return self.due
+
+    assert until_stale(Crl(30.0)) == 90.0  # type: ignore[arg-type]
+    assert until_stale(Crl(-59.0)) == 1.0  # type: ignore[arg-type]
+    assert until_stale(Crl(-61.0)) is None  # type: ignore[arg-type]  (stale already)
+    assert until_stale(Crl(None)) is None  # type: ignore[arg-type]  (no nextUpdate)
