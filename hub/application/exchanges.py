@@ -1270,11 +1270,16 @@ class CaseExchanges:
     async def _asking_for(self, case_code: str, by: str) -> str:
         """Whom a registry is asked for about an inquiry code: as :meth:`_on_behalf` for the
         case the hub's receipt names; a counter asking about a code the hub holds no
-        receipt of (no case, so no agency to act for) asks as the hub itself
+        receipt of (no case, so no agency to act for), or of a case it did not take (it acts
+        for no agency there), asks as the hub itself
         (:data:`~aggregates.principals.HUB_CODE`), never in its own name."""
-        if counter_of(by) is None:
+        counter = counter_of(by)
+        if counter is None:
             return by
-        return await self._on_behalf(case_code, by) if case_code else HUB_CODE
+        if not case_code:
+            return HUB_CODE
+        case = (await self._run.read(self.use_cases.case_details, case_code)).case
+        return case.agency if case.counter == counter else HUB_CODE
 
     async def _unrecorded(
         self, code: str, system: str, operation: str, call: Callable[[], Awaitable[_T]]

@@ -348,7 +348,8 @@ async def test_a_counter_confirms_an_inquiry_code_for_the_cases_agency(
 ) -> None:
     """VerifyTrackingCode(ask_registry) by a counter asks the registry for the case's main
     agency (as its other exchanges do), never in the counter's own name; for a code the hub
-    holds no receipt of (no case) the hub asks as itself."""
+    holds no receipt of (no case), or one of a case another counter took, the hub asks as
+    itself."""
     counters.counters.delegate(COUNTER, SERVICE_CODE, level="full", by=AGENCY, reason="pilot")
     code = _open(counters, service=SERVICE_CODE)
     issued = _inquiry_code("603799100000001")
@@ -380,6 +381,10 @@ async def test_a_counter_confirms_an_inquiry_code_for_the_cases_agency(
         exchanges = CaseExchanges(counters.exchange_records, executor, clients)
         check = await exchanges.verify_tracking_code(issued, ask_registry=True, by=COUNTER)
         assert check.authentic and asked_for == [AGENCY]
+        asked_for.clear()
+        # another counter, not the case's: the hub asks as itself, not in MOJ's name
+        check = await exchanges.verify_tracking_code(issued, ask_registry=True, by=OTHER)
+        assert check.authentic and asked_for == [HUB_CODE]
         asked_for.clear()
         unknown = _inquiry_code("603799100000002")
         await exchanges.verify_tracking_code(unknown, ask_registry=True, by=COUNTER)
