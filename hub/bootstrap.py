@@ -40,14 +40,20 @@ from hub.application.participants import (
 )
 from hub.application.rights import AccessRightsUseCases
 from hub.audit.anchors import anchor_store_for
-from hub.audit.checkpoints import AuditLog, CheckpointCallback, run_checkpointer
+from hub.audit.checkpoints import (
+    AuditLog,
+    CheckpointCallback,
+    checkpoint_store_for,
+    run_checkpointer,
+)
 from hub.audit.timestamping import Timestamper
 from hub.audit.witnessing import WitnessSender, parse_witnesses
 from hub.config import ConfigError, Settings
 from hub.ledger.availability import Availability, StoreProbe
 from hub.ledger.executor import Executor
-from hub.ledger.leadership import Leadership
+from hub.ledger.leadership import Leadership, SchemaLock
 from hub.ledger.replays import GuardUnavailable, ReplayStore
+from hub.ledger.stores import store_env
 from hub.servicers import (
     audit,
     catalogue,
@@ -167,6 +173,39 @@ def build_hub(settings: Settings) -> TabadolHub:
     if settings.insecure_dev_auth:  # development only: the identity "token" is the national code
         configure_participation(hub, settings, TokenlessDevVerifier())
     return hub
+
+
+async def open_hub(settings: Settings) -> TabadolHub:
+    """:func:`build_hub`, with every table the hub keeps in a shared store created: the
+    event store's, the checkpoints and their anchors, the replay guard's and (on
+    PostgreSQL) the operational records. Replicas starting together on a fresh database
+    create them one after the other (:class:`SchemaLock`); the lock is released when they
+    exist, so what start-up does next (catching the views up, connecting, the first CRL
+    fetch) never keeps another replica waiting for it."""
+    schema = SchemaLock(settings.eventsourcing_env())
+    await schema.hold()
+    try:
+        hub = await asyncio.to_thread(build_hub, settings)
+        try:
+            await asyncio.to_thread(_create_tables, hub, settings)
+        except BaseException:
+            hub.close()
+            raise
+    finally:
+        schema.release()
+    return hub
+
+
+def _create_tables(hub: TabadolHub, settings: Settings) -> None:
+    """The hub's own tables beside the events (inside the schema lock: see open_hub)."""
+    checkpoint_store_for(hub.recorder)
+    anchor_store_for(hub.recorder)
+    replays = ReplayStore.open(settings.eventsourcing_env())
+    if replays is not None:
+        replays.close()
+    if settings.opmon_store.startswith(("postgresql:", "postgres:")):  # maybe another database
+        with SchemaLock(store_env(settings.opmon_store)):
+            OpmonStore(settings.opmon_store)
 
 
 # 003: the Ministry of Science's calls stay open at least 30 calendar days.

@@ -47,7 +47,6 @@ def _report_failure(task: asyncio.Task[None]) -> None:
 
 async def _serve(settings: Settings) -> int:
     from hub.bootstrap import (
-        build_hub,
         check_auth_settings,
         check_pseudonym_settings,
         configure_participation,
@@ -55,12 +54,12 @@ async def _serve(settings: Settings) -> int:
         connect_representation,
         create_server,
         nats_options,
+        open_hub,
         projection_options,
         start_http,
         supervise_embedded,
         when_leading,
     )
-    from hub.ledger.leadership import SchemaLock
     from hub.streams.projector import EmbeddedProjections, open_views
     from hub.streams.relay import run_relay, run_window_publisher
 
@@ -69,10 +68,7 @@ async def _serve(settings: Settings) -> int:
 
     # Whatever has started is closed again, in reverse order, even when start-up fails.
     async with contextlib.AsyncExitStack() as started:
-        schema = SchemaLock(settings.eventsourcing_env())  # replicas starting together
-        await schema.hold()  # create the tables one after the other
-        started.callback(schema.release)
-        hub = build_hub(settings)
+        hub = await open_hub(settings)  # its tables made, in turn with other replicas
         started.callback(hub.close)
         identity = await connect_identity_verifier(settings)
         if identity is not None:  # participants sign in through the national window
@@ -95,7 +91,6 @@ async def _serve(settings: Settings) -> int:
         started.callback(embedded.close if embedded else views.close)
         running = await create_server(hub, settings, views=views)
         started.push_async_callback(running.stop)
-        schema.release()  # every table exists now
         if embedded is not None:  # restarted when they stop, watched for lag
             supervise_embedded(running, embedded, settings)
         from hub.web.dashboard import dashboard_routes

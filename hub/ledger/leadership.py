@@ -58,16 +58,20 @@ class SchemaLock:
     creating its tables; ``release()`` lets the next one go (also when the process dies:
     the lock goes with the connection). Nothing to do on SQLite.
 
-    Taken with :meth:`hold` (``tabadol serve`` holds it for its whole start-up), the lock
-    covers what the coroutine then runs, its threads included: a part that creates tables
-    of its own there (the replay guard) goes ahead instead of waiting on a second session
-    for the first one's lock."""
+    Hold it for table creation only (``tabadol serve``: :func:`hub.bootstrap.open_hub`),
+    never for a start-up's slow parts, or a replica starting meanwhile times out on it.
+    Taken with :meth:`hold`, the lock covers what the coroutine then runs, its threads
+    included: a part that creates tables of its own there (the replay guard) goes ahead
+    instead of waiting on a second session for the first one's lock. The lock is the
+    database's (advisory locks are per database), whatever else the settings say."""
 
     def __init__(self, env: Mapping[str, str], *, timeout: float = 60.0) -> None:
         self._env = dict(env)
         self._timeout = timeout
         self._conn: Any = None
-        self._key = repr(sorted(self._env.items()))
+        self._key = repr(
+            [self._env.get(f"POSTGRES_{name}", "") for name in ("HOST", "PORT", "DBNAME")]
+        )
 
     def acquire(self) -> None:
         if self._env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
@@ -89,6 +93,14 @@ class SchemaLock:
         await asyncio.to_thread(self.acquire)
         if self._conn is not None:
             _HOLDING.set(_HOLDING.get() | {self._key})
+
+    def __enter__(self) -> SchemaLock:
+        """``with SchemaLock(env):`` — :meth:`acquire`, then :meth:`release` on leaving."""
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
     def release(self) -> None:
         if self._conn is not None:

@@ -9,7 +9,9 @@ The same with real ``tabadol serve`` processes and kill -9: tests/e2e/test_repli
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -274,3 +276,59 @@ async def test_what_serve_starts_inside_its_schema_lock_goes_ahead(
     after = SchemaLock(env, timeout=5)  # released: the next one gets it
     after.acquire()
     after.release()
+
+
+class _StartUpStopped(Exception):
+    """Raised by the test in place of the server, once it looked at the lock."""
+
+
+async def test_serve_holds_the_schema_lock_for_its_tables_only(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once its tables exist, the rest of ``serve``'s start-up (catching the views up with
+    a long log, connecting, the first CRL fetch…) runs outside the schema lock: another
+    replica starting meanwhile waits for table creation only, not for that (it used to time
+    out after 60 s behind a slow start-up)."""
+    import hub.bootstrap
+    from hub.cli.main import _serve
+
+    env = {"TABADOL_DATA_DIR": str(tmp_path), "TABADOL_EVENT_STORE": pg_url, **dev_env(tmp_path)}
+    settings = Settings.from_env({**env, "TABADOL_OPMON_STORE": pg_url})
+    init_keys(settings.signing_key, settings.public_keys)
+    settings.pseudonym_key.write_text(base64.b64encode(os.urandom(32)).decode(), "ascii")
+    seen: dict[str, object] = {}
+
+    async def create_server(*args: object, **kwargs: object) -> Running:
+        def other_replica() -> None:  # a fresh context, as another process has
+            try:
+                lock = SchemaLock(settings.eventsourcing_env(), timeout=0.5)
+                lock.acquire()
+                lock.release()
+                seen["other replica"] = "got the lock"
+            except Exception as error:
+                seen["other replica"] = repr(error)
+
+        thread = threading.Thread(target=other_replica)
+        thread.start()
+        thread.join(10)
+        with psycopg.connect(pg_url) as conn:  # every shared table is there already
+            seen["tables"] = {
+                name
+                for (name,) in conn.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                )
+            }
+        raise _StartUpStopped
+
+    monkeypatch.setattr(hub.bootstrap, "create_server", create_server)
+    with pytest.raises(_StartUpStopped):
+        await _serve(settings)
+    assert seen["other replica"] == "got the lock"
+    assert {
+        "tabadolhub_events",
+        "tabadol_checkpoints",
+        "tabadol_checkpoint_anchors",
+        "tabadol_nonces",
+        "tabadol_idempotency",
+        "tabadol_opmon",
+    } <= seen["tables"]  # type: ignore[operator]
