@@ -100,8 +100,32 @@ class ReplayStore:
     # --- connections ----------------------------------------------------------------
     @contextlib.contextmanager
     def _cursor(self) -> Iterator[Any]:
-        """A cursor in one transaction, on this thread's connection (kept open)."""
+        """A cursor in one transaction, on this thread's connection (kept open; replaced
+        when it was found closed, before the call or by its failure)."""
+        conn = self._connection()
+        try:
+            cur = conn.cursor()
+            try:
+                yield cur
+                conn.commit()
+            finally:
+                with contextlib.suppress(Exception):
+                    cur.close()
+        except BaseException as error:
+            with contextlib.suppress(Exception):
+                conn.rollback()
+            if self._closed(conn):
+                self._drop(conn)  # reconnect at the next call
+            if isinstance(error, self._errors):
+                raise GuardUnavailable(repr(error)[:300]) from error
+            raise
+
+    def _connection(self) -> Any:
+        """This thread's open connection: the kept one, or a new one in its place."""
         conn = getattr(self._local, "conn", None)
+        if conn is not None and self._closed(conn):
+            self._drop(conn)
+            conn = None
         if conn is None:
             try:
                 conn = self._connect()
@@ -110,21 +134,27 @@ class ReplayStore:
             self._local.conn = conn
             with self._lock:
                 self._conns.append(conn)
-        cur = conn.cursor()
+        return conn
+
+    def _closed(self, conn: Any) -> bool:
+        """Whether ``conn`` is closed: by us, by the server, or lost (psycopg knows it
+        after the failed call; sqlite3 says so when touched)."""
+        if self._postgres:
+            return bool(conn.closed or conn.broken)
         try:
-            yield cur
-            conn.commit()
-        except BaseException as error:
-            with contextlib.suppress(Exception):
-                conn.rollback()
-            if self._postgres and conn.closed:
-                self._local.conn = None  # reconnect at the next call
-            if isinstance(error, self._errors):
-                raise GuardUnavailable(repr(error)[:300]) from error
-            raise
-        finally:
-            with contextlib.suppress(Exception):
-                cur.close()
+            conn.total_changes  # noqa: B018 - raises on a closed sqlite3 connection
+        except sqlite3.ProgrammingError:
+            return True
+        return False
+
+    def _drop(self, conn: Any) -> None:
+        """Let go of a dead connection: out of the pool, closed, no thread's any more."""
+        with self._lock:
+            self._conns = [kept for kept in self._conns if kept is not conn]
+        with contextlib.suppress(Exception):
+            conn.close()
+        if getattr(self._local, "conn", None) is conn:
+            self._local.conn = None
 
     def _connect(self) -> Any:
         if self._postgres:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 
 from hub.config import store_env
-from hub.ledger.replays import ReplayStore
+from hub.ledger.replays import GuardUnavailable, ReplayStore
 from hub.servicers.idempotency import IdempotencyBusy, IdempotentCalls
 
 
@@ -105,3 +106,34 @@ async def test_a_call_whose_caller_went_away_runs_on_and_answers_its_retry(
     assert await there.run(key, b"req", second) == b"written once"
     assert ran == ["here"]
     other.close()
+
+
+def test_a_connection_closed_under_the_guard_is_replaced_not_kept(replays: ReplayStore) -> None:
+    """The next call after its connection was closed (by whatever) answers on a new one;
+    the dead ones are let go (once, every call failed on it until the hub restarted)."""
+    assert replays.first_use("MOJ", "c-0", expires_at=9_000, now=1_000)
+    for i in range(1, 4):
+        replays._local.conn.close()  # the connection this thread uses
+        assert replays.first_use("MOJ", f"c-{i}", expires_at=9_000, now=1_000)
+        assert not replays.first_use("MOJ", f"c-{i}", expires_at=9_000, now=1_000)
+    assert len(replays._conns) == 1  # how many it keeps open
+
+
+def test_a_session_the_server_ended_is_refused_once_then_replaced(pg_url: str) -> None:
+    """PostgreSQL ends the guard's session (a restart, an idle timeout, an operator): the
+    call that finds out is refused (GuardUnavailable: nothing was checked), the next one
+    reconnects, and no dead connection stays in the pool."""
+    replays = ReplayStore.open(store_env(pg_url))
+    assert replays is not None
+    try:
+        for i in range(3):
+            assert replays.first_use("MOJ", f"s-{i}", expires_at=9_000, now=1_000)
+            pid = replays._local.conn.info.backend_pid
+            with psycopg.connect(pg_url, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            with pytest.raises(GuardUnavailable):
+                replays.first_use("MOJ", f"t-{i}", expires_at=9_000, now=1_000)
+        assert replays.first_use("MOJ", "t-0", expires_at=9_000, now=1_000)
+        assert len(replays._conns) == 1
+    finally:
+        replays.close()
