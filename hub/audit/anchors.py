@@ -21,7 +21,8 @@ from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-from hub.audit.checkpoints import _Dialect, checkpoint_store_for
+from hub.audit.checkpoints import checkpoint_store_for
+from hub.audit.dialect import Dialect
 from hub.audit.export import open_recorder
 from hub.trail.anchoring import CheckpointRecord
 from hub.trail.cosignature import merge_signature_lines
@@ -102,7 +103,7 @@ class SQLAnchorStore:
     """The ``tabadol_checkpoint_anchors`` table next to the checkpoints (SQLite or PostgreSQL)."""
 
     def __init__(self, recorder: ApplicationRecorder, *, create: bool = True) -> None:
-        self._sql = _Dialect.of(recorder)
+        self._sql = Dialect.of(recorder)
         if create:
             self._sql.run(
                 f"CREATE TABLE IF NOT EXISTS {self._sql.table(ANCHORS_TABLE)} ("

@@ -50,6 +50,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from aggregates.errors import InvalidInput, NotFound, TransitionRefused
+from hub.audit.dialect import Dialect
 from hub.audit.export import events_from
 from hub.ledger.signing import LedgerApplication
 from hub.telemetry import metrics
@@ -181,7 +182,7 @@ class SQLCheckpointStore:
     """The ``tabadol_checkpoints`` table, next to the events (SQLite or PostgreSQL)."""
 
     def __init__(self, recorder: ApplicationRecorder, *, create: bool = True) -> None:
-        self._sql = _Dialect.of(recorder)
+        self._sql = Dialect.of(recorder)
         if create:
             blob = "BLOB" if self._sql.sqlite else "BYTEA"
             self._sql.run(
@@ -243,59 +244,12 @@ def checkpoint_store_for(recorder: ApplicationRecorder, *, create: bool = True) 
 def count_events(recorder: ApplicationRecorder) -> int:
     """How many events the store holds: the size the log's tree has once synced."""
     if isinstance(recorder, SQLiteApplicationRecorder | PostgresApplicationRecorder):
-        sql = _Dialect.of(recorder)
+        sql = Dialect.of(recorder)
         if not sql.has_table(recorder.events_table_name):
             return 0
         (row,) = sql.run(f"SELECT COUNT(*) AS n FROM {sql.events}")  # noqa: S608 - ours
         return int(row["n"])
     return sum(1 for _ in events_from(recorder))
-
-
-class _Dialect:
-    """The little SQL this module needs, on the recorder's own connection pool."""
-
-    def __init__(self, recorder: ApplicationRecorder, *, sqlite: bool) -> None:
-        self.recorder: Any = recorder
-        self.sqlite = sqlite
-        self.mark = "?" if sqlite else "%s"
-        self.position = "rowid" if sqlite else "notification_id"
-        self.events = self.table(recorder.events_table_name)  # type: ignore[attr-defined]
-
-    @classmethod
-    def of(cls, recorder: ApplicationRecorder) -> _Dialect:
-        if isinstance(recorder, SQLiteApplicationRecorder):
-            return cls(recorder, sqlite=True)
-        if isinstance(recorder, PostgresApplicationRecorder):
-            return cls(recorder, sqlite=False)
-        raise TypeError(f"no SQL dialect for {type(recorder).__name__}")
-
-    def table(self, name: str) -> str:
-        if self.sqlite:
-            return f'"{name}"'
-        return f'"{self.recorder.datastore.schema}"."{name}"'
-
-    def id_param(self, aggregate_id: UUID) -> object:
-        """The aggregate id as the events table stores it."""
-        if not self.sqlite:
-            return aggregate_id
-        uuid_column = self.recorder.datastore.originator_id_type == "uuid"
-        return aggregate_id.hex if uuid_column else str(aggregate_id)
-
-    def has_table(self, name: str) -> bool:
-        if self.sqlite:
-            query, params = "SELECT name FROM sqlite_master WHERE type='table' AND name=?", [name]
-        else:
-            query = "SELECT to_regclass(%s) AS name"
-            params = [f'"{self.recorder.datastore.schema}"."{name}"']
-        rows = self.run(query, params)
-        return bool(rows) and rows[0]["name"] is not None
-
-    def run(
-        self, query: str, params: Sequence[Any] = (), *, commit: bool = False, fetch: bool = True
-    ) -> list[Any]:
-        with self.recorder.datastore.transaction(commit=commit) as cursor:
-            cursor.execute(query, list(params))
-            return list(cursor.fetchall()) if fetch else []
 
 
 # -- the log --------------------------------------------------------------------------
@@ -343,7 +297,7 @@ class AuditLog:
         """The head of every aggregate in the tree (see :mod:`hub.trail.aggregate_map`)."""
         self._positions = array("q")
         self._sql = (
-            _Dialect.of(recorder)
+            Dialect.of(recorder)
             if isinstance(recorder, SQLiteApplicationRecorder | PostgresApplicationRecorder)
             else None
         )

@@ -31,6 +31,8 @@ __all__ = [
     "HASH_SIZE",
     "MerkleTree",
     "ProofError",
+    "ProvableTree",
+    "checked_leaf_hash",
     "leaf_hash",
     "node_hash",
     "root_from_leaf_hashes",
@@ -87,6 +89,13 @@ def _check_int(name: str, value: int) -> None:
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
 
 
+def checked_leaf_hash(h: bytes) -> bytes:
+    """``h`` as bytes if it is a 32-byte hash; ValueError otherwise."""
+    if not isinstance(h, bytes | bytearray | memoryview) or len(h) != HASH_SIZE:
+        raise ValueError(f"a leaf hash must be {HASH_SIZE} bytes")
+    return bytes(h)
+
+
 def _check_hash(what: str, value: bytes) -> None:
     if not isinstance(value, bytes | bytearray | memoryview):
         raise ProofError(f"{what} must be bytes, not {type(value).__name__}")
@@ -94,67 +103,41 @@ def _check_hash(what: str, value: bytes) -> None:
         raise ProofError(f"{what} is {len(value)} bytes, expected {HASH_SIZE}")
 
 
-class MerkleTree:
-    """An append-only RFC 9162 Merkle tree over SHA-256.
+class ProvableTree:
+    """Roots and proofs of an RFC 9162 tree that can give the hash of any complete subtree.
 
-    ``self._levels[h]`` holds, back to back, the hashes of all complete subtrees of
-    ``2**h`` leaves: entry ``i`` covers leaves ``[i * 2**h, (i + 1) * 2**h)``. Level 0 is
-    the leaf hashes. A level always has ``size >> h`` entries, so every complete subtree
-    of any prefix of the log is available without hashing.
+    A subclass keeps the nodes as it likes and provides :attr:`size` and
+    ``_node(level, index)``: the hash of the complete subtree of ``2**level`` leaves
+    ``[index * 2**level, (index + 1) * 2**level)``, for any such subtree of the first
+    ``size`` leaves. :class:`MerkleTree` keeps every node in memory;
+    :class:`hub.trail.tiled_tree.TiledTree` keeps them in C2SP tiles in a store.
     """
 
-    __slots__ = ("_levels", "_size")
-
-    def __init__(self) -> None:
-        self._levels: list[bytearray] = [bytearray()]
-        self._size = 0
+    __slots__ = ()
 
     @property
     def size(self) -> int:
         """Number of leaves appended so far."""
-        return self._size
-
-    def __len__(self) -> int:
-        return self._size
-
-    def append(self, entry: bytes) -> int:
-        """Append ``entry`` as a new leaf and return its 0-based index."""
-        return self.append_leaf_hash(leaf_hash(entry))
+        raise NotImplementedError
 
     def append_leaf_hash(self, h: bytes) -> int:
         """Append a leaf whose leaf hash (``SHA-256(0x00 || entry)``) is already known.
 
         Returns the new leaf's 0-based index.
         """
-        if not isinstance(h, bytes | bytearray | memoryview) or len(h) != HASH_SIZE:
-            raise ValueError(f"a leaf hash must be {HASH_SIZE} bytes")
-        index = self._size
-        levels = self._levels
-        cur = bytes(h)
-        levels[0] += cur
-        self._size = count = index + 1
-        level = 0
-        # Each time a level's count becomes even, its last two entries complete a parent.
-        while count & 1 == 0:
-            cur = hashlib.sha256(_NODE_PREFIX + levels[level][-64:-32] + cur).digest()
-            level += 1
-            if level == len(levels):
-                levels.append(bytearray())
-            levels[level] += cur
-            count >>= 1
-        return index
+        raise NotImplementedError
 
-    def leaf_hash_at(self, index: int) -> bytes:
-        """Return the leaf hash stored at ``index``."""
-        _check_int("index", index)
-        if not 0 <= index < self._size:
-            raise ValueError(f"leaf index {index} out of range for tree size {self._size}")
-        return self._node(0, index)
+    def append(self, entry: bytes) -> int:
+        """Append ``entry`` as a new leaf and return its 0-based index."""
+        return self.append_leaf_hash(leaf_hash(entry))
+
+    def _node(self, level: int, index: int) -> bytes:
+        raise NotImplementedError
 
     def root(self, size: int | None = None) -> bytes:
         """Return ``MTH`` of the first ``size`` leaves (default: all of them)."""
         if size is None:
-            size = self._size
+            size = self.size
         self._check_size("size", size)
         if size == 0:
             return EMPTY_ROOT
@@ -222,12 +205,8 @@ class MerkleTree:
 
     def _check_size(self, name: str, size: int) -> None:
         _check_int(name, size)
-        if not 0 <= size <= self._size:
-            raise ValueError(f"{name} {size} out of range: the tree has {self._size} leaves")
-
-    def _node(self, level: int, index: int) -> bytes:
-        start = index * HASH_SIZE
-        return bytes(self._levels[level][start : start + HASH_SIZE])
+        if not 0 <= size <= self.size:
+            raise ValueError(f"{name} {size} out of range: the tree has {self.size} leaves")
 
     def _mth(self, lo: int, hi: int) -> bytes:
         """``MTH(D[lo:hi])`` for ``0 <= lo < hi <= size``.
@@ -249,6 +228,64 @@ class MerkleTree:
         while parts:
             result = node_hash(parts.pop(), result)
         return result
+
+
+class MerkleTree(ProvableTree):
+    """An append-only RFC 9162 Merkle tree over SHA-256.
+
+    ``self._levels[h]`` holds, back to back, the hashes of all complete subtrees of
+    ``2**h`` leaves: entry ``i`` covers leaves ``[i * 2**h, (i + 1) * 2**h)``. Level 0 is
+    the leaf hashes. A level always has ``size >> h`` entries, so every complete subtree
+    of any prefix of the log is available without hashing.
+    """
+
+    __slots__ = ("_levels", "_size")
+
+    def __init__(self) -> None:
+        self._levels: list[bytearray] = [bytearray()]
+        self._size = 0
+
+    @property
+    def size(self) -> int:
+        """Number of leaves appended so far."""
+        return self._size
+
+    def __len__(self) -> int:
+        return self._size
+
+    def append_leaf_hash(self, h: bytes) -> int:
+        """Append a leaf whose leaf hash (``SHA-256(0x00 || entry)``) is already known.
+
+        Returns the new leaf's 0-based index.
+        """
+        cur = checked_leaf_hash(h)
+        index = self._size
+        levels = self._levels
+        levels[0] += cur
+        self._size = count = index + 1
+        level = 0
+        # Each time a level's count becomes even, its last two entries complete a parent.
+        while count & 1 == 0:
+            cur = hashlib.sha256(_NODE_PREFIX + levels[level][-64:-32] + cur).digest()
+            level += 1
+            if level == len(levels):
+                levels.append(bytearray())
+            levels[level] += cur
+            count >>= 1
+        return index
+
+    def leaf_hash_at(self, index: int) -> bytes:
+        """Return the leaf hash stored at ``index``."""
+        _check_int("index", index)
+        if not 0 <= index < self._size:
+            raise ValueError(f"leaf index {index} out of range for tree size {self._size}")
+        return self._node(0, index)
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _node(self, level: int, index: int) -> bytes:
+        start = index * HASH_SIZE
+        return bytes(self._levels[level][start : start + HASH_SIZE])
 
 
 def verify_inclusion(
