@@ -8,11 +8,14 @@ They are operational data, not evidence — outside the signed trail, deleted on
   insert of a nonce wins; a conflict with an unexpired row is a replay, on whichever
   replica, before or after a restart. A row expires when its signed time leaves the window
   (after that the time check refuses the request anyway).
-* ``tabadol_idempotency (principal, method, key, digest, state, response, expires_at)``,
-  primary key (principal, method, key): the unique insert of a ``running`` row claims the
-  call; the claimer runs it and stores the serialized response (``done``), or deletes the
-  row when it failed (a failed attempt is not remembered). A ``running`` row is a lease:
-  when its replica died mid-call, another claims it after ``lease`` seconds.
+* ``tabadol_idempotency (principal, method, key, digest, state, response, expires_at,
+  owner)``, primary key (principal, method, key): the unique insert of a ``running`` row
+  claims the call under a random ``owner`` token of that claim; the claimer runs it and
+  stores the serialized response (``done``), or deletes the row when it failed (a failed
+  attempt is not remembered). A ``running`` row is a lease: when its replica died mid-call,
+  another claims it after ``lease`` seconds, with an owner of its own. Completing and
+  releasing are conditional on the owner, so an attempt that outlived its lease cannot
+  overwrite or delete the claim that took the key over (it is told: False).
 
 Every method blocks (a round trip): call them off the event loop.
 
@@ -27,6 +30,7 @@ outcome row was lost (a stopped or crashed hub loses nothing: the database has t
 from __future__ import annotations
 
 import contextlib
+import secrets
 import sqlite3
 import threading
 import time
@@ -55,10 +59,12 @@ class GuardUnavailable(Exception):
 class Claim:
     """What :meth:`ReplayStore.claim` found: ``run`` (this caller runs the call),
     ``done`` (``response`` is the first attempt's), ``running`` (another attempt runs it)
-    or ``conflict`` (the key was used for another request)."""
+    or ``conflict`` (the key was used for another request). ``owner`` is the claim's
+    token, which completing or releasing it takes."""
 
     state: str
     response: bytes = b""
+    owner: str = ""
 
 
 class ReplayStore:
@@ -194,10 +200,24 @@ class ReplayStore:
                 f"""CREATE TABLE IF NOT EXISTS {OUTCOMES} (
                     principal TEXT NOT NULL, method TEXT NOT NULL, key TEXT NOT NULL,
                     digest {blob} NOT NULL, state TEXT NOT NULL, response {blob},
-                    expires_at BIGINT NOT NULL, PRIMARY KEY (principal, method, key))"""
+                    expires_at BIGINT NOT NULL, owner TEXT,
+                    PRIMARY KEY (principal, method, key))"""
             )
             for table in (NONCES, OUTCOMES):
                 cur.execute(f"CREATE INDEX IF NOT EXISTS {table}_expiry ON {table} (expires_at)")
+            if "owner" not in self._columns(cur, OUTCOMES):  # a table of an older hub
+                cur.execute(f"ALTER TABLE {OUTCOMES} ADD COLUMN owner TEXT")
+
+    def _columns(self, cur: Any, table: str) -> set[str]:
+        if self._postgres:
+            cur.execute(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_schema = current_schema() AND table_name = %s",
+                (table,),
+            )
+            return {str(row[0]) for row in cur.fetchall()}
+        cur.execute(f"PRAGMA table_info({table})")
+        return {str(row[1]) for row in cur.fetchall()}
 
     # --- nonces ---------------------------------------------------------------------
     def first_use(self, agency: str, nonce: str, expires_at: int, now: int | None = None) -> bool:
@@ -221,19 +241,22 @@ class ReplayStore:
         """Claim the call under ``key`` (see the module), or say who has it."""
         now = now_ms() if now is None else now
         until = now + int(lease * 1000)
+        owner = secrets.token_hex(16)
         with self._cursor() as cur:
             cur.execute(
                 self._sql(
-                    "INSERT INTO tabadol_idempotency (principal, method, key, digest, state, expires_at)"
-                    " VALUES (?, ?, ?, ?, 'running', ?)"
+                    "INSERT INTO tabadol_idempotency"
+                    " (principal, method, key, digest, state, expires_at, owner)"
+                    " VALUES (?, ?, ?, ?, 'running', ?, ?)"
                     " ON CONFLICT (principal, method, key) DO UPDATE SET"
                     " digest = excluded.digest, state = 'running', response = NULL,"
-                    " expires_at = excluded.expires_at WHERE tabadol_idempotency.expires_at < ?"
+                    " expires_at = excluded.expires_at, owner = excluded.owner"
+                    " WHERE tabadol_idempotency.expires_at < ?"
                 ),
-                (*key, digest, until, now),
+                (*key, digest, until, owner, now),
             )
             if int(cur.rowcount or 0) == 1:
-                return Claim("run")
+                return Claim("run", owner=owner)
             cur.execute(
                 self._sql(
                     "SELECT digest, state, response FROM tabadol_idempotency"
@@ -250,27 +273,32 @@ class ReplayStore:
             return Claim("done", bytes(row[2] or b""))
         return Claim("running")
 
-    def finish(self, key: tuple[str, str, str], response: bytes, *, ttl: float) -> None:
-        """Keep the claimed call's ``response`` for ``ttl`` seconds."""
+    def finish(self, key: tuple[str, str, str], owner: str, response: bytes, *, ttl: float) -> bool:
+        """Keep the call's ``response`` for ``ttl`` seconds, if ``owner`` still holds its
+        claim; False when not (its lease expired and another attempt took the key)."""
         with self._cursor() as cur:
             cur.execute(
                 self._sql(
                     "UPDATE tabadol_idempotency SET state = 'done', response = ?, expires_at = ?"
-                    " WHERE principal = ? AND method = ? AND key = ?"
+                    " WHERE principal = ? AND method = ? AND key = ? AND owner = ?"
+                    " AND state = 'running'"
                 ),
-                (response, now_ms() + int(ttl * 1000), *key),
+                (response, now_ms() + int(ttl * 1000), *key, owner),
             )
+            return int(cur.rowcount or 0) == 1
 
-    def release(self, key: tuple[str, str, str]) -> None:
-        """Forget the claimed call (it failed: a retry runs it)."""
+    def release(self, key: tuple[str, str, str], owner: str) -> bool:
+        """Forget the call (it failed: a retry runs it), if ``owner`` still holds its
+        claim; False when not."""
         with self._cursor() as cur:
             cur.execute(
                 self._sql(
                     "DELETE FROM tabadol_idempotency WHERE principal = ? AND method = ? AND key = ?"
-                    " AND state = 'running'"
+                    " AND owner = ? AND state = 'running'"
                 ),
-                key,
+                (*key, owner),
             )
+            return int(cur.rowcount or 0) == 1
 
     # --- housekeeping ---------------------------------------------------------------
     def expire(self, now: int | None = None) -> int:

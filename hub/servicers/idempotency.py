@@ -19,7 +19,10 @@ runs nothing. A retry that finds the first attempt still running on another repl
 for it (polling the row, up to ``wait`` seconds) and then answers ABORTED with a RetryInfo
 (:class:`IdempotencyBusy`; the agencies' client retries it). A replica that died mid-call
 leaves its ``running`` row, which another may claim after ``lease`` seconds; the table
-being unreachable refuses the call (UNAVAILABLE) rather than risk running it twice.
+being unreachable refuses the call (UNAVAILABLE) rather than risk running it twice. Each
+claim has an owner token: an attempt that outlived its lease (the key taken over since)
+still answers its caller, but its outcome is refused (and logged), never written over the
+claim of the attempt that holds the key now.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from typing import Any
 
 import structlog
 
-from hub.ledger.replays import ReplayStore
+from hub.ledger.replays import Claim, ReplayStore
 
 __all__ = ["IdempotencyBusy", "IdempotencyConflict", "IdempotentCalls"]
 
@@ -127,13 +130,15 @@ class IdempotentCalls:
             return first
         entry = self._entries[key] = _Entry(digest)
         claimed = False
+        owner = ""
         try:
-            stored = await self._claim(key, digest) if self.store is not None else None
-            if stored is not None:
+            claim = await self._claim(key, digest) if self.store is not None else None
+            if claim is not None and claim.state == "done":
                 self.replayed += 1
-                response: Any = stored
+                response: Any = claim.response
             else:
-                claimed = self.store is not None
+                claimed = claim is not None
+                owner = claim.owner if claim is not None else ""
                 task = asyncio.ensure_future(call())
                 try:
                     response = await asyncio.shield(task)
@@ -143,15 +148,15 @@ class IdempotentCalls:
                         # write may still commit, so it runs on and its outcome is kept
                         # for the retry, which would otherwise run it a second time.
                         claimed = False
-                        self._settle_when_done(key, task, encode)
+                        self._settle_when_done(key, owner, task, encode)
                     raise
-                if self.store is not None:
+                if claimed:
                     claimed = False  # it ran: never released, whatever happens to the record
-                    await self._finish(key, encode(response) if encode else response)
+                    await self._finish(key, owner, encode(response) if encode else response)
         except BaseException as error:
-            if claimed and self.store is not None:
+            if claimed:
                 with contextlib.suppress(Exception):
-                    await asyncio.shield(asyncio.to_thread(self.store.release, key))
+                    await asyncio.shield(self._release(key, owner))
             self._entries.pop(key, None)
             entry.done.set_exception(_Failed(repr(error)))
             entry.done.exception()  # retrieved: a failure nobody waited for is not logged
@@ -161,19 +166,18 @@ class IdempotentCalls:
         self._entries.move_to_end(key)
         return response
 
-    async def _claim(self, key: tuple[str, str, str], digest: bytes) -> bytes | None:
-        """None once this attempt holds the key in the shared table; the first attempt's
-        stored response when it finished; see the module for the rest."""
+    async def _claim(self, key: tuple[str, str, str], digest: bytes) -> Claim:
+        """``run`` (with its owner token) once this attempt holds the key in the shared
+        table; ``done`` with the first attempt's stored response when it finished; see the
+        module for the rest."""
         store = self.store
         assert store is not None
         deadline = time.monotonic() + self._wait
         pause = 0.02
         while True:
             claim = await asyncio.to_thread(store.claim, key, digest, lease=self._lease)
-            if claim.state == "run":
-                return None
-            if claim.state == "done":
-                return claim.response
+            if claim.state in ("run", "done"):
+                return claim
             if claim.state == "conflict":
                 raise IdempotencyConflict(
                     f"idempotency key {key[2]!r} was used for another {key[1]} request"
@@ -190,6 +194,7 @@ class IdempotentCalls:
     def _settle_when_done(
         self,
         key: tuple[str, str, str],
+        owner: str,
         task: asyncio.Future[Any],
         encode: Callable[[Any], bytes] | None,
     ) -> None:
@@ -203,20 +208,35 @@ class IdempotentCalls:
                 response = await task
             except BaseException:
                 with contextlib.suppress(Exception):
-                    await asyncio.to_thread(store.release, key)
+                    await self._release(key, owner)
                 return
-            await self._finish(key, encode(response) if encode else response)
+            await self._finish(key, owner, encode(response) if encode else response)
 
         late = asyncio.ensure_future(settle())
         self._late.add(late)
         late.add_done_callback(self._late.discard)
 
-    async def _finish(self, key: tuple[str, str, str], response: bytes) -> None:
+    async def _finish(self, key: tuple[str, str, str], owner: str, response: bytes) -> None:
         assert self.store is not None
         try:
-            await asyncio.to_thread(self.store.finish, key, response, ttl=self._ttl)
+            kept = await asyncio.to_thread(self.store.finish, key, owner, response, ttl=self._ttl)
         except Exception as error:  # it ran: answer it; a retry elsewhere waits for the lease
             log.warning("idempotent outcome not stored", key=key[2][:80], error=repr(error)[:200])
+            return
+        if not kept:  # it ran past its lease: the attempt that took the key over decides
+            log.warning(
+                "idempotent outcome refused: the lease expired and another attempt holds the key",
+                key=key[2][:80],
+                method=key[1],
+                lease=self._lease,
+            )
+
+    async def _release(self, key: tuple[str, str, str], owner: str) -> None:
+        assert self.store is not None
+        if not await asyncio.to_thread(self.store.release, key, owner):
+            log.info(
+                "idempotent claim not released: another attempt holds the key", key=key[2][:80]
+            )
 
 
 class _Failed(Exception):

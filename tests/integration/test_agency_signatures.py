@@ -500,7 +500,8 @@ async def test_a_retry_while_another_replica_runs_the_call_waits_for_its_answer(
     data = _request().SerializeToString(deterministic=True)
     claim_key = ("agency:MOJ", method, "k-busy")
     digest = hashlib.sha256(data).digest()
-    assert (await asyncio.to_thread(replays.claim, claim_key, digest, lease=60)).state == "run"
+    claim = await asyncio.to_thread(replays.claim, claim_key, digest, lease=60)
+    assert claim.state == "run"
     answer = cat.RegisterServiceRecordResponse(
         record=cat.ServiceRecord(service_code=SERVICE_CODE, revision=7)
     ).SerializeToString()
@@ -508,7 +509,7 @@ async def test_a_retry_while_another_replica_runs_the_call_waits_for_its_answer(
 
     async def the_other_replica_finishes() -> None:
         await asyncio.sleep(0.5)
-        await asyncio.to_thread(replays.finish, claim_key, answer, ttl=60)
+        assert await asyncio.to_thread(replays.finish, claim_key, claim.owner, answer, ttl=60)
 
     async with _client(hub, RequestSigner("MOJ", key)) as client:
         finishing = asyncio.create_task(the_other_replica_finishes())
@@ -531,14 +532,15 @@ async def test_a_call_still_running_elsewhere_is_aborted_with_retry_info_and_ret
     data = _request().SerializeToString(deterministic=True)
     claim_key = ("agency:MOJ", REGISTER_SERVICE_RECORD.method.lstrip("/"), "k-slow")
     digest = hashlib.sha256(data).digest()
-    assert (await asyncio.to_thread(replays.claim, claim_key, digest, lease=60)).state == "run"
+    claim = await asyncio.to_thread(replays.claim, claim_key, digest, lease=60)
+    assert claim.state == "run"
     answer = cat.RegisterServiceRecordResponse(
         record=cat.ServiceRecord(service_code=SERVICE_CODE, revision=3)
     ).SerializeToString()
 
     async def the_other_replica_finishes() -> None:
         await asyncio.sleep(5.5)
-        await asyncio.to_thread(replays.finish, claim_key, answer, ttl=60)
+        assert await asyncio.to_thread(replays.finish, claim_key, claim.owner, answer, ttl=60)
 
     issued = hub.pki.certificate("agency:MOJ")
     tls = ClientTls(hub.pki.ca, issued.cert, issued.key)

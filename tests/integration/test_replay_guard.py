@@ -5,13 +5,18 @@ expires; an idempotency key is claimed by one attempt, which another replica wai
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
+import structlog
 
 from hub.config import store_env
-from hub.ledger.replays import GuardUnavailable, ReplayStore
+from hub.ledger.replays import GuardUnavailable, ReplayStore, now_ms
 from hub.servicers.idempotency import IdempotencyBusy, IdempotentCalls
 
 
@@ -137,3 +142,72 @@ def test_a_session_the_server_ended_is_refused_once_then_replaced(pg_url: str) -
         assert len(replays._conns) == 1
     finally:
         replays.close()
+
+
+def test_a_lease_taken_over_is_no_longer_its_first_claimers(
+    replays: ReplayStore, store_url: str
+) -> None:
+    """Each claim has an owner of its own: once another replica took over an expired
+    lease, the first claimer can neither complete nor release the call under that key."""
+    other = ReplayStore.open(store_env(store_url))
+    assert other is not None
+    key = ("agency:MOJ", "svc/Register", "k-lease")
+    first = replays.claim(key, b"digest", lease=1.0, now=1_000)
+    second = other.claim(key, b"digest", lease=1.0, now=3_000)  # the first lease ran out
+    assert first.state == second.state == "run" and first.owner != second.owner
+    assert not replays.finish(key, first.owner, b"stale", ttl=60)
+    assert not replays.release(key, first.owner)
+    assert other.claim(key, b"digest", lease=1.0, now=3_500).state == "running"  # the second's
+    assert other.finish(key, second.owner, b"fresh", ttl=60)
+    assert replays.claim(key, b"digest", lease=1.0).response == b"fresh"
+    other.close()
+
+
+async def test_a_stale_attempts_outcome_is_refused_and_logged(
+    replays: ReplayStore, store_url: str
+) -> None:
+    """An attempt that outlived its lease still answers its caller (it ran), but its
+    outcome does not overwrite the claim of the attempt that took the key over."""
+    other = ReplayStore.open(store_env(store_url))
+    assert other is not None
+    here = IdempotentCalls(store=replays, lease=60.0)
+    key = ("agency:MOJ", "svc/Register", "k-stale")
+    digest = hashlib.sha256(b"req").digest()
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow() -> bytes:
+        started.set()
+        await release.wait()
+        return b"late answer"
+
+    attempt = asyncio.create_task(here.run(key, b"req", slow, bytes))
+    await started.wait()
+    later = now_ms() + 3_600_000  # an hour on: the lease expired, another replica takes over
+    taken = other.claim(key, digest, lease=60.0, now=later)
+    assert taken.state == "run"
+    with structlog.testing.capture_logs() as logs:
+        release.set()
+        assert await attempt == b"late answer"
+    assert [e["event"] for e in logs if e["log_level"] == "warning"] == [
+        "idempotent outcome refused: the lease expired and another attempt holds the key"
+    ]
+    assert other.claim(key, digest, lease=60.0, now=later + 1).state == "running"  # still its
+    assert other.finish(key, taken.owner, b"answer", ttl=60)
+    other.close()
+
+
+def test_an_older_hubs_outcomes_table_gains_the_owner(tmp_path: Path) -> None:
+    """The table an older hub made (no owner column) is given one when the guard opens."""
+    path = tmp_path / "events.sqlite"
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute(
+            """CREATE TABLE tabadol_idempotency (principal TEXT NOT NULL, method TEXT NOT NULL,
+            key TEXT NOT NULL, digest BLOB NOT NULL, state TEXT NOT NULL, response BLOB,
+            expires_at BIGINT NOT NULL, PRIMARY KEY (principal, method, key))"""
+        )
+    replays = ReplayStore.open(store_env(f"sqlite:///{path}"))
+    assert replays is not None
+    key = ("agency:MOJ", "svc/Register", "k-old")
+    claim = replays.claim(key, b"digest", lease=60.0)
+    assert claim.state == "run" and replays.finish(key, claim.owner, b"answer", ttl=60)
+    replays.close()
