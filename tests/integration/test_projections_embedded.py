@@ -1,6 +1,6 @@
 """Embedded mode (``tabadol serve``): the projections follow the log in process, on SQLite
 (polling subscription) and PostgreSQL (LISTEN/NOTIFY), restart where they stopped, and a
-rebuild from zero equals what they built incrementally."""
+rebuild from zero, in place or into SQLite, equals what they built following the log."""
 
 from __future__ import annotations
 
@@ -49,11 +49,15 @@ def test_embedded_projections_follow_restart_and_equal_a_rebuild(
     embedded_dump = dumps(views)
     again.close()
 
+    counts = rebuild(settings, options)  # in place: the same store kind as the live views
+    assert set(counts) == {"window_feed", "case_status", "agency_kpis"}
+    in_place = open_views(options)
+    assert dumps(in_place) == embedded_dump
+    in_place.close()
     rebuilt = ProjectionOptions(
         read_models=f"sqlite:///{tmp_path / 'rebuilt'}", pseudonym_key=options.pseudonym_key
     )
-    counts = rebuild(settings, rebuilt)
-    assert set(counts) == {"window_feed", "case_status", "agency_kpis"}
+    rebuild(settings, rebuilt)
     fresh = open_views(rebuilt)
     assert dumps(fresh) == embedded_dump
     fresh.close()

@@ -26,7 +26,7 @@ def test_a_failed_projection_is_reported_and_close_still_closes(
     embedded.start()
     assert embedded.failure() is None
 
-    def lost_connection(self: sql.SQLView, batch: object) -> None:
+    def lost_connection(self: sql.SQLView, *batch: object) -> None:
         raise sql.IntegrityError("simulated: the read-model connection was lost")
 
     monkeypatch.setattr(sql.SQLView, "apply", lost_connection)

@@ -20,7 +20,7 @@ from aggregates.service_case import ServiceCase
 from aggregates.service_record import DEFAULT_EVALUATION
 from hub.application.hub import TabadolHub
 from hub.config import APP_NAME, store_env
-from hub.ledger.log_reader import LogReader
+from hub.ledger.log_reader import ForeignEvent, LogReader
 from hub.streams.projector import apply_in_order
 from hub.trail.keys import Signer
 from projections._sql import SQLView, catch_up, open_view
@@ -155,6 +155,10 @@ class Case:
 
     def corrected(self, at: datetime) -> Case:
         self._event(ServiceCase.CorrectionRequested, at, reason="نقص مدارک", by=self.agency)
+        return self
+
+    def cancelled(self, at: datetime) -> Case:
+        self._event(ServiceCase.Cancelled, at, reason="انصراف", by=self.agency)
         return self
 
     def full(self, at: datetime, hours: float, *, in_person: bool = False) -> Case:
@@ -327,3 +331,78 @@ def test_what_nats_delivers_twice_late_or_never_is_applied_once_in_order(
     assert by_nats.dump() == from_store.dump()
     reader.close()
     hub.close()
+
+
+def _many_cases(rng: random.Random) -> list[tuple[Tracking, object | None]]:
+    """Cases of every fate, their events interleaved at random (each case's in order), with
+    events for a case never opened, another aggregate's event and unread positions."""
+    logs: list[Log] = []
+
+    def case(**fields: Any) -> Case:
+        logs.append(Log())
+        return Case(logs[-1], **fields)
+
+    for i in range(12):
+        at = NOWRUZ + timedelta(hours=i)
+        case(limit_hours=10).full(at, 5 + 7 * i, in_person=i % 2 == 0).rated(at, 1 + i % 5)
+        reworked = case().opened(at).corrected(at).step(at, "request", "ثبت").corrected(at)
+        reworked.step(at, "request", "ثبت").completed(at, "request").inquiry(at).inquiry(at)
+        reworked.step(at, "production", "صدور").completed(at, "production")
+        reworked.step(at, "delivery", "ارسال").delivered(at + timedelta(days=3)).rated(at, 2)
+        case(agency="MIMT", service_code="13021000202").opened(at).rejected(at, "مدارک ناقص")
+        case().opened(at).step(at, "request", "ثبت").cancelled(at + timedelta(hours=1))
+        case().opened(at).inquiry(at)
+    orphan = case()  # never opened: its events change nothing
+    orphan.version = 3
+    orphan.step(NOWRUZ, "request", "ثبت").inquiry(NOWRUZ).delivered(NOWRUZ).rated(NOWRUZ, 5)
+    queues = [[event for _, event in log.events] for log in logs]
+    queues.append([ForeignEvent(uuid4(), 1, "tabadol.other.happened", {"x": 1}), None, None])
+    merged: list[tuple[Tracking, object | None]] = []
+    position = 0
+    while queues:
+        queue = rng.choice(queues)
+        position += rng.choice((1, 1, 1, 2))
+        merged.append((Tracking(APP_NAME, position), queue.pop(0)))
+        if not queue:
+            queues.remove(queue)
+    return merged
+
+
+@pytest.mark.parametrize(
+    ("interface", "projection"),
+    [
+        (WindowFeedView, Feed),
+        (CaseStatusView, CaseStatusProjection),
+        (AgencyKpisView, AgencyKpisProjection),
+    ],
+)
+def test_a_view_is_the_same_one_event_at_a_time_in_any_batches_or_in_one(
+    view_env: Any, interface: type[SQLView], projection: type[Any]
+) -> None:
+    """The live path (one event per transaction, as ``ProjectionRunner`` calls it), a NATS
+    worker's fetches and catching up (batches of any size) and a rebuild (one batch) leave
+    the same tables."""
+    rng = random.Random(1405)
+    log = _many_cases(rng)
+    view = open_(interface, projection.name, view_env)
+    applied = projection(view)
+    last_event = max(t.notification_id for t, event in log if event is not None)
+    dumps = []
+    for sizes in ("one", "random", "all"):
+        view.reset(APP_NAME)
+        if sizes == "one":
+            for tracking, event in log:
+                if event is not None:
+                    applied.process_event(event, tracking)
+        else:
+            start = 0
+            while start < len(log):
+                size = rng.randint(1, 40) if sizes == "random" else len(log)
+                applied.process_batch(log[start : start + size])
+                start += size
+        tracked = last_event if sizes == "one" else log[-1][0].notification_id
+        assert view.max_tracking_id(APP_NAME) == tracked
+        dumps.append(view.dump())
+    assert all(rows for rows in dumps[0].values())  # every table has rows
+    assert dumps[1] == dumps[0]
+    assert dumps[2] == dumps[0]
