@@ -58,8 +58,15 @@ def _require_aware(moment: datetime, name: str = "moment") -> None:
 def _tehran_jalali(moment: datetime) -> tuple[int, int, int, datetime]:
     _require_aware(moment)
     local = moment.astimezone(TEHRAN)
-    j = jdatetime.date.fromgregorian(date=local.date())
-    return int(j.year), int(j.month), int(j.day), local
+    return (*_jalali_day(local.date()), local)
+
+
+@lru_cache(maxsize=4096)
+def _jalali_day(day: date) -> tuple[int, int, int]:
+    """A Gregorian day's Jalali year, month and day; remembered, as jdatetime's conversion
+    costs ~30 times the lookup (it asks the locale every time)."""
+    j = jdatetime.date.fromgregorian(date=day)
+    return int(j.year), int(j.month), int(j.day)
 
 
 def format_jalali(moment: datetime, *, persian_digits: bool = False, with_time: bool = True) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Mapping
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import grpc
@@ -14,6 +15,7 @@ from tabadol.servicedesk.v1 import servicedesk_pb2_grpc
 from aggregates.applicants import ApplicantKind
 from aggregates.errors import InvalidInput, NotFound, Violation
 from aggregates.principals import PrincipalKind
+from aggregates.service_case import TimelineEntry
 from aggregates.service_record import DEFAULT_EVALUATION, InquiryKind
 from hub.application.cases import CaseView, TrackingCodeCheck
 from hub.application.errors import AccessDenied
@@ -161,6 +163,27 @@ def tracking_check_to_proto(
     return reply
 
 
+@lru_cache(maxsize=1 << 16)
+def _timeline_wire(entry: TimelineEntry, persian_digits: bool) -> bytes:
+    """One timeline entry as the wire form of a :class:`pb.Case` holding only it.
+
+    Remembered for the last 65,536 entries: an event's line is built once, not on every
+    response that shows its case (a case's timeline is sent again with each of its calls).
+    The key is the whole entry, so equal bytes only ever stand for equal content; scoping
+    (:func:`_content_free`) works on a copy of the case, never on what is remembered.
+    """
+    line = pb.TimelineEntry(
+        kind=entry.kind,
+        stage=stage_to_proto(entry.stage),
+        step=entry.step,
+        note=entry.note,
+        by_agency=entry.by,
+        at=timestamp(entry.at),
+        at_jalali=jalali(entry.at, persian_digits),
+    )
+    return bytes(pb.Case(timeline=[line]).SerializeToString())
+
+
 def case_to_proto(
     view: CaseView, *, persian_digits: bool = False, exchanges: ExchangeState | None = None
 ) -> pb.Case:
@@ -178,19 +201,8 @@ def case_to_proto(
         legal_person_national_id=view.legal_person_national_id,
         representative_role=view.representative_role,
         counter=view.counter,
-        timeline=[
-            pb.TimelineEntry(
-                kind=e.kind,
-                stage=stage_to_proto(e.stage),
-                step=e.step,
-                note=e.note,
-                by_agency=e.by,
-                at=timestamp(e.at),
-                at_jalali=jalali(e.at, persian_digits),
-            )
-            for e in view.timeline
-        ],
     )
+    case.MergeFromString(b"".join([_timeline_wire(e, persian_digits) for e in view.timeline]))
     if view.satisfaction is not None:
         score, comment = view.satisfaction
         case.satisfaction.CopyFrom(
