@@ -19,6 +19,15 @@ They are operational data, not evidence — outside the signed trail, deleted on
 
 Every method blocks (a round trip): call them off the event loop.
 
+Whose clock: on PostgreSQL every expiry is decided by the database's clock (``now()``):
+whether a nonce's row has expired (a replay), whether a lease ran out (another replica may
+take the call over), when an outcome expires, and what housekeeping deletes. The replicas
+then agree, whatever their own clocks say (with each replica's clock, the fastest one
+deleted the rows the others still needed). The signed-time window itself is checked
+against each replica's clock (:mod:`hub.servicers.signatures`): keep them synchronised
+(NTP) with the database's. On SQLite the store is one file on one host: its processes read
+that host's clock, which is the database's.
+
 Durability: the guard's commits do not wait for the disk (PostgreSQL
 ``synchronous_commit = off``, SQLite ``synchronous=NORMAL`` in WAL): a crash of the
 *database server* may lose its last fraction of a second of rows. A command's events are
@@ -49,6 +58,9 @@ OUTCOMES = "tabadol_idempotency"
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+_PG_NOW_MS = "(EXTRACT(EPOCH FROM now()) * 1000)::BIGINT"
 
 
 class GuardUnavailable(Exception):
@@ -188,6 +200,13 @@ class ReplayStore:
     def _sql(self, text: str) -> str:
         return text.replace("?", "%s") if self._postgres else text
 
+    def _now(self, now: int | None) -> tuple[str, tuple[int, ...]]:
+        """The current time in ms in SQL, and its parameters: ``now`` when given, else the
+        database's clock on PostgreSQL and this host's on SQLite (see the module)."""
+        if now is None and self._postgres:
+            return _PG_NOW_MS, ()
+        return "?", (now_ms() if now is None else now,)
+
     def _create(self) -> None:
         blob = "BYTEA" if self._postgres else "BLOB"
         with self._cursor() as cur:
@@ -222,15 +241,15 @@ class ReplayStore:
     # --- nonces ---------------------------------------------------------------------
     def first_use(self, agency: str, nonce: str, expires_at: int, now: int | None = None) -> bool:
         """Record ``nonce`` of ``agency``; False when an unexpired row holds it (a replay)."""
-        now = now_ms() if now is None else now
+        clock, at = self._now(now)
         with self._cursor() as cur:
             cur.execute(
                 self._sql(
-                    "INSERT INTO tabadol_nonces (agency, nonce, expires_at) VALUES (?, ?, ?)"
+                    "INSERT INTO tabadol_nonces (agency, nonce, expires_at) VALUES (?, ?, ?)"  # noqa: S608 - our clock SQL; values bound
                     " ON CONFLICT (agency, nonce) DO UPDATE SET expires_at = excluded.expires_at"
-                    " WHERE tabadol_nonces.expires_at < ?"
+                    f" WHERE tabadol_nonces.expires_at < {clock}"
                 ),
-                (agency, nonce, expires_at, now),
+                (agency, nonce, expires_at, *at),
             )
             return int(cur.rowcount or 0) == 1
 
@@ -239,21 +258,20 @@ class ReplayStore:
         self, key: tuple[str, str, str], digest: bytes, *, lease: float, now: int | None = None
     ) -> Claim:
         """Claim the call under ``key`` (see the module), or say who has it."""
-        now = now_ms() if now is None else now
-        until = now + int(lease * 1000)
+        clock, at = self._now(now)
         owner = secrets.token_hex(16)
         with self._cursor() as cur:
             cur.execute(
                 self._sql(
-                    "INSERT INTO tabadol_idempotency"
+                    "INSERT INTO tabadol_idempotency"  # noqa: S608 - our clock SQL; values bound
                     " (principal, method, key, digest, state, expires_at, owner)"
-                    " VALUES (?, ?, ?, ?, 'running', ?, ?)"
+                    f" VALUES (?, ?, ?, ?, 'running', {clock} + ?, ?)"
                     " ON CONFLICT (principal, method, key) DO UPDATE SET"
                     " digest = excluded.digest, state = 'running', response = NULL,"
                     " expires_at = excluded.expires_at, owner = excluded.owner"
-                    " WHERE tabadol_idempotency.expires_at < ?"
+                    f" WHERE tabadol_idempotency.expires_at < {clock}"
                 ),
-                (*key, digest, until, owner, now),
+                (*key, digest, *at, int(lease * 1000), owner, *at),
             )
             if int(cur.rowcount or 0) == 1:
                 return Claim("run", owner=owner)
@@ -276,14 +294,16 @@ class ReplayStore:
     def finish(self, key: tuple[str, str, str], owner: str, response: bytes, *, ttl: float) -> bool:
         """Keep the call's ``response`` for ``ttl`` seconds, if ``owner`` still holds its
         claim; False when not (its lease expired and another attempt took the key)."""
+        clock, at = self._now(None)
         with self._cursor() as cur:
             cur.execute(
                 self._sql(
-                    "UPDATE tabadol_idempotency SET state = 'done', response = ?, expires_at = ?"
+                    "UPDATE tabadol_idempotency SET state = 'done', response = ?,"  # noqa: S608 - our clock SQL; values bound
+                    f" expires_at = {clock} + ?"
                     " WHERE principal = ? AND method = ? AND key = ? AND owner = ?"
                     " AND state = 'running'"
                 ),
-                (response, now_ms() + int(ttl * 1000), *key, owner),
+                (response, *at, int(ttl * 1000), *key, owner),
             )
             return int(cur.rowcount or 0) == 1
 
@@ -303,11 +323,12 @@ class ReplayStore:
     # --- housekeeping ---------------------------------------------------------------
     def expire(self, now: int | None = None) -> int:
         """Delete the expired rows of both tables; how many."""
-        now = now_ms() if now is None else now
+        clock, at = self._now(now)
         deleted = 0
         with self._cursor() as cur:
             for table in (NONCES, OUTCOMES):
-                cur.execute(self._sql(f"DELETE FROM {table} WHERE expires_at < ?"), (now,))  # noqa: S608
+                delete = f"DELETE FROM {table} WHERE expires_at < {clock}"  # noqa: S608 - ours
+                cur.execute(self._sql(delete), at)
                 deleted += int(cur.rowcount or 0)
         return deleted
 

@@ -211,3 +211,25 @@ def test_an_older_hubs_outcomes_table_gains_the_owner(tmp_path: Path) -> None:
     claim = replays.claim(key, b"digest", lease=60.0)
     assert claim.state == "run" and replays.finish(key, claim.owner, b"answer", ttl=60)
     replays.close()
+
+
+def test_on_postgresql_expiry_is_by_the_databases_clock(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replica whose clock runs an hour ahead neither takes a live nonce for expired
+    (a replay let through), nor deletes the rows other replicas still need, nor takes over
+    a lease still running elsewhere: on PostgreSQL the database's clock decides."""
+    replays = ReplayStore.open(store_env(pg_url))
+    assert replays is not None
+    key = ("agency:MOJ", "svc/Register", "k-clock")
+    try:
+        assert replays.first_use("MOJ", "n-live", expires_at=now_ms() + 60_000)
+        assert replays.claim(key, b"digest", lease=60.0).state == "run"
+        real = now_ms
+        monkeypatch.setattr("hub.ledger.replays.now_ms", lambda: real() + 3_600_000)
+        assert not replays.first_use("MOJ", "n-live", expires_at=now_ms() + 60_000)
+        assert replays.claim(key, b"digest", lease=60.0).state == "running"
+        assert replays.expire() == 0
+        assert replays.count() == 1
+    finally:
+        replays.close()
