@@ -60,10 +60,11 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.aggregate_map
 	$(PY) -m benchmarks.replays
 	$(PY) -m benchmarks.counter_cases
+	$(PY) -m benchmarks.scale_out
 
 ## bench-quick: every benchmark in its --quick mode (a minute or two, for a smoke check)
 bench-quick: $(STAMP)
-	for b in ledger audit cases views verify flood aggregate_map replays counter_cases; do \
+	for b in ledger audit cases views verify flood aggregate_map replays counter_cases scale_out; do \
 	  $(PY) -m benchmarks.$$b --quick || exit 1; done
 
 clean:

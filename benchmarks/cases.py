@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -191,15 +191,19 @@ async def _bounded(n: int, concurrency: int, make: Callable[[int], Awaitable[Non
 
 
 async def load(
-    port: int, identity_url: str, treasury_url: str, cases: int, concurrency: int
+    targets: str, identity_url: str, treasury_url: str, cases: int, concurrency: int
 ) -> dict[str, Any]:
-    """The agencies' side, in its own process: warm up, bare health calls, then cases."""
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    """The agencies' side, in its own process: warm up, bare health calls, then cases.
+
+    ``targets``: the hub's ``host:port``, or several separated by commas (replicas on one
+    store): case ``i`` and bare call ``i`` go to replica ``i mod n``, as a client-side
+    round-robin balancer spreads them."""
+    channels = [grpc.aio.insecure_channel(target) for target in targets.split(",")]
     idp = await identity.connect(identity_url, agency="MYGOV")
     gateway = await treasury.connect(treasury_url, agency="MYGOV")
     try:
-        stub = servicedesk_pb2_grpc.ServiceDeskServiceStub(channel)
-        check = health_pb2_grpc.HealthStub(channel)
+        stubs = [servicedesk_pb2_grpc.ServiceDeskServiceStub(channel) for channel in channels]
+        checks = [health_pb2_grpc.HealthStub(channel) for channel in channels]
         rng = random.Random(1405)
         people = [p for p in synthetic.people(1405, 1000) if p.alive]
         companies = [c for c in synthetic.legal_persons(1405, 300) if c.status == "active"]
@@ -210,7 +214,8 @@ async def load(
         ]
 
         async def health_calls(timed: Timings, n: int) -> float:
-            async def one(_: int) -> None:
+            async def one(i: int) -> None:
+                check = checks[i % len(checks)]
                 await timed("health Check", check.Check(health_pb2.HealthCheckRequest()))
 
             return await _bounded(n, concurrency, one)
@@ -219,7 +224,9 @@ async def load(
         await _bounded(
             warmup,
             concurrency,
-            lambda i: _case(stub, gateway, *picks[cases + i], tokens[cases + i], warm),
+            lambda i: _case(
+                stubs[i % len(stubs)], gateway, *picks[cases + i], tokens[cases + i], warm
+            ),
         )
         await health_calls(warm, 200)
         base = Timings()
@@ -231,7 +238,10 @@ async def load(
         case_seconds = await _bounded(
             cases,
             concurrency,
-            lambda i: timed("(whole case)", _case(stub, gateway, *picks[i], tokens[i], timed)),
+            lambda i: timed(
+                "(whole case)",
+                _case(stubs[i % len(stubs)], gateway, *picks[i], tokens[i], timed),
+            ),
         )
         load_cpu = time.process_time() - cpu
         print("phase done", flush=True)
@@ -246,10 +256,43 @@ async def load(
     finally:
         await idp.close()
         await gateway.close()
-        await channel.close()
+        for channel in channels:
+            await channel.close()
 
 
 RPCS_PER_CASE = 12
+
+
+async def generate(
+    hub_targets: str,
+    systems: Mapping[str, str],
+    cases: int,
+    concurrency: int,
+    *,
+    started: Callable[[], Awaitable[None]],
+    done: Callable[[], Awaitable[None]],
+) -> dict[str, Any]:
+    """Run :func:`load` in its own process against ``hub_targets``; ``started`` and ``done``
+    are awaited when its cases begin and end (to count the hub's CPU between them)."""
+    generator = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "benchmarks.cases", "--load", hub_targets,
+        systems["identity"], systems["treasury"],
+        "--cases", str(cases), "--concurrency", str(concurrency),
+        stdout=asyncio.subprocess.PIPE, limit=1 << 26,
+    )  # fmt: skip
+    assert generator.stdout is not None
+    last = ""
+    while line := (await generator.stdout.readline()).decode():
+        if line.startswith("phase cases"):
+            await started()
+        elif line.startswith("phase done"):
+            await done()
+        else:
+            last = line
+    if await generator.wait():
+        raise SystemExit("the load generator failed")
+    result: dict[str, Any] = json.loads(last)
+    return result
 
 
 async def run(cases: int, concurrency: int, store: str, hub_env: dict[str, str]) -> None:
@@ -278,29 +321,24 @@ async def run(cases: int, concurrency: int, store: str, hub_env: dict[str, str])
             await catalogue_pb2_grpc.CatalogueServiceStub(channel).RegisterServiceRecord(
                 cat.RegisterServiceRecordRequest(service_code=SERVICE, spec=SPEC), metadata=MD
             )
-            generator = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "benchmarks.cases", "--load", str(port),
-                targets["identity"], targets["treasury"],
-                "--cases", str(cases), "--concurrency", str(concurrency),
-                stdout=asyncio.subprocess.PIPE, limit=1 << 26,
-            )  # fmt: skip
-            assert generator.stdout is not None
             cpu = commands = batches = 0.0
-            while line := (await generator.stdout.readline()).decode():
-                if line.startswith("phase cases"):
-                    cpu, commands, batches = (
-                        time.process_time(),
-                        executor.commands,
-                        executor.batches,
-                    )
-                elif line.startswith("phase done"):
-                    hub_cpu = time.process_time() - cpu
-                    commands, batches = executor.commands - commands, executor.batches - batches
-                else:
-                    last = line
-            if await generator.wait():
-                raise SystemExit("the load generator failed")
-            result = json.loads(last)
+
+            def counted() -> tuple[float, int, int]:
+                return time.process_time(), executor.commands, executor.batches
+
+            async def started() -> None:
+                nonlocal cpu, commands, batches
+                cpu, commands, batches = counted()
+
+            async def done() -> None:
+                nonlocal hub_cpu, commands, batches
+                now, total, transactions = counted()
+                hub_cpu, commands, batches = now - cpu, total - commands, transactions - batches
+
+            hub_cpu = 0.0
+            result = await generate(
+                f"127.0.0.1:{port}", targets, cases, concurrency, started=started, done=done
+            )
         finally:
             await channel.close()
             await running.stop(grace=0)
@@ -373,13 +411,13 @@ def main() -> None:
         help=f"a hub setting (repeatable; the benchmark sets {HUB_ENV})",
     )
     parser.add_argument(
-        "--load", nargs=3, metavar=("PORT", "IDENTITY", "TREASURY"), help=argparse.SUPPRESS
+        "--load", nargs=3, metavar=("TARGETS", "IDENTITY", "TREASURY"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     cases = 40 if args.quick else args.cases
     if args.load:
-        port, identity_url, treasury_url = args.load
-        result = asyncio.run(load(int(port), identity_url, treasury_url, cases, args.concurrency))
+        targets, identity_url, treasury_url = args.load
+        result = asyncio.run(load(targets, identity_url, treasury_url, cases, args.concurrency))
         print(json.dumps(result))
         return
     hub_env = HUB_ENV | dict(item.split("=", 1) for item in args.hub_env)
