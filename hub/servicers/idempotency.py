@@ -9,7 +9,8 @@ remembered — the retry runs (a refusal is refused again; a transient failure w
 nothing). The same key with another request is INVALID_ARGUMENT.
 
 Memory: successes are kept for ``ttl`` seconds and at most ``capacity`` of them (the oldest
-go first) — the fast path for a retry that reaches the same process.
+go first; a call still running stays, and does not hold back the eviction of newer ones) —
+the fast path for a retry that reaches the same process.
 
 Across replicas and restarts (with a :class:`hub.ledger.replays.ReplayStore`): before it
 runs, an attempt claims the key in the table all replicas share (the unique insert of a
@@ -93,14 +94,22 @@ class IdempotentCalls:
         return len(self._entries)
 
     def _expire(self) -> None:
+        """Forget the finished outcomes past ``ttl`` or over ``capacity``, oldest first.
+        A call still running is passed over, not a stop: one stuck call does not keep every
+        newer outcome in memory. Finished entries are in the order they finished (each
+        moves to the end then), so the first one kept ends the scan."""
         horizon = self._clock() - self._ttl
         entries = self._entries
-        while entries:
-            _, oldest = next(iter(entries.items()))
-            if oldest.done.done() and (oldest.at < horizon or len(entries) > self._capacity):
-                entries.popitem(last=False)
+        doomed: list[tuple[str, str, str]] = []
+        for key, entry in entries.items():
+            if not entry.done.done():
+                continue  # running: its retries wait on it
+            if entry.at < horizon or len(entries) - len(doomed) > self._capacity:
+                doomed.append(key)
             else:
                 break
+        for key in doomed:
+            del entries[key]
 
     async def run(
         self,

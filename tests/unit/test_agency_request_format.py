@@ -3,6 +3,8 @@ implementations of ``tabadol/agency-request/v1``: they must agree byte for byte.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -83,3 +85,29 @@ async def test_idempotent_calls_forget_failures_and_expire_successes() -> None:
         await calls.run(("agency:MOJ", "pkg.S/M", f"k{i}"), b"r", lambda: ok("n"))
     assert len(calls) <= 3  # the oldest go first
     assert runs == ["fail", "second", "later", "n", "n", "n"]
+
+
+async def test_a_stuck_call_does_not_keep_newer_outcomes_in_memory() -> None:
+    """The oldest entry still running (a call stuck on its writer) stays; the finished
+    ones after it are let go when they expire or pass the capacity, as without it."""
+    now = [0.0]
+    calls = IdempotentCalls(ttl=10, capacity=3, clock=lambda: now[0])
+    stuck = asyncio.Event()
+
+    async def never() -> str:
+        await stuck.wait()
+        return "stuck"
+
+    async def ok() -> str:
+        return "ok"
+
+    waiting = asyncio.create_task(calls.run(("agency:MOJ", "pkg.S/M", "stuck"), b"r", never))
+    await asyncio.sleep(0)  # it holds the oldest entry now
+    for i in range(20):  # past the capacity
+        await calls.run(("agency:MOJ", "pkg.S/M", f"k{i}"), b"r", ok)
+    assert len(calls) <= 4  # the stuck one and the three newest
+    now[0] = 11.0  # every finished one expired
+    await calls.run(("agency:MOJ", "pkg.S/M", "last"), b"r", ok)
+    assert len(calls) == 2  # the stuck one and the last
+    stuck.set()
+    assert await waiting == "stuck"
