@@ -42,6 +42,7 @@ from aggregates.service_record import (
     ServiceRecordSpec,
 )
 from aggregates.stages import Stage
+from aggregates.values import copy_sharing_values, value_object
 
 __all__ = [
     "CHANNELS",
@@ -114,6 +115,7 @@ class InquiryRecord:
     by: str
 
 
+@value_object
 @dataclass(frozen=True)
 class CasePayment:
     """The case's current fee payment attempt."""
@@ -135,6 +137,7 @@ class CasePayment:
         return self.status in (PaymentStatus.REQUESTED, PaymentStatus.PENDING)
 
 
+@value_object
 @dataclass(frozen=True)
 class ExchangeFailure:
     """A failed exchange with another agency's system, as recorded on the case."""
@@ -147,6 +150,7 @@ class ExchangeFailure:
     at: datetime
 
 
+@value_object
 @dataclass(frozen=True)
 class TimelineEntry:
     """One line of a case's history, for the applicant and the national window.
@@ -174,6 +178,7 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
     """
 
     TOPIC = "tabadol.service_case"
+    __deepcopy__ = copy_sharing_values  # the repository copies a case for every command
 
     class Event(Aggregate.Event):
         """Base of this aggregate's events."""

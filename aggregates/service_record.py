@@ -29,6 +29,7 @@ from aggregates.id_copies import IDENTITY_COPY_RULE, mentions_identity_copy
 from aggregates.identifiers import AgencyCode, ServiceCode, Sheba, normalize_digits
 from aggregates.jalali import TEHRAN, parse_jalali_date
 from aggregates.stages import Stage
+from aggregates.values import value_object
 
 __all__ = [
     "DEFAULT_EVALUATION",
@@ -70,6 +71,7 @@ class InquiryKind(StrEnum):
     POSTAL_CODE = "postal_code"  # پست
 
 
+@value_object
 @dataclass(frozen=True)
 class ProcessStep:
     """One step of the service's process, in a stage, with its time limit.
@@ -107,6 +109,7 @@ class ProcessStep:
         )
 
 
+@value_object
 @dataclass(frozen=True)
 class Fee:
     """مجوز و تعرفه اخذ هزینه و شماره حساب (004 art. 2): the legal permit to charge the
@@ -274,6 +277,7 @@ class QualityMeasure(StrEnum):
     RESPONSE_RATE = "response_rate"  # rated over delivered
 
 
+@value_object
 @dataclass(frozen=True)
 class Question:
     """One question the applicant is asked after delivery, in both languages."""
@@ -290,6 +294,7 @@ class Question:
         return cls(key=str(d["key"]), text_fa=str(d["text_fa"]), text_en=str(d["text_en"]))
 
 
+@value_object
 @dataclass(frozen=True)
 class EvaluationMethod:
     """روش ارزیابی (002 art. 8): the questions, their scale, the quality measures and how
