@@ -27,6 +27,15 @@ signing the same size collapse into one row). A checkpoint is signed only if the
 stored checkpoint verifies and the new tree is consistent with it (an RFC 9162 consistency
 proof is built from the tree rebuilt from the store and verified): a store whose history
 was rewritten, truncated or reordered makes the hub refuse to sign and log the reason.
+
+Where the tree is kept
+----------------------
+As C2SP tiles (:mod:`hub.trail.tiled_tree`) in ``tabadol_tiles`` beside the checkpoints
+(:mod:`hub.audit.tile_store`), created with them: in memory only the right edge, the full
+tiles no checkpoint covers yet and a small cache. A tile is written once the tree matched a
+stored checkpoint that covers it (after signing, or passing one while syncing), so a long
+rebuild writes as it goes. On the first sync the log resumes from the stored tiles and
+checks itself against the latest checkpoint; what does not check is rebuilt from the log.
 """
 
 from __future__ import annotations
@@ -52,15 +61,17 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from aggregates.errors import InvalidInput, NotFound, TransitionRefused
 from hub.audit.dialect import Dialect
 from hub.audit.export import events_from
+from hub.audit.tile_store import tile_store_for
 from hub.ledger.signing import LedgerApplication
 from hub.telemetry import metrics
 from hub.trail.aggregate_map import AggregateMap, MapHead
 from hub.trail.encoding import utc_text
 from hub.trail.envelope import Envelope, EnvelopeError
 from hub.trail.keys import ORIGIN_PREFIX, PublicKeyRing, Signer, load_history
-from hub.trail.merkle import MerkleTree, ProofError, verify_consistency
+from hub.trail.merkle import ProofError, verify_consistency
 from hub.trail.signed_note import Checkpoint, sign_note
 from hub.trail.subjects import code_subject, is_code
+from hub.trail.tiled_tree import TiledTree, TileError, TileStore
 from hub.trail.verify import KeyNotAllowed, TrailEvent, open_hub_checkpoint
 
 __all__ = [
@@ -94,6 +105,9 @@ Watch = Callable[[Iterator[TrailEvent]], Iterable[TrailEvent]]
 """Called with each new signed checkpoint note (e.g. to publish it on NATS)."""
 
 _PAGE = 1000
+_KEYS_PAGE = 10_000
+_NEAR = 1 << 16
+"""A checkpoint this many events ahead of the tree: check the tree at every one passed."""
 TABLE = "tabadol_checkpoints"
 
 
@@ -286,13 +300,18 @@ class AuditLog:
         *,
         origin: str,
         keys: PublicKeyRing | None = None,
+        tiles: TileStore | None = None,
+        tile_cache: int = 64,
     ) -> None:
         self.recorder = recorder
         self.store = store if store is not None else checkpoint_store_for(recorder)
         self.origin = origin
         self.keys = keys
         self.lock = threading.RLock()
-        self.tree = MerkleTree()
+        self.tiles = tiles if tiles is not None else tile_store_for(recorder)
+        """Where the tree's full tiles are kept (the ``tabadol_tiles`` table)."""
+        self._tile_cache = tile_cache
+        self.tree = TiledTree(self.tiles, cache=tile_cache)
         self.aggregates = AggregateMap()
         """The head of every aggregate in the tree (see :mod:`hub.trail.aggregate_map`)."""
         self._positions = array("q")
@@ -301,6 +320,10 @@ class AuditLog:
             if isinstance(recorder, SQLiteApplicationRecorder | PostgresApplicationRecorder)
             else None
         )
+        self._started = False
+        self._settled = 0
+        """Size of the last checkpoint the tree matched: the tiles below it are written."""
+        self._mismatch = 0
 
     @classmethod
     def open(
@@ -330,16 +353,114 @@ class AuditLog:
 
     def sync(self, watch: Watch | None = None) -> int:
         """Append every event stored since the last call; return the tree size. ``watch``
-        wraps the events as they are read (progress)."""
+        wraps the events as they are read (progress).
+
+        The first call resumes from the stored tiles (:meth:`_resume`). Passing a stored
+        checkpoint's size, the tree is checked against it and the tiles it covers are
+        written (:meth:`settle`), so a long rebuild keeps memory bounded too."""
         with self.lock:
+            if not self._started:
+                self._started = True
+                self._resume()
+            marks = self._marks()
             start = self._positions[-1] + 1 if self._positions else 1
             events = events_from(self.recorder, start)
-            for event in watch(events) if watch else events:
-                leaf = event.leaf_hash()
-                index = self.tree.append_leaf_hash(leaf)
-                self.aggregates.update(event.aggregate_id, event.version, index, leaf)
-                self._positions.append(event.position)
+            self._append(watch(events) if watch else events, marks)
             return self.tree.size
+
+    def _append(
+        self,
+        events: Iterable[TrailEvent],
+        marks: list[StoredCheckpoint],
+        stop: int | None = None,
+    ) -> None:
+        tree, aggregates, positions = self.tree, self.aggregates, self._positions
+        self._settle_passed(marks)
+        for event in events:
+            if stop is not None and tree.size >= stop:
+                break
+            leaf = event.leaf_hash()
+            index = tree.append_leaf_hash(leaf)
+            aggregates.update(event.aggregate_id, event.version, index, leaf)
+            positions.append(event.position)
+            if marks and marks[0].tree_size <= index + 1:
+                self._settle_passed(marks)
+
+    def _marks(self) -> list[StoredCheckpoint]:
+        """The stored checkpoints the tree has still to be checked against, smallest first."""
+        latest = self.store.latest()
+        if latest is None or latest.tree_size <= self._settled:
+            return []
+        if latest.tree_size - self.tree.size <= _NEAR:
+            return [latest]
+        return [c for c in self.store.all() if c.tree_size > self._settled]  # a rebuild
+
+    def _settle_passed(self, marks: list[StoredCheckpoint]) -> None:
+        while marks and marks[0].tree_size <= self.tree.size:
+            self.settle(marks.pop(0))
+
+    def settle(self, checkpoint: StoredCheckpoint) -> None:
+        """Write the full tiles ``checkpoint`` covers, if the tree matches it (the tiles
+        are then what the signed root commits to); a store that fails keeps them pending."""
+        with self.lock:
+            size = checkpoint.tree_size
+            if size <= self._settled or size > self.tree.size:
+                return
+            if self.tree.root(size) != checkpoint.root_hash:
+                if self._mismatch != size:
+                    self._mismatch = size
+                    log.error("the log does not match checkpoint: tiles not written", size=size)
+                return
+            self._settled = size
+            try:
+                replaced = self.tree.flush(size)
+            except PersistenceError as exc:
+                log.warning("log tiles not written", error=str(exc)[:300])
+                return
+            if replaced:
+                log.error(
+                    "stored log tiles differed from the log and were replaced", tiles=replaced
+                )
+
+    def _resume(self) -> None:
+        """Start from the stored tiles instead of rehashing the log: the tree from the full
+        tiles, positions and aggregate map from the events' ids and versions (no bytes
+        read, leaf hashes from the tiles); extended to the latest checkpoint and checked
+        against it. Tiles that do not check leave the tree to be rebuilt from the log
+        (and the tiles rewritten)."""
+        if self._sql is None:
+            return
+        tree = TiledTree.resume(self.tiles, cache=self._tile_cache)
+        latest = self.store.latest()
+        if tree.size == 0 or latest is None or latest.tree_size < tree.size:
+            if tree.size:
+                log.warning("log tiles beyond the signed checkpoints: rebuilding from the log")
+            return
+        positions, aggregates = array("q"), AggregateMap()
+        try:
+            while len(positions) < tree.size:
+                after = positions[-1] if positions else 0
+                rows = self._sql.event_keys(after, min(_KEYS_PAGE, tree.size - len(positions)))
+                if not rows:
+                    break
+                for position, aggregate_id, version in rows:
+                    index = len(positions)
+                    aggregates.update(aggregate_id, version, index, tree.leaf_hash_at(index))
+                    positions.append(position)
+        except TileError as exc:
+            log.error("log tiles unusable: rebuilding from the log", error=str(exc))
+            return
+        if len(positions) < tree.size:
+            log.error("the store holds fewer events than its log tiles: rebuilding from the log")
+            return
+        self.tree, self.aggregates, self._positions = tree, aggregates, positions
+        self._append(events_from(self.recorder, positions[-1] + 1), [], stop=latest.tree_size)
+        if tree.size == latest.tree_size and tree.root(tree.size) != latest.root_hash:
+            log.error("log tiles do not match the latest checkpoint: rebuilding from the log")
+            self.tree = TiledTree(self.tiles, cache=self._tile_cache)
+            self.aggregates, self._positions = AggregateMap(), array("q")
+            return
+        self.settle(latest)
 
     def aggregate_map(self, size: int, watch: Watch | None = None) -> AggregateMap:
         """The aggregate map of the first ``size`` log entries (the one a checkpoint of
@@ -467,9 +588,11 @@ class AuditLog:
                     " events); ask again after the next checkpoint",
                     "tree_size",
                 )
-            proofs = [
-                (e, self.tree.inclusion_proof(e.log_index, checkpoint.tree_size)) for e in events
-            ]
+            with _tiles_checked():
+                proofs = [
+                    (e, self.tree.inclusion_proof(e.log_index, checkpoint.tree_size))
+                    for e in events
+                ]
         return Inclusion(checkpoint, proofs)
 
     def consistency(self, old_size: int, new_size: int = 0) -> ConsistencyProof:
@@ -484,7 +607,8 @@ class AuditLog:
                 self.sync()
             if new_size > self.size:
                 raise InvalidInput.field("new_size", f"the log has only {self.size} events")
-            proof = self.tree.consistency_proof(old_size, new_size)
+            with _tiles_checked():
+                proof = self.tree.consistency_proof(old_size, new_size)
         return ConsistencyProof(
             old_size, new_size, proof, self.store.at_size(old_size), self.store.at_size(new_size)
         )
@@ -510,6 +634,15 @@ class AuditLog:
             raise LogInconsistent(
                 f"the stored log does not match checkpoint of size {checkpoint.tree_size}"
             )
+
+
+@contextlib.contextmanager
+def _tiles_checked() -> Iterator[None]:
+    """A tile the store lost or changed is the log's data lost (DATA_LOSS at the edge)."""
+    try:
+        yield
+    except TileError as exc:
+        raise LogInconsistent(f"the log tree's stored tiles: {exc}") from exc
 
 
 def _parse_event_id(text: str, field: str) -> tuple[UUID, int]:
@@ -614,6 +747,7 @@ class Checkpointer:
                 utc_text(datetime.now(UTC)),
             )
             added = self.log.store.add(stored)
+            self.log.settle(stored)  # the tiles it covers are written now
         self._last_time = self._clock()
         if not added:
             return None
@@ -699,7 +833,7 @@ class Checkpointer:
                 self._refusal = str(exc)
                 log.error("checkpoint refused", reason=str(exc))
             stored = None
-        except PersistenceError as exc:  # the store is down: try again next tick
+        except (PersistenceError, TileError) as exc:  # the store is down: try again next tick
             metrics.checkpoint_failed("store")
             problem = f"cannot read the store: {exc}"
             log.warning("checkpointer cannot read the store", error=str(exc)[:300])

@@ -62,3 +62,18 @@ class Dialect:
         with self.recorder.datastore.transaction(commit=commit) as cursor:
             cursor.execute(query, list(params))
             return list(cursor.fetchall()) if fetch else []
+
+    def event_keys(self, after: int, limit: int) -> list[tuple[int, str, int]]:
+        """``(position, aggregate id, version)`` of up to ``limit`` events stored after
+        position ``after``, in order: the log without its bytes."""
+        convert = getattr(self.recorder, "convert_originator_id", lambda value: value)
+        position, m = self.position, self.mark
+        rows = self.run(
+            f"SELECT {position} AS position, originator_id, originator_version"  # noqa: S608
+            f" FROM {self.events} WHERE {position} > {m} ORDER BY {position} LIMIT {m}",
+            (after, limit),
+        )
+        return [
+            (int(r["position"]), str(convert(r["originator_id"])), int(r["originator_version"]))
+            for r in rows
+        ]

@@ -26,6 +26,7 @@ from hub.audit.anchors import (
 from hub.audit.bundles import build_bundle
 from hub.audit.checkpoints import AuditLog, Checkpointer, LogInconsistent, checkpoint_store_for
 from hub.audit.export import export_trail, open_recorder, read_trail, store_url, trail_size
+from hub.audit.tile_store import tile_store_for
 from hub.audit.verification import verify_source
 from hub.cli.anchors import add_anchor_options, policy_from, tsa_roots_from
 from hub.cli.progress import counted, progress
@@ -304,6 +305,7 @@ def _audit_log(
         checkpoint_store_for(recorder, create=writes),
         origin=history.origin,
         keys=PublicKeyRing.from_history(history),
+        tiles=tile_store_for(recorder, create=writes),
     )
 
 
