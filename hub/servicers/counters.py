@@ -15,7 +15,7 @@ from hub.servicers.auth import RightsCache, current_agency, current_principal
 from hub.servicers.convert import enum_from_proto, enum_to_proto, timestamp
 from hub.servicers.edge import Edge
 from hub.servicers.errors import domain_errors_as_status
-from hub.servicers.servicedesk import case_to_proto
+from hub.servicers.servicedesk import case_to_proto, content_free
 from projections.counter_directory import CounterEntry
 
 __all__ = ["CounterServicer", "counter_to_proto", "delegation_to_proto", "register"]
@@ -178,7 +178,9 @@ class CounterServicer(counters_pb2_grpc.CounterServiceServicer):
         self, request: pb.ListCounterCasesRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListCounterCasesResponse:
         """Supervision (004 art. 14 n3): the delegating agency reads every case the counter
-        opened for it, in full."""
+        opened for it, in full. The operator, who names the agency, sees what happened when
+        and no content (as the national window does): running the hub does not make it a
+        party to the agencies' cases."""
         principal = current_principal()
         if principal.kind is PrincipalKind.AGENCY:
             if request.agency and request.agency.strip().upper() != principal.code:
@@ -199,9 +201,10 @@ class CounterServicer(counters_pb2_grpc.CounterServiceServicer):
             page_size=request.page_size,
             page_token=request.page_token,
         )
-        return pb.ListCounterCasesResponse(
-            cases=[case_to_proto(c) for c in page.cases], next_page_token=page.next_page_token
-        )
+        cases = [case_to_proto(c) for c in page.cases]
+        if principal.kind is not PrincipalKind.AGENCY:  # the operator
+            cases = [content_free(case) for case in cases]
+        return pb.ListCounterCasesResponse(cases=cases, next_page_token=page.next_page_token)
 
     @domain_errors_as_status
     async def ListCounters(  # noqa: N802 - gRPC method name

@@ -48,7 +48,7 @@ from hub.servicers.edge import Edge
 from hub.servicers.errors import domain_errors_as_status
 from hub.servicers.scope import CaseScope, case_scope, is_national_window
 
-__all__ = ["ServiceDeskServicer", "case_to_proto", "register"]
+__all__ = ["ServiceDeskServicer", "case_to_proto", "content_free", "register"]
 
 _F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
 
@@ -170,7 +170,7 @@ def _timeline_wire(entry: TimelineEntry, persian_digits: bool) -> bytes:
     Remembered for the last 65,536 entries: an event's line is built once, not on every
     response that shows its case (a case's timeline is sent again with each of its calls).
     The key is the whole entry, so equal bytes only ever stand for equal content; scoping
-    (:func:`_content_free`) works on a copy of the case, never on what is remembered.
+    (:func:`content_free`) works on a copy of the case, never on what is remembered.
     """
     line = pb.TimelineEntry(
         kind=entry.kind,
@@ -214,7 +214,7 @@ def case_to_proto(
     return case
 
 
-def _content_free(case: pb.Case) -> pb.Case:
+def content_free(case: pb.Case) -> pb.Case:
     """The national window's view (002 art. 8 n1): what happened when, no content."""
     view = pb.Case()
     view.CopyFrom(case)
@@ -454,7 +454,7 @@ class ServiceDeskServicer(servicedesk_pb2_grpc.ServiceDeskServiceServicer):
         persian = request.digits == pb.DIGITS_PERSIAN
         case = details_to_proto(details, persian_digits=persian)
         if scope is CaseScope.CONTENT_FREE:
-            case = _content_free(case)
+            case = content_free(case)
         return pb.GetCaseResponse(case=case)
 
     async def _applicants_case(

@@ -386,12 +386,24 @@ async def test_the_operator_runs_counters_for_an_agency_without_a_grant(
     )
     counter = servicedesk_pb2_grpc.ServiceDeskServiceStub(trusted.channel("counter:P-4001"))
     code = await _open(counter, 400)
+    await counter.RecordStep(
+        desk.RecordStepRequest(tracking_code=code, step="ثبت درخواست", note="مدارک کامل است")
+    )
     listed = await operator.ListDelegations(ctr.ListDelegationsRequest(counter="P-4001"))
     assert [d.delegation_id for d in listed.delegations] == [delegated.delegation.delegation_id]
     page = await operator.ListCounterCases(
         ctr.ListCounterCasesRequest(agency="MOJ", counter="P-4001")
     )
     assert [c.tracking_code for c in page.cases] == [code]
+    # the operator sees what happened when, not the content (as the national window does)
+    (seen,) = page.cases
+    assert "ثبت درخواست" in [entry.step for entry in seen.timeline]
+    assert all(entry.note == "" for entry in seen.timeline)
+    assert not seen.inquiries and not seen.HasField("payment")
+    await trusted.grant("agency:MOJ", "service:tabadol.counters.v1.CounterService")
+    owner = counters_pb2_grpc.CounterServiceStub(trusted.channel("agency:MOJ"))
+    full = await owner.ListCounterCases(ctr.ListCounterCasesRequest(counter="P-4001"))
+    assert "مدارک کامل است" in [entry.note for entry in full.cases[0].timeline]  # its own
     revoked = await operator.RevokeDelegation(
         ctr.RevokeDelegationRequest(
             delegation_id=delegated.delegation.delegation_id, reason="پایان"

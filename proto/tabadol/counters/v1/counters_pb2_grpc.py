@@ -33,7 +33,7 @@ class CounterServiceStub:
     | RegisterCounter | the counter itself (spiffe://tabadol.gov.ir/counter/<CODE>) or the operator |
     | Delegate, RevokeDelegation | the agency owning the service, or the operator |
     | ListDelegations | an agency (its own), a counter (its own), the operator (all) |
-    | ListCounterCases | the delegating agency (its cases only) or the operator |
+    | ListCounterCases | the delegating agency (its cases, in full) or the operator (no content) |
     | ListCounters | anyone, unidentified too (004 art. 14 n1-n2) |
     """
 
@@ -83,7 +83,7 @@ class CounterServiceServicer:
     | RegisterCounter | the counter itself (spiffe://tabadol.gov.ir/counter/<CODE>) or the operator |
     | Delegate, RevokeDelegation | the agency owning the service, or the operator |
     | ListDelegations | an agency (its own), a counter (its own), the operator (all) |
-    | ListCounterCases | the delegating agency (its cases only) or the operator |
+    | ListCounterCases | the delegating agency (its cases, in full) or the operator (no content) |
     | ListCounters | anyone, unidentified too (004 art. 14 n1-n2) |
     """
 
@@ -178,7 +178,7 @@ class CounterService:
     | RegisterCounter | the counter itself (spiffe://tabadol.gov.ir/counter/<CODE>) or the operator |
     | Delegate, RevokeDelegation | the agency owning the service, or the operator |
     | ListDelegations | an agency (its own), a counter (its own), the operator (all) |
-    | ListCounterCases | the delegating agency (its cases only) or the operator |
+    | ListCounterCases | the delegating agency (its cases, in full) or the operator (no content) |
     | ListCounters | anyone, unidentified too (004 art. 14 n1-n2) |
     """
 
