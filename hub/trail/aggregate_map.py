@@ -52,8 +52,10 @@ costs what changed, not what exists.
 from __future__ import annotations
 
 import hashlib
+import re
 import struct
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,11 +66,13 @@ __all__ = [
     "MAP_DOMAIN",
     "MAP_EXTENSION",
     "AggregateMap",
+    "LeafMap",
     "MapEntry",
     "MapError",
     "MapHead",
     "MapProof",
     "map_head_of",
+    "map_leaf",
 ]
 
 MAP_DOMAIN = b"tabadol/aggregate-map/v1\x00"
@@ -130,6 +134,24 @@ class MapEntry:
         if len(leaf) != HASH_SIZE:
             raise MapError(f"{where}: leaf_hash must be {HASH_SIZE} bytes")
         return cls(aggregate_id, version, log_index, leaf)
+
+
+_LEAF_HEAD = b"\x00" + MAP_DOMAIN
+
+
+def map_leaf(aggregate_id: bytes, version: int, log_index: int, leaf_hash: bytes) -> bytes:
+    """:meth:`MapEntry.map_leaf` from the entry's fields (the id as UTF-8 bytes)."""
+    return hashlib.sha256(
+        b"".join(
+            (
+                _LEAF_HEAD,
+                len(aggregate_id).to_bytes(4, "big"),
+                aggregate_id,
+                struct.pack(">QQ", version, log_index),
+                leaf_hash,
+            )
+        )
+    ).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +283,37 @@ class _Tree:
             cur = node_hash(cur, sibling) if index % 2 == 0 else node_hash(sibling, cur)
             index, level = parent, level + 1
 
+    def rewrite(self, dirty: Iterable[int]) -> None:
+        """Recompute every complete subtree above the leaves ``dirty`` (ascending, each
+        once), whose hashes were written into level 0 directly (also past the old end):
+        one pass per level, so a subtree above several changed leaves is hashed once."""
+        levels, sha = self.levels, hashlib.sha256
+        below: Iterable[int] = dirty
+        level = 0
+        while True:
+            lower = levels[level]
+            complete = len(lower) // (2 * HASH_SIZE)
+            if complete == 0:
+                break
+            if level + 1 == len(levels):
+                levels.append(bytearray())
+            upper, parents, last = levels[level + 1], array("I"), -1
+            for index in below:
+                parent = index >> 1
+                if parent == last or parent >= complete:
+                    continue
+                last = parent
+                node = sha(b"\x01" + lower[64 * parent : 64 * parent + 64]).digest()
+                if 32 * parent < len(upper):
+                    upper[32 * parent : 32 * parent + 32] = node
+                else:
+                    upper += node
+                parents.append(parent)
+            if not parents:
+                break
+            below, level = parents, level + 1
+        self.size = len(levels[0]) // HASH_SIZE
+
     def mth(self, lo: int, hi: int) -> bytes:
         parts: list[bytes] = []
         while True:
@@ -351,6 +404,73 @@ class AggregateMap:
         self._flush()
         entry, at = self._entries[aggregate_id], self._index[aggregate_id]
         return MapProof(entry, at, self._tree.size, tuple(self._tree.inclusion_proof(at)))
+
+
+class LeafMap:
+    """The aggregate map as a verifier recomputes it: only its tree, 64 bytes per
+    aggregate (a map leaf and the nodes above), one byte per aggregate to mark the
+    leaves changed since the last :meth:`head`, and the latest heads not yet hashed.
+
+    The caller numbers the aggregates in order of first appearance (entry ``k``) and
+    notes each new head; a head is hashed into its map leaf when :meth:`head` is taken
+    (or when too many wait: at most :data:`PENDING_HEADS`), so an aggregate written ten
+    times between two checkpoints costs one map leaf, and :meth:`head` rehashes every
+    changed subtree once, level by level.
+    """
+
+    __slots__ = ("_changed", "_pending", "_tree")
+
+    def __init__(self) -> None:
+        self._tree = _Tree()
+        self._changed = bytearray()
+        self._pending: dict[int, tuple[bytes, int, int, bytes]] = {}
+
+    def __len__(self) -> int:
+        self._apply()
+        return len(self._changed)
+
+    def note(
+        self, index: int, aggregate_id: bytes, version: int, log_index: int, leaf_hash: bytes
+    ) -> None:
+        """Entry ``index`` (at most the number of entries so far: a new one) is now
+        ``version`` of ``aggregate_id`` (UTF-8), at ``log_index`` with that log leaf."""
+        pending = self._pending
+        pending[index] = (aggregate_id, version, log_index, leaf_hash)
+        if len(pending) > PENDING_HEADS:
+            self._apply()
+
+    def set(self, index: int, leaf: bytes) -> None:
+        """Entry ``index`` (at most the number of entries: a new one) has map leaf ``leaf``."""
+        self._apply()
+        self._set(index, leaf)
+
+    def head(self) -> MapHead:
+        self._apply()
+        tree = self._tree
+        changed = self._changed
+        tree.rewrite(match.start() for match in re.finditer(b"\x01", changed))
+        self._changed = bytearray(len(changed))
+        return MapHead(tree.size, tree.root())
+
+    def _set(self, index: int, leaf: bytes) -> None:
+        level = self._tree.levels[0]
+        if index == len(self._changed):
+            level += leaf
+            self._changed.append(1)
+        else:
+            level[32 * index : 32 * index + 32] = leaf
+            self._changed[index] = 1
+
+    def _apply(self) -> None:
+        """Hash the noted heads into their leaves (new entries come in ascending order:
+        an entry is noted first when its aggregate first appears)."""
+        for index, (aggregate_id, version, log_index, leaf_hash) in self._pending.items():
+            self._set(index, map_leaf(aggregate_id, version, log_index, leaf_hash))
+        self._pending.clear()
+
+
+PENDING_HEADS = 1 << 16
+"""At most this many noted heads wait to be hashed (about 250 bytes each)."""
 
 
 def _decode(value: object, where: str) -> bytes:

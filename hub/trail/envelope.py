@@ -59,6 +59,8 @@ __all__ = [
     "envelope_parts",
     "event_hash",
     "is_envelope",
+    "plain_v2",
+    "record_hash",
     "signed_message",
     "split_envelope",
 ]
@@ -74,6 +76,7 @@ _SIG_DOMAIN = b"tabadol/signature/v1\x00"
 _BATCH_DOMAIN = b"tabadol/batch-signature/v2\x00"
 _NODE = b"\x01"
 _MAX_PATH = 32
+_V2_PROOF = struct.Struct(">IIB")
 
 
 class EnvelopeError(ValueError):
@@ -90,14 +93,32 @@ def event_hash(
 ) -> bytes:
     """SHA-256 over the previous hash and the stored record, length-prefixed; an agency's
     attestation, when the envelope carries one, is appended under its own domain."""
-    return hashlib.sha256(
-        _HASH_DOMAIN
-        + prev_hash
-        + length_prefixed(str(originator_id).encode())
+    record = (
+        length_prefixed(str(originator_id).encode())
         + struct.pack(">Q", version)
         + length_prefixed(topic.encode())
-        + length_prefixed(payload)
-        + (_ATTESTATION_DOMAIN + length_prefixed(attestation) if attestation is not None else b"")
+    )
+    return record_hash(prev_hash, record, payload, attestation)
+
+
+def record_hash(
+    prev_hash: bytes, record: bytes, payload: bytes, attestation: bytes | None = None
+) -> bytes:
+    """:func:`event_hash` from the record's framed fields, ``u32 length ‖ id ‖ u64 version
+    ‖ u32 length ‖ topic`` (which the log entry frames alike: a verifier builds it once)."""
+    return hashlib.sha256(
+        b"".join(
+            (
+                _HASH_DOMAIN,
+                prev_hash,
+                record,
+                len(payload).to_bytes(4, "big"),
+                payload,
+                _ATTESTATION_DOMAIN + length_prefixed(attestation)
+                if attestation is not None
+                else b"",
+            )
+        )
     ).digest()
 
 
@@ -145,6 +166,39 @@ def envelope_parts(data: bytes) -> tuple[bytes, bytes | None, bytes]:
     return prev_hash, attestation, data[pos:]
 
 
+PlainV2 = tuple[str, bytes, bytes, int, int, bytes, bytes]
+"""(key id, previous hash, signature, leaf index, batch size, path nodes, payload)."""
+
+
+def plain_v2(data: bytes) -> PlainV2 | None:
+    """The fields of a well-formed version-2 envelope without flags (what the hub writes
+    for an event without an agency's signature), or None for any other bytes: then
+    :meth:`Envelope.from_bytes` reads them (and says what is wrong)."""
+    if data[:4] != MAGIC_V2 or len(data) < 6 or data[4]:
+        return None
+    pos = 6 + data[5]
+    if len(data) < pos + 41:
+        return None
+    key_id = data[6:pos]
+    if not key_id.isascii():
+        return None
+    index, size, count = _V2_PROOF.unpack_from(data, pos + 32)
+    start = pos + 41
+    end = start + 32 * count
+    signature = data[end : end + 64]
+    if len(signature) != 64 or count > _MAX_PATH or index >= size:
+        return None
+    return (
+        key_id.decode("ascii"),
+        data[pos : pos + 32],
+        signature,
+        index,
+        size,
+        data[start:end],
+        data[end + 64 :],
+    )
+
+
 def is_envelope(state: bytes) -> bool:
     return state[:4] in (MAGIC, MAGIC_V2)
 
@@ -179,26 +233,28 @@ def batch_proofs(digests: Sequence[bytes]) -> tuple[bytes, list[BatchProof]]:
 def fold_path(digest: bytes, index: int, size: int, path: Sequence[bytes]) -> bytes | None:
     """The root that ``path`` leads ``digest`` to (RFC 9162 §2.1.3.2), or None when the
     path does not fit the index and size."""
-    return _fold(digest, index, size, path, None, None)
+    return _fold(digest, index, size, b"".join(path), None, None)
 
 
 def _fold(
     digest: bytes,
     index: int,
     size: int,
-    path: Sequence[bytes],
+    path: bytes,
     known: set[bytes] | None,
     seen: list[bytes] | None,
 ) -> bytes | None:
-    """Fold ``path`` from ``digest`` upwards. With ``known`` (nodes of a tree already
-    verified against its signed root), stop at the first computed node found there and
-    return it; ``seen`` collects the nodes computed on the way."""
+    """Fold ``path`` (its 32-byte nodes one after another) from ``digest`` upwards. With
+    ``known`` (nodes of a tree already verified against its signed root), stop at the
+    first computed node found there and return it; ``seen`` collects the nodes computed
+    on the way."""
     if index >= size:
         return None
     sha = hashlib.sha256
     fn, sn = index, size - 1
     r = digest
-    for p in path:
+    for at in range(0, len(path), 32):
+        p = path[at : at + 32]
         if sn == 0:
             return None
         if fn & 1 or fn == sn:
@@ -251,27 +307,40 @@ class BatchVerifier:
         signature = envelope.signature
         if proof is None or signature is None:
             return "not a version-2 envelope"
-        key = (envelope.key_id, signature, proof.size)
+        return self.check_fields(
+            envelope.key_id, signature, proof.index, proof.size, b"".join(proof.path), digest
+        )
+
+    def check_fields(
+        self,
+        key_id: str,
+        signature: bytes,
+        index: int,
+        size: int,
+        path: bytes,
+        digest: bytes,
+    ) -> str:
+        """:meth:`check` from a version-2 envelope's fields (a verifier that parses them
+        itself); ``path`` is the envelope's path nodes as stored, one after another."""
+        key = (key_id, signature, size)
         if key == self._batch:
             if digest in self._known:
                 return "the same event hash appears twice in one batch"
             seen: list[bytes] = [digest]
-            top = _fold(digest, proof.index, proof.size, proof.path, self._known, seen)
+            top = _fold(digest, index, size, path, self._known, seen)
             if top is None or top not in self._known:
                 return "batch proof does not lead to the signed root: the record was altered"
             self._known.update(seen)
             return ""
-        root = fold_path(digest, proof.index, proof.size, proof.path)
+        root = _fold(digest, index, size, path, None, None)
         if root is None:
-            return f"batch proof does not fit leaf {proof.index} of {proof.size}"
+            return f"batch proof does not fit leaf {index} of {size}"
         self.signatures += 1
-        if not self._verify(
-            envelope.key_id, signature, batch_message(envelope.key_id, proof.size, root)
-        ):
-            return f"bad signature (key {envelope.key_id}): the record was altered"
+        if not self._verify(key_id, signature, batch_message(key_id, size, root)):
+            return f"bad signature (key {key_id}): the record was altered"
         self._batch = key
         seen = [digest]
-        _fold(digest, proof.index, proof.size, proof.path, None, seen)
+        _fold(digest, index, size, path, None, seen)
         self._known = set(seen)
         return ""
 

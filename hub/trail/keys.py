@@ -567,6 +567,18 @@ class PublicKeyRing(Mapping[str, Ed25519PublicKey]):
             return "" if key_id in self.by_id else f"signed by unknown key {key_id!r}"
         return self.history.check_event(key_id, log_index)
 
+    def event_window(self, key_id: str) -> tuple[int, int | None] | None:
+        """The log indexes ``[first, end)`` (``end`` None: no end) at which
+        :meth:`check_event` allows ``key_id``, or None when it allows it nowhere: lets a
+        verifier check a run of events by one key with two comparisons."""
+        if self.history is None or not self.history.signed:
+            return (0, None) if key_id in self.by_id else None
+        entry = self.history.entry(key_id)
+        if entry is None:
+            return None
+        revoked = entry.revocation
+        return entry.valid_from_size, revoked.trusted_size if revoked is not None else None
+
     def check_checkpoint(self, key_id: str, size: int) -> str:
         if self.history is None or not self.history.signed:
             return "" if key_id in self.by_id else f"checkpoint signed by unknown key {key_id!r}"

@@ -39,7 +39,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol, runtime_checkable
 
 from hub.trail.agency_signatures import (
     REQUIREMENT_TOPIC,
@@ -47,15 +47,18 @@ from hub.trail.agency_signatures import (
     Attestation,
     RequestSignatureError,
 )
-from hub.trail.aggregate_map import AggregateMap, MapError, MapHead, map_head_of
+from hub.trail.aggregate_map import LeafMap, MapError, MapHead, map_head_of
+from hub.trail.encoding import length_prefixed
 from hub.trail.envelope import (
     GENESIS,
     BatchVerifier,
     Envelope,
     EnvelopeError,
-    event_hash,
+    plain_v2,
+    record_hash,
     signed_message,
 )
+from hub.trail.heads import AggregateHeads
 from hub.trail.keys import PublicKeyRing
 from hub.trail.merkle import EMPTY_ROOT
 from hub.trail.signed_note import Checkpoint, CheckpointError, NoteError, key_id, open_note
@@ -72,6 +75,7 @@ __all__ = [
     "TrailEvent",
     "TrailPart",
     "TrailProblem",
+    "TrailRows",
     "VerifyReport",
     "export_body_offset",
     "log_entry",
@@ -409,12 +413,8 @@ def open_hub_checkpoint(
 # -- verification ---------------------------------------------------------------------
 
 
-@dataclass
-class _Chain:
-    version: int = 0
-    head: bytes = GENESIS
-    unsigned: list[tuple[int, int]] = field(default_factory=list)  # (position, version)
-
+_Proof = tuple[int, int, bytes]
+"""A version-2 envelope's leaf index, batch size and path nodes (one after another)."""
 
 ALL_AGENCIES_MARK = "*"
 
@@ -443,7 +443,12 @@ def _agency_like(by: str) -> bool:
 
 
 class _Chains:
-    """Per-aggregate chains: versions, links, signatures and the key rules."""
+    """Per-aggregate chains: versions, links, signatures and the key rules.
+
+    Each aggregate's state is one compact head (:class:`~hub.trail.heads.AggregateHeads`:
+    bounded memory however many aggregates the log holds); a plain version-2 envelope is
+    read by :func:`~hub.trail.envelope.plain_v2`, any other by :class:`Envelope`.
+    """
 
     def __init__(
         self,
@@ -461,75 +466,127 @@ class _Chains:
         self.required: dict[str, int] = {}
         """Agencies that must sign (checked with agency keys), from which log index."""
         self.seen_requirement = False
-        self.chains: dict[str, _Chain] = {}
+        self.heads = AggregateHeads()
+        self.unsigned: dict[str, tuple[int, int, int]] = {}
+        """Aggregates whose latest events no signature covers yet: (number, position and
+        version of the first such event)."""
         self.batches = BatchVerifier(keys.verify)
         self.part = part
         """A part of the trail, not its start: the links into it and the key rules are
         left to whoever joins the parts (:func:`stitch_parts`)."""
+        self._topics: dict[str, bytes] = {}
+        self._window: tuple[str, int, int | None] = ("", 0, 0)
+        """A key id and the log indexes [first, end) where it may sign (checked once)."""
+        self.record = b""
+        """The last event's framed record (id, version, topic): its log entry's too."""
+        self.aggregate = b""
+        """The last event's aggregate id (UTF-8)."""
+        self.number = 0
+        """The last event's aggregate's number, in order of first appearance."""
 
-    def check(self, event: TrailEvent, log_index: int) -> TrailProblem | None:
-        chain = self.chains.get(event.aggregate_id)
-        if chain is None:
-            chain = self.chains[event.aggregate_id] = _Chain()
-        reason = self._check(event, log_index, chain)
+    def check(
+        self, position: int, aggregate_id: str, version: int, topic: str, state: bytes, at: int
+    ) -> TrailProblem | None:
+        """Check the event at log index ``at``; None when it verifies."""
+        reason = self._check(position, aggregate_id, version, topic, state, at)
         if reason:
-            return TrailProblem(event.position, event.aggregate_id, event.version, reason)
+            return TrailProblem(position, aggregate_id, version, reason)
         return None
+
+    def close(self) -> None:
+        self.heads.close()
 
     def uncovered(self) -> TrailProblem | None:
-        for aggregate_id, chain in self.chains.items():
-            if chain.unsigned:
-                position, version = chain.unsigned[0]
-                return TrailProblem(
-                    position,
-                    aggregate_id,
-                    version,
-                    "not covered by any signature (signed successor missing)",
-                )
-        return None
-
-    def _check(self, event: TrailEvent, log_index: int, chain: _Chain) -> str:
-        try:
-            envelope = Envelope.from_bytes(event.state)
-        except EnvelopeError as exc:
-            return f"malformed envelope: {exc}"
-        part = self.part
-        if part is not None and chain.version == 0 and event.aggregate_id not in part.first:
-            # the aggregate's first event in this part: its link is checked when stitching
-            part.first[event.aggregate_id] = (event.version, envelope.prev_hash)
-            chain.version, chain.head = event.version - 1, envelope.prev_hash
-        expected = chain.version + 1
-        if event.version > expected:
-            return f"version {expected} is missing: events were deleted from this aggregate"
-        if event.version < expected:
-            return f"version {event.version} repeats or comes out of order (expected {expected})"
-        if envelope.prev_hash != chain.head:
-            return f"chain broken: previous-event hash does not match version {event.version - 1}"
-        # the id is hashed in its canonical text form, which TrailEvent already holds
-        digest = event_hash(
-            envelope.prev_hash,
-            event.aggregate_id,
-            event.version,
-            event.topic,
-            envelope.payload,
-            envelope.attestation,
+        """The first aggregate (in order of first appearance) whose last events no
+        signature covers."""
+        if not self.unsigned:
+            return None
+        aggregate_id, (_, position, version) = min(
+            self.unsigned.items(), key=lambda item: item[1][0]
         )
-        reason = self._check_signatures(envelope, digest, log_index, chain, event)
-        if reason:
-            return reason
-        if envelope.attestation is not None:
-            reason = self._check_attestation(envelope.attestation, envelope.payload)
+        return TrailProblem(
+            position,
+            aggregate_id,
+            version,
+            "not covered by any signature (signed successor missing)",
+        )
+
+    def _check(
+        self, position: int, aggregate_id: str, version: int, topic: str, state: bytes, at: int
+    ) -> str:
+        head = self.heads.get(aggregate_id)
+        if head is None:
+            number, last, chain_head = self.heads.number(), 0, GENESIS
+        else:
+            number, last, chain_head = head
+        fields = plain_v2(state)
+        envelope = None
+        if fields is None:
+            try:
+                envelope = Envelope.from_bytes(state)
+            except EnvelopeError as exc:
+                return f"malformed envelope: {exc}"
+            prev_hash, payload = envelope.prev_hash, envelope.payload
+        else:
+            prev_hash, payload = fields[1], fields[6]
+        part = self.part
+        if part is not None and last == 0 and aggregate_id not in part.first:
+            # the aggregate's first event in this part: its link is checked when stitching
+            part.first[aggregate_id] = (version, prev_hash)
+            last, chain_head = version - 1, prev_hash
+        expected = last + 1
+        if version > expected:
+            return f"version {expected} is missing: events were deleted from this aggregate"
+        if version < expected:
+            return f"version {version} repeats or comes out of order (expected {expected})"
+        if prev_hash != chain_head:
+            return f"chain broken: previous-event hash does not match version {version - 1}"
+        # the id is hashed in its canonical text form, which the event already holds
+        aggregate = aggregate_id.encode()
+        framed_topic = self._topics.get(topic)
+        if framed_topic is None:
+            framed_topic = self._topics[topic] = length_prefixed(topic)
+        record = b"".join(
+            (len(aggregate).to_bytes(4, "big"), aggregate, version.to_bytes(8, "big"), framed_topic)
+        )
+        signature: bytes | None
+        if fields is not None:
+            key_id, _, signature, index, size, path, _ = fields
+            digest = record_hash(prev_hash, record, payload)
+            reason = self._check_batch(at, digest, key_id, signature, (index, size, path))
             if reason:
                 return reason
-        elif self.agency_keys is not None:
-            reason = self._check_required(envelope.payload, log_index)
+            self.unsigned.pop(aggregate_id, None)
+            if self.agency_keys is not None:
+                reason = self._check_required(payload, at)
+                if reason:
+                    return reason
+        else:
+            assert envelope is not None
+            digest = record_hash(prev_hash, record, payload, envelope.attestation)
+            reason = self._check_signatures(
+                envelope, digest, at, position, version, number, aggregate_id
+            )
             if reason:
                 return reason
-        if event.topic == REQUIREMENT_TOPIC:
-            self._requirement(envelope.payload, log_index, event.position)
-        chain.version, chain.head = event.version, digest
-        if part is not None and envelope.signature is not None:
-            part.signed.add(event.aggregate_id)
+            if envelope.attestation is not None:
+                reason = self._check_attestation(envelope.attestation, envelope.payload)
+                if reason:
+                    return reason
+            elif self.agency_keys is not None:
+                reason = self._check_required(envelope.payload, at)
+                if reason:
+                    return reason
+            signature = envelope.signature
+        if topic == REQUIREMENT_TOPIC:
+            self._requirement(payload, at, position)
+        if head is None:
+            self.heads.add(aggregate_id, (number, version, digest))
+        else:
+            self.heads.hot[aggregate_id] = (number, version, digest)
+        if part is not None and signature is not None:
+            part.signed.add(aggregate_id)
+        self.record, self.aggregate, self.number = record, aggregate, number
         return ""
 
     def _requirement(self, payload: bytes, log_index: int, position: int) -> None:
@@ -588,27 +645,54 @@ class _Chains:
             )
         return ""
 
+    def _check_batch(
+        self, log_index: int, digest: bytes, key_id: str, signature: bytes, proof: _Proof
+    ) -> str:
+        """The batch signature over a version-2 envelope's event; ``proof`` is its leaf
+        index, batch size and path nodes."""
+        index, size, path = proof
+        refusal = self._key_rules(key_id, log_index)
+        if refusal:
+            return refusal
+        batches = self.batches
+        before = batches.signatures
+        reason = batches.check_fields(key_id, signature, index, size, path, digest)
+        if reason:
+            return reason
+        part = self.part
+        if part is not None and part.first_batch is None:
+            part.first_batch = batches.current
+        if batches.signatures != before:
+            self.report.signatures += 1
+            self.report.keys[key_id] += 1
+        return ""
+
     def _check_signatures(
-        self, envelope: Envelope, digest: bytes, log_index: int, chain: _Chain, event: TrailEvent
+        self,
+        envelope: Envelope,
+        digest: bytes,
+        log_index: int,
+        position: int,
+        version: int,
+        number: int,
+        aggregate_id: str,
     ) -> str:
         """The hub's signature (a batch's, or the event's own in version 1)."""
-        part = self.part
         if envelope.batch is not None:
-            refusal = self._key_rules(envelope.key_id, log_index)
-            if refusal:
-                return refusal
-            before = self.batches.signatures
-            reason = self.batches.check(envelope, digest)
+            proof = envelope.batch
+            assert envelope.signature is not None  # a version-2 envelope always has one
+            reason = self._check_batch(
+                log_index,
+                digest,
+                envelope.key_id,
+                envelope.signature,
+                (proof.index, proof.size, b"".join(proof.path)),
+            )
             if reason:
                 return reason
-            if part is not None and part.first_batch is None:
-                part.first_batch = self.batches.current
-            if self.batches.signatures != before:
-                self.report.signatures += 1
-                self.report.keys[envelope.key_id] += 1
-            chain.unsigned.clear()
+            self.unsigned.pop(aggregate_id, None)
         elif envelope.signature is None:
-            chain.unsigned.append((event.position, event.version))
+            self.unsigned.setdefault(aggregate_id, (number, position, version))
         else:
             refusal = self._key_rules(envelope.key_id, log_index)
             if refusal:
@@ -619,7 +703,7 @@ class _Chains:
                 return f"bad signature (key {envelope.key_id}): the record was altered"
             self.report.signatures += 1
             self.report.keys[envelope.key_id] += 1
-            chain.unsigned.clear()
+            self.unsigned.pop(aggregate_id, None)
         return ""
 
     def _key_rules(self, key_id: str, log_index: int) -> str:
@@ -628,7 +712,14 @@ class _Chains:
         parts are joined)."""
         part = self.part
         if part is None:
-            return self.keys.check_event(key_id, log_index)
+            known, first, end = self._window
+            if key_id == known and first <= log_index and (end is None or log_index < end):
+                return ""
+            refusal = self.keys.check_event(key_id, log_index)
+            window = None if refusal else self.keys.event_window(key_id)
+            if window is not None:
+                self._window = (key_id, *window)
+            return refusal
         if key_id not in self.keys.by_id:
             return f"signed by unknown key {key_id!r}"
         runs = part.keys
@@ -687,18 +778,27 @@ def verify_part(
     part = TrailPart()
     report = VerifyReport()
     chains = _Chains(keys, report, part, agency_keys)
-    for event in events:
-        problem = chains.check(event, part.events)
-        if problem:
-            part.problem = problem
-            break
-        part.leaves += event.leaf_hash()
-        part.aggregates.append(event.aggregate_id)
-        part.versions.append(event.version)
-        part.positions.append(event.position)
-        part.events += 1
-    part.last = {a: (c.version, c.head) for a, c in chains.chains.items()}
-    part.unsigned = {a: c.unsigned[0] for a, c in chains.chains.items() if c.unsigned}
+    check, sha = chains.check, hashlib.sha256
+    try:
+        for position, aggregate_id, version, topic, state in _rows(events):
+            problem = check(position, aggregate_id, version, topic, state, part.events)
+            if problem:
+                part.problem = problem
+                break
+            part.leaves += sha(
+                b"".join((_LEAF_HEAD, chains.record, len(state).to_bytes(4, "big"), state))
+            ).digest()
+            part.aggregates.append(aggregate_id)
+            part.versions.append(version)
+            part.positions.append(position)
+            part.events += 1
+        part.last = {a: (version, head) for a, (_, version, head) in chains.heads.items()}
+    finally:
+        chains.close()
+    part.unsigned = {
+        a: (position, version)
+        for a, (_, position, version) in sorted(chains.unsigned.items(), key=lambda i: i[1][0])
+    }
     part.signatures = report.signatures
     part.key_signatures = report.keys
     part.last_batch = chains.batches.current
@@ -726,10 +826,24 @@ def stitch_parts(
     if problem:
         report.problem = problem
         return report
-    heads: dict[str, tuple[int, bytes]] = {}
+    heads = AggregateHeads()
+    try:
+        return _stitch(parts, keys, pending, heads, indexed, report)
+    finally:
+        heads.close()
+
+
+def _stitch(
+    parts: Iterable[TrailPart],
+    keys: PublicKeyRing,
+    pending: list[HubCheckpoint],
+    heads: AggregateHeads,
+    indexed: bool,
+    report: VerifyReport,
+) -> VerifyReport:
     unsigned: dict[str, tuple[int, int]] = {}
     tree = _Frontier()
-    aggregate_map = AggregateMap()
+    leaves_map = LeafMap()
     previous_batch: tuple[str, bytes, int] | None = None
     required: dict[str, int] = {}
     for part in parts:
@@ -746,13 +860,18 @@ def stitch_parts(
                 return report
         for aggregate_id, linked in part.first.items():
             head = heads.get(aggregate_id)
-            expected = (head[0] + 1, head[1]) if head else (1, GENESIS)
+            expected = (head[1] + 1, head[2]) if head else (1, GENESIS)
             if linked != expected:
                 report.problem = CheckpointProblem(
                     0, f"aggregate {aggregate_id} version {linked[0]}: its chain link is broken"
                 )
                 return report
-        heads.update(part.last)
+        for aggregate_id, (version, digest) in part.last.items():
+            head = heads.get(aggregate_id)
+            if head is None:
+                heads.add(aggregate_id, (heads.number(), version, digest))
+            else:
+                heads.hot[aggregate_id] = (head[0], version, digest)
         for aggregate_id in part.signed:
             unsigned.pop(aggregate_id, None)
         for aggregate_id, waiting in part.unsigned.items():
@@ -785,7 +904,11 @@ def stitch_parts(
                 return report
             leaf = bytes(leaves[32 * i : 32 * i + 32])
             tree.append_leaf_hash(leaf)
-            aggregate_map.update(part.aggregates[i], part.versions[i], log_index, leaf)
+            if pending:
+                aggregate_id = part.aggregates[i]
+                head = heads.get(aggregate_id)
+                assert head is not None  # every aggregate of the part is in part.last
+                leaves_map.note(head[0], aggregate_id.encode(), part.versions[i], log_index, leaf)
             while pending and pending[-1].size == tree.size:
                 checkpoint = pending.pop()
                 if tree.root() != checkpoint.root:
@@ -793,7 +916,7 @@ def stitch_parts(
                         checkpoint.size, "the root does not match the recomputed tree"
                     )
                     return report
-                report.problem = _check_map(checkpoint, aggregate_map)
+                report.problem = _check_map(checkpoint, leaves_map)
                 if report.problem:
                     return report
                 report.checkpoints += 1
@@ -875,14 +998,37 @@ def verify_events(
     """
     report = VerifyReport()
     chains = _Chains(keys, report, agency_keys=agency_keys)
-    for log_index, event in events:
-        report.events += 1
-        report.problem = chains.check(event, log_index)
-        if report.problem:
-            return report
-    report.aggregates = len(chains.chains)
+    try:
+        for log_index, e in events:
+            report.events += 1
+            report.problem = chains.check(
+                e.position, e.aggregate_id, e.version, e.topic, e.state, log_index
+            )
+            if report.problem:
+                return report
+    finally:
+        chains.close()
+    report.aggregates = len(chains.heads)
     report.problem = chains.uncovered()
     return report
+
+
+_LEAF_HEAD = b"\x00" + LOG_ENTRY_DOMAIN
+"""What a log leaf hash covers before the event's framed record (RFC 9162 leaf prefix)."""
+
+
+@runtime_checkable
+class TrailRows(Protocol):
+    """Events that can also be read as plain ``(position, aggregate id, version, topic,
+    state)`` tuples (:class:`hub.audit.export.StoreEvents`): the verifier reads those."""
+
+    def rows(self) -> Iterator[tuple[int, str, int, str, bytes]]: ...
+
+
+def _rows(events: Iterable[TrailEvent]) -> Iterator[tuple[int, str, int, str, bytes]]:
+    if isinstance(events, TrailRows):
+        return events.rows()
+    return ((e.position, e.aggregate_id, e.version, e.topic, e.state) for e in events)
 
 
 def verify_trail(
@@ -905,6 +1051,11 @@ def verify_trail(
     with the log index and position where the trees diverge, and removal, truncation or
     reordering is named when the positions show it. With ``agency_keys`` every agency's
     request signature kept in an envelope is verified too (a call's events share one).
+
+    Memory is bounded: the tree is its right edge, the aggregates' heads are kept compact
+    (spilled to a temporary file past :data:`hub.trail.heads.HOT_AGGREGATES`), the
+    aggregate map is its tree (64 bytes per aggregate, kept only while a checkpoint is
+    still to be compared), and positions only since the last matched checkpoint.
     """
     report = VerifyReport()
     pending, problem = _open_all(checkpoints, keys, origin)
@@ -912,42 +1063,58 @@ def verify_trail(
         report.problem = problem
         return report
     chains = _Chains(keys, report, agency_keys=agency_keys)
+    try:
+        return _verify(_rows(events), chains, pending, indexed, report)
+    finally:
+        chains.close()
+
+
+def _verify(
+    rows: Iterator[tuple[int, str, int, str, bytes]],
+    chains: _Chains,
+    pending: list[HubCheckpoint],
+    indexed: bool,
+    report: VerifyReport,
+) -> VerifyReport:
     tree = _Frontier()
-    heads = AggregateMap()
+    leaves_map = LeafMap()
     positions = _Positions()
     keep_positions = bool(pending)
     matched_size = 0
-    trail = _Peekable(events)
-    for event in trail:
-        log_index = report.events
-        report.events += 1
-        if indexed and event.position != log_index:
-            report.problem = _misplaced(event, log_index, trail)
+    trail: Iterator[_Row] = _Peekable(rows) if indexed else rows
+    check, append_leaf, sha = chains.check, tree.append_leaf_hash, hashlib.sha256
+    for log_index, row in enumerate(trail):
+        position, aggregate_id, version, topic, state = row
+        report.events = log_index + 1
+        if indexed and position != log_index:
+            assert isinstance(trail, _Peekable)
+            report.problem = _misplaced(row, log_index, trail)
             return report
-        report.problem = chains.check(event, log_index)
-        if report.problem:
-            if indexed:
-                report.problem = dataclasses.replace(report.problem, where="log index")
+        problem = check(position, aggregate_id, version, topic, state, log_index)
+        if problem:
+            report.problem = dataclasses.replace(problem, where="log index") if indexed else problem
             return report
-        leaf = event.leaf_hash()
-        tree.append_leaf_hash(leaf)
-        heads.update(event.aggregate_id, event.version, log_index, leaf)
+        leaf = sha(
+            b"".join((_LEAF_HEAD, chains.record, len(state).to_bytes(4, "big"), state))
+        ).digest()
+        append_leaf(leaf)
         if keep_positions:
-            positions.append(event.position)
-        while pending and pending[-1].size == tree.size:
-            checkpoint = pending.pop()
-            if tree.root() != checkpoint.root:
-                positions.extend(e.position for e in trail)  # to tell a move from a loss
-                report.problem = _diverged(checkpoint, matched_size, positions, tree.size)
-                return report
-            report.problem = _check_map(checkpoint, heads)
-            if report.problem:
-                return report
-            report.checkpoints += 1
-            report.checkpoint_size = matched_size = checkpoint.size
-            positions.forget_before(matched_size)
-            keep_positions = bool(pending)
-    report.aggregates = len(chains.chains)
+            leaves_map.note(chains.number, chains.aggregate, version, log_index, leaf)
+            positions.append(position)
+            while pending and pending[-1].size == tree.size:
+                checkpoint = pending.pop()
+                if tree.root() != checkpoint.root:
+                    positions.extend(r[0] for r in trail)  # to tell a move from a loss
+                    report.problem = _diverged(checkpoint, matched_size, positions, tree.size)
+                    return report
+                report.problem = _check_map(checkpoint, leaves_map)
+                if report.problem:
+                    return report
+                report.checkpoints += 1
+                report.checkpoint_size = matched_size = checkpoint.size
+                positions.forget_before(matched_size)
+                keep_positions = bool(pending)
+    report.aggregates = len(chains.heads)
     report.problem = chains.uncovered()
     if report.problem and indexed:
         report.problem = dataclasses.replace(report.problem, where="log index")
@@ -960,21 +1127,23 @@ def verify_trail(
 _LOOKAHEAD = 100_000
 """How many lines past a misplaced one are read to tell a move from a loss."""
 
+_Row = tuple[int, str, int, str, bytes]
+
 
 class _Peekable:
     """An iterator that can look ahead (to tell a swap from a removal or an edit)."""
 
-    def __init__(self, items: Iterable[TrailEvent]) -> None:
+    def __init__(self, items: Iterable[_Row]) -> None:
         self._items = iter(items)
-        self._ahead: deque[TrailEvent] = deque()
+        self._ahead: deque[_Row] = deque()
 
     def __iter__(self) -> _Peekable:
         return self
 
-    def __next__(self) -> TrailEvent:
+    def __next__(self) -> _Row:
         return self._ahead.popleft() if self._ahead else next(self._items)
 
-    def ahead(self, n: int) -> TrailEvent | None:
+    def ahead(self, n: int) -> _Row | None:
         """The ``n``-th next item (1: the next one), or None past the end."""
         while len(self._ahead) < n:
             try:
@@ -989,16 +1158,16 @@ class _Peekable:
             item = self.ahead(n)
             if item is None:
                 return None
-            if item.position == index:
+            if item[0] == index:
                 return n
         return None
 
 
-def _misplaced(event: TrailEvent, expected: int, trail: _Peekable) -> TrailProblem:
-    """Why the line claiming log index ``event.position`` came where ``expected`` belongs."""
-    claimed = event.position
+def _misplaced(event: _Row, expected: int, trail: _Peekable) -> TrailProblem:
+    """Why the line claiming log index ``event[0]`` came where ``expected`` belongs."""
+    claimed = event[0]
     following = trail.ahead(1)
-    after = following.position if following is not None else None
+    after = following[0] if following is not None else None
     later = trail.find(expected)
     if later is not None:
         reason = (
@@ -1022,10 +1191,10 @@ def _misplaced(event: TrailEvent, expected: int, trail: _Peekable) -> TrailProbl
             f"log index {claimed} comes again after log index {expected - 1}: events were"
             " duplicated or moved back"
         )
-    return TrailProblem(claimed, event.aggregate_id, event.version, reason, "log index")
+    return TrailProblem(claimed, event[1], event[2], reason, "log index")
 
 
-def _check_map(checkpoint: HubCheckpoint, heads: AggregateMap) -> CheckpointProblem | None:
+def _check_map(checkpoint: HubCheckpoint, heads: LeafMap) -> CheckpointProblem | None:
     """Whether the checkpoint's signed aggregate map is the one the trail gives."""
     try:
         signed = checkpoint.aggregates
