@@ -38,14 +38,15 @@ import jdatetime
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.utils import get_topic
 
 from aggregates.errors import InvalidInput, shown
 from aggregates.identifiers import normalize_digits
 from aggregates.jalali import jalali_month, to_persian_digits
 from aggregates.service_case import CaseStatus, ServiceCase
 from aggregates.service_record import DEFAULT_EVALUATION, EvaluationMethod
-from projections._events import CASE_TOPICS, parse_utc, topic_of, utc_text
-from projections._sql import SQLProjection, SQLView, Statement
+from projections._events import CASE_TOPICS, parse_utc, utc_text
+from projections._sql import Batch, Keyed, Rows, SQLProjection, SQLView
 
 __all__ = [
     "INQUIRY_TOPIC_PREFIX",
@@ -464,7 +465,47 @@ def _facts(row: Mapping[str, Any]) -> CaseFacts:
     )
 
 
-_CLOSE = "UPDATE kpi_case SET status = ?, closed_at = ?, in_person = ? WHERE case_id = ?"
+_CASE_COLUMNS = (
+    "case_id",
+    "agency",
+    "service_code",
+    "opened_at",
+    "due_at",
+    "status",
+    "closed_at",
+    "in_person",
+    "score",
+    "rated_at",
+)
+_QUALITY_COLUMNS = ("case_id", "limit_hours", "evaluation", "corrections", "answers")
+_INQUIRY_COLUMNS = ("position", "case_id", "agency", "service_code", "month")
+
+
+_INQUIRIES: dict[type, bool] = {}
+
+
+def _is_inquiry(event: object) -> bool:
+    """Whether an event's topic is an inquiry's; remembered by event class."""
+    event_class = type(event)
+    if event_class not in _INQUIRIES:
+        _INQUIRIES[event_class] = get_topic(event_class).startswith(INQUIRY_TOPIC_PREFIX)
+    return _INQUIRIES[event_class]
+
+
+class _KpiBatch(Batch):
+    def __init__(self) -> None:
+        self.quality = Keyed("kpi_quality", _QUALITY_COLUMNS)
+        self.cases = Keyed("kpi_case", _CASE_COLUMNS)
+        self.inquiries = Rows("kpi_inquiry", _INQUIRY_COLUMNS)
+        self.tables = (self.quality, self.cases, self.inquiries)
+
+    def close(
+        self, event: ServiceCase.Event, key: str, status: CaseStatus, in_person: int | None
+    ) -> None:
+        case = self.cases.get(key)
+        if case is not None:
+            at = utc_text(event.timestamp)
+            self.cases.change(case, status=status.value, closed_at=at, in_person=in_person)
 
 
 class AgencyKpisProjection(SQLProjection[AgencyKpisView]):
@@ -473,78 +514,77 @@ class AgencyKpisProjection(SQLProjection[AgencyKpisView]):
     name = "agency_kpis"
     topics = CASE_TOPICS
 
+    def new_batch(self) -> _KpiBatch:
+        return _KpiBatch()
+
     @singledispatchmethod
-    def changes(self, event: Any, position: int) -> list[Statement]:
-        if not topic_of(event).startswith(INQUIRY_TOPIC_PREFIX):
-            return []
-        return [
-            Statement(
-                "INSERT INTO kpi_inquiry SELECT ?, case_id, agency, service_code, ?"
-                " FROM kpi_case WHERE case_id = ?",
-                (position, jalali_month(event.timestamp), str(event.originator_id)),
+    def fold_event(self, event: Any, batch: _KpiBatch, position: int, key: str) -> None:
+        if not _is_inquiry(event):
+            return
+        case = batch.cases.get(key)
+        if case is not None:
+            month = jalali_month(event.timestamp)
+            batch.inquiries.rows.append(
+                (position, key, case["agency"], case["service_code"], month)
             )
-        ]
 
-    @changes.register
-    def _opened(self, event: ServiceCase.Opened, position: int) -> list[Statement]:
-        due = event.timestamp + timedelta(hours=event.time_limit_hours)
-        quality = Statement(
-            "INSERT INTO kpi_quality VALUES (?, ?, ?, 0, '{}')",
-            (
-                str(event.originator_id),
-                event.time_limit_hours,
-                json.dumps(event.evaluation, ensure_ascii=False, sort_keys=True),
-            ),
+    @fold_event.register
+    def _opened(self, event: ServiceCase.Opened, batch: _KpiBatch, position: int, key: str) -> None:
+        batch.quality.add(
+            {
+                "case_id": key,
+                "limit_hours": event.time_limit_hours,
+                "evaluation": json.dumps(event.evaluation, ensure_ascii=False, sort_keys=True),
+                "corrections": 0,
+                "answers": "{}",
+            }
         )
-        return [
-            quality,
-            Statement(
-                "INSERT INTO kpi_case VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL)",
-                (
-                    str(event.originator_id),
-                    event.agency,
-                    event.service_code,
-                    utc_text(event.timestamp),
-                    utc_text(due),
-                    CaseStatus.OPEN.value,
-                ),
-            ),
-        ]
+        batch.cases.add(
+            {
+                "case_id": key,
+                "agency": event.agency,
+                "service_code": event.service_code,
+                "opened_at": utc_text(event.timestamp),
+                "due_at": utc_text(event.timestamp + timedelta(hours=event.time_limit_hours)),
+                "status": CaseStatus.OPEN.value,
+                "closed_at": None,
+                "in_person": None,
+                "score": None,
+                "rated_at": None,
+            }
+        )
 
-    @changes.register
-    def _delivered(self, event: ServiceCase.Delivered, position: int) -> list[Statement]:
-        params = (CaseStatus.DELIVERED.value, utc_text(event.timestamp), int(event.in_person))
-        return [Statement(_CLOSE, (*params, str(event.originator_id)))]
+    @fold_event.register
+    def _delivered(
+        self, event: ServiceCase.Delivered, batch: _KpiBatch, position: int, key: str
+    ) -> None:
+        batch.close(event, key, CaseStatus.DELIVERED, int(event.in_person))
 
-    @changes.register
-    def _rejected(self, event: ServiceCase.Rejected, position: int) -> list[Statement]:
-        params = (CaseStatus.REJECTED.value, utc_text(event.timestamp), None)
-        return [Statement(_CLOSE, (*params, str(event.originator_id)))]
+    @fold_event.register
+    def _rejected(
+        self, event: ServiceCase.Rejected, batch: _KpiBatch, position: int, key: str
+    ) -> None:
+        batch.close(event, key, CaseStatus.REJECTED, None)
 
-    @changes.register
-    def _cancelled(self, event: ServiceCase.Cancelled, position: int) -> list[Statement]:
-        params = (CaseStatus.CANCELLED.value, utc_text(event.timestamp), None)
-        return [Statement(_CLOSE, (*params, str(event.originator_id)))]
+    @fold_event.register
+    def _cancelled(
+        self, event: ServiceCase.Cancelled, batch: _KpiBatch, position: int, key: str
+    ) -> None:
+        batch.close(event, key, CaseStatus.CANCELLED, None)
 
-    @changes.register
-    def _rated(self, event: ServiceCase.Rated, position: int) -> list[Statement]:
-        case_id = str(event.originator_id)
-        return [
-            Statement(
-                "UPDATE kpi_case SET score = ?, rated_at = ? WHERE case_id = ?",
-                (event.score, utc_text(event.timestamp), case_id),
-            ),
-            Statement(
-                "UPDATE kpi_quality SET answers = ? WHERE case_id = ?",
-                (json.dumps(event.answers, sort_keys=True), case_id),
-            ),
-        ]
+    @fold_event.register
+    def _rated(self, event: ServiceCase.Rated, batch: _KpiBatch, position: int, key: str) -> None:
+        case = batch.cases.get(key)
+        if case is not None:
+            batch.cases.change(case, score=event.score, rated_at=utc_text(event.timestamp))
+        quality = batch.quality.get(key)
+        if quality is not None:
+            batch.quality.change(quality, answers=json.dumps(event.answers, sort_keys=True))
 
-    @changes.register
-    def _corrected(self, event: ServiceCase.CorrectionRequested, position: int) -> list[Statement]:
-        return [
-            Statement(
-                "UPDATE kpi_quality SET corrections = corrections + 1 WHERE case_id = ?",
-                (str(event.originator_id),),
-            )
-        ]
+    @fold_event.register
+    def _corrected(
+        self, event: ServiceCase.CorrectionRequested, batch: _KpiBatch, position: int, key: str
+    ) -> None:
+        quality = batch.quality.get(key)
+        if quality is not None:
+            batch.quality.change(quality, corrections=int(quality["corrections"]) + 1)

@@ -17,21 +17,30 @@ from typing import Any
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.utils import get_topic
 
 from aggregates.errors import NotFound
 from aggregates.identifiers import TrackingCode
 from aggregates.jalali import format_jalali
 from aggregates.service_case import CaseStatus, ServiceCase
 from aggregates.stages import Stage
-from projections._events import CASE_TOPIC_PREFIX, CASE_TOPICS, parse_utc, topic_of, utc_text
-from projections._sql import SQLProjection, SQLView, Statement
+from projections._events import (
+    CASE_TOPIC_PREFIX,
+    CASE_TOPICS,
+    Staged,
+    complete_stage,
+    parse_utc,
+    staged,
+    utc_text,
+)
+from projections._sql import Batch, Keyed, Row, Rows, SQLProjection, SQLView
 
 __all__ = ["CaseProgress", "CaseStatusProjection", "CaseStatusView", "CaseStep"]
 
-_CLOSING = {
-    ServiceCase.Delivered.TOPIC: CaseStatus.DELIVERED,
-    ServiceCase.Rejected.TOPIC: CaseStatus.REJECTED,
-    ServiceCase.Cancelled.TOPIC: CaseStatus.CANCELLED,
+_CLOSING: dict[type, CaseStatus] = {
+    ServiceCase.Delivered: CaseStatus.DELIVERED,
+    ServiceCase.Rejected: CaseStatus.REJECTED,
+    ServiceCase.Cancelled: CaseStatus.CANCELLED,
 }
 
 
@@ -151,10 +160,26 @@ def _progress(case: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) -> Ca
     )
 
 
-_INSERT_STEP = (
-    "INSERT INTO case_status_step (case_id, version, position, kind, stage, step, score, at)"
-    " SELECT case_id, ?, ?, ?, COALESCE(?, stage), ?, ?, ? FROM case_status WHERE case_id = ?"
+_CASE_COLUMNS = (
+    "case_id",
+    "tracking_code",
+    "agency",
+    "service_code",
+    "status",
+    "stage",
+    "opened_at",
+    "due_at",
+    "closed_at",
+    "score",
 )
+_STEP_COLUMNS = ("case_id", "version", "position", "kind", "stage", "step", "score", "at")
+
+
+class _StatusBatch(Batch):
+    def __init__(self) -> None:
+        self.cases = Keyed("case_status", _CASE_COLUMNS)
+        self.steps = Rows("case_status_step", _STEP_COLUMNS)
+        self.tables = (self.cases, self.steps)
 
 
 class CaseStatusProjection(SQLProjection[CaseStatusView]):
@@ -163,82 +188,93 @@ class CaseStatusProjection(SQLProjection[CaseStatusView]):
     name = "case_status"
     topics = CASE_TOPICS
 
+    def new_batch(self) -> _StatusBatch:
+        return _StatusBatch()
+
     @singledispatchmethod
-    def changes(self, event: Any, position: int) -> list[Statement]:
-        topic = topic_of(event)
-        if not topic.startswith(CASE_TOPIC_PREFIX):
-            return []
-        return self._step(event, position, topic.removeprefix(CASE_TOPIC_PREFIX))
+    def fold_event(self, event: Any, batch: _StatusBatch, position: int, key: str) -> None:
+        kind = _kind(event)
+        if kind is not None:
+            _step(batch, event, position, key, kind, None, "")
 
-    @changes.register
-    def _opened(self, event: ServiceCase.Opened, position: int) -> list[Statement]:
-        due = utc_text(event.timestamp + timedelta(hours=event.time_limit_hours))
-        return [
-            Statement(
-                "INSERT INTO case_status VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-                (
-                    str(event.originator_id),
-                    event.tracking_code,
-                    event.agency,
-                    event.service_code,
-                    CaseStatus.OPEN.value,
-                    Stage.REQUEST.value,
-                    utc_text(event.timestamp),
-                    due,
-                ),
-            ),
-            *self._step(event, position, "opened"),
-        ]
+    @fold_event.register
+    def _opened(
+        self, event: ServiceCase.Opened, batch: _StatusBatch, position: int, key: str
+    ) -> None:
+        batch.cases.add(
+            {
+                "case_id": key,
+                "tracking_code": event.tracking_code,
+                "agency": event.agency,
+                "service_code": event.service_code,
+                "status": CaseStatus.OPEN.value,
+                "stage": Stage.REQUEST.value,
+                "opened_at": utc_text(event.timestamp),
+                "due_at": utc_text(event.timestamp + timedelta(hours=event.time_limit_hours)),
+                "closed_at": None,
+                "score": None,
+            }
+        )
+        _step(batch, event, position, key, "opened", None, "")
 
-    @changes.register
-    def _step_recorded(self, event: ServiceCase.StepRecorded, position: int) -> list[Statement]:
-        return self._step(event, position, "step_recorded", stage=event.stage, step=event.step)
+    @fold_event.register
+    def _rated(
+        self, event: ServiceCase.Rated, batch: _StatusBatch, position: int, key: str
+    ) -> None:
+        case = _step(batch, event, position, key, "rated", None, "", event.score)
+        if case is not None:
+            batch.cases.change(case, score=event.score)
 
-    @changes.register
-    def _stage_completed(self, event: ServiceCase.StageCompleted, position: int) -> list[Statement]:
-        following = Stage(event.stage).next or Stage(event.stage)
-        return [
-            *self._step(event, position, "stage_completed", stage=event.stage),
-            Statement(
-                "UPDATE case_status SET stage = ? WHERE case_id = ?",
-                (following.value, str(event.originator_id)),
-            ),
-        ]
+    @fold_event.register(ServiceCase.StepRecorded)
+    @fold_event.register(ServiceCase.StageCompleted)
+    def _staged(self, event: Staged, batch: _StatusBatch, position: int, key: str) -> None:
+        complete_stage(batch.cases, _step(batch, event, position, key, *staged(event)), event)
 
-    @changes.register
-    def _rated(self, event: ServiceCase.Rated, position: int) -> list[Statement]:
-        return [
-            *self._step(event, position, "rated", score=event.score),
-            Statement(
-                "UPDATE case_status SET score = ? WHERE case_id = ?",
-                (event.score, str(event.originator_id)),
-            ),
-        ]
 
-    def _step(
-        self,
-        event: Any,
-        position: int,
-        kind: str,
-        *,
-        stage: str | None = None,
-        step: str = "",
-        score: int | None = None,
-    ) -> list[Statement]:
-        case_id = str(event.originator_id)
-        at = utc_text(event.timestamp)
-        statements = [
-            Statement(
-                _INSERT_STEP,
-                (event.originator_version, position, kind, stage, step, score, at, case_id),
-            )
-        ]
-        closing = _CLOSING.get(topic_of(event))
-        if closing is not None:
-            statements.append(
-                Statement(
-                    "UPDATE case_status SET status = ?, closed_at = ? WHERE case_id = ?",
-                    (closing.value, at, case_id),
-                )
-            )
-        return statements
+_KINDS: dict[type, str | None] = {}
+
+
+def _kind(event: object) -> str | None:
+    """A case event's step kind, named by its topic (None for another aggregate's);
+    remembered by event class."""
+    event_class = type(event)
+    if event_class not in _KINDS:
+        topic = get_topic(event_class)
+        case_event = topic.startswith(CASE_TOPIC_PREFIX)
+        _KINDS[event_class] = topic.removeprefix(CASE_TOPIC_PREFIX) if case_event else None
+    return _KINDS[event_class]
+
+
+def _step(
+    batch: _StatusBatch,
+    event: Any,
+    position: int,
+    key: str,
+    kind: str,
+    stage: str | None,
+    step: str,
+    score: int | None = None,
+) -> Row | None:
+    """The event as a step of its case (at the case's stage unless ``stage`` says), closing
+    the case if it does; the case's row (None, and no step, for a case the view does not
+    know)."""
+    case = batch.cases.get(key)
+    if case is None:
+        return None
+    at = utc_text(event.timestamp)
+    batch.steps.rows.append(
+        (
+            key,
+            event.originator_version,
+            position,
+            kind,
+            case["stage"] if stage is None else stage,
+            step,
+            score,
+            at,
+        )
+    )
+    closing = _CLOSING.get(type(event))
+    if closing is not None:
+        batch.cases.change(case, status=closing.value, closed_at=at)
+    return case

@@ -28,8 +28,8 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from aggregates.jalali import format_jalali
 from aggregates.service_case import ServiceCase
 from aggregates.stages import Stage
-from projections._events import parse_utc, utc_text
-from projections._sql import SQLProjection, SQLView, Statement
+from projections._events import Staged, complete_stage, parse_utc, staged, utc_text
+from projections._sql import Batch, Keyed, Row, Rows, SQLProjection, SQLView
 
 __all__ = [
     "CONTENT_FIELDS",
@@ -190,16 +190,28 @@ def _entry(row: Mapping[str, Any]) -> FeedEntry:
     )
 
 
-_INSERT_ENTRY = (
-    "INSERT INTO window_feed (position, kind, case_id, tracking_code, agency, service_code,"
-    " subject, stage, step, score, in_person, at)"
-    " SELECT ?, ?, case_id, tracking_code, agency, service_code, subject, COALESCE(?, stage),"
-    " ?, ?, ?, ? FROM window_case WHERE case_id = ?"
+_CASE_COLUMNS = ("case_id", "tracking_code", "agency", "service_code", "subject", "stage")
+_ENTRY_COLUMNS = (
+    "position",
+    "kind",
+    "case_id",
+    "tracking_code",
+    "agency",
+    "service_code",
+    "subject",
+    "stage",
+    "step",
+    "score",
+    "in_person",
+    "at",
 )
 
 
-def _flag(value: bool | None) -> int | None:
-    return None if value is None else int(value)
+class _FeedBatch(Batch):
+    def __init__(self) -> None:
+        self.cases = Keyed("window_case", _CASE_COLUMNS)
+        self.entries = Rows("window_feed", _ENTRY_COLUMNS)
+        self.tables = (self.cases, self.entries)
 
 
 class WindowFeedProjection(SQLProjection[WindowFeedView]):
@@ -224,84 +236,92 @@ class WindowFeedProjection(SQLProjection[WindowFeedView]):
         namespace = {"name": cls.name, "pseudonymize": staticmethod(pseudonymize)}
         return type(cls.__name__, (cls,), namespace)
 
-    @singledispatchmethod
-    def changes(self, event: Any, position: int) -> list[Statement]:
-        return []
+    def new_batch(self) -> _FeedBatch:
+        return _FeedBatch()
 
-    @changes.register
-    def _opened(self, event: ServiceCase.Opened, position: int) -> list[Statement]:
+    @singledispatchmethod
+    def fold_event(self, event: Any, batch: _FeedBatch, position: int, key: str) -> None:
+        pass
+
+    @fold_event.register
+    def _opened(
+        self, event: ServiceCase.Opened, batch: _FeedBatch, position: int, key: str
+    ) -> None:
         pseudonymize = type(self).pseudonymize
         if pseudonymize is None:
             raise RuntimeError("WindowFeedProjection needs keyed(pseudonymize) first")
-        case_id = str(event.originator_id)
-        subject = pseudonymize(event.applicant_national_code)
-        return [
-            Statement(
-                "INSERT INTO window_case VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    case_id,
-                    event.tracking_code,
-                    event.agency,
-                    event.service_code,
-                    subject,
-                    Stage.REQUEST.value,
-                ),
-            ),
-            self._append(event, position, "started"),
-        ]
+        case = {
+            "case_id": key,
+            "tracking_code": event.tracking_code,
+            "agency": event.agency,
+            "service_code": event.service_code,
+            "subject": pseudonymize(event.applicant_national_code),
+            "stage": Stage.REQUEST.value,
+        }
+        batch.cases.add(case)
+        _append(batch, event, position, key, "started")
 
-    @changes.register
-    def _step(self, event: ServiceCase.StepRecorded, position: int) -> list[Statement]:
-        return [self._append(event, position, "step_recorded", stage=event.stage, step=event.step)]
+    @fold_event.register(ServiceCase.StepRecorded)
+    @fold_event.register(ServiceCase.StageCompleted)
+    def _staged(self, event: Staged, batch: _FeedBatch, position: int, key: str) -> None:
+        complete_stage(batch.cases, _append(batch, event, position, key, *staged(event)), event)
 
-    @changes.register
-    def _stage(self, event: ServiceCase.StageCompleted, position: int) -> list[Statement]:
-        following = Stage(event.stage).next or Stage(event.stage)
-        return [
-            self._append(event, position, "stage_completed", stage=event.stage),
-            Statement(
-                "UPDATE window_case SET stage = ? WHERE case_id = ?",
-                (following.value, str(event.originator_id)),
-            ),
-        ]
+    @fold_event.register
+    def _delivered(
+        self, event: ServiceCase.Delivered, batch: _FeedBatch, position: int, key: str
+    ) -> None:
+        _append(batch, event, position, key, "delivered", in_person=_flag(event.in_person))
 
-    @changes.register
-    def _delivered(self, event: ServiceCase.Delivered, position: int) -> list[Statement]:
-        return [self._append(event, position, "delivered", in_person=event.in_person)]
+    @fold_event.register
+    def _rejected(
+        self, event: ServiceCase.Rejected, batch: _FeedBatch, position: int, key: str
+    ) -> None:
+        _append(batch, event, position, key, "rejected")
 
-    @changes.register
-    def _rejected(self, event: ServiceCase.Rejected, position: int) -> list[Statement]:
-        return [self._append(event, position, "rejected")]
+    @fold_event.register
+    def _cancelled(
+        self, event: ServiceCase.Cancelled, batch: _FeedBatch, position: int, key: str
+    ) -> None:
+        _append(batch, event, position, key, "cancelled")
 
-    @changes.register
-    def _cancelled(self, event: ServiceCase.Cancelled, position: int) -> list[Statement]:
-        return [self._append(event, position, "cancelled")]
+    @fold_event.register
+    def _rated(self, event: ServiceCase.Rated, batch: _FeedBatch, position: int, key: str) -> None:
+        _append(batch, event, position, key, "rated", score=event.score)
 
-    @changes.register
-    def _rated(self, event: ServiceCase.Rated, position: int) -> list[Statement]:
-        return [self._append(event, position, "rated", score=event.score)]
 
-    def _append(
-        self,
-        event: ServiceCase.Event,
-        position: int,
-        kind: str,
-        *,
-        stage: str | None = None,
-        step: str = "",
-        score: int | None = None,
-        in_person: bool | None = None,
-    ) -> Statement:
-        return Statement(
-            _INSERT_ENTRY,
+def _flag(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _append(
+    batch: _FeedBatch,
+    event: ServiceCase.Event,
+    position: int,
+    key: str,
+    kind: str,
+    stage: str | None = None,
+    step: str = "",
+    score: int | None = None,
+    in_person: int | None = None,
+) -> Row | None:
+    """An entry of the event's case, at the case's stage unless ``stage`` says; the case's
+    row (None, and no entry, for a case the view does not know)."""
+    case = batch.cases.get(key)
+    if case is not None:
+        batch.entries.rows.append(
             (
                 position,
                 kind,
-                stage,
+                key,
+                case["tracking_code"],
+                case["agency"],
+                case["service_code"],
+                case["subject"],
+                case["stage"] if stage is None else stage,
                 step,
                 score,
-                _flag(in_person),
+                in_person,
                 utc_text(event.timestamp),
-                str(event.originator_id),
-            ),
+            )
         )
+    return case
