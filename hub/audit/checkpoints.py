@@ -41,11 +41,9 @@ checks itself against the latest checkpoint; what does not check is rebuilt from
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
 import threading
 import time
-from array import array
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -61,6 +59,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from aggregates.errors import InvalidInput, NotFound, TransitionRefused
 from hub.audit.dialect import Dialect
 from hub.audit.export import events_from
+from hub.audit.positions import Positions
 from hub.audit.tile_store import tile_store_for
 from hub.ledger.signing import LedgerApplication
 from hub.telemetry import metrics
@@ -105,7 +104,7 @@ Watch = Callable[[Iterator[TrailEvent]], Iterable[TrailEvent]]
 """Called with each new signed checkpoint note (e.g. to publish it on NATS)."""
 
 _PAGE = 1000
-_KEYS_PAGE = 10_000
+_KEYS_PAGE = 100_000
 _NEAR = 1 << 16
 """A checkpoint this many events ahead of the tree: check the tree at every one passed."""
 TABLE = "tabadol_checkpoints"
@@ -314,12 +313,12 @@ class AuditLog:
         self.tree = TiledTree(self.tiles, cache=tile_cache)
         self.aggregates = AggregateMap()
         """The head of every aggregate in the tree (see :mod:`hub.trail.aggregate_map`)."""
-        self._positions = array("q")
         self._sql = (
             Dialect.of(recorder)
             if isinstance(recorder, SQLiteApplicationRecorder | PostgresApplicationRecorder)
             else None
         )
+        self._positions = self._new_positions()
         self._started = False
         self._settled = 0
         """Size of the last checkpoint the tree matched: the tiles below it are written."""
@@ -363,7 +362,7 @@ class AuditLog:
                 self._started = True
                 self._resume()
             marks = self._marks()
-            start = self._positions[-1] + 1 if self._positions else 1
+            start = self._positions.last + 1
             events = events_from(self.recorder, start)
             self._append(watch(events) if watch else events, marks)
             return self.tree.size
@@ -422,12 +421,19 @@ class AuditLog:
                     "stored log tiles differed from the log and were replaced", tiles=replaced
                 )
 
+    def _new_positions(self) -> Positions:
+        """Log index ⇄ position: pages of 256 read back from the store when it is SQL."""
+        sql = self._sql
+        if sql is None:
+            return Positions(None)
+        return Positions(lambda first, count: sql.positions(first - 1, count))
+
     def _resume(self) -> None:
         """Start from the stored tiles instead of rehashing the log: the tree from the full
-        tiles, positions and aggregate map from the events' ids and versions (no bytes
-        read, leaf hashes from the tiles); extended to the latest checkpoint and checked
-        against it. Tiles that do not check leave the tree to be rebuilt from the log
-        (and the tiles rewritten)."""
+        tiles, the positions and the aggregate map (each aggregate's latest version, its
+        leaf hash from the tiles) from the store without event bytes; extended to the
+        latest checkpoint and checked against it. Tiles that do not check leave the tree
+        to be rebuilt from the log (and the tiles rewritten)."""
         if self._sql is None:
             return
         tree = TiledTree.resume(self.tiles, cache=self._tile_cache)
@@ -436,29 +442,26 @@ class AuditLog:
             if tree.size:
                 log.warning("log tiles beyond the signed checkpoints: rebuilding from the log")
             return
-        positions, aggregates = array("q"), AggregateMap()
+        positions, aggregates = self._new_positions(), AggregateMap()
+        while len(positions) < tree.size:
+            page = self._sql.positions(positions.last, min(_KEYS_PAGE, tree.size - len(positions)))
+            if not page:
+                log.error("the store holds fewer events than its log tiles: rebuilding the tree")
+                return
+            positions.extend(page)
         try:
-            while len(positions) < tree.size:
-                after = positions[-1] if positions else 0
-                rows = self._sql.event_keys(after, min(_KEYS_PAGE, tree.size - len(positions)))
-                if not rows:
-                    break
-                for position, aggregate_id, version in rows:
-                    index = len(positions)
-                    aggregates.update(aggregate_id, version, index, tree.leaf_hash_at(index))
-                    positions.append(position)
+            for aggregate_id, version, position in self._sql.heads(positions.last):
+                index = positions.index(position)
+                aggregates.update(aggregate_id, version, index, tree.leaf_hash_at(index))
         except TileError as exc:
-            log.error("log tiles unusable: rebuilding from the log", error=str(exc))
-            return
-        if len(positions) < tree.size:
-            log.error("the store holds fewer events than its log tiles: rebuilding from the log")
+            log.error("log tiles unusable: rebuilding the tree from the log", error=str(exc))
             return
         self.tree, self.aggregates, self._positions = tree, aggregates, positions
-        self._append(events_from(self.recorder, positions[-1] + 1), [], stop=latest.tree_size)
+        self._append(events_from(self.recorder, positions.last + 1), [], stop=latest.tree_size)
         if tree.size == latest.tree_size and tree.root(tree.size) != latest.root_hash:
             log.error("log tiles do not match the latest checkpoint: rebuilding from the log")
             self.tree = TiledTree(self.tiles, cache=self._tile_cache)
-            self.aggregates, self._positions = AggregateMap(), array("q")
+            self.aggregates, self._positions = AggregateMap(), self._new_positions()
             return
         self.settle(latest)
 
@@ -485,12 +488,12 @@ class AuditLog:
     def index_of(self, position: int) -> int:
         """The log index of the event stored at ``position``."""
         with self.lock:
-            if not self._positions or position > self._positions[-1]:
+            if not len(self._positions) or position > self._positions.last:
                 self.sync()
-            i = bisect.bisect_left(self._positions, position)
-            if i == len(self._positions) or self._positions[i] != position:
-                raise NotFound("event at position", str(position))
-            return i
+            try:
+                return self._positions.index(position)
+            except ValueError:
+                raise NotFound("event at position", str(position)) from None
 
     # -- finding events ---------------------------------------------------------------
 

@@ -63,17 +63,28 @@ class Dialect:
             cursor.execute(query, list(params))
             return list(cursor.fetchall()) if fetch else []
 
-    def event_keys(self, after: int, limit: int) -> list[tuple[int, str, int]]:
-        """``(position, aggregate id, version)`` of up to ``limit`` events stored after
-        position ``after``, in order: the log without its bytes."""
-        convert = getattr(self.recorder, "convert_originator_id", lambda value: value)
+    def positions(self, after: int, limit: int) -> list[int]:
+        """The positions of up to ``limit`` events stored after position ``after``."""
         position, m = self.position, self.mark
         rows = self.run(
-            f"SELECT {position} AS position, originator_id, originator_version"  # noqa: S608
-            f" FROM {self.events} WHERE {position} > {m} ORDER BY {position} LIMIT {m}",
+            f"SELECT {position} AS position FROM {self.events}"  # noqa: S608 - ours
+            f" WHERE {position} > {m} ORDER BY {position} LIMIT {m}",
             (after, limit),
         )
-        return [
-            (int(r["position"]), str(convert(r["originator_id"])), int(r["originator_version"]))
-            for r in rows
-        ]
+        return [int(r["position"]) for r in rows]
+
+    def heads(self, last: int) -> list[tuple[str, int, int]]:
+        """``(aggregate id, latest version, its position)`` of every aggregate among the
+        events up to position ``last``, in the order of their first events."""
+        position, m, events = self.position, self.mark, self.events
+        convert = getattr(self.recorder, "convert_originator_id", lambda value: value)
+        rows = self.run(
+            f"SELECT e.originator_id AS id, e.originator_version AS version,"  # noqa: S608
+            f" e.{position} AS position FROM (SELECT originator_id, MIN({position}) AS first,"
+            f" MAX(originator_version) AS version FROM {events} WHERE {position} <= {m}"
+            f" GROUP BY originator_id) AS f JOIN {events} AS e"
+            " ON e.originator_id = f.originator_id AND e.originator_version = f.version"
+            " ORDER BY f.first",
+            (last,),
+        )
+        return [(str(convert(r["id"])), int(r["version"]), int(r["position"])) for r in rows]
