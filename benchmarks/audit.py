@@ -1,11 +1,14 @@
 """Audit benchmark: checkpointing's cost on appends, proofs at 10^6 leaves, trail verification.
 
 Run:  .venv/bin/python -m benchmarks.audit [--seconds S] [--leaves N] [--store sqlite|postgres|both]
+      [--tree-leaves 1000000,10000000] [--only appends|proofs|tiles|verify]
 
 Each ratio compares two figures measured in the same run on the same store:
 * appends with the checkpointer running (tailing the store, signing every N events or
   T seconds, in its own thread as in ``tabadol serve``) against appends without it;
 * inclusion and consistency proofs built and verified over a tree of 10^6 synthetic leaves;
+* the log tree in memory (MerkleTree) against as C2SP tiles in an SQLite table (TiledTree)
+  at 10^6 and 10^7 leaves: hashes held, peak RSS growth, build and proof rates, restart;
 * ``verify_trail`` (chains, signatures, key history, Merkle tree vs checkpoints) against the
   bare loops it cannot beat: Ed25519 verification of the same signatures, and SHA-256 of the
   same leaves and tree nodes.
@@ -18,24 +21,29 @@ import asyncio
 import hashlib
 import logging
 import random
+import resource
 import statistics
 import tempfile
 import threading
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from eventsourcing.persistence import StoredEvent
 
 from benchmarks._support import Counter, temporary_store
 from hub.audit.checkpoints import AuditLog, Checkpointer, checkpoint_store_for, sign_checkpoint
 from hub.audit.export import read_trail
+from hub.audit.tile_store import SQLTileStore
 from hub.config import store_env
 from hub.ledger.signing import LedgerApplication
 from hub.trail.envelope import Envelope, event_hash, signed_message
 from hub.trail.keys import KeyHistory, PublicKeyRing, Signer
-from hub.trail.merkle import MerkleTree, verify_consistency, verify_inclusion
+from hub.trail.merkle import MerkleTree, ProvableTree, verify_consistency, verify_inclusion
+from hub.trail.tiled_tree import MemoryTileStore, TiledTree
 from hub.trail.verify import TrailEvent, verify_trail
 
 
@@ -179,6 +187,121 @@ def bench_proofs(leaves: int, samples: int) -> None:
     print(f"consistency proof verification         {check_c:>12,.0f} /s")
 
 
+def _leaf(i: int) -> bytes:
+    return hashlib.sha256(i.to_bytes(8, "big")).digest()
+
+
+def _rss_mib() -> float:
+    """Peak resident set size of this process so far (Linux: KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _tree_figures(tree: ProvableTree, leaves: int, samples: int) -> tuple[float, float]:
+    """Inclusion and consistency proofs per second at ``leaves`` (CPU seconds)."""
+    rng = random.Random(6962)
+    indexes = [rng.randrange(leaves) for _ in range(samples)]
+    start = time.process_time()
+    for i in indexes:
+        tree.inclusion_proof(i, leaves)
+    inclusion = samples / (time.process_time() - start)
+    start = time.process_time()
+    for m in indexes:
+        tree.consistency_proof(max(1, m), leaves)
+    return inclusion, samples / (time.process_time() - start)
+
+
+def bench_tiles(sizes: list[int], samples: int, tmp: Path) -> None:
+    """The log tree kept in memory (MerkleTree) against kept as tiles in an SQLite table
+    (TiledTree, tiles written every 1,000 leaves as checkpoints write them): hashes held,
+    peak RSS growth, build rate, proof rates, and a restart from the stored tiles."""
+    print("\n== the log tree: in memory vs C2SP tiles in the store (SQLite), CPU seconds ==")
+    print(
+        f"{'leaves':>12} {'tree':<9} {'hashes held':>12} {'RSS +MiB':>9} {'build/s':>10}"
+        f" {'incl./s':>9} {'cons./s':>9}  note"
+    )
+    for leaves in sizes:
+        url = f"sqlite:///{tmp / f'tiles-{leaves}.sqlite'}"
+        app = Signed(Signer(Ed25519PrivateKey.generate()), env=store_env(url))
+        store = SQLTileStore(app.recorder)
+        rows = []
+        for kind in ("tiled", "memory"):  # tiled first: peak RSS only grows
+            rss = _rss_mib()
+            tree: TiledTree | MerkleTree = TiledTree(store) if kind == "tiled" else MerkleTree()
+            start = time.process_time()
+            for i in range(leaves):
+                tree.append_leaf_hash(_leaf(i))
+                if i % 1000 == 999 and isinstance(tree, TiledTree):
+                    tree.flush(i + 1)
+            if isinstance(tree, TiledTree):
+                tree.flush(leaves)
+            build = leaves / (time.process_time() - start)
+            held = (
+                tree.memory_bytes()
+                if isinstance(tree, TiledTree)
+                else sum(len(level) for level in tree._levels)
+            )
+            inclusion, consistency = _tree_figures(tree, leaves, samples)
+            note = ""
+            if isinstance(tree, TiledTree):
+                note = f"{tree.cached_tiles} tiles cached, {tree.tile_reads:,} tile reads"
+            rows.append((kind, held, _rss_mib() - rss, build, inclusion, consistency, note))
+            root = tree.root()
+            del tree
+        start = time.process_time()
+        resumed = TiledTree.resume(store)
+        resume = time.process_time() - start
+        assert resumed.size == leaves // 256 * 256
+        if resumed.size == leaves:
+            assert resumed.root() == root
+        for kind, held, rss_growth, build, inclusion, consistency, note in rows:
+            print(
+                f"{leaves:>12,} {kind:<9} {held / 2**20:>9,.2f} MiB {rss_growth:>9,.0f}"
+                f" {build:>10,.0f} {inclusion:>9,.0f} {consistency:>9,.0f}  {note}"
+            )
+        print(
+            f"{'':>12} restart: resume from {resumed.tile_reads} stored tiles in"
+            f" {resume * 1e3:.1f} ms CPU, no leaf hashed; root {root.hex()[:16]}…"
+        )
+        app.close()
+
+
+def bench_restart(kind: str, events: int, tmp: Path, rounds: int) -> None:
+    """A hub's log opening a store of ``events`` events, as at a restart: rehashing the
+    whole log (the tree in memory, as before) against resuming from the stored tiles."""
+    url, drop = temporary_store(kind, tmp)
+    signer = Signer(Ed25519PrivateKey.generate())
+    origin = KeyHistory.genesis(signer, at=datetime.now(UTC)).origin
+    app = Signed(signer, env=store_env(url))
+    ids = [uuid.uuid4() for _ in range(1000)]
+    for first in range(0, events, 10_000):  # synthetic events: the tree reads bytes, not envelopes
+        app.recorder.insert_events(
+            [
+                StoredEvent(ids[n % 1000], n // 1000 + 1, "bench", b"x" * 200)
+                for n in range(first, min(events, first + 10_000))
+            ]
+        )
+    first_log = AuditLog(app.recorder, origin=origin)
+    Checkpointer(first_log, signer).sign()  # writes the tiles
+    rehash, resume = [], []
+    for _ in range(rounds):  # interleaved, CPU seconds of this process
+        for kind_of, times in (("rehash", rehash), ("resume", resume)):
+            tiles = MemoryTileStore() if kind_of == "rehash" else None
+            log = AuditLog(app.recorder, origin=origin, tiles=tiles)
+            start = time.process_time()
+            assert log.sync() == events
+            times.append(time.process_time() - start)
+            assert log.tree.root() == first_log.tree.root()
+    app.close()
+    drop()
+    a, b = statistics.median(rehash), statistics.median(resume)
+    print(f"\n== restart over {events:,} stored events ({kind}, median of {rounds}, CPU s) ==")
+    print(f"rehash the whole log (tree in memory, before)   {a:>8.2f} s  {events / a:>10,.0f} ev/s")
+    print(
+        f"resume from the stored tiles                    {b:>8.2f} s  {events / b:>10,.0f} ev/s"
+        f"  ({a / b:.1f}x less CPU)"
+    )
+
+
 def bench_verify(events: int, tmp: Path, rounds: int) -> None:
     signer = Signer(Ed25519PrivateKey.generate())
     history = KeyHistory.genesis(signer, at=datetime.now(UTC))
@@ -248,6 +371,13 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--store", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument(
+        "--tree-leaves", default="1000000,10000000", help="sizes of the in-memory vs tiled tree"
+    )
+    parser.add_argument("--restart-events", type=int, default=200_000)
+    parser.add_argument(
+        "--only", choices=["appends", "proofs", "tiles", "verify"], help="one section only"
+    )
     parser.add_argument("--quick", action="store_true", help="smaller sizes, one round")
     args = parser.parse_args()
     if args.quick:
@@ -258,13 +388,26 @@ def main() -> None:
             2_000,
             1,
         )
+        args.tree_leaves, args.restart_events = "100000", 20_000
         args.store = "sqlite" if args.store == "both" else args.store
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     with tempfile.TemporaryDirectory() as tmp:
+
+        def wanted(section: str) -> bool:
+            return args.only in (None, section)
+
         for kind in ("sqlite", "postgres") if args.store == "both" else (args.store,):
-            bench_appends(kind, args.seconds, Path(tmp), args.rounds)
-        bench_proofs(args.leaves, args.samples)
-        bench_verify(args.verify_events, Path(tmp), args.rounds)
+            if wanted("appends"):
+                bench_appends(kind, args.seconds, Path(tmp), args.rounds)
+        if wanted("proofs"):
+            bench_proofs(args.leaves, args.samples)
+        if wanted("tiles"):
+            sizes = [int(n) for n in args.tree_leaves.split(",")]
+            bench_tiles(sizes, args.samples, Path(tmp))
+            for kind in ("sqlite", "postgres") if args.store == "both" else (args.store,):
+                bench_restart(kind, args.restart_events, Path(tmp), args.rounds)
+        if wanted("verify"):
+            bench_verify(args.verify_events, Path(tmp), args.rounds)
 
 
 if __name__ == "__main__":
