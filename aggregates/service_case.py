@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
@@ -101,16 +102,17 @@ class PaymentStatus(StrEnum):
     DECLINED = "declined"  # the treasury refused it; a new attempt takes a new key
 
 
+@value_object
 @dataclass(frozen=True)
 class InquiryRecord:
     """One inquiry made for the case: the registry's tracking code and only the facts the
-    service needs (:data:`INQUIRY_FACTS`)."""
+    service needs (:data:`INQUIRY_FACTS`), read-only."""
 
     kind: InquiryKind
     inquiry_tracking_code: str
     system: str
     issuing_agency: str
-    facts: Mapping[str, str | bool]
+    facts: MappingProxyType[str, str | bool]
     inquired_at: datetime
     by: str
 
@@ -398,7 +400,7 @@ class ServiceCase(Aggregate, created_event_name="Opened"):
                 inquiry_tracking_code=self.inquiry_tracking_code,
                 system=self.system,
                 issuing_agency=self.issuing_agency,
-                facts=dict(self.facts),
+                facts=MappingProxyType(dict(self.facts)),
                 inquired_at=self.inquired_at,
                 by=self.by,
             )
