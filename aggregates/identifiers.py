@@ -13,6 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import ClassVar
 from uuid import UUID, uuid5
 
@@ -411,8 +412,22 @@ def damm32_check(values: list[int]) -> int:
     return _times_alpha(_damm_interim(values))
 
 
+_REMEMBERED_TEXT = 64
+"""Texts up to this long are remembered by :func:`_tracking_code_canonical` and
+:func:`case_id` (a code with dashes has 18 characters; longer ones are parsed each time)."""
+
+
 def _tracking_code_canonical(text: str) -> tuple[str | None, str]:
-    """(problem, canonical form) for ``text``; problem is None when it is valid."""
+    """(problem, canonical form) for ``text``; problem is None when it is valid.
+
+    Remembered for the last 4,096 short texts: a call parses its case's code several times
+    (the servicer, the use case, the command, the aggregate's own check)."""
+    if len(text) > _REMEMBERED_TEXT:
+        return _canonical(text)
+    return _remembered_canonical(text)
+
+
+def _canonical(text: str) -> tuple[str | None, str]:
     compact = _SEPARATORS.sub("", normalize_digits(text)).upper()
     if len(compact) != _CODE_LENGTH:
         return (
@@ -443,6 +458,9 @@ def _tracking_code_canonical(text: str) -> tuple[str | None, str]:
             "",
         )
     return None, _render_tracking_code(kind_letter, values[1:])
+
+
+_remembered_canonical = lru_cache(maxsize=4096)(_canonical)
 
 
 def _render_tracking_code(kind_letter: str, symbols: list[int]) -> str:
@@ -513,9 +531,17 @@ def case_id(tracking_code: str) -> UUID:
 
     A code typed loosely (lowercase, no dashes) maps to the same id as its canonical form.
     """
-    if TrackingCode.is_valid(tracking_code):
-        tracking_code = TrackingCode.parse(tracking_code).value
-    return uuid5(NAMESPACE, "service-case:" + tracking_code)
+    if len(tracking_code) > _REMEMBERED_TEXT:
+        return _case_id(tracking_code)
+    return _remembered_case_id(tracking_code)
+
+
+def _case_id(tracking_code: str) -> UUID:
+    problem, canonical = _tracking_code_canonical(tracking_code)
+    return uuid5(NAMESPACE, "service-case:" + (tracking_code if problem else canonical))
+
+
+_remembered_case_id = lru_cache(maxsize=4096)(_case_id)
 
 
 _INQUIRY_LENGTH = 16

@@ -27,14 +27,14 @@ import contextlib
 import contextvars
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent, Repository
-from eventsourcing.domain import CollectEventsProtocol, DomainEventProtocol
+from eventsourcing.domain import BaseAggregate, CollectEventsProtocol, DomainEventProtocol
 from eventsourcing.persistence import (
     AggregateRecorder,
     EventStore,
@@ -323,6 +323,10 @@ class _Group:
         for obj in objs:
             if obj is None:
                 continue
+            if isinstance(obj, BaseAggregate):  # what commands save, without the protocol checks
+                current.events.extend(obj.collect_events())
+                current.aggregates[obj.id] = obj
+                continue
             if isinstance(obj, DomainEventProtocol):
                 current.events.append(obj)
                 continue
@@ -367,7 +371,16 @@ class _GroupRepository(Repository[UUID]):
             pending = group.find(aggregate_id)
             if pending is not None:
                 return deepcopy(pending)
+        kwargs.setdefault("projector_func", _project)
         return super().get(aggregate_id, version=version, **kwargs)
+
+
+def _project(aggregate: Any, events: Iterable[Any]) -> Any:
+    """eventsourcing's ``project_aggregate`` without its per-event ``isinstance`` against a
+    runtime protocol (~5 % of the writer's time went to those checks, by py-spy)."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
 
 
 class LedgerApplication(Application[UUID]):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from uuid import uuid5
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aggregates._checks import NAMESPACE
 from aggregates.errors import DomainError, InvalidInput
 from aggregates.identifiers import (
     CROCKFORD_ALPHABET,
@@ -19,6 +21,7 @@ from aggregates.identifiers import (
     Sheba,
     TrackingCode,
     TrackingKind,
+    case_id,
     normalize_digits,
 )
 
@@ -447,3 +450,16 @@ def test_constructing_a_non_canonical_tracking_code_directly_is_refused() -> Non
     code = TrackingCode.new(TrackingKind.CASE, bytes(8))
     with pytest.raises(InvalidInput, match="must be written"):
         TrackingCode(code.value.lower())
+
+
+def test_parsing_is_remembered_without_changing_any_answer() -> None:
+    code = TrackingCode.new(TrackingKind.CASE, b"\x01\x02\x03\x04\x05\x06\x07\x08").value
+    loose = code.lower().replace("-", " ")
+    padded = " " * 80 + loose  # longer than what is remembered: parsed each time
+    expected = uuid5(NAMESPACE, "service-case:" + code)
+    for _ in range(2):  # the second time from memory
+        assert case_id(loose) == case_id(code) == case_id(padded) == expected
+        assert TrackingCode.parse(loose).value == TrackingCode.parse(padded).value == code
+        assert case_id("not a code") == uuid5(NAMESPACE, "service-case:not a code")
+        with pytest.raises(InvalidInput, match="check character does not match"):
+            TrackingCode.parse(code[:-1] + ("0" if code[-1] != "0" else "1"))
