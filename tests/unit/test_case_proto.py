@@ -11,7 +11,7 @@ from tabadol.catalogue.v1 import catalogue_pb2 as cat
 from aggregates.service_case import CaseStatus, TimelineEntry
 from aggregates.service_record import Stage
 from hub.application.cases import CaseView
-from hub.servicers.servicedesk import _content_free, case_to_proto
+from hub.servicers.servicedesk import case_to_proto, content_free
 
 T0 = datetime(2026, 3, 21, 4, 30, 15, 123456, tzinfo=UTC)
 
@@ -64,13 +64,13 @@ def test_a_changed_case_answers_its_change() -> None:
     assert case_to_proto(_view(first)).timeline[0].note == "a"
 
 
-def test_the_content_free_view_never_reaches_a_full_response() -> None:
+def test_thecontent_free_view_never_reaches_a_full_response() -> None:
     entries = (_entry("ثبت درخواست", "the agency's note"),)
-    window = _content_free(case_to_proto(_view(*entries)))
+    window = content_free(case_to_proto(_view(*entries)))
     full = case_to_proto(_view(*entries))
     assert window.timeline[0].note == ""
     assert full.timeline[0].note == "the agency's note"
-    assert _content_free(full).timeline[0].note == ""
+    assert content_free(full).timeline[0].note == ""
     assert case_to_proto(_view(*entries)).timeline[0].note == "the agency's note"
 
 
