@@ -484,11 +484,11 @@ class _Chains:
         self.number = 0
         """The last event's aggregate's number, in order of first appearance."""
 
-    def check(
+    def problem(
         self, position: int, aggregate_id: str, version: int, topic: str, state: bytes, at: int
     ) -> TrailProblem | None:
         """Check the event at log index ``at``; None when it verifies."""
-        reason = self._check(position, aggregate_id, version, topic, state, at)
+        reason = self.check(position, aggregate_id, version, topic, state, at)
         if reason:
             return TrailProblem(position, aggregate_id, version, reason)
         return None
@@ -511,10 +511,11 @@ class _Chains:
             "not covered by any signature (signed successor missing)",
         )
 
-    def _check(
+    def check(
         self, position: int, aggregate_id: str, version: int, topic: str, state: bytes, at: int
     ) -> str:
-        head = self.heads.get(aggregate_id)
+        """Check the event at log index ``at``: why it does not verify, or ""."""
+        head = self.heads.hot.get(aggregate_id) or self.heads.get(aggregate_id)
         if head is None:
             number, last, chain_head = self.heads.number(), 0, GENESIS
         else:
@@ -553,10 +554,20 @@ class _Chains:
         if fields is not None:
             key_id, _, signature, index, size, path, _ = fields
             digest = record_hash(prev_hash, record, payload)
-            reason = self._check_batch(at, digest, key_id, signature, (index, size, path))
+            known, first, end = self._window
+            if key_id == known and first <= at and (end is None or at < end) and part is None:
+                batches = self.batches  # the key may sign here (the window of _key_rules)
+                before = batches.signatures
+                reason = batches.check_fields(key_id, signature, index, size, path, digest)
+                if batches.signatures != before and not reason:
+                    self.report.signatures += 1
+                    self.report.keys[key_id] += 1
+            else:
+                reason = self._check_batch(at, digest, key_id, signature, (index, size, path))
             if reason:
                 return reason
-            self.unsigned.pop(aggregate_id, None)
+            if self.unsigned:
+                self.unsigned.pop(aggregate_id, None)
             if self.agency_keys is not None:
                 reason = self._check_required(payload, at)
                 if reason:
@@ -781,9 +792,9 @@ def verify_part(
     check, sha = chains.check, hashlib.sha256
     try:
         for position, aggregate_id, version, topic, state in _rows(events):
-            problem = check(position, aggregate_id, version, topic, state, part.events)
-            if problem:
-                part.problem = problem
+            reason = check(position, aggregate_id, version, topic, state, part.events)
+            if reason:
+                part.problem = TrailProblem(position, aggregate_id, version, reason)
                 break
             part.leaves += sha(
                 b"".join((_LEAF_HEAD, chains.record, len(state).to_bytes(4, "big"), state))
@@ -1001,7 +1012,7 @@ def verify_events(
     try:
         for log_index, e in events:
             report.events += 1
-            report.problem = chains.check(
+            report.problem = chains.problem(
                 e.position, e.aggregate_id, e.version, e.topic, e.state, log_index
             )
             if report.problem:
@@ -1083,6 +1094,7 @@ def _verify(
     matched_size = 0
     trail: Iterator[_Row] = _Peekable(rows) if indexed else rows
     check, append_leaf, sha = chains.check, tree.append_leaf_hash, hashlib.sha256
+    append_position = positions.items.append  # forget_before drops items in place
     for log_index, row in enumerate(trail):
         position, aggregate_id, version, topic, state = row
         report.events = log_index + 1
@@ -1090,9 +1102,10 @@ def _verify(
             assert isinstance(trail, _Peekable)
             report.problem = _misplaced(row, log_index, trail)
             return report
-        problem = check(position, aggregate_id, version, topic, state, log_index)
-        if problem:
-            report.problem = dataclasses.replace(problem, where="log index") if indexed else problem
+        reason = check(position, aggregate_id, version, topic, state, log_index)
+        if reason:
+            where = "log index" if indexed else "position"
+            report.problem = TrailProblem(position, aggregate_id, version, reason, where)
             return report
         leaf = sha(
             b"".join((_LEAF_HEAD, chains.record, len(state).to_bytes(4, "big"), state))
@@ -1100,7 +1113,7 @@ def _verify(
         append_leaf(leaf)
         if keep_positions:
             leaves_map.note(chains.number, chains.aggregate, version, log_index, leaf)
-            positions.append(position)
+            append_position(position)
             while pending and pending[-1].size == tree.size:
                 checkpoint = pending.pop()
                 if tree.root() != checkpoint.root:
