@@ -19,7 +19,7 @@ from hub.audit.tile_store import TILES, SQLTileStore
 from hub.config import store_env
 from hub.trail.keys import PublicKeyRing, Signer, init_keys, load_history
 from hub.trail.merkle import MerkleTree
-from hub.trail.tiled_tree import TILE_WIDTH
+from hub.trail.tiled_tree import TILE_WIDTH, MemoryTileStore
 from hub.trail.verify import TrailEvent
 
 AGGREGATES = [uuid.UUID(int=i + 1) for i in range(40)]
@@ -167,3 +167,22 @@ def test_a_read_only_open_keeps_its_tiles_in_memory(store: Store) -> None:
     for index in (3, 300, 1299):  # read back from memory (a cache of one tile)
         assert log.tree.inclusion_proof(index, 1300) == plain.inclusion_proof(index, 1300)
     assert tiles.get(0, 4) is not None
+
+
+def test_leadership_changing_hands_keeps_one_set_of_tiles(store: Store) -> None:
+    """Two hub processes sign in turn (the leader lock moved); each writes the tiles its
+    checkpoint covers; the table ends as one fresh rebuild computes it."""
+    one, other = store.log(), store.log()
+    Checkpointer(one, store.signer).sign()  # 1,300
+    _write(one.recorder, 1300, 700)
+    assert Checkpointer(other, store.signer).sign().tree_size == 2000  # type: ignore[union-attr]
+    _write(one.recorder, 2000, 600)
+    assert Checkpointer(one, store.signer).sign().tree_size == 2600  # type: ignore[union-attr]
+    written = store.tiles()
+    assert sorted(written) == [(0, i) for i in range(2600 // TILE_WIDTH)]
+
+    fresh = MemoryTileStore()  # a rebuild from the log, tiles of its own
+    rebuilt = AuditLog(open_recorder(store.url), origin=one.origin, tiles=fresh)
+    rebuilt.sync()
+    assert rebuilt.tree.root() == one.tree.root() == store.root()
+    assert fresh.tiles == written
