@@ -3,7 +3,7 @@ rebuild speed against the raw speed of reading the log.
 
 Run:  .venv/bin/python -m benchmarks.views [--store sqlite|postgres] [--rate 150]
           [--seconds 10] [--cases 1500] [--nats nats://127.0.0.1:4222]
-          [--rounds 3] [--rebuild-only] [--quick]
+          [--rounds 3] [--batch 5000] [--rebuild-only] [--quick]
 (as a module: run as a script, this file would shadow the ``projections`` package)
 
 Lag: one writer thread (as the hub's executor) issues case commands at a steady rate, one
@@ -13,8 +13,8 @@ position it has passed. Lag = stamp − commit. Embedded mode: eventsourcing's
 ``ProjectionRunner`` (SQLite polling subscription every 20 ms, PostgreSQL LISTEN/NOTIFY);
 with ``--nats``: relay → JetStream → one projection worker, views in the same store kind.
 
-Rebuild: each view is emptied and rebuilt from the whole log in batches of 500 (one
-transaction each), then all three together (the log read and decoded once for them); the
+Rebuild: each view is emptied and rebuilt from the whole log in batches of ``--batch``
+events (one transaction each; the hub's default), then all three together (the log read and decoded once for them); the
 baselines read the same log with ``select_notifications`` in the same batches, and read it
 and decode every event with the same mapper the views get. Each is the best of
 ``--rounds``, in events per second of wall-clock time and per CPU second of this process
@@ -55,7 +55,7 @@ from hub.streams.projector import (
 )
 from hub.streams.relay import NatsOptions, run_relay
 from hub.trail.keys import init_keys
-from projections._sql import catch_up, open_view
+from projections._sql import CATCH_UP_BATCH, catch_up, open_view
 from projections.monitoring import MonitoringViews
 
 AGENCY = "MOJ"
@@ -224,10 +224,10 @@ def _best(runs: int, fn: Callable[[], Speed]) -> Speed:
     return max(s[0] for s in speeds), max(s[1] for s in speeds)
 
 
-def _read(reader: LogReader, decode: bool) -> int:
+def _read(reader: LogReader, decode: bool, size: int) -> int:
     count, after = 0, 0
     while True:
-        batch = reader.recorder.select_notifications(after, 500, inclusive_of_start=False)
+        batch = reader.recorder.select_notifications(after, size, inclusive_of_start=False)
         if not batch:
             return count
         if decode:
@@ -237,7 +237,9 @@ def _read(reader: LogReader, decode: bool) -> int:
         after = batch[-1].id
 
 
-def _rebuild_speed(settings: Settings, options: ProjectionOptions, rounds: int) -> dict[str, Speed]:
+def _rebuild_speed(
+    settings: Settings, options: ProjectionOptions, rounds: int, size: int
+) -> dict[str, Speed]:
     reader = LogReader(env=settings.eventsourcing_env())
     projections = [
         projection_class(
@@ -249,22 +251,26 @@ def _rebuild_speed(settings: Settings, options: ProjectionOptions, rounds: int) 
     def rebuild(group: list[Any]) -> Speed:
         for projection in group:
             projection.view.reset(APP_NAME)
-        return _timed(lambda: catch_up(group, reader.recorder, reader.mapper, APP_NAME))
+        return _timed(
+            lambda: catch_up(group, reader.recorder, reader.mapper, APP_NAME, batch_size=size)
+        )
 
     speeds = {p.name: _best(rounds, lambda p=p: rebuild([p])) for p in projections}
     speeds["all three"] = _best(rounds, lambda: rebuild(projections))  # read, decoded once
-    speeds["read"] = _best(rounds, lambda: _timed(lambda: _read(reader, decode=False)))
-    speeds["read+decode"] = _best(rounds, lambda: _timed(lambda: _read(reader, decode=True)))
+    speeds["read"] = _best(rounds, lambda: _timed(lambda: _read(reader, False, size)))
+    speeds["read+decode"] = _best(rounds, lambda: _timed(lambda: _read(reader, True, size)))
     for projection in projections:
         projection.view.datastore.close()
     reader.close()
     return speeds
 
 
-def _print_rebuilds(store: str, events: int, speeds: dict[str, Speed], rounds: int) -> None:
+def _print_rebuilds(
+    store: str, events: int, speeds: dict[str, Speed], rounds: int, size: int
+) -> None:
     print(
-        f"\nRebuild from zero, {store}, {events} events in the log (batches of 500, best of"
-        f" {rounds}; load average {os.getloadavg()[0]:.2f})"
+        f"\nRebuild from zero, {store}, {events} events in the log (batches of {size}, best"
+        f" of {rounds}; load average {os.getloadavg()[0]:.2f})"
     )
     if store == "postgres":
         print("(CPU: this process only; the PostgreSQL server's work is not in it)")
@@ -289,6 +295,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1500, help="extra cases before rebuild")
     parser.add_argument("--nats", help="also measure relay → JetStream → worker lag")
     parser.add_argument("--rounds", type=int, default=3, help="rebuilds and reads; best kept")
+    parser.add_argument("--batch", type=int, default=CATCH_UP_BATCH, help="events a batch")
     parser.add_argument("--rebuild-only", action="store_true", help="no lag measurement")
     parser.add_argument("--quick", action="store_true", help="3 s of lag, 200 cases (under 30 s)")
     args = parser.parse_args()
@@ -347,8 +354,8 @@ def main() -> None:
 
         _fill(hub, args.cases, first=200_000)
         events = hub.recorder.max_notification_id() or 0
-        speeds = _rebuild_speed(settings, options, args.rounds)
-        _print_rebuilds(args.store, events, speeds, args.rounds)
+        speeds = _rebuild_speed(settings, options, args.rounds, args.batch)
+        _print_rebuilds(args.store, events, speeds, args.rounds, args.batch)
     finally:
         hub.close()
         drop()

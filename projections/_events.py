@@ -38,11 +38,12 @@ CASE_TOPICS: tuple[str, ...] = tuple(
 """Every service-case event topic, read from the aggregate: a new event is included."""
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 14)
 def utc_text(moment: datetime) -> str:
     """An aware datetime as fixed-width UTC text (``2026-03-20T20:30:00.000000Z``): it sorts
     as text, and reads back the same from SQLite and PostgreSQL. Remembered for recent
-    moments: the views of one rebuild format the same event's time once."""
+    moments: the views of one rebuild format the same event's time once (more moments
+    than a catch-up batch has events, or each view's pass would evict the next one's)."""
     if moment.tzinfo is None:
         raise ValueError(f"event times are aware (UTC), got naive {moment!r}")
     # isoformat (``…T20:30:00.000000+00:00`` in UTC) is what strftime(_UTC_FORMAT) writes,

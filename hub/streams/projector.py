@@ -47,7 +47,14 @@ from hub.streams.relay import (
     follow_window,
 )
 from hub.trail.pseudonyms import WINDOW_SUBJECT, Pseudonymiser, load_pseudonym_key
-from projections._sql import SQLProjection, SQLView, catch_up, open_view, view_class
+from projections._sql import (
+    CATCH_UP_BATCH,
+    SQLProjection,
+    SQLView,
+    catch_up,
+    open_view,
+    view_class,
+)
 from projections.monitoring import MONITORING, MonitoringViews
 from projections.window_feed import WindowFeedProjection, WindowFeedView
 
@@ -71,12 +78,13 @@ class ProjectionOptions:
     """Where the views live and the hub's pseudonym key (created when missing).
 
     ``read_models`` is ``sqlite:///<directory>`` (one file per view) or a PostgreSQL URL
-    (tables ``window_feed``, ``case_status``… and ``<view>_tracking``).
+    (tables ``window_feed``, ``case_status``… and ``<view>_tracking``). ``batch_size``:
+    events per transaction when catching up or rebuilding (:data:`CATCH_UP_BATCH`).
     """
 
     read_models: str
     pseudonym_key: Path
-    batch_size: int = 500
+    batch_size: int = CATCH_UP_BATCH
 
     @classmethod
     def for_settings(cls, settings: Settings) -> ProjectionOptions:
