@@ -467,13 +467,16 @@ class AuditLog:
 
     def aggregate_map(self, size: int, watch: Watch | None = None) -> AggregateMap:
         """The aggregate map of the first ``size`` log entries (the one a checkpoint of
-        that size commits to): the kept one for the current size, else rebuilt from the
-        store (``watch`` wraps the events read)."""
+        that size commits to): the kept one for the current size, else from each
+        aggregate's latest version up to that size in the store and the tree's leaf hashes
+        (an in-memory store: rebuilt from its events, which ``watch`` wraps)."""
         with self.lock:
             if self.size < size:
                 self.sync(watch)
             if size == self.size:
                 return self.aggregates.copy()
+            if self._sql is not None and 0 < size < self.size:
+                return self._heads_at(size)
         rebuilt = AggregateMap()
         events = events_from(self.recorder)
         for index, event in enumerate(watch(events) if watch else events):
@@ -481,6 +484,17 @@ class AuditLog:
                 break
             rebuilt.update(event.aggregate_id, event.version, index, event.leaf_hash())
         return rebuilt
+
+    def _heads_at(self, size: int) -> AggregateMap:
+        """The aggregate map of the first ``size`` entries from one grouped query and the
+        tree's leaf hashes: no event read or hashed (the tree is the store's, synced)."""
+        assert self._sql is not None
+        heads = AggregateMap()
+        with _tiles_checked():
+            for aggregate_id, version, position in self._sql.heads(self.position_at(size - 1)):
+                index = self.index_of(position)
+                heads.update(aggregate_id, version, index, self.tree.leaf_hash_at(index))
+        return heads
 
     def position_at(self, log_index: int) -> int:
         return self._positions[log_index]

@@ -17,6 +17,7 @@ from hub.audit.dialect import Dialect
 from hub.audit.export import events_from, open_recorder
 from hub.audit.tile_store import TILES, SQLTileStore
 from hub.config import store_env
+from hub.trail.aggregate_map import AggregateMap
 from hub.trail.keys import PublicKeyRing, Signer, init_keys, load_history
 from hub.trail.merkle import MerkleTree
 from hub.trail.tiled_tree import TILE_WIDTH, MemoryTileStore
@@ -186,3 +187,23 @@ def test_leadership_changing_hands_keeps_one_set_of_tiles(store: Store) -> None:
     rebuilt.sync()
     assert rebuilt.tree.root() == one.tree.root() == store.root()
     assert fresh.tiles == written
+
+
+def test_an_earlier_aggregate_map_comes_from_the_store_and_the_tiles(
+    store: Store, leaf_hashes: list[int]
+) -> None:
+    """A bundle for the latest checkpoint once the log grew past it: the map at that size
+    without reading or hashing the log again."""
+    log = store.log()
+    Checkpointer(log, store.signer).sign()
+    _write(log.recorder, 1300, 250)
+    log.sync()
+    expected = AggregateMap()
+    for index, event in enumerate(events_from(open_recorder(store.url))):
+        if index == 1300:
+            break
+        expected.update(event.aggregate_id, event.version, index, event.leaf_hash())
+    before = leaf_hashes[0]
+    assert log.aggregate_map(1300).head() == expected.head()
+    assert log.aggregate_map(1).head() != expected.head()
+    assert leaf_hashes[0] == before
