@@ -402,6 +402,8 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
         self._in_flight = in_flight
         self._crl = crl
         self._known: dict[bytes, tuple[Principal, int]] = {}
+        self._named: dict[str, Principal | str] = {}
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
     async def intercept_service(
         self,
@@ -411,7 +413,15 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None or handler_call_details.method.startswith(_OPEN_SERVICES):
             return handler
-        method = handler_call_details.method.lstrip("/")
+        full = handler_call_details.method
+        known = self._wrapped.get(full)
+        if known is not None and known[0] is handler:  # wrapped once per registered method
+            return known[1]
+        wrapped = self._wrap_handler(handler, full.lstrip("/"))
+        self._wrapped[full] = (handler, wrapped)
+        return wrapped
+
+    def _wrap_handler(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
         if handler.unary_unary and self._signatures is not None and method not in PUBLIC_METHODS:
             # the signature covers the request's bytes as sent: keep them beside the message
             parse = handler.request_deserializer
@@ -443,10 +453,17 @@ class TrustInterceptor(grpc.aio.ServerInterceptor):
                 return str(error)
             if not raw:
                 return f"identify yourself with the metadata header {AGENCY_HEADER}"
-            try:
-                return Principal.parse(raw, field=AGENCY_HEADER)
-            except InvalidInput as error:
-                return str(error)
+            named = self._named.get(raw)
+            if named is None:  # parsed once per header value, as certificates are
+                try:
+                    named = Principal.parse(raw, field=AGENCY_HEADER)
+                except InvalidInput as error:
+                    named = str(error)
+                if len(self._named) > 10_000:
+                    self._named.clear()
+                if len(raw) <= 64:  # a principal's name is short; others are not kept
+                    self._named[raw] = named
+            return named
         pems = context.auth_context().get("x509_pem_cert") or []
         if not pems:
             return "a client certificate is required"

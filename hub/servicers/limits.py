@@ -35,9 +35,35 @@ def _repeated(descriptor: FieldDescriptor) -> bool:
     return bool(descriptor.is_repeated)
 
 
+def _holds_unsigned(descriptor: Any, outer: frozenset[str] = frozenset()) -> bool:
+    """Whether a message of this type can hold a uint64 field that :func:`_walk` checks."""
+    known = _HOLDS_UNSIGNED.get(descriptor.full_name)
+    if known is not None:
+        return known
+    inside = outer | {descriptor.full_name}
+    holds = any(
+        field.type in _UNSIGNED_64
+        or (
+            field.type == FieldDescriptor.TYPE_MESSAGE
+            and not field.message_type.GetOptions().map_entry
+            and field.message_type.full_name not in inside  # a recursive type
+            and _holds_unsigned(field.message_type, inside)
+        )
+        for field in descriptor.fields
+    )
+    if not outer:  # a type's answer is final only when no enclosing type was cut short
+        _HOLDS_UNSIGNED[descriptor.full_name] = holds
+    return holds
+
+
+_HOLDS_UNSIGNED: dict[str, bool] = {}
+"""Per message type (bounded by the types the protos define)."""
+
+
 def check_integer_ranges(message: Any) -> None:
-    """Raise :class:`InvalidInput` naming every uint64 field above :data:`MAX_STORED_INT`."""
-    if not hasattr(message, "ListFields"):
+    """Raise :class:`InvalidInput` naming every uint64 field above :data:`MAX_STORED_INT`
+    (a message whose type can hold none is not walked)."""
+    if not hasattr(message, "ListFields") or not _holds_unsigned(message.DESCRIPTOR):
         return
     found: list[Violation] = []
     _walk(message, "", found)

@@ -113,6 +113,7 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
         self._retry_after = retry_after
         self._opmon = opmon
         self._annotate = annotate
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
     async def intercept_service(
         self,
@@ -122,7 +123,17 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
-        service, method = metrics.split_method(handler_call_details.method)
+        full = handler_call_details.method
+        known = self._wrapped.get(full)
+        if known is not None and known[0] is handler:  # wrapped once per registered method
+            return known[1]
+        wrapped = self._wrap(handler, *metrics.split_method(full))
+        self._wrapped[full] = (handler, wrapped)
+        return wrapped
+
+    def _wrap(
+        self, handler: grpc.RpcMethodHandler, service: str, method: str
+    ) -> grpc.RpcMethodHandler:
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 self._unary(handler.unary_unary, service, method),
@@ -212,7 +223,8 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
     def _unary(
         self, behaviour: Callable[..., Awaitable[Any]], service: str, method: str
     ) -> Callable[..., Awaitable[Any]]:
-        in_flight = metrics.rpc_in_flight(service, method)
+        series = metrics.RpcMetrics(service, method)
+        in_flight = series.in_flight
 
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
             started, received = time.perf_counter(), now_ms()
@@ -230,18 +242,12 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
                     raise  # _fail aborts; this keeps the type checker sure
                 size = _size(response)
                 if size is not None:
-                    metrics.observe_response(service, method, size)
+                    series.observe_response(size)
                 return response
             finally:
                 in_flight.dec()
                 code = _code_name(context)
-                metrics.observe_rpc(
-                    service,
-                    method,
-                    code,
-                    time.perf_counter() - started,
-                    request_bytes=_size(message),
-                )
+                series.observe(code, time.perf_counter() - started, request_bytes=_size(message))
                 self._record(service, method, code, context, message, response, received)
                 self._trace(message, response)
 
@@ -250,7 +256,8 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
     def _stream(
         self, behaviour: Callable[..., AsyncIterator[Any]], service: str, method: str
     ) -> Callable[..., AsyncIterator[Any]]:
-        in_flight = metrics.rpc_in_flight(service, method)
+        series = metrics.RpcMetrics(service, method)
+        in_flight = series.in_flight
 
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             started, received = time.perf_counter(), now_ms()
@@ -262,7 +269,7 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
                     async for item in behaviour(request, context):
                         size = _size(item)
                         if size is not None:
-                            metrics.observe_response(service, method, size)
+                            series.observe_response(size)
                             sent += size
                         yield item
                 except grpc.aio.AbortError:
@@ -273,13 +280,7 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):
             finally:
                 in_flight.dec()
                 code = _code_name(context)
-                metrics.observe_rpc(
-                    service,
-                    method,
-                    code,
-                    time.perf_counter() - started,
-                    request_bytes=_size(request),
-                )
+                series.observe(code, time.perf_counter() - started, request_bytes=_size(request))
                 self._record(service, method, code, context, request, sent, received)
                 self._trace(request, None)
 

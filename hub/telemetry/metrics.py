@@ -19,6 +19,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histo
 __all__ = [
     "REGISTRY",
     "CollectorRegistry",
+    "RpcMetrics",
     "checkpoint_failed",
     "checkpoint_signed",
     "crl_fetch_failed",
@@ -26,13 +27,11 @@ __all__ = [
     "leading",
     "nats_reconnected",
     "observe_exchange",
-    "observe_rpc",
     "observe_timestamp",
     "observe_witness",
     "observe_write_batch",
     "projection_position",
     "refusal",
-    "rpc_in_flight",
     "set_check",
     "track_crl_age",
     "track_writer_queue",
@@ -196,30 +195,43 @@ def split_method(full: str) -> tuple[str, str]:
     return service, method
 
 
-def rpc_in_flight(service: str, method: str) -> Gauge:
-    return RPC_IN_FLIGHT.labels(service, method)
+class RpcMetrics:
+    """One method's series of the RPC metrics, each looked up once (``labels()`` takes a
+    lock and builds its key on every call; a call reports five series)."""
 
+    __slots__ = (
+        "_handled",
+        "in_flight",
+        "method",
+        "request_bytes",
+        "response_bytes",
+        "seconds",
+        "service",
+    )
 
-def observe_rpc(
-    service: str,
-    method: str,
-    code: str,
-    seconds: float,
-    *,
-    request_bytes: int | None = None,
-) -> None:
-    """One finished call: its status code name (``OK``, ``NOT_FOUND``…) and duration."""
-    RPC_HANDLED.labels(service, method, code).inc()
-    RPC_SECONDS.labels(service, method).observe(seconds)
-    if request_bytes is not None:
-        RPC_REQUEST_BYTES.labels(service, method).observe(request_bytes)
-    reason = _REFUSAL_REASONS.get(code)
-    if reason is not None:
-        refusal(reason)
+    def __init__(self, service: str, method: str) -> None:
+        self.service, self.method = service, method
+        self.in_flight = RPC_IN_FLIGHT.labels(service, method)
+        self.seconds = RPC_SECONDS.labels(service, method)
+        self.request_bytes = RPC_REQUEST_BYTES.labels(service, method)
+        self.response_bytes = RPC_RESPONSE_BYTES.labels(service, method)
+        self._handled: dict[str, Counter] = {}
 
+    def observe(self, code: str, seconds: float, *, request_bytes: int | None = None) -> None:
+        """One finished call: its status code name (``OK``, ``NOT_FOUND``…) and duration."""
+        handled = self._handled.get(code)
+        if handled is None:  # codes are grpc.StatusCode names: at most 17 series
+            handled = self._handled[code] = RPC_HANDLED.labels(self.service, self.method, code)
+        handled.inc()
+        self.seconds.observe(seconds)
+        if request_bytes is not None:
+            self.request_bytes.observe(request_bytes)
+        reason = _REFUSAL_REASONS.get(code)
+        if reason is not None:
+            refusal(reason)
 
-def observe_response(service: str, method: str, size: int) -> None:
-    RPC_RESPONSE_BYTES.labels(service, method).observe(size)
+    def observe_response(self, size: int) -> None:
+        self.response_bytes.observe(size)
 
 
 def refusal(reason: str) -> None:
