@@ -332,15 +332,14 @@ class BatchVerifier:
                 return "batch proof does not lead to the signed root: the record was altered"
             self._known.update(seen)
             return ""
-        root = _fold(digest, index, size, path, None, None)
+        seen = [digest]
+        root = _fold(digest, index, size, path, None, seen)  # the nodes proven with the root
         if root is None:
             return f"batch proof does not fit leaf {index} of {size}"
         self.signatures += 1
         if not self._verify(key_id, signature, batch_message(key_id, size, root)):
             return f"bad signature (key {key_id}): the record was altered"
         self._batch = key
-        seen = [digest]
-        _fold(digest, index, size, path, None, seen)
         self._known = set(seen)
         return ""
 
