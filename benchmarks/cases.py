@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -321,6 +322,7 @@ async def run(cases: int, concurrency: int, store: str, hub_env: dict[str, str])
             await catalogue_pb2_grpc.CatalogueServiceStub(channel).RegisterServiceRecord(
                 cat.RegisterServiceRecordRequest(service_code=SERVICE, spec=SPEC), metadata=MD
             )
+            gc.freeze()  # as `tabadol serve` does once it has started
             cpu = commands = batches = 0.0
 
             def counted() -> tuple[float, int, int]:
