@@ -1,9 +1,8 @@
 """Runs the monitoring projections: in process (embedded mode) or as NATS workers.
 
-Embedded (``tabadol serve``): each projection catches up with the log in batches, then
-eventsourcing's ``ProjectionRunner`` follows it (PostgreSQL LISTEN/NOTIFY, or the SQLite
-polling subscription of :mod:`hub.ledger.log_reader`). The views live in SQLite files in the
-data dir, or in PostgreSQL.
+Embedded (``tabadol serve``): the projections catch up with the log in batches, then one
+thread follows it for all of them, in batches too (:class:`EmbeddedProjections`). The views
+live in SQLite files in the data dir, or in PostgreSQL.
 
 Scale-out (``tabadol project``): :func:`run_projection_worker` consumes the relay's
 JetStream stream with one durable pull consumer per view, which any number of workers
@@ -17,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,13 +28,12 @@ from uuid import UUID
 import nats
 import structlog
 from eventsourcing.persistence import IntegrityError, Notification
-from eventsourcing.projection import ProjectionRunner
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from hub.config import ConfigError, Settings
-from hub.ledger.log_reader import LogReader, reader_env
+from hub.ledger.log_reader import LogReader
 from hub.ledger.stores import APP_NAME, store_env
 from hub.streams.relay import (
     HEADER_AGGREGATE,
@@ -53,7 +52,6 @@ from projections._sql import (
     SQLView,
     catch_up,
     open_view,
-    view_class,
 )
 from projections.monitoring import MONITORING, MonitoringViews
 from projections.window_feed import WindowFeedProjection, WindowFeedView
@@ -187,96 +185,159 @@ def rebuild(
     return _catch_up_all(settings, options, reset=True, on_batch=on_batch)
 
 
-def _reached(runner: ProjectionRunner[LogReader, Any], position: int) -> bool:
-    """Whether the runner's view has every event of its topics up to ``position``."""
-    tracked = runner.view.max_tracking_id(APP_NAME) or 0
+def _reached(projection: SQLProjection[Any], reader: LogReader, position: int) -> bool:
+    """Whether ``projection``'s view has every event of its topics up to ``position``."""
+    tracked = projection.view.max_tracking_id(APP_NAME) or 0
     if tracked >= position:
         return True
-    pending = runner.app.recorder.select_notifications(
-        tracked, 1, stop=position, topics=runner.projection.topics, inclusive_of_start=False
+    pending = reader.recorder.select_notifications(
+        tracked, 1, stop=position, topics=projection.topics, inclusive_of_start=False
     )
     return not pending
 
 
+FOLLOW_INTERVAL = 0.02
+"""Seconds between looks at the log's head when the embedded views are up to date."""
+
+
 class EmbeddedProjections:
-    """The monitoring projections following the log in this process."""
+    """The monitoring projections following the log in this process.
+
+    One thread follows the log for all the views: whenever the log's head moved it reads
+    what is new in batches (:func:`projections._sql.catch_up`: each batch decoded once for
+    every view, and one transaction per view), then looks at the head again every
+    :data:`FOLLOW_INTERVAL` seconds. A view whose batch fails stops (the others go on) and
+    is reported by :meth:`failure` until :meth:`restart_failed` opens it again from its
+    tracked position. (The live path used to be one eventsourcing ``ProjectionRunner`` per
+    view: three threads, each decoding every event and committing once per event.)
+    """
 
     def __init__(self, settings: Settings, options: ProjectionOptions | None = None) -> None:
         self._settings = settings
         self._options = options or ProjectionOptions.for_settings(settings)
-        self._runners: list[ProjectionRunner[LogReader, Any]] = []
+        self._lock = threading.Lock()  # the projections, their failures
+        self._projections: list[SQLProjection[Any]] = []
         self._failures: dict[str, str] = {}
-        self._specs: list[tuple[type[SQLProjection[Any]], type[SQLView], dict[str, str]]] = []
-        self._retired: list[SQLView] = []  # views of restarted runners: readers may hold them
+        self._retired: list[SQLView] = []  # views of restarted projections: readers may hold them
+        self._reader: LogReader | None = None
+        self._stop = threading.Event()
+        self._restarted = threading.Event()  # a view opened again: catch it up at once
+        self._thread: threading.Thread | None = None
 
     def start(self) -> MonitoringViews:
         """Catch up in batches, then follow the log; returns the views to read."""
         started = time.monotonic()
         caught = _catch_up_all(self._settings, self._options)
-        env = reader_env(self._settings.eventsourcing_env())
-        for projection_class, interface in self._options.projection_classes():
-            view_env = self._options.view_env(projection_class.name)
-            self._specs.append((projection_class, interface, {**env, **view_env}))
-            self._runners.append(self._runner(len(self._specs) - 1))
+        self._reader = LogReader(env=self._settings.eventsourcing_env())
+        self._projections = _open_projections(self._options)
+        self._thread = threading.Thread(
+            target=self._follow, name="tabadol-projections", daemon=True
+        )
+        self._thread.start()
         log.info(
             "projections following the log", caught_up=caught, seconds=time.monotonic() - started
         )
         return self.views
 
-    def _runner(self, index: int) -> ProjectionRunner[LogReader, Any]:
-        projection_class, interface, env = self._specs[index]
-        runner: ProjectionRunner[LogReader, Any] = ProjectionRunner(
-            application_class=LogReader,
-            projection_class=projection_class,
-            view_class=view_class(interface, _module(env, projection_class.name)),
-            env=env,
-        )
-        return runner.__enter__()
+    def _healthy(self) -> list[SQLProjection[Any]]:
+        with self._lock:
+            return [p for p in self._projections if p.name not in self._failures]
+
+    def _fail(self, projection: SQLProjection[Any], error: BaseException) -> None:
+        with self._lock:
+            self._failures.setdefault(projection.name, f"{projection.name}: {error!r}")
+        log.error("projection stopped", projection=projection.name, error=repr(error)[:300])
+
+    def _follow(self) -> None:
+        assert self._reader is not None
+        recorder, mapper = self._reader.recorder, self._reader.mapper
+        seen = -1
+        while not self._stop.is_set():
+            healthy = self._healthy()
+            if not healthy:
+                self._stop.wait(FOLLOW_INTERVAL)
+                continue
+            try:
+                head = recorder.max_notification_id() or 0
+            except Exception as error:  # the store is down: every view stops, as it would
+                for projection in healthy:
+                    self._fail(projection, error)
+                continue
+            if head == seen and not self._restarted.is_set():
+                self._stop.wait(FOLLOW_INTERVAL)
+                continue
+            self._restarted.clear()
+            try:
+                catch_up(healthy, recorder, mapper, APP_NAME)
+            except Exception:  # which view failed? each alone, so only that one stops
+                for projection in healthy:
+                    try:
+                        catch_up(projection, recorder, mapper, APP_NAME)
+                    except Exception as error:
+                        self._fail(projection, error)
+                continue
+            seen = head
 
     def restart_failed(self) -> list[str]:
-        """Start again each projection that stopped (from its tracked position); returns
-        their names. Raises when one cannot start yet (the store still down): try later."""
+        """Open again each projection that stopped (it goes on from its tracked position);
+        returns their names. Raises when one cannot open yet (the store still down): try
+        later."""
+        with self._lock:
+            failed = [
+                (index, projection)
+                for index, projection in enumerate(self._projections)
+                if projection.name in self._failures
+            ]
         restarted = []
-        for index, runner in enumerate(self._runners):
-            if not runner.is_interrupted.is_set():
-                continue
-            name = runner.projection.name
-            with contextlib.suppress(Exception):  # its error was reported by failure()
-                runner.__exit__(None, None, None)
-            self._runners[index] = self._runner(index)
-            self._retired.append(runner.view)
-            self._failures.pop(name, None)
+        classes = dict((cls.name, cls) for cls, _ in self._options.projection_classes())
+        interfaces = dict((p.name, i) for p, i in MONITORING)
+        for index, old in failed:
+            name = old.name
+            fresh = classes[name](open_view(interfaces[name], name, self._options.view_env(name)))
+            with self._lock:
+                self._projections[index] = fresh
+                self._retired.append(old.view)
+                self._failures.pop(name, None)
             restarted.append(name)
+        if restarted:
+            self._restarted.set()
         return restarted
 
     def positions(self) -> dict[str, tuple[int, int]]:
         """View name → (the log position it has applied, events of its topics after it)."""
+        assert self._reader is not None
         found = {}
-        for runner in self._runners:
-            tracked = runner.view.max_tracking_id(APP_NAME) or 0
-            pending = runner.app.recorder.select_notifications(
-                tracked, 1000, topics=runner.projection.topics, inclusive_of_start=False
+        with self._lock:
+            projections = list(self._projections)
+        for projection in projections:
+            tracked = projection.view.max_tracking_id(APP_NAME) or 0
+            pending = self._reader.recorder.select_notifications(
+                tracked, 1000, topics=projection.topics, inclusive_of_start=False
             )
-            found[runner.projection.name] = (tracked, len(pending))
+            found[projection.name] = (tracked, len(pending))
         return found
 
     def head(self) -> int:
         """The highest position in the log (0 when empty or nothing follows it)."""
-        if not self._runners:
+        if self._reader is None:
             return 0
-        return self._runners[0].app.recorder.max_notification_id() or 0
+        return self._reader.recorder.max_notification_id() or 0
 
     @property
     def views(self) -> MonitoringViews:
-        return MonitoringViews.of([runner.view for runner in self._runners])
+        with self._lock:
+            return MonitoringViews.of([projection.view for projection in self._projections])
 
     def wait(self, position: int, timeout: float = 5.0) -> None:
         """Block until every view has applied the log up to ``position``; raises
-        ``TimeoutError``. (A runner tracks only its topics' events, so each view waits
-        for the last of its events at or before ``position``.)"""
+        ``TimeoutError``. (A view tracks only its topics' events, so each view waits for
+        the last of its events at or before ``position``.)"""
+        assert self._reader is not None
         deadline = time.monotonic() + timeout
-        for runner in self._runners:
-            while not _reached(runner, position):
+        with self._lock:
+            projections = list(self._projections)
+        for projection in projections:
+            while not _reached(projection, self._reader, position):
                 self.raise_failure()
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"views did not reach position {position} in {timeout}s")
@@ -290,33 +351,29 @@ class EmbeddedProjections:
 
     def failure(self) -> str | None:
         """Why a projection stopped following the log, or None while all follow it."""
-        for runner in self._runners:
-            name = runner.projection.name
-            if runner.is_interrupted.is_set() and name not in self._failures:
-                try:  # hands the runner's error over once, and clears it
-                    runner.run_forever(timeout=0)
-                except Exception as error:  # the runner's own error, kept for every caller
-                    self._failures[name] = f"{name}: {error!r}"
-                else:
-                    self._failures[name] = f"{name}: stopped"
-            if name in self._failures:
-                return self._failures[name]
-        return None
+        with self._lock:
+            return next(iter(self._failures.values()), None)
 
     def close(self) -> None:
-        """Stop following the log and close the views; a runner that fails to stop is
-        logged, and the others are still closed."""
-        while self._runners:
-            runner = self._runners.pop()
+        """Stop following the log and close the views and the reader; a view that fails to
+        close is logged, and the others are still closed."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            if self._thread.is_alive():
+                log.error("the projections' thread did not stop within 30 s")
+        with self._lock:
+            views = [p.view for p in self._projections] + self._retired
+            self._projections, self._retired = [], []
+        for view in views:
             try:
-                runner.__exit__(None, None, None)
+                view.datastore.close()
             except Exception as error:  # keep closing the others; the error is reported
-                log.error("projection runner failed", runner=runner.app_name, error=repr(error))
-            finally:
-                runner.view.datastore.close()
-        while self._retired:
+                log.error("closing a view failed", error=repr(error))
+        if self._reader is not None:
             with contextlib.suppress(Exception):
-                self._retired.pop().datastore.close()
+                self._reader.close()
+            self._reader = None
 
 
 # --- scale-out: projection workers fed by JetStream ---------------------------------------
