@@ -3,6 +3,7 @@ what each view shows, Jalali at the edge, idempotency by position, and ordering 
 
 from __future__ import annotations
 
+import gc
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -406,3 +407,25 @@ def test_a_view_is_the_same_one_event_at_a_time_in_any_batches_or_in_one(
     assert all(rows for rows in dumps[0].values())  # every table has rows
     assert dumps[1] == dumps[0]
     assert dumps[2] == dumps[0]
+
+
+def test_catching_up_leaves_the_collector_as_it_found_it(tmp_path: Path, signer: Signer) -> None:
+    """catch_up freezes the heap it starts with for its own run only, and leaves a heap the
+    process froze (``tabadol serve``) frozen."""
+    hub = TabadolHub(signer, env=store_env(f"sqlite:///{tmp_path / 'events.sqlite'}"))
+    CaseFactory(hub).many(2)
+    view = open_view(CaseStatusView, "case_status", store_env(f"sqlite:///{tmp_path}/v.db"))
+    projection = CaseStatusProjection(view)
+    gc.unfreeze()
+    try:
+        catch_up(projection, hub.recorder, hub.mapper, APP_NAME)
+        assert gc.get_freeze_count() == 0
+        gc.freeze()
+        frozen = gc.get_freeze_count()
+        view.reset(APP_NAME)
+        catch_up(projection, hub.recorder, hub.mapper, APP_NAME)
+        assert 0 < gc.get_freeze_count() <= frozen  # still frozen, nothing more frozen
+    finally:
+        gc.unfreeze()
+    assert view.max_tracking_id(APP_NAME) == hub.recorder.max_notification_id()
+    hub.close()
