@@ -33,6 +33,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from hub.config import ConfigError, Settings
+from hub.ledger.leadership import SchemaLock
 from hub.ledger.log_reader import LogReader
 from hub.ledger.stores import APP_NAME, store_env
 from hub.streams.relay import (
@@ -125,22 +126,34 @@ def _module(env: dict[str, str], name: str) -> str:
 
 def open_views(options: ProjectionOptions) -> MonitoringViews:
     """The monitoring views, for reading (a hub whose projections run elsewhere)."""
-    return MonitoringViews.of(
-        [
-            open_view(interface, projection.name, options.view_env(projection.name))
-            for projection, interface in MONITORING
-        ]
-    )
+    with _views_schema(options):
+        return MonitoringViews.of(
+            [
+                open_view(interface, projection.name, options.view_env(projection.name))
+                for projection, interface in MONITORING
+            ]
+        )
+
+
+def _views_schema(options: ProjectionOptions) -> SchemaLock:
+    """The schema lock of the views' database (a no-op on SQLite): opening a view creates
+    its tables, and processes doing so at once on a fresh PostgreSQL database race in its
+    catalogue (``duplicate key … pg_type_typname_nsp_index``)."""
+    parts = urlsplit(options.read_models)
+    return SchemaLock(store_env(options.read_models) if parts.scheme != "sqlite" else {})
 
 
 def _open_projections(options: ProjectionOptions) -> list[SQLProjection[Any]]:
-    """Each monitoring projection on its view, tables created."""
-    return [
-        projection_class(
-            open_view(interface, projection_class.name, options.view_env(projection_class.name))
-        )
-        for projection_class, interface in options.projection_classes()
-    ]
+    """Each monitoring projection on its view, tables created (under the schema lock)."""
+    with _views_schema(options):
+        return [
+            projection_class(
+                open_view(
+                    interface, projection_class.name, options.view_env(projection_class.name)
+                )
+            )
+            for projection_class, interface in options.projection_classes()
+        ]
 
 
 def _catch_up_all(
@@ -293,7 +306,9 @@ class EmbeddedProjections:
         interfaces = dict((p.name, i) for p, i in MONITORING)
         for index, old in failed:
             name = old.name
-            fresh = classes[name](open_view(interfaces[name], name, self._options.view_env(name)))
+            with _views_schema(self._options):
+                view = open_view(interfaces[name], name, self._options.view_env(name))
+            fresh = classes[name](view)
             with self._lock:
                 self._projections[index] = fresh
                 self._retired.append(old.view)
