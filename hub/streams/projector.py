@@ -148,9 +148,7 @@ def _open_projections(options: ProjectionOptions) -> list[SQLProjection[Any]]:
     with _views_schema(options):
         return [
             projection_class(
-                open_view(
-                    interface, projection_class.name, options.view_env(projection_class.name)
-                )
+                open_view(interface, projection_class.name, options.view_env(projection_class.name))
             )
             for projection_class, interface in options.projection_classes()
         ]
